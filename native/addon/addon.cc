@@ -1,0 +1,98 @@
+// The Node-API addon: only the syscalls Node itself does not offer. It never parses user input
+// (the TypeScript layer validates everything first) and never forks: container processes are
+// created by tsrunc-init, a separate single-threaded program (see native/init/).
+#include <napi.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+// Throws a JS Error shaped like Node's own fs errors (code, errno, syscall, path), so the
+// TypeScript side handles addon failures and fs failures the same way.
+[[noreturn]] void ThrowErrno(Napi::Env env, int err, const char* syscall, const std::string& path = "") {
+  std::string msg = std::string(strerror(err)) + ", " + syscall;
+  if (!path.empty()) msg += " '" + path + "'";
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("errno", Napi::Number::New(env, -err));
+  e.Set("syscall", Napi::String::New(env, syscall));
+  if (!path.empty()) e.Set("path", Napi::String::New(env, path));
+  e.Set("code", Napi::String::New(env, strerrorname_np(err) ? strerrorname_np(err) : "EUNKNOWN"));
+  throw e;
+}
+
+// sealedExecutable(path): copies an executable into a memfd and seals it against any change.
+// Returns the fd (close-on-exec). Executing /proc/self/fd/N of this fd gives a process whose
+// /proc/<pid>/exe is the sealed copy: a container that opens it for writing gets EPERM, and the
+// file on disk is never exposed (CVE-2019-5736).
+Napi::Value SealedExecutable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  int src = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (src < 0) ThrowErrno(env, errno, "open", path);
+  struct stat st;
+  if (fstat(src, &st) < 0) {
+    int e = errno; close(src); ThrowErrno(env, e, "fstat", path);
+  }
+  int mfd = memfd_create("tsrunc-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0) {
+    int e = errno; close(src); ThrowErrno(env, e, "memfd_create");
+  }
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = sendfile(mfd, src, &off, st.st_size - off);
+    if (n <= 0) {
+      int e = n < 0 ? errno : EIO; close(src); close(mfd); ThrowErrno(env, e, "sendfile", path);
+    }
+  }
+  close(src);
+  if (fchmod(mfd, 0500) < 0 ||
+      fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    int e = errno; close(mfd); ThrowErrno(env, e, "F_ADD_SEALS");
+  }
+  return Napi::Number::New(env, mfd);
+}
+
+// flock(fd, exclusive, wait): serialises commands on one container (runc does the same).
+// Returns false when wait is false and another process holds the lock.
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  bool exclusive = info[1].As<Napi::Boolean>();
+  bool wait = info[2].As<Napi::Boolean>();
+  int op = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB);
+  int rc;
+  do rc = flock(fd, op); while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    if (errno == EWOULDBLOCK && !wait) return Napi::Boolean::New(env, false);
+    ThrowErrno(env, errno, "flock");
+  }
+  return Napi::Boolean::New(env, true);
+}
+
+// mkfifo(path, mode): the exec FIFO that holds a created container until `start`.
+Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  int mode = info[1].As<Napi::Number>().Int32Value();
+  if (mkfifo(path.c_str(), mode) < 0) ThrowErrno(env, errno, "mkfifo", path);
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("sealedExecutable", Napi::Function::New(env, SealedExecutable));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tsrunc, Init)

@@ -1,0 +1,158 @@
+// tsrunc-init: executes one plan. tsrunc (Node) starts it from a sealed memfd with
+//   fd 0-2  the container's stdio
+//   fd 3..  the fds the container keeps (--preserve-fds)
+//   $TSRUNC_SYNC_FD  the sync socket (see sync.h for the protocol)
+//   $TSRUNC_FIFO_FD  O_PATH fd of <state dir>/exec.fifo (create), or absent (run at once)
+//
+// Two processes come out of it:
+//   stage-0 ("tsrunc:[0:PARENT]") joins existing namespaces, clones the init into the new
+//           ones, reports the init's pid, then exits - or, for a foreground `run`, waits for
+//           the init and exits with its status.
+//   init    ("tsrunc:[1:INIT]") builds the root filesystem, reports ready, blocks on the exec
+//           FIFO until `start`, drops privileges and execs the user's process.
+// Both are single-threaded programs, so unlike the Node process they may setns() and fork.
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "plan.h"
+#include "process.h"
+#include "rootfs.h"
+#include "sync.h"
+
+void fail_errno(const std::string& what, const std::string& pointer, int e) {
+  throw SetupError(what + ": " + strerror(e), e, pointer);
+}
+
+namespace {
+
+int fd_from_env(const char* name) {
+  const char* v = getenv(name);
+  return v ? atoi(v) : -1;
+}
+
+void join_namespaces(const Plan& plan) {
+  // The mount namespace last: entering it changes what every later path means.
+  for (int pass = 0; pass < 2; pass++) {
+    for (const NamespaceJoin& ns : plan.joins) {
+      if ((ns.flag == CLONE_NEWNS) != (pass == 1)) continue;
+      int fd = open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) fail_errno("open namespace " + ns.path, ns.pointer);
+      if (setns(fd, ns.flag) < 0) fail_errno("join " + ns.type + " namespace " + ns.path, ns.pointer);
+      close(fd);
+    }
+  }
+}
+
+pid_t clone_init(int flags) {
+  struct clone_args args = {};
+  args.flags = static_cast<uint64_t>(flags);
+  args.exit_signal = SIGCHLD;
+  long pid = syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && errno == ENOSYS) pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0) fail_errno("clone into new namespaces", "/linux/namespaces");
+  return static_cast<pid_t>(pid);
+}
+
+// Blocks until `tsrunc start` opens the FIFO for reading. The FIFO is reached through the
+// container's own /proc, so the state directory is never visible inside the container.
+void wait_for_start(int fifoFd) {
+  const std::string path = "/proc/self/fd/" + std::to_string(fifoFd);
+  int fd;
+  do fd = open(path.c_str(), O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  if (fd < 0) fail_errno("open exec fifo (is /proc mounted in the container?)");
+  if (write(fd, "0", 1) != 1) fail_errno("write exec fifo");
+  close(fd);
+  close(fifoFd);
+}
+
+[[noreturn]] void run_init(const Launch& launch, SyncSocket& sync) {
+  const Plan& plan = launch.plan;
+  bool reported = false;
+  try {
+    prctl(PR_SET_NAME, "tsrunc:[1:INIT]", 0, 0, 0);
+    // Non-dumpable: processes in the container cannot ptrace us or open our /proc files.
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    umask(0);  // nodes and mount points get exactly the modes the plan asks for
+    sync.wait_go();
+    build_rootfs(plan);
+    apply_hostname(plan);
+    enter_rootfs(plan);
+    apply_rlimits(plan.process);
+    if (chdir(plan.process.cwd.c_str()) < 0) fail_errno("chdir " + plan.process.cwd, "/process/cwd");
+    const std::string exe = find_executable(plan.process);
+    close_runtime_fds(launch.preserveFds);
+    sync.send_ready();
+    reported = true;
+    close(sync.fd());
+    if (launch.fifoFd >= 0) wait_for_start(launch.fifoFd);
+    apply_identity(plan.process);
+    exec_process(exe, plan.process);
+  } catch (const SetupError& e) {
+    if (!reported) {
+      sync.send_error(e.what(), e.err, e.pointer);
+    } else {
+      // After "ready" nobody listens on the socket any more: say it where the user looks.
+      dprintf(2, "tsrunc: container init failed: %s\n", e.what());
+    }
+    _exit(reported ? 127 : 1);
+  }
+}
+
+int wait_for_init(pid_t pid) {
+  // The foreground `tsrunc run` forwards signals to the init itself; this process only
+  // reports how the init ended, so it must not die of the same signals first.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2}) signal(sig, SIG_IGN);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return 1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+}  // namespace
+
+int main() {
+  prctl(PR_SET_NAME, "tsrunc:[0:PARENT]", 0, 0, 0);
+  const int syncFd = fd_from_env("TSRUNC_SYNC_FD");
+  if (syncFd < 0) {
+    dprintf(2, "tsrunc-init is started by tsrunc, not by hand\n");
+    return 2;
+  }
+  SyncSocket sync(syncFd);
+  Launch launch;
+  pid_t pid;
+  try {
+    std::string line;
+    if (!sync.read_line(line)) return 1;
+    launch = parse_launch(line);
+    launch.fifoFd = fd_from_env("TSRUNC_FIFO_FD");
+    join_namespaces(launch.plan);
+    pid = clone_init(launch.plan.cloneFlags);
+  } catch (const SetupError& e) {
+    sync.send_error(e.what(), e.err, e.pointer);
+    return 1;
+  }
+  if (pid == 0) run_init(launch, sync);
+  try {
+    sync.send_pid(pid);
+  } catch (const SetupError&) {
+    kill(pid, SIGKILL);
+    return 1;
+  }
+  if (!launch.wait) return 0;
+  close(sync.fd());
+  if (launch.fifoFd >= 0) close(launch.fifoFd);
+  return wait_for_init(pid);
+}

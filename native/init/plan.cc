@@ -1,0 +1,82 @@
+#include "plan.h"
+
+#include <nlohmann/json.hpp>
+
+#include "error.h"
+
+using nlohmann::json;
+
+namespace {
+
+// 64-bit limits arrive as decimal strings (see src/plan/types.ts).
+uint64_t u64(const json& j) {
+  const std::string s = j.get<std::string>();
+  size_t used = 0;
+  unsigned long long v = std::stoull(s, &used, 10);
+  if (used != s.size()) throw SetupError("plan: bad 64-bit value '" + s + "'");
+  return v;
+}
+
+}  // namespace
+
+Launch parse_launch(const std::string& text) {
+  try {
+    const json l = json::parse(text);
+    const json& p = l.at("plan");
+    if (p.at("version").get<int>() != 1) throw SetupError("plan: unsupported plan version");
+    Launch out;
+    out.fifoFd = -1;  // from the environment, see main.cc
+    out.wait = l.at("wait").get<bool>();
+    out.preserveFds = l.at("preserveFds").get<int>();
+    Plan& plan = out.plan;
+    plan.id = p.at("id");
+    plan.rootfs = p.at("rootfs");
+    plan.rootReadonly = p.at("rootReadonly");
+    plan.rootPropagation = p.at("rootPropagation");
+    plan.rootfsPropagation = p.at("rootfsPropagation");
+    plan.noPivot = p.at("noPivot");
+    plan.cloneFlags = p.at("cloneFlags");
+    for (const json& j : p.at("joins"))
+      plan.joins.push_back({j.at("type"), j.at("flag"), j.at("path"), j.at("pointer")});
+    plan.hasHostname = !p.at("hostname").is_null();
+    if (plan.hasHostname) plan.hostname = p.at("hostname");
+    plan.hasDomainname = !p.at("domainname").is_null();
+    if (plan.hasDomainname) plan.domainname = p.at("domainname");
+    for (const json& j : p.at("mounts")) {
+      MountOp m;
+      m.destination = j.at("destination");
+      m.source = j.at("source");
+      m.fstype = j.at("fstype");
+      m.flags = j.at("flags");
+      m.data = j.at("data");
+      m.remountFlags = j.at("remountFlags");
+      m.propagation = j.at("propagation").get<std::vector<unsigned long>>();
+      m.createAs = j.at("createAs");
+      m.sysfsFallback = j.at("sysfsFallback");
+      m.pointer = j.at("pointer");
+      plan.mounts.push_back(std::move(m));
+    }
+    plan.setupDev = p.at("setupDev");
+    for (const json& j : p.at("devices"))
+      plan.devices.push_back({j.at("path"), j.at("pointer"), j.at("mode"), j.at("major"), j.at("minor"),
+                              j.at("uid"), j.at("gid")});
+    for (const json& j : p.at("symlinks")) plan.symlinks.push_back({j.at("path"), j.at("target")});
+    plan.maskedPaths = p.at("maskedPaths").get<std::vector<std::string>>();
+    plan.readonlyPaths = p.at("readonlyPaths").get<std::vector<std::string>>();
+    const json& pr = p.at("process");
+    ProcessPlan& proc = plan.process;
+    proc.args = pr.at("args").get<std::vector<std::string>>();
+    proc.env = pr.at("env").get<std::vector<std::string>>();
+    proc.cwd = pr.at("cwd");
+    proc.uid = pr.at("uid");
+    proc.gid = pr.at("gid");
+    proc.additionalGids = pr.at("additionalGids").get<std::vector<unsigned int>>();
+    proc.umask = pr.at("umask").is_null() ? -1 : pr.at("umask").get<int>();
+    proc.noNewPrivileges = pr.at("noNewPrivileges");
+    for (const json& j : pr.at("rlimits"))
+      proc.rlimits.push_back({j.at("resource"), u64(j.at("soft")), u64(j.at("hard")), j.at("pointer")});
+    return out;
+  } catch (const json::exception& e) {
+    throw SetupError(std::string("plan: malformed launch message: ") + e.what());
+  }
+}

@@ -1,0 +1,71 @@
+// The plan as tsrunc-init sees it: a C++ mirror of src/plan/types.ts (the source of truth).
+// Nothing here is interpreted: every decision was made by the TypeScript compiler.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct NamespaceJoin {
+  std::string type;
+  int flag;
+  std::string path;
+  std::string pointer;
+};
+
+struct MountOp {
+  std::string destination, source, fstype, data, pointer, createAs;
+  unsigned long flags, remountFlags;
+  std::vector<unsigned long> propagation;
+  bool sysfsFallback;
+};
+
+struct DeviceNode {
+  std::string path, pointer;
+  unsigned int mode, major, minor, uid, gid;
+};
+
+struct Symlink {
+  std::string path, target;
+};
+
+struct Rlimit {
+  int resource;
+  uint64_t soft, hard;
+  std::string pointer;
+};
+
+struct ProcessPlan {
+  std::vector<std::string> args, env;
+  std::string cwd;
+  unsigned int uid, gid;
+  std::vector<unsigned int> additionalGids;
+  int umask;  // -1 = keep
+  bool noNewPrivileges;
+  std::vector<Rlimit> rlimits;
+};
+
+struct Plan {
+  std::string id, rootfs;
+  bool rootReadonly, noPivot, setupDev;
+  unsigned long rootPropagation, rootfsPropagation;
+  int cloneFlags;
+  std::vector<NamespaceJoin> joins;
+  bool hasHostname, hasDomainname;
+  std::string hostname, domainname;
+  std::vector<MountOp> mounts;
+  std::vector<DeviceNode> devices;
+  std::vector<Symlink> symlinks;
+  std::vector<std::string> maskedPaths, readonlyPaths;
+  ProcessPlan process;
+};
+
+// How this run of tsrunc-init was asked to behave (not part of the container's definition).
+struct Launch {
+  Plan plan;
+  int fifoFd;        // O_PATH fd of exec.fifo (from $TSRUNC_FIFO_FD); -1 = start at once
+  bool wait;         // stay as the init's parent and exit with its status (foreground `run`)
+  int preserveFds;   // fds 3 .. 3+N-1 pass into the container
+};
+
+// Parses the launch message (one JSON document). Throws SetupError on malformed input.
+Launch parse_launch(const std::string& text);

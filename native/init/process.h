@@ -1,0 +1,16 @@
+// The container process itself: its limits, identity and the final execve.
+#pragma once
+#include "plan.h"
+
+// Steps that need privileges and the host view (before pivot_root): rlimits.
+void apply_rlimits(const ProcessPlan& p);
+void apply_hostname(const Plan& plan);
+// Finds args[0] the way execvp would, using the container's PATH; run inside the new root so a
+// missing binary fails `create`, not `start`. Returns the path to exec.
+std::string find_executable(const ProcessPlan& p);
+// Drops to the configured user and groups; sets no_new_privs and the umask.
+void apply_identity(const ProcessPlan& p);
+// Marks every fd above the preserved ones close-on-exec, so nothing of the runtime leaks into
+// the container (CVE-2024-21626).
+void close_runtime_fds(int preserveFds);
+[[noreturn]] void exec_process(const std::string& path, const ProcessPlan& p);

@@ -1,0 +1,123 @@
+#include "resolve.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "error.h"
+
+namespace {
+
+constexpr int kMaxSymlinks = 40;  // as the kernel's own limit
+
+int openat2_in_root(int rootfd, const std::string& rel) {
+  struct open_how how = {};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const char* p = rel.empty() ? "." : rel.c_str();
+  int fd;
+  do fd = static_cast<int>(syscall(SYS_openat2, rootfd, p, &how, sizeof how));
+  while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  return fd;
+}
+
+// Splits an absolute or relative path into clean components, applying "." and ".." lexically
+// and clamping ".." at the root (the kernel does the same under RESOLVE_IN_ROOT).
+std::vector<std::string> components(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    std::string c = path.substr(i, j - i);
+    if (c == "..") {
+      if (!out.empty()) out.pop_back();
+    } else if (!c.empty() && c != ".") {
+      out.push_back(c);
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; i++) {
+    if (i) s += '/';
+    s += parts[i];
+  }
+  return s;
+}
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() { if (fd >= 0) close(fd); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+}  // namespace
+
+std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+int try_open_in_root(int rootfd, const std::string& path) {
+  return openat2_in_root(rootfd, join(components(path), components(path).size()));
+}
+
+int open_in_root(int rootfd, const std::string& path, Create create, const std::string& pointer) {
+  std::vector<std::string> parts = components(path);
+  int fd = openat2_in_root(rootfd, join(parts, parts.size()));
+  if (fd >= 0) return fd;
+  if (errno != ENOENT || create == Create::None)
+    fail_errno("open " + path + " in the container's root", pointer);
+
+  // Walk from the root, creating what is missing. A component that exists but cannot be
+  // opened is a dangling symlink: restart the walk at its target, resolved inside the root.
+  int links = 0;
+  size_t i = 0;
+  while (i < parts.size()) {
+    const std::string prefix = join(parts, i + 1);
+    int next = openat2_in_root(rootfd, prefix);
+    if (next >= 0) {
+      close(next);
+      i++;
+      continue;
+    }
+    if (errno != ENOENT) fail_errno("open " + path + " in the container's root", pointer);
+    Fd parent(openat2_in_root(rootfd, join(parts, i)));
+    if (parent.fd < 0) fail_errno("open " + path + " in the container's root", pointer);
+    const bool last = i + 1 == parts.size();
+    int rc;
+    if (last && create == Create::File) {
+      rc = openat(parent.fd, parts[i].c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (rc >= 0) close(rc);
+    } else {
+      rc = mkdirat(parent.fd, parts[i].c_str(), 0755);
+    }
+    if (rc >= 0) {
+      i++;
+      continue;
+    }
+    if (errno != EEXIST) fail_errno("create " + prefix + " in the container's root", pointer);
+    char target[4096];
+    ssize_t n = readlinkat(parent.fd, parts[i].c_str(), target, sizeof target - 1);
+    if (n < 0) fail_errno("create " + prefix + " in the container's root", pointer);
+    if (++links > kMaxSymlinks) fail_errno("resolve " + path, pointer, ELOOP);
+    target[n] = '\0';
+    // Rebuild the path: an absolute target starts again at the root, a relative one at the
+    // link's directory; the rest of the original path follows.
+    std::string rebuilt = target[0] == '/' ? std::string(target) : join(parts, i) + "/" + target;
+    for (size_t k = i + 1; k < parts.size(); k++) rebuilt += "/" + parts[k];
+    parts = components(rebuilt);
+    i = 0;
+  }
+  fd = openat2_in_root(rootfd, join(parts, parts.size()));
+  if (fd < 0) fail_errno("open " + path + " in the container's root", pointer);
+  return fd;
+}

@@ -1,0 +1,185 @@
+#include "rootfs.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "devices.h"
+#include "error.h"
+#include "resolve.h"
+
+namespace {
+
+struct Fd {
+  int fd;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() { if (fd >= 0) close(fd); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+void do_mount(const std::string& src, const std::string& target, const char* fstype, unsigned long flags,
+              const std::string& data, const std::string& what, const std::string& pointer) {
+  if (mount(src.empty() ? nullptr : src.c_str(), target.c_str(), fstype, flags,
+            data.empty() ? nullptr : data.c_str()) < 0)
+    fail_errno(what, pointer);
+}
+
+// The mount point of the mount holding `path` (longest mountinfo prefix), for pivot_root's
+// rule that new_root's parent mount must not be shared.
+std::string mount_point_of(const std::string& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line, best = "/";
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, mp;
+    fields >> id >> parent >> devno >> root >> mp;
+    if (path.compare(0, mp.size(), mp) == 0 && (path.size() == mp.size() || path[mp.size()] == '/' || mp == "/") &&
+        mp.size() >= best.size())
+      best = mp;
+  }
+  return best;
+}
+
+// After the first mount(2) the fd we mounted onto still names the covered directory, so
+// every later change (remount, propagation) needs a fresh fd of the new mount.
+void finish_mount(int rootfd, const MountOp& m) {
+  if (m.remountFlags == 0 && m.propagation.empty()) return;
+  Fd fresh(open_in_root(rootfd, m.destination, Create::None, m.pointer));
+  const std::string target = fd_path(fresh.fd);
+  if (m.remountFlags)
+    do_mount("", target, nullptr, MS_REMOUNT | MS_BIND | m.remountFlags, "",
+             "remount " + m.destination, m.pointer);
+  for (unsigned long p : m.propagation)
+    do_mount("", target, nullptr, p, "", "set propagation of " + m.destination, m.pointer);
+}
+
+void mount_one(int rootfd, const MountOp& m) {
+  Fd dest(open_in_root(rootfd, m.destination, m.createAs == "file" ? Create::File : Create::Dir, m.pointer));
+  const std::string target = fd_path(dest.fd);
+  const char* fstype = m.fstype.empty() ? nullptr : m.fstype.c_str();
+  if (mount(m.source.empty() ? nullptr : m.source.c_str(), target.c_str(), fstype, m.flags,
+            m.data.empty() ? nullptr : m.data.c_str()) < 0) {
+    int e = errno;
+    // Without its own network namespace a container may not mount a fresh sysfs: show it
+    // the host's /sys instead, as runc does.
+    if (!(m.sysfsFallback && (e == EPERM || e == EBUSY)))
+      fail_errno("mount " + (m.source.empty() ? m.fstype : m.source) + " on " + m.destination, m.pointer, e);
+    do_mount("/sys", target, nullptr, MS_BIND | MS_REC, "", "bind /sys on " + m.destination, m.pointer);
+    MountOp ro = m;
+    ro.remountFlags = m.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    finish_mount(rootfd, ro);
+    return;
+  }
+  finish_mount(rootfd, m);
+}
+
+// maskedPaths: directories get an empty read-only tmpfs, anything else the container's own
+// /dev/null, checked to really be the null device (a rootfs may plant a symlink or a regular
+// file there: CVE-2025-31133).
+void mask_paths(int rootfd, const Plan& plan) {
+  if (plan.maskedPaths.empty()) return;
+  Fd null(open_in_root(rootfd, "/dev/null", Create::None, "/linux/maskedPaths"));
+  struct stat st;
+  if (fstat(null.fd, &st) < 0) fail_errno("stat /dev/null", "/linux/maskedPaths");
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+    throw SetupError("/dev/null in the container is not the null device; refusing to mask with it", 0,
+                     "/linux/maskedPaths");
+  for (size_t i = 0; i < plan.maskedPaths.size(); i++) {
+    const std::string& path = plan.maskedPaths[i];
+    const std::string ptr = "/linux/maskedPaths/" + std::to_string(i);
+    Fd target(try_open_in_root(rootfd, path));
+    if (target.fd < 0) {
+      if (errno == ENOENT) continue;  // nothing to hide
+      fail_errno("open " + path, ptr);
+    }
+    if (fstat(target.fd, &st) < 0) fail_errno("stat " + path, ptr);
+    if (S_ISDIR(st.st_mode))
+      do_mount("tmpfs", fd_path(target.fd), "tmpfs", MS_RDONLY, "size=0k,mode=755", "mask " + path, ptr);
+    else
+      do_mount(fd_path(null.fd), fd_path(target.fd), nullptr, MS_BIND, "", "mask " + path, ptr);
+  }
+}
+
+void readonly_paths(int rootfd, const Plan& plan) {
+  for (size_t i = 0; i < plan.readonlyPaths.size(); i++) {
+    const std::string& path = plan.readonlyPaths[i];
+    const std::string ptr = "/linux/readonlyPaths/" + std::to_string(i);
+    Fd target(try_open_in_root(rootfd, path));
+    if (target.fd < 0) {
+      if (errno == ENOENT) continue;
+      fail_errno("open " + path, ptr);
+    }
+    do_mount(fd_path(target.fd), fd_path(target.fd), nullptr, MS_BIND | MS_REC, "", "bind " + path, ptr);
+    Fd fresh(open_in_root(rootfd, path, Create::None, ptr));
+    do_mount("", fd_path(fresh.fd), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, "",
+             "remount " + path + " read-only", ptr);
+  }
+}
+
+// The mount flags a bind remount must keep (the kernel refuses to clear locked ones).
+unsigned long current_flags(const char* path) {
+  struct statvfs sv;
+  if (statvfs(path, &sv) < 0) fail_errno(std::string("statvfs ") + path);
+  unsigned long f = 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
+}  // namespace
+
+void build_rootfs(const Plan& plan) {
+  do_mount("", "/", nullptr, plan.rootPropagation, "", "set propagation of / in the new mount namespace",
+           "/linux/rootfsPropagation");
+  do_mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, "", "bind the rootfs onto itself", "/root/path");
+  // pivot_root refuses a new root whose parent mount is shared (runc#1148).
+  const std::string parent = mount_point_of(plan.rootfs.substr(0, plan.rootfs.rfind('/')));
+  do_mount("", parent, nullptr, MS_PRIVATE, "", "make " + parent + " private", "/root/path");
+
+  Fd root(open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (root.fd < 0) fail_errno("open rootfs " + plan.rootfs, "/root/path");
+  for (const MountOp& m : plan.mounts) mount_one(root.fd, m);
+  if (plan.setupDev) setup_devices(root.fd, plan);
+  mask_paths(root.fd, plan);
+  readonly_paths(root.fd, plan);
+  // The working directory is created if missing, as runc does, while the root is writable.
+  close(open_in_root(root.fd, plan.process.cwd, Create::Dir, "/process/cwd"));
+}
+
+void enter_rootfs(const Plan& plan) {
+  if (plan.noPivot) {
+    if (chdir(plan.rootfs.c_str()) < 0) fail_errno("chdir to rootfs", "/root/path");
+    do_mount(plan.rootfs, "/", nullptr, MS_MOVE, "", "move the rootfs to /", "/root/path");
+    if (chroot(".") < 0) fail_errno("chroot", "/root/path");
+  } else {
+    // pivot_root(".", ".") stacks the old root on top of the new one; detaching it afterwards
+    // leaves only the container's tree, with no directory to hold the old root in.
+    Fd oldroot(open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    Fd newroot(open(plan.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (oldroot.fd < 0 || newroot.fd < 0) fail_errno("open roots for pivot_root", "/root/path");
+    if (fchdir(newroot.fd) < 0) fail_errno("chdir to rootfs", "/root/path");
+    if (syscall(SYS_pivot_root, ".", ".") < 0) fail_errno("pivot_root", "/root/path");
+    if (fchdir(oldroot.fd) < 0) fail_errno("chdir to old root", "/root/path");
+    do_mount("", ".", nullptr, MS_SLAVE | MS_REC, "", "make the old root a slave", "/root/path");
+    if (umount2(".", MNT_DETACH) < 0) fail_errno("detach the old root", "/root/path");
+  }
+  if (chdir("/") < 0) fail_errno("chdir /");
+  if (plan.rootReadonly)
+    do_mount("", "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | current_flags("/"), "",
+             "remount the root read-only", "/root/readonly");
+  if (plan.rootfsPropagation)
+    do_mount("", "/", nullptr, plan.rootfsPropagation, "", "set rootfs propagation", "/linux/rootfsPropagation");
+}

@@ -1,0 +1,458 @@
+#!/usr/bin/env node
+'use strict';
+// Builds the spec layer's generated code from the pinned OCI runtime-spec JSON schemas.
+//
+//   node scripts/build-schemas.js                  fetch + verify schemas, generate src/generated/
+//   node scripts/build-schemas.js --force          regenerate even if nothing changed
+//   node scripts/build-schemas.js --download       ignore schemas/ and the installed package, use apt-get download
+//   node scripts/build-schemas.js --update-manifest  re-pin schemas/manifest.json to the installed package
+//
+// The schemas come from Debian's golang-github-opencontainers-specs-dev package, pinned by version and
+// sha256 in schemas/manifest.json (the schema files themselves are not committed). Outputs:
+//   src/generated/config-validator.ts, state-validator.ts   ajv standalone validators (no ajv compile at runtime)
+//   src/generated/config.ts, state.ts                        TypeScript types (Spec, State, ...)
+// The CLI starts for every container operation, so validators are generated ahead of time: at runtime
+// only plain JS (and at most ajv/dist/runtime/*) is loaded.
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const crypto = require('crypto');
+const { execFileSync } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const SCHEMA_DIR = path.join(ROOT, 'schemas');
+const MANIFEST_PATH = path.join(SCHEMA_DIR, 'manifest.json');
+const GEN_DIR = path.join(ROOT, 'src', 'generated');
+const STAMP_PATH = path.join(GEN_DIR, '.stamp');
+const OUTPUTS = ['config-validator.ts', 'state-validator.ts', 'config.ts', 'state.ts'];
+
+const DEFAULT_PACKAGE = 'golang-github-opencontainers-specs-dev';
+const DEFAULT_PACKAGE_PATH = 'usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema';
+
+class BuildError extends Error {}
+
+function sha256(data) {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+function log(msg) {
+  process.stderr.write(`build-schemas: ${msg}\n`);
+}
+
+function readManifest() {
+  let m;
+  try {
+    m = JSON.parse(fs.readFileSync(MANIFEST_PATH, 'utf8'));
+  } catch (e) {
+    throw new BuildError(`cannot read ${path.relative(ROOT, MANIFEST_PATH)}: ${e.message}`);
+  }
+  if (!m.package || !m.version || !m.files || typeof m.files !== 'object') {
+    throw new BuildError(`${path.relative(ROOT, MANIFEST_PATH)} must have "package", "version" and "files"`);
+  }
+  return m;
+}
+
+function installHint(m) {
+  return `install it with:  apt-get install ${m.package}=${m.version}\n` +
+    `(or make 'apt-get download ${m.package}=${m.version}' work, e.g. after 'apt-get update')`;
+}
+
+/** Returns the list of files whose sha256 differs from the manifest ([] = all good). */
+function checkDir(dir, m) {
+  const bad = [];
+  for (const [file, expected] of Object.entries(m.files)) {
+    const p = path.join(dir, file);
+    if (!fs.existsSync(p)) {
+      bad.push({ file, expected, actual: '(missing)' });
+      continue;
+    }
+    const actual = sha256(fs.readFileSync(p));
+    if (actual !== expected) bad.push({ file, expected, actual });
+  }
+  return bad;
+}
+
+function describeMismatch(where, bad) {
+  return bad.map((b) => `  ${where}/${b.file}: expected sha256 ${b.expected}, got ${b.actual}`).join('\n');
+}
+
+function installedVersion(pkg) {
+  try {
+    const out = execFileSync('dpkg-query', ['-W', '-f=${Status}\t${Version}', pkg], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const [status, version] = out.split('\t');
+    return status.endsWith(' installed') ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Downloads the pinned .deb and unpacks it (no installation, no root needed). Returns the schema dir. */
+function downloadPackage(m) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-specs-'));
+  process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+  const spec = `${m.package}=${m.version}`;
+  log(`downloading ${spec} with apt-get download`);
+  try {
+    execFileSync('apt-get', ['download', '-q', spec], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const stderr = e.stderr ? String(e.stderr).trim() : e.message;
+    throw new BuildError(`apt-get download ${spec} failed: ${stderr}`);
+  }
+  const deb = fs.readdirSync(tmp).find((f) => f.endsWith('.deb'));
+  if (!deb) throw new BuildError(`apt-get download ${spec} produced no .deb`);
+  const root = path.join(tmp, 'root');
+  try {
+    execFileSync('dpkg-deb', ['-x', path.join(tmp, deb), root], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    throw new BuildError(`dpkg-deb -x ${deb} failed: ${e.stderr ? String(e.stderr).trim() : e.message}`);
+  }
+  return path.join(root, m.packagePath || DEFAULT_PACKAGE_PATH);
+}
+
+/**
+ * Makes sure schemas/ holds exactly the pinned files. Sources, in order: schemas/ itself (already
+ * verified copies from an earlier run), the installed package, apt-get download of the pinned version.
+ */
+function ensureSchemas(m, { download }) {
+  if (!download && checkDir(SCHEMA_DIR, m).length === 0) return 'schemas/ (verified)';
+
+  const reasons = [];
+  let source;
+  if (!download) {
+    const dir = path.join('/', m.packagePath || DEFAULT_PACKAGE_PATH);
+    const version = installedVersion(m.package);
+    if (version === undefined || !fs.existsSync(dir)) {
+      reasons.push(`${m.package} is not installed`);
+    } else {
+      const bad = checkDir(dir, m);
+      if (bad.length === 0) source = dir;
+      else reasons.push(`installed ${m.package} ${version} does not match the pinned ${m.version}:\n${describeMismatch(dir, bad)}`);
+    }
+  }
+  if (!source) {
+    let dir;
+    try {
+      dir = downloadPackage(m);
+    } catch (e) {
+      if (!(e instanceof BuildError)) throw e;
+      reasons.push(e.message);
+      throw new BuildError(`cannot get the OCI runtime-spec schemas:\n  - ${reasons.join('\n  - ')}\n${installHint(m)}`);
+    }
+    const bad = checkDir(dir, m);
+    if (bad.length > 0) {
+      throw new BuildError(`downloaded ${m.package}=${m.version} does not match schemas/manifest.json:\n${describeMismatch(dir, bad)}`);
+    }
+    source = dir;
+  }
+  for (const file of Object.keys(m.files)) fs.copyFileSync(path.join(source, file), path.join(SCHEMA_DIR, file));
+  const bad = checkDir(SCHEMA_DIR, m);
+  if (bad.length > 0) throw new BuildError(`copy into schemas/ failed verification:\n${describeMismatch('schemas', bad)}`);
+  return source;
+}
+
+function readSchemas(m) {
+  const out = {};
+  for (const file of Object.keys(m.files)) out[file] = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8'));
+  return out;
+}
+
+// Values the pinned schema (runtime-spec 1.0.2 + 118 commits) does not list but that tsrunc must accept,
+// so that src/spec/semantics.ts can give a precise answer instead of a bare "must be one of" from the
+// schema. Applied (in memory) to both the validators and the types; schemas/ keeps the pristine files.
+const SCHEMA_ADDITIONS = [
+  // runtime-spec 1.1 added the time namespace; tsrunc reports it as not supported (semantics.ts).
+  { at: 'defs-linux.json#/definitions/NamespaceType/enum', add: ['time'] },
+  // runc accepts the recursive propagation modes too (they are the ones people actually use).
+  { at: 'defs-linux.json#/definitions/RootfsPropagation/enum', add: ['rshared', 'rslave', 'rprivate', 'runbindable'] },
+];
+
+function applySchemaAdditions(schemas) {
+  const out = structuredClone(schemas);
+  for (const { at, add } of SCHEMA_ADDITIONS) {
+    const [file, ptr] = at.split('#');
+    const list = out[file] && getPointer(out[file], ptr);
+    if (!Array.isArray(list)) throw new BuildError(`schema addition: ${at} is not an array (schemas changed?)`);
+    for (const v of add) if (!list.includes(v)) list.push(v);
+  }
+  return out;
+}
+
+function toolVersion(name) {
+  return require(require.resolve(`${name}/package.json`, { paths: [ROOT] })).version;
+}
+
+/** Everything the outputs depend on: if it is unchanged (and the outputs exist) there is nothing to do. */
+function computeStamp(m) {
+  return sha256(JSON.stringify({
+    manifest: m,
+    script: sha256(fs.readFileSync(__filename)),
+    tools: ['ajv', 'ajv-draft-04', 'json-schema-to-typescript'].map((n) => `${n}@${toolVersion(n)}`),
+  }));
+}
+
+function banner(m, what) {
+  return `Generated by scripts/build-schemas.js from ${what} of the OCI runtime-spec JSON schemas\n` +
+    `(Debian package ${m.package} ${m.version}). Do not edit: run \`npm run build:schemas\`.`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validators (ajv standalone)
+
+function generateValidator(m, schemas, rootFile) {
+  const Ajv = require('ajv-draft-04').default;
+  const standaloneCode = require('ajv/dist/standalone').default;
+  // draft-04 schemas; each file under its own id (its file name) so `defs.json#/definitions/x` resolves.
+  const ajv = new Ajv({ allErrors: true, strict: false, code: { source: true, esm: true } });
+  for (const [file, schema] of Object.entries(schemas)) ajv.addSchema(schema, file);
+  let code = standaloneCode(ajv, { validate: rootFile });
+
+  const exportLine = 'export const validate = validate10;';
+  if (!code.includes(exportLine)) throw new BuildError(`unexpected ajv standalone output for ${rootFile} (no "${exportLine}")`);
+  code = code.replace(/^"use strict";/, '').replace(exportLine, 'export const validate: SchemaValidator = validate10;');
+  // Runtime code may only use ajv's small runtime helpers, never ajv itself (startup speed).
+  for (const [, mod] of code.matchAll(/(?:require\(|from\s*)["']([^"']+)["']/g)) {
+    if (!mod.startsWith('ajv/dist/runtime/')) throw new BuildError(`generated validator for ${rootFile} imports ${mod}`);
+  }
+  const header = [
+    '// @ts-nocheck',
+    '/* eslint-disable */',
+    ...banner(m, rootFile).split('\n').map((l) => `// ${l}`),
+    '',
+    '/** One ajv error (subset of ajv\'s ErrorObject that the standalone code produces). */',
+    'export interface SchemaError {',
+    '  keyword: string;',
+    '  instancePath: string;',
+    '  schemaPath: string;',
+    '  params: Record<string, any>;',
+    '  message?: string;',
+    '}',
+    '',
+    '/** Returns true when `data` is valid; otherwise `validate.errors` holds every error (allErrors). */',
+    'export interface SchemaValidator {',
+    '  (data: unknown): boolean;',
+    '  errors?: SchemaError[] | null;',
+    '}',
+    '',
+  ].join('\n');
+  return `${header}${code}\nexport default validate;\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Types (json-schema-to-typescript)
+
+// Names for the types, following the Go package github.com/opencontainers/runtime-spec/specs-go so
+// code reads like the spec's own vocabulary. Keys: "<file>#<JSON pointer>" of the schema node.
+const TITLES = {
+  'config-schema.json#': 'Spec',
+  'config-schema.json#/properties/hooks': 'Hooks',
+  'config-schema.json#/properties/root': 'Root',
+  'config-schema.json#/properties/process': 'Process',
+  'config-schema.json#/properties/process/properties/consoleSize': 'Box',
+  'config-schema.json#/properties/process/properties/user': 'User',
+  'config-schema.json#/properties/process/properties/capabilities': 'LinuxCapabilities',
+  'config-schema.json#/properties/process/properties/rlimits/items': 'POSIXRlimit',
+  'defs.json#/definitions/Hook': 'Hook',
+  'defs.json#/definitions/Mount': 'Mount',
+  'defs.json#/definitions/IDMapping': 'LinuxIDMapping',
+  'config-linux.json#/linux': 'Linux',
+  'config-linux.json#/linux/properties/resources': 'LinuxResources',
+  'config-linux.json#/linux/properties/resources/properties/pids': 'LinuxPids',
+  'config-linux.json#/linux/properties/resources/properties/blockIO': 'LinuxBlockIO',
+  'config-linux.json#/linux/properties/resources/properties/cpu': 'LinuxCPU',
+  'config-linux.json#/linux/properties/resources/properties/memory': 'LinuxMemory',
+  'config-linux.json#/linux/properties/resources/properties/network': 'LinuxNetwork',
+  'config-linux.json#/linux/properties/resources/properties/hugepageLimits/items': 'LinuxHugepageLimit',
+  'config-linux.json#/linux/properties/seccomp': 'LinuxSeccomp',
+  'config-linux.json#/linux/properties/intelRdt': 'LinuxIntelRdt',
+  'defs-linux.json#/definitions/Device': 'LinuxDevice',
+  'defs-linux.json#/definitions/DeviceCgroup': 'LinuxDeviceCgroup',
+  'defs-linux.json#/definitions/NamespaceType': 'LinuxNamespaceType',
+  'defs-linux.json#/definitions/NamespaceReference': 'LinuxNamespace',
+  'defs-linux.json#/definitions/RootfsPropagation': 'RootfsPropagation',
+  'defs-linux.json#/definitions/blockIODevice': 'LinuxBlockIODevice',
+  'defs-linux.json#/definitions/blockIODeviceWeight': 'LinuxWeightDevice',
+  'defs-linux.json#/definitions/blockIODeviceThrottle': 'LinuxThrottleDevice',
+  'defs-linux.json#/definitions/NetworkInterfacePriority': 'LinuxInterfacePriority',
+  'defs-linux.json#/definitions/Rdma': 'LinuxRdma',
+  'defs-linux.json#/definitions/Syscall': 'LinuxSyscall',
+  'defs-linux.json#/definitions/SyscallArg': 'LinuxSeccompArg',
+  'defs-linux.json#/definitions/SeccompAction': 'LinuxSeccompAction',
+  'defs-linux.json#/definitions/SeccompArch': 'Arch',
+  'defs-linux.json#/definitions/SeccompFlag': 'LinuxSeccompFlag',
+  'defs-linux.json#/definitions/SeccompOperators': 'LinuxSeccompOperator',
+  'defs-linux.json#/definitions/Personality': 'LinuxPersonality',
+  'defs-linux.json#/definitions/PersonalityDomain': 'LinuxPersonalityDomain',
+  'config-solaris.json#/solaris': 'Solaris',
+  'config-windows.json#/windows': 'Windows',
+  'defs-windows.json#/definitions/Device': 'WindowsDevice',
+  'config-vm.json#/vm': 'VM',
+  'config-zos.json#/zos': 'ZOS',
+  'defs-zos.json#/definitions/Device': 'ZOSDevice',
+  'state-schema.json#': 'State',
+};
+
+// 64-bit integers above 2^53 are parsed as bigint by src/spec/load.ts (lossless-json), so the types say so.
+const BIGINT_DEFS = ['defs.json#/definitions/int64', 'defs.json#/definitions/uint64'];
+
+function getPointer(doc, ptr) {
+  let node = doc;
+  for (const raw of ptr.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object' || !(key in node)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+/**
+ * Returns the root schema with every $ref replaced by the (shared) target object, plus titles and
+ * tsType annotations. Doing the dereferencing here instead of in json-schema-to-typescript means types
+ * are named only where TITLES says so; small definitions (ArrayOfStrings, uint32, ...) are inlined.
+ */
+function typeSchema(schemas, rootFile) {
+  const docs = structuredClone(schemas);
+  for (const [key, title] of Object.entries(TITLES)) {
+    const [file, ptr] = key.split('#');
+    const node = docs[file] && getPointer(docs[file], ptr);
+    if (!node) throw new BuildError(`type name ${title}: no schema node ${key} (schemas changed? update TITLES)`);
+    node.title = title;
+  }
+  for (const key of BIGINT_DEFS) {
+    const [file, ptr] = key.split('#');
+    const node = getPointer(docs[file], ptr);
+    if (!node) throw new BuildError(`no schema node ${key}`);
+    node.tsType = 'number | bigint';
+  }
+  // A map of strings is written with patternProperties {".{1,}": ...}; as additionalProperties it becomes a
+  // plain `{ [k: string]: string | undefined }` instead of an interface with a confusing generated comment.
+  const done0 = new Set();
+  const mapPatterns = (node) => {
+    if (node === null || typeof node !== 'object' || done0.has(node)) return;
+    done0.add(node);
+    const pp = node.patternProperties;
+    if (pp && Object.keys(pp).length === 1 && pp['.{1,}'] && node.additionalProperties === undefined) {
+      node.additionalProperties = pp['.{1,}'];
+      delete node.patternProperties;
+    }
+    for (const v of Object.values(node)) mapPatterns(v);
+  };
+  for (const doc of Object.values(docs)) mapPatterns(doc);
+
+  const resolving = new Map();
+  const resolveRef = (ref, baseFile) => {
+    const [filePart, ptr = ''] = ref.split('#');
+    const file = filePart || baseFile;
+    const key = `${file}#${ptr}`;
+    if (resolving.has(key)) return resolving.get(key);
+    const target = docs[file] && getPointer(docs[file], ptr);
+    if (!target) throw new BuildError(`unresolvable $ref ${ref} in ${baseFile}`);
+    if (typeof target.$ref === 'string') {
+      // An alias definition (UID -> uint32): use the final target.
+      const final = resolveRef(target.$ref, file);
+      resolving.set(key, final);
+      return final;
+    }
+    resolving.set(key, target);
+    walk(target, file);
+    return target;
+  };
+  const done = new Set();
+  const walk = (node, file) => {
+    if (node === null || typeof node !== 'object' || done.has(node)) return;
+    done.add(node);
+    for (const [k, v] of Object.entries(node)) {
+      if (v && typeof v === 'object' && typeof v.$ref === 'string') {
+        const target = resolveRef(v.$ref, file);
+        // A description next to a $ref would be lost; none exist in these schemas, keep it simple.
+        node[k] = target;
+      } else {
+        walk(v, file);
+      }
+    }
+  };
+  const root = docs[rootFile];
+  walk(root, rootFile);
+  delete root.$schema;
+  return root;
+}
+
+async function generateTypes(m, schemas, rootFile, name) {
+  const { compile } = require('json-schema-to-typescript');
+  const schema = typeSchema(schemas, rootFile);
+  const bannerComment = `/* eslint-disable */\n/**\n${banner(m, rootFile).split('\n').map((l) => ` * ${l}`).join('\n')}\n */`;
+  return compile(schema, name, {
+    bannerComment,
+    additionalProperties: false, // no `[k: string]: unknown` on every interface; unknown fields are ignored anyway
+    declareExternallyReferenced: true,
+    unreachableDefinitions: false,
+    strictIndexSignatures: true,
+    unknownAny: true,
+    format: true,
+    style: { singleQuote: true, printWidth: 110 },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function writeIfChanged(file, content) {
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === content) return false;
+  fs.writeFileSync(file, content);
+  return true;
+}
+
+function updateManifest() {
+  const m = fs.existsSync(MANIFEST_PATH) ? readManifest() : { package: DEFAULT_PACKAGE, packagePath: DEFAULT_PACKAGE_PATH, files: {} };
+  const version = installedVersion(m.package);
+  if (!version) throw new BuildError(`${m.package} is not installed; ${installHint(m)}`);
+  const dir = path.join('/', m.packagePath || DEFAULT_PACKAGE_PATH);
+  const files = {};
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) files[f] = sha256(fs.readFileSync(path.join(dir, f)));
+  const out = { package: m.package, version, packagePath: m.packagePath || DEFAULT_PACKAGE_PATH, files };
+  fs.writeFileSync(MANIFEST_PATH, JSON.stringify(out, null, 2) + '\n');
+  log(`pinned ${m.package} ${version} (${Object.keys(files).length} files) in ${path.relative(ROOT, MANIFEST_PATH)}`);
+}
+
+async function main(argv) {
+  const args = new Set(argv);
+  for (const a of args) {
+    if (!['--force', '--download', '--update-manifest'].includes(a)) throw new BuildError(`unknown argument ${a}`);
+  }
+  if (args.has('--update-manifest')) return updateManifest();
+
+  const m = readManifest();
+  const source = ensureSchemas(m, { download: args.has('--download') });
+  fs.mkdirSync(GEN_DIR, { recursive: true });
+  const stamp = computeStamp(m);
+  const upToDate = !args.has('--force') &&
+    fs.existsSync(STAMP_PATH) && fs.readFileSync(STAMP_PATH, 'utf8').trim() === stamp &&
+    OUTPUTS.every((f) => fs.existsSync(path.join(GEN_DIR, f)));
+  if (upToDate) {
+    log(`up to date (${m.package} ${m.version})`);
+    return;
+  }
+
+  const schemas = applySchemaAdditions(readSchemas(m));
+  for (const f of ['config-schema.json', 'state-schema.json']) {
+    if (!schemas[f]) throw new BuildError(`schemas/manifest.json does not list ${f}`);
+  }
+  const outputs = {
+    'config-validator.ts': generateValidator(m, schemas, 'config-schema.json'),
+    'state-validator.ts': generateValidator(m, schemas, 'state-schema.json'),
+    'config.ts': await generateTypes(m, schemas, 'config-schema.json', 'Spec'),
+    'state.ts': await generateTypes(m, schemas, 'state-schema.json', 'State'),
+  };
+  const changed = Object.entries(outputs).filter(([f, c]) => writeIfChanged(path.join(GEN_DIR, f), c)).map(([f]) => f);
+  fs.writeFileSync(STAMP_PATH, stamp + '\n');
+  log(`schemas from ${source}; generated src/generated/ (${changed.length ? `changed: ${changed.join(', ')}` : 'unchanged'})`);
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  if (e instanceof BuildError) {
+    process.stderr.write(`build-schemas: error: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+});

@@ -1,0 +1,18 @@
+// What every command gets from the global flags.
+import { Runtime, DEFAULT_ROOT } from '../runtime/runtime';
+import { CliLogger, type LogFormat } from './log';
+
+export interface GlobalArgs {
+  root?: string;
+  log?: string;
+  'log-format'?: string;
+  debug?: boolean;
+}
+
+export function loggerFrom(argv: GlobalArgs): CliLogger {
+  return new CliLogger({ log: argv.log, logFormat: argv['log-format'] as LogFormat, debug: argv.debug });
+}
+
+export function runtimeFrom(argv: GlobalArgs): Runtime {
+  return new Runtime({ root: argv.root ?? DEFAULT_ROOT, logger: loggerFrom(argv) });
+}

@@ -1,0 +1,56 @@
+// runc's logging contract: `--log FILE --log-format text|json`. Clients (containerd) read the
+// JSON lines ({"level","msg","time"}) and show `msg` to their user, so every error lands there.
+// Without --log the same lines go to stderr; with --log stderr still gets the bare message.
+import * as fs from 'node:fs';
+
+import type { Logger } from '../logger';
+
+export type LogFormat = 'text' | 'json';
+type Level = 'debug' | 'info' | 'warning' | 'error';
+
+export interface CliLogOptions {
+  log?: string;
+  logFormat?: LogFormat;
+  debug?: boolean;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function format(level: Level, msg: string, fmt: LogFormat): string {
+  if (fmt === 'json') return JSON.stringify({ level, msg, time: timestamp() }) + '\n';
+  return `time="${timestamp()}" level=${level} msg=${JSON.stringify(msg)}\n`;
+}
+
+export class CliLogger implements Logger {
+  constructor(private readonly options: CliLogOptions) {}
+
+  private write(level: Level, msg: string): void {
+    const line = format(level, msg, this.options.logFormat ?? 'text');
+    if (this.options.log) {
+      try {
+        fs.appendFileSync(this.options.log, line);
+      } catch {
+        // the log is best effort; the exit code still tells the story
+      }
+    } else {
+      // Synchronous write to fd 2: Node's process.stderr may flip the (shared) pipe to
+      // non-blocking mode, which the container inherits.
+      fs.writeSync(2, line);
+    }
+  }
+
+  debug(msg: string): void {
+    if (this.options.debug) this.write('debug', msg);
+  }
+
+  warn(msg: string): void {
+    this.write('warning', msg);
+  }
+
+  error(msg: string): void {
+    this.write('error', msg);
+    if (this.options.log) fs.writeSync(2, msg + '\n');
+  }
+}

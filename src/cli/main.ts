@@ -1,0 +1,79 @@
+// The tsrunc command line: runc's verbs, flags, outputs and exit codes over the Runtime API.
+import yargs from 'yargs/yargs';
+
+import { TsruncError } from '../errors';
+import { OCI_VERSION, TSRUNC_VERSION } from '../version';
+import * as create from './commands/create';
+import * as del from './commands/delete';
+import * as kill from './commands/kill';
+import * as list from './commands/list';
+import * as run from './commands/run';
+import * as spec from './commands/spec';
+import * as start from './commands/start';
+import * as state from './commands/state';
+import { loggerFrom, type GlobalArgs } from './context';
+import { print } from './output';
+
+type Handler = (argv: never) => number | Promise<number>;
+
+export async function main(args: string[]): Promise<number> {
+  if (args.includes('--version') || args.includes('-v')) {
+    print(`tsrunc version ${TSRUNC_VERSION}\nspec: ${OCI_VERSION}`);
+    return 0;
+  }
+  let status = 0;
+  let globals: GlobalArgs = {};
+  // Each handler returns the exit status; yargs only parses and dispatches.
+  const wrap = (h: Handler) => async (argv: never) => {
+    globals = argv;
+    status = await h(argv);
+  };
+  const parser = yargs(args)
+    .scriptName('tsrunc')
+    .usage('tsrunc [global options] <command> [options]\n\nAn OCI container runtime (runc-compatible) in TypeScript.')
+    .option('root', { type: 'string', default: '/run/tsrunc', describe: 'directory for container state', global: true })
+    .option('log', { type: 'string', describe: 'log file (default: stderr)', global: true })
+    .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log line format', global: true })
+    .option('debug', { type: 'boolean', default: false, describe: 'debug logging', global: true })
+    .option('systemd-cgroup', { type: 'boolean', default: false, hidden: true, global: true })
+    .option('rootless', { type: 'string', hidden: true, global: true })
+    .option('criu', { type: 'string', hidden: true, global: true })
+    .version(false)
+    .help()
+    .strict()
+    .demandCommand(1, 'a command is required (see --help)')
+    .fail((msg, err) => {
+      throw err ?? new TsruncError('INVALID_ARGUMENT', msg);
+    });
+  for (const m of [create, start, state, kill, del, run, list, spec]) {
+    parser.command(m.command, m.describe, m.builder as never, wrap(m.handler as Handler));
+  }
+  try {
+    await parser.parseAsync();
+    return status;
+  } catch (e) {
+    const logger = loggerFrom(globals.root ? globals : parseGlobalsLoosely(args));
+    logger.error(e instanceof Error ? e.message : String(e));
+    return 1;
+  }
+}
+
+// When parsing itself failed, still honour --log/--log-format so the client sees the error.
+function parseGlobalsLoosely(args: string[]): GlobalArgs {
+  const get = (name: string) => {
+    const i = args.indexOf(name);
+    if (i >= 0) return args[i + 1];
+    return args.find((a) => a.startsWith(name + '='))?.slice(name.length + 1);
+  };
+  return { log: get('--log'), 'log-format': get('--log-format') };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(String(e?.stack ?? e) + '\n');
+      process.exit(1);
+    },
+  );
+}

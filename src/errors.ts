@@ -1,0 +1,49 @@
+// Typed errors. Every error the runtime reports is one of these, so the CLI can print a
+// runc-style message and exit code, and library users can branch on `code`.
+
+export type ErrorCode =
+  | 'CONFIG_INVALID'      // config.json breaks the schema or a semantic rule
+  | 'BUNDLE_INVALID'      // bundle dir / config.json missing or unreadable
+  | 'NOT_SUPPORTED'       // valid per spec, not implemented by tsrunc yet
+  | 'CONTAINER_EXISTS'
+  | 'CONTAINER_NOT_FOUND'
+  | 'INVALID_ID'
+  | 'INVALID_STATE'       // e.g. start on a running container
+  | 'INVALID_ARGUMENT'    // bad command-line input (unknown signal, ...)
+  | 'SETUP_FAILED'        // the init process failed while building the container
+  | 'SYSTEM';             // unexpected OS error
+
+export class TsruncError extends Error {
+  readonly code: ErrorCode;
+  /** JSON pointer into config.json (RFC 6901) when the error is about one field. */
+  readonly pointer?: string;
+  constructor(code: ErrorCode, message: string, options: { pointer?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TsruncError';
+    this.code = code;
+    this.pointer = options.pointer;
+  }
+}
+
+/** One problem found in a config: where, and why. */
+export interface ConfigProblem {
+  pointer: string;   // "" is the document root
+  message: string;
+}
+
+/** A config rejected before anything was created. Carries every problem found. */
+export class ConfigError extends TsruncError {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    const first = problems[0];
+    const text = problems.map((p) => `${p.pointer || '/'}: ${p.message}`).join('; ');
+    super('CONFIG_INVALID', `invalid config.json: ${text}`, { pointer: first?.pointer });
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Builds a JSON pointer from path segments, escaping as RFC 6901 says. */
+export function pointer(...segments: (string | number)[]): string {
+  return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}

@@ -1,0 +1,39 @@
+// Loads the native parts: the addon (tsrunc.node) and the path of the init helper
+// (tsrunc-init). Loaded lazily: commands that need neither (state, list, spec) never pay for it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The raw addon surface (native/addon/addon.cc). */
+export interface Addon {
+  /** Copies an executable into a sealed memfd; returns the fd (close-on-exec). */
+  sealedExecutable(path: string): number;
+  /** flock(2); false when `wait` is false and the lock is held elsewhere. */
+  flock(fd: number, exclusive: boolean, wait: boolean): boolean;
+  mkfifo(path: string, mode: number): void;
+}
+
+const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');
+
+let loaded: Addon | undefined;
+
+export function addon(): Addon {
+  if (!loaded) {
+    const file = path.join(BUILD_DIR, 'tsrunc.node');
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      loaded = require(file) as Addon;
+    } catch (e) {
+      throw new Error(`cannot load the tsrunc addon (${file}): ${(e as Error).message}\n` +
+        'Build it with `npm run build:native` (needs cmake, g++ and nlohmann-json3-dev).');
+    }
+  }
+  return loaded;
+}
+
+export function initHelperPath(): string {
+  const file = path.join(BUILD_DIR, 'tsrunc-init');
+  if (!fs.existsSync(file)) {
+    throw new Error(`tsrunc-init is missing (${file}): build it with \`npm run build:native\``);
+  }
+  return file;
+}

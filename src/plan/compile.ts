@@ -1,0 +1,87 @@
+// Compiles a validated config.json into a Plan (see types.ts). Pure apart from stat() of bind
+// sources: no root needed, nothing created, so it is unit-tested and printable.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { ConfigError, pointer, type ConfigProblem } from '../errors';
+import type { Spec } from '../generated/config';
+import { exactInteger } from '../spec/load';
+import { DEFAULT_SYMLINKS, compileDevices } from './devices';
+import { MS, RLIMIT } from './linux';
+import { bindsDev, compileMounts, containerPath } from './mounts';
+import { propagationFlags } from './mount-options';
+import { compileNamespaces } from './namespaces';
+import { PLAN_VERSION, type Plan, type ProcessPlan, type Rlimit } from './types';
+
+export interface CompileOptions {
+  id: string;
+  /** runc --no-pivot: MS_MOVE + chroot instead of pivot_root (for ramfs roots). */
+  noPivot?: boolean;
+}
+
+// runc: "umask defaults to 0022" when the config does not say.
+const DEFAULT_UMASK = 0o022;
+
+function compileRlimits(spec: Spec, problems: ConfigProblem[]): Rlimit[] {
+  const out: Rlimit[] = [];
+  (spec.process?.rlimits ?? []).forEach((r, i) => {
+    const ptr = pointer('process', 'rlimits', i);
+    const resource = RLIMIT[r.type];
+    if (resource === undefined) {
+      problems.push({ pointer: ptr + '/type', message: `unknown rlimit "${r.type}"` });
+      return;
+    }
+    out.push({ resource, soft: exactInteger(r.soft) ?? '0', hard: exactInteger(r.hard) ?? '0', pointer: ptr });
+  });
+  return out;
+}
+
+function compileProcess(spec: Spec, problems: ConfigProblem[]): ProcessPlan {
+  const p = spec.process!;
+  const user = p.user ?? { uid: 0, gid: 0 };
+  return {
+    args: p.args ?? [],
+    env: p.env ?? [],
+    cwd: containerPath(p.cwd),
+    uid: user.uid ?? 0,
+    gid: user.gid ?? 0,
+    additionalGids: user.additionalGids ?? [],
+    umask: user.umask ?? DEFAULT_UMASK,
+    noNewPrivileges: p.noNewPrivileges ?? false,
+    rlimits: compileRlimits(spec, problems),
+  };
+}
+
+export function compilePlan(spec: Spec, bundle: string, options: CompileOptions): Plan {
+  const problems: ConfigProblem[] = [];
+  const linux = spec.linux ?? {};
+  const ns = compileNamespaces(linux.namespaces, problems);
+  const rootfs = fs.realpathSync(path.resolve(bundle, spec.root?.path ?? 'rootfs'));
+  const rootfsPropagation = linux.rootfsPropagation ? propagationFlags(linux.rootfsPropagation) ?? 0 : 0;
+  const mounts = compileMounts(spec.mounts, bundle, ns.fresh.has('network'), problems);
+  const setupDev = !bindsDev(spec.mounts);
+  const process = compileProcess(spec, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    version: PLAN_VERSION,
+    id: options.id,
+    rootfs,
+    rootReadonly: spec.root?.readonly ?? false,
+    // Nothing mounted in the container may propagate back to the host: "/" becomes a
+    // recursive slave unless the config asks for a specific propagation (as runc does).
+    rootPropagation: rootfsPropagation || MS.SLAVE | MS.REC,
+    rootfsPropagation,
+    noPivot: options.noPivot ?? false,
+    cloneFlags: ns.cloneFlags,
+    joins: ns.joins,
+    hostname: spec.hostname ?? null,
+    domainname: spec.domainname ?? null,
+    mounts,
+    setupDev,
+    devices: setupDev ? compileDevices(linux.devices) : [],
+    symlinks: setupDev ? DEFAULT_SYMLINKS : [],
+    maskedPaths: (linux.maskedPaths ?? []).map(containerPath),
+    readonlyPaths: (linux.readonlyPaths ?? []).map(containerPath),
+    process,
+  };
+}

@@ -1,0 +1,52 @@
+// What /proc says about a process. A stored pid alone cannot be trusted: the process may have
+// exited and its pid been reused, so every check compares the start time recorded at creation
+// (/proc/<pid>/stat field 22, in clock ticks since boot).
+import * as fs from 'node:fs';
+
+interface ProcStat {
+  state: string;      // R, S, D, Z, X, ...
+  startTime: string;  // field 22
+}
+
+export function readProcStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  // The command name (field 2) is in parentheses and may itself contain spaces and ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], startTime: fields[19] };
+}
+
+export function processStartTime(pid: number): string | null {
+  return readProcStat(pid)?.startTime ?? null;
+}
+
+/** True when `pid` is the same, still running (not zombie) process that was recorded. */
+export function isSameLiveProcess(pid: number, startTime: string): boolean {
+  if (pid <= 0) return false;
+  const stat = readProcStat(pid);
+  return stat !== null && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+/** Host pids of every process in the pid namespace of `pid` (including it). */
+export function pidsInNamespaceOf(pid: number): number[] {
+  let ns: string;
+  try {
+    ns = fs.readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${name}/ns/pid`) === ns) out.push(Number(name));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}

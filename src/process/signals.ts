@@ -1,0 +1,20 @@
+import * as os from 'node:os';
+
+import { TsruncError } from '../errors';
+
+const SIGRTMAX = 64;
+
+/** "TERM", "SIGTERM", "sigterm", "15" -> 15, as runc accepts them. */
+export function parseSignal(input: string): number {
+  const s = input.trim();
+  if (/^\d+$/.test(s)) {
+    const n = Number(s);
+    if (n >= 1 && n <= SIGRTMAX) return n;
+  } else {
+    const name = s.toUpperCase();
+    const full = name.startsWith('SIG') ? name : 'SIG' + name;
+    const n = (os.constants.signals as Record<string, number>)[full];
+    if (n !== undefined) return n;
+  }
+  throw new TsruncError('INVALID_ARGUMENT', `unknown signal "${input}"`);
+}

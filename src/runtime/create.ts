@@ -1,0 +1,102 @@
+// create: validate, compile, claim the id, start the init and wait until it is fully set up
+// and blocked on the exec FIFO - or failed, in which case nothing is left behind.
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+import { TsruncError } from '../errors';
+import type { Logger } from '../logger';
+import { addon } from '../native/addon';
+import { compilePlan } from '../plan/compile';
+import type { Plan } from '../plan/types';
+import { processStartTime } from '../process/proc';
+import { signalRecorded, waitGone } from '../process/wait';
+import { loadBundle } from '../spec/load';
+import { validateId } from '../state/id';
+import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
+import { OCI_VERSION } from '../version';
+import { launchInit } from './launch';
+import type { SyncChannel } from './sync-channel';
+
+export interface CreateOptions {
+  bundle: string;
+  pidFile?: string;
+  noPivot?: boolean;
+  preserveFds?: number;
+}
+
+export interface Created {
+  pid: number;
+  /** Set when created with `wait`: the helper that exits with the container's status. */
+  helper: ChildProcess;
+}
+
+const O_PATH = 0o10000000;
+
+export function prepare(id: string, options: CreateOptions, logger: Logger): { plan: Plan; stored: Omit<StoredState, 'pid' | 'pidStartTime'> } {
+  validateId(id);
+  const { bundle, config, warnings } = loadBundle(options.bundle);
+  for (const w of warnings) logger.warn(`config.json ${w.pointer}: ${w.message}`);
+  const plan = compilePlan(config, bundle, { id, noPivot: options.noPivot });
+  return {
+    plan,
+    stored: {
+      ociVersion: OCI_VERSION,
+      id,
+      bundle,
+      rootfs: plan.rootfs,
+      created: new Date().toISOString(),
+      owner: os.userInfo().username,
+      annotations: (config.annotations ?? {}) as Record<string, string>,
+      config,
+    },
+  };
+}
+
+function initFailed(m: { message: string; pointer: string }): TsruncError {
+  const where = m.pointer ? ` (config.json ${m.pointer})` : '';
+  return new TsruncError('SETUP_FAILED', `container init failed: ${m.message}${where}`, { pointer: m.pointer || undefined });
+}
+
+async function expect(sync: SyncChannel, type: 'pid' | 'ready'): Promise<number> {
+  const m = await sync.next();
+  if (m === null) throw new TsruncError('SETUP_FAILED', 'container init exited before it was set up');
+  if (m.type === 'error') throw initFailed(m);
+  if (m.type !== type) throw new TsruncError('SETUP_FAILED', `unexpected message from init: ${m.type}`);
+  return m.type === 'pid' ? m.pid : 0;
+}
+
+export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false): Promise<Created> {
+  const { plan, stored } = prepare(id, options, logger);
+  const dir = ContainerDir.create(root, id);
+  let pid = 0;
+  let startTime = '';
+  let fifoFd = -1;
+  let launched: ReturnType<typeof launchInit> | undefined;
+  try {
+    addon().mkfifo(dir.fifoPath, 0o600);
+    fifoFd = fs.openSync(dir.fifoPath, O_PATH);
+    launched = launchInit(plan, { fifoFd, wait, preserveFds: options.preserveFds ?? 0 });
+    pid = await expect(launched.sync, 'pid');
+    startTime = processStartTime(pid) ?? '';
+    // Recorded before the init goes on: from here a crash of this process still leaves a
+    // container that `delete --force` can clean up.
+    dir.write({ ...stored, pid, pidStartTime: startTime });
+    launched.sync.send({ type: 'go' });
+    await expect(launched.sync, 'ready');
+    launched.sync.close();
+    if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
+    return { pid, helper: launched.helper };
+  } catch (e) {
+    launched?.sync.close();
+    if (pid > 0 && startTime) {
+      signalRecorded(pid, startTime, 9);
+      await waitGone(pid, startTime);
+    }
+    dir.remove();
+    throw e;
+  } finally {
+    if (fifoFd >= 0) fs.closeSync(fifoFd);
+    dir.unlock();
+  }
+}

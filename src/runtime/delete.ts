@@ -1,0 +1,43 @@
+// delete: remove a stopped (or created, or with --force any) container. Only tsrunc's state
+// directory is removed: the container's mounts lived in its own mount namespace and vanished
+// with its last process, and nothing here walks the rootfs or a bind-mounted host directory.
+import { TsruncError } from '../errors';
+import { waitGone } from '../process/wait';
+import { ContainerDir } from '../state/store';
+import { validateId } from '../state/id';
+import { containerPids } from './kill';
+import { deriveStatus } from './status';
+
+export async function deleteContainer(root: string, id: string, force = false): Promise<void> {
+  validateId(id);
+  let dir: ContainerDir;
+  try {
+    dir = ContainerDir.open(root, id);
+  } catch (e) {
+    // Clean-up paths of clients call `delete --force` blindly: a missing container is success.
+    if (force && e instanceof TsruncError && e.code === 'CONTAINER_NOT_FOUND') return;
+    throw e;
+  }
+  try {
+    const stored = dir.read();
+    const status = deriveStatus(dir, stored);
+    if (status === 'running' && !force) {
+      throw new TsruncError('INVALID_STATE', `cannot delete container ${id} that is not stopped: running`);
+    }
+    if (status !== 'stopped') {
+      for (const pid of containerPids(stored)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // exited meanwhile
+        }
+      }
+      if (!(await waitGone(stored.pid, stored.pidStartTime))) {
+        throw new TsruncError('SYSTEM', `container ${id} did not die after SIGKILL`);
+      }
+    }
+    dir.remove();
+  } finally {
+    dir.unlock();
+  }
+}

@@ -1,0 +1,46 @@
+// Starts tsrunc-init for one plan. The helper runs from a sealed memfd copy (CVE-2019-5736) and
+// gets exactly these fds: 0-2 (stdio), 3..3+N-1 (--preserve-fds), then the sync socket and the
+// exec FIFO. Node opens everything else close-on-exec, and the init marks every other fd
+// close-on-exec again before it execs the container process (CVE-2024-21626).
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import type { Socket } from 'node:net';
+
+import { addon, initHelperPath } from '../native/addon';
+import type { Plan } from '../plan/types';
+import { SyncChannel } from './sync-channel';
+
+export interface LaunchOptions {
+  /** O_PATH fd of exec.fifo; omitted = the process starts without waiting for `start`. */
+  fifoFd?: number;
+  /** Foreground `run`: the helper stays the init's parent and exits with its status. */
+  wait: boolean;
+  /** Pass fds 3 .. 3+N-1 of this process into the container. */
+  preserveFds: number;
+}
+
+export interface Launched {
+  helper: ChildProcess;
+  sync: SyncChannel;
+}
+
+export function launchInit(plan: Plan, options: LaunchOptions): Launched {
+  const exe = addon().sealedExecutable(initHelperPath());
+  const preserved = Array.from({ length: options.preserveFds }, (_, i) => 3 + i);
+  const syncFd = 3 + options.preserveFds;
+  const env: NodeJS.ProcessEnv = { TSRUNC_SYNC_FD: String(syncFd) };
+  const stdio: (number | 'pipe')[] = [0, 1, 2, ...preserved, 'pipe'];
+  if (options.fifoFd !== undefined) {
+    env.TSRUNC_FIFO_FD = String(syncFd + 1);
+    stdio.push(options.fifoFd);
+  }
+  let helper: ChildProcess;
+  try {
+    helper = spawn(`/proc/self/fd/${exe}`, [], { argv0: 'tsrunc-init', env, stdio });
+  } finally {
+    fs.closeSync(exe);
+  }
+  const sync = new SyncChannel(helper.stdio[syncFd] as Socket);
+  sync.send({ plan, wait: options.wait, preserveFds: options.preserveFds });
+  return { helper, sync };
+}

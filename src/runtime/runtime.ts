@@ -1,0 +1,76 @@
+// The typed, in-process API: `import { Runtime } from 'tsrunc'`. The CLI is a thin layer over
+// this class; nothing here prints or exits.
+import { silentLogger, type Logger } from '../logger';
+import { validateId } from '../state/id';
+import { ContainerDir, listIds } from '../state/store';
+import { create, type CreateOptions } from './create';
+import { deleteContainer } from './delete';
+import { kill } from './kill';
+import { run, type RunOptions } from './run';
+import { start } from './start';
+import { describe, type ContainerState } from './status';
+
+export const DEFAULT_ROOT = '/run/tsrunc';
+
+export interface RuntimeOptions {
+  /** Directory holding the state of every container (runc --root). */
+  root?: string;
+  logger?: Logger;
+}
+
+export class Runtime {
+  readonly root: string;
+  private readonly logger: Logger;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.root = options.root ?? DEFAULT_ROOT;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Builds the container and leaves its process waiting for start(). Resolves with its pid. */
+  async create(id: string, options: CreateOptions): Promise<number> {
+    return (await create(this.root, id, options, this.logger)).pid;
+  }
+
+  start(id: string): Promise<void> {
+    validateId(id);
+    return start(this.root, id);
+  }
+
+  state(id: string): ContainerState {
+    validateId(id);
+    const dir = ContainerDir.open(this.root, id);
+    try {
+      return describe(dir, dir.read());
+    } finally {
+      dir.unlock();
+    }
+  }
+
+  /** `signal`: a name ("TERM", "SIGKILL") or a number as a string. */
+  kill(id: string, signal = 'SIGTERM', options: { all?: boolean } = {}): void {
+    validateId(id);
+    kill(this.root, id, signal, options.all);
+  }
+
+  delete(id: string, options: { force?: boolean } = {}): Promise<void> {
+    return deleteContainer(this.root, id, options.force);
+  }
+
+  /** create + start; unless detached, waits and resolves with the exit status. */
+  run(id: string, options: RunOptions): Promise<number> {
+    return run(this.root, id, options, this.logger);
+  }
+
+  list(): ContainerState[] {
+    const out: ContainerState[] = [];
+    for (const id of listIds(this.root)) {
+      try {
+        out.push(this.state(id));
+      } catch {
+        // deleted while we listed
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,42 @@
+// A container's status is derived, never stored (a stored status goes stale the moment the
+// process exits): alive + exec FIFO present = created; alive = running; otherwise stopped.
+import * as fs from 'node:fs';
+
+import { isSameLiveProcess } from '../process/proc';
+import type { ContainerDir, StoredState } from '../state/store';
+
+export type Status = 'created' | 'running' | 'stopped';
+
+/** What `state` prints: the OCI state plus runc's extra fields (rootfs, created, owner). */
+export interface ContainerState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: Status;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+export function deriveStatus(dir: ContainerDir, stored: StoredState): Status {
+  if (!isSameLiveProcess(stored.pid, stored.pidStartTime)) return 'stopped';
+  return fs.existsSync(dir.fifoPath) ? 'created' : 'running';
+}
+
+export function describe(dir: ContainerDir, stored: StoredState): ContainerState {
+  const status = deriveStatus(dir, stored);
+  const state: ContainerState = {
+    ociVersion: stored.ociVersion,
+    id: stored.id,
+    pid: status === 'stopped' ? 0 : stored.pid,
+    status,
+    bundle: stored.bundle,
+    rootfs: stored.rootfs,
+    created: stored.created,
+    owner: stored.owner,
+  };
+  if (Object.keys(stored.annotations).length > 0) state.annotations = stored.annotations;
+  return state;
+}

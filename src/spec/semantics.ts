@@ -1,0 +1,298 @@
+// Semantic checks on a config.json: the rules the JSON schema cannot express (they need the file system,
+// cross-field knowledge, or tsrunc's own limits). Each rule is a small function about one concept.
+//
+// The rules are defensive about types: loadBundle runs them even when the schema check failed, so that a
+// user sees every problem at once; a field of the wrong type is simply skipped here (the schema reported it).
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { pointer, type ConfigProblem } from '../errors';
+import type { Spec } from '../generated/config';
+
+export interface SemanticsResult {
+  /** The config is wrong: it cannot be run by any runtime. */
+  problems: ConfigProblem[];
+  /** The config is valid but uses something tsrunc does not implement yet. */
+  unsupported: ConfigProblem[];
+  /** Accepted, but probably not what the author meant (or deprecated). */
+  warnings: ConfigProblem[];
+}
+
+interface Context extends SemanticsResult {
+  config: Spec;
+  bundle: string;
+}
+
+type Rule = (ctx: Context) => void;
+
+/** Rootfs propagation modes runc accepts (the spec lists the first four; runc adds the recursive ones). */
+export const ROOTFS_PROPAGATIONS: readonly string[] = [
+  'shared', 'slave', 'private', 'unbindable', 'rshared', 'rslave', 'rprivate', 'runbindable',
+];
+
+const RULES: Rule[] = [
+  checkOciVersion,
+  checkProcessPresent,
+  checkProcessArgs,
+  checkProcessCwd,
+  checkTerminal,
+  checkRoot,
+  checkNamespaces,
+  checkHostnameNeedsUts,
+  checkMountDestinations,
+  checkBindSources,
+  checkRootfsPropagation,
+];
+
+/** Runs every rule; `bundle` is the absolute bundle directory (relative paths in the config start there). */
+export function checkSemantics(config: Spec, bundle: string): SemanticsResult {
+  const ctx: Context = { config, bundle, problems: [], unsupported: [], warnings: [] };
+  if (!isObject(config)) {
+    ctx.problems.push({ pointer: '', message: 'must be a JSON object' });
+    return result(ctx);
+  }
+  for (const rule of RULES) rule(ctx);
+  return result(ctx);
+}
+
+function result(ctx: Context): SemanticsResult {
+  return { problems: ctx.problems, unsupported: ctx.unsupported, warnings: ctx.warnings };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version
+
+/** We implement runtime-spec 1.x; a 2.x document may mean anything. Pre-releases (1.0.2-dev) are fine. */
+function checkOciVersion(ctx: Context): void {
+  const v: unknown = ctx.config.ociVersion;
+  if (typeof v !== 'string') return;
+  const m = /^(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.+-]*)?$/.exec(v);
+  if (!m) {
+    ctx.problems.push({ pointer: '/ociVersion', message: `"${v}" is not a version of the form 1.x.y` });
+  } else if (m[1] !== '1') {
+    ctx.problems.push({ pointer: '/ociVersion', message: `runtime-spec version ${v} is not supported: tsrunc implements 1.x.y` });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process
+
+/** The spec makes `process` optional ("REQUIRED when start is called"); tsrunc's create already
+ *  prepares the process, so it needs it up front. */
+function checkProcessPresent(ctx: Context): void {
+  if (ctx.config.process === undefined) {
+    ctx.problems.push({ pointer: '/process', message: 'is required: a container needs a process to run' });
+  }
+}
+
+/** args[0] is the program to execute; without it there is nothing to start. */
+function checkProcessArgs(ctx: Context): void {
+  const proc: unknown = ctx.config.process;
+  if (!isObject(proc)) return;
+  const args = proc.args;
+  if (args === undefined) {
+    ctx.problems.push({ pointer: '/process/args', message: 'is required: args[0] is the program to run' });
+  } else if (Array.isArray(args) && args.length === 0) {
+    ctx.problems.push({ pointer: '/process/args', message: 'must not be empty: args[0] is the program to run' });
+  }
+}
+
+/** The spec requires an absolute cwd: relative to what would it be, before the process exists? */
+function checkProcessCwd(ctx: Context): void {
+  const proc: unknown = ctx.config.process;
+  if (!isObject(proc) || typeof proc.cwd !== 'string') return;
+  if (!path.posix.isAbsolute(proc.cwd)) {
+    ctx.problems.push({ pointer: '/process/cwd', message: `must be an absolute path, got "${proc.cwd}"` });
+  }
+}
+
+/** A terminal needs a pty handed over a --console-socket, which tsrunc does not implement yet. */
+function checkTerminal(ctx: Context): void {
+  const proc: unknown = ctx.config.process;
+  if (isObject(proc) && proc.terminal === true) {
+    ctx.unsupported.push({
+      pointer: '/process/terminal',
+      message: 'process.terminal is not supported yet (needs --console-socket support)',
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Root filesystem
+
+/** The rootfs (absolute, or relative to the bundle) must be an existing directory: we pivot_root into it. */
+function checkRoot(ctx: Context): void {
+  const root: unknown = ctx.config.root;
+  if (root === undefined) {
+    ctx.problems.push({ pointer: '/root', message: 'is required: a Linux container needs a root filesystem' });
+    return;
+  }
+  if (!isObject(root) || typeof root.path !== 'string') return;
+  if (root.path === '') {
+    ctx.problems.push({ pointer: '/root/path', message: 'must not be empty' });
+    return;
+  }
+  const dir = path.resolve(ctx.bundle, root.path);
+  const kind = fileKind(dir);
+  if (kind === 'missing') {
+    ctx.problems.push({ pointer: '/root/path', message: `root filesystem ${dir} does not exist` });
+  } else if (kind === 'file') {
+    ctx.problems.push({ pointer: '/root/path', message: `root filesystem ${dir} is not a directory` });
+  }
+}
+
+/** runc (and the kernel's mount propagation types) accept exactly these values. */
+function checkRootfsPropagation(ctx: Context): void {
+  const linux: unknown = ctx.config.linux;
+  if (!isObject(linux) || typeof linux.rootfsPropagation !== 'string') return;
+  if (!ROOTFS_PROPAGATIONS.includes(linux.rootfsPropagation)) {
+    ctx.problems.push({
+      pointer: '/linux/rootfsPropagation',
+      message: `must be one of ${ROOTFS_PROPAGATIONS.join(', ')}, got "${linux.rootfsPropagation}"`,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Namespaces
+
+interface NamespaceEntry {
+  index: number;
+  type: string;
+  path?: unknown;
+}
+
+function namespaces(config: Spec): NamespaceEntry[] {
+  const linux: unknown = config.linux;
+  if (!isObject(linux) || !Array.isArray(linux.namespaces)) return [];
+  const out: NamespaceEntry[] = [];
+  linux.namespaces.forEach((ns: unknown, index: number) => {
+    if (isObject(ns) && typeof ns.type === 'string') out.push({ index, type: ns.type, path: ns.path });
+  });
+  return out;
+}
+
+/** Namespace types tsrunc cannot set up yet, and why. */
+const UNSUPPORTED_NAMESPACES: Record<string, string> = {
+  user: 'user namespaces are not supported yet',
+  time: 'time namespaces are not supported yet',
+};
+
+/**
+ * Each namespace type may appear once (two entries would mean both "create" and "join", or two joins);
+ * a namespace to join must be an absolute path that exists now, or setns() fails half-way through setup.
+ */
+function checkNamespaces(ctx: Context): void {
+  const firstIndex = new Map<string, number>();
+  for (const ns of namespaces(ctx.config)) {
+    const at = pointer('linux', 'namespaces', ns.index);
+    const previous = firstIndex.get(ns.type);
+    if (previous !== undefined) {
+      ctx.problems.push({
+        pointer: at + '/type',
+        message: `duplicate namespace type "${ns.type}" (also at ${pointer('linux', 'namespaces', previous)})`,
+      });
+    } else {
+      firstIndex.set(ns.type, ns.index);
+    }
+    const why = UNSUPPORTED_NAMESPACES[ns.type];
+    if (why) ctx.unsupported.push({ pointer: at + '/type', message: why });
+    checkNamespacePath(ctx, ns, at);
+  }
+}
+
+function checkNamespacePath(ctx: Context, ns: NamespaceEntry, at: string): void {
+  if (typeof ns.path !== 'string' || ns.path === '') return; // "" means "create new", as in runc
+  if (!path.isAbsolute(ns.path)) {
+    ctx.problems.push({ pointer: at + '/path', message: `must be an absolute path, got "${ns.path}"` });
+  } else if (fileKind(ns.path) === 'missing') {
+    ctx.problems.push({ pointer: at + '/path', message: `namespace path ${ns.path} does not exist` });
+  }
+}
+
+/**
+ * Setting the host or domain name without a private, newly created UTS namespace would rename the host
+ * (or another container whose namespace we joined). runc refuses this too.
+ */
+function checkHostnameNeedsUts(ctx: Context): void {
+  const newUts = namespaces(ctx.config).some((ns) => ns.type === 'uts' && (ns.path === undefined || ns.path === ''));
+  if (newUts) return;
+  for (const field of ['hostname', 'domainname'] as const) {
+    const value: unknown = ctx.config[field];
+    if (typeof value === 'string' && value !== '') {
+      ctx.problems.push({ pointer: '/' + field, message: `setting ${field} requires a new UTS namespace` });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mounts
+
+function mounts(config: Spec): { index: number; mount: Record<string, unknown> }[] {
+  const list: unknown = config.mounts;
+  if (!Array.isArray(list)) return [];
+  const out: { index: number; mount: Record<string, unknown> }[] = [];
+  list.forEach((m: unknown, index: number) => {
+    if (isObject(m)) out.push({ index, mount: m });
+  });
+  return out;
+}
+
+/**
+ * runtime-spec 1.1 says a relative destination is taken relative to "/" (1.0 required absolute paths);
+ * runc accepts it the same way, so this is only a warning. Destinations with ".." are resolved inside the
+ * rootfs later (securejoin), nothing to check here.
+ */
+function checkMountDestinations(ctx: Context): void {
+  for (const { index, mount } of mounts(ctx.config)) {
+    const dest = mount.destination;
+    if (typeof dest !== 'string') continue;
+    const at = pointer('mounts', index, 'destination');
+    if (dest === '') {
+      ctx.problems.push({ pointer: at, message: 'must not be empty' });
+    } else if (!path.posix.isAbsolute(dest)) {
+      ctx.warnings.push({ pointer: at, message: `relative destination "${dest}" is taken relative to "/"` });
+    }
+  }
+}
+
+/** True for a bind mount: type "bind", or a "bind"/"rbind" option (runc treats both the same). */
+export function isBindMount(mount: { type?: unknown; options?: unknown }): boolean {
+  if (mount.type === 'bind') return true;
+  return Array.isArray(mount.options) && mount.options.some((o) => o === 'bind' || o === 'rbind');
+}
+
+/** A bind mount's source (absolute, or relative to the bundle) must exist, or mount(2) fails mid-setup. */
+function checkBindSources(ctx: Context): void {
+  for (const { index, mount } of mounts(ctx.config)) {
+    if (!isBindMount(mount)) continue;
+    const at = pointer('mounts', index, 'source');
+    if (mount.source === undefined || mount.source === '') {
+      ctx.problems.push({ pointer: at, message: 'is required for a bind mount' });
+      continue;
+    }
+    if (typeof mount.source !== 'string') continue;
+    const source = path.resolve(ctx.bundle, mount.source);
+    if (fileKind(source) === 'missing') {
+      ctx.problems.push({ pointer: at, message: `bind mount source ${source} does not exist` });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function isObject(v: unknown): v is Record<string, any> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Follows symlinks, as mount(2) and pivot_root will. A stat error other than "does not exist" (e.g.
+ *  EACCES) gives 'unknown': the real operation will report it more precisely than we could. */
+function fileKind(p: string): 'missing' | 'directory' | 'file' | 'unknown' {
+  try {
+    return fs.statSync(p).isDirectory() ? 'directory' : 'file';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unknown';
+  }
+}

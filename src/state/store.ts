@@ -1,0 +1,129 @@
+// The state directory of one container: <root>/<id>/
+//   state.json  what `state` reports plus what tsrunc needs later (pid start time, config)
+//   exec.fifo   exists while the container is "created"; `start` opens it to release the init
+//   lock        flock()ed by every command that reads or changes the container
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { parse as parseLossless, parseNumberAndBigInt, stringify as stringifyLossless } from 'lossless-json';
+
+import { TsruncError } from '../errors';
+import type { Spec } from '../generated/config';
+import { addon } from '../native/addon';
+
+export interface StoredState {
+  ociVersion: string;
+  id: string;
+  /** Host pid of the container's init. */
+  pid: number;
+  /** Start time of that pid (/proc/<pid>/stat field 22): tells a live container from a reused pid. */
+  pidStartTime: string;
+  bundle: string;
+  rootfs: string;
+  /** RFC 3339 creation time. */
+  created: string;
+  owner: string;
+  annotations: Record<string, string>;
+  /** The config as it was at create time (later commands must not re-read a changed bundle). */
+  config: Spec;
+}
+
+const STATE_FILE = 'state.json';
+const FIFO_FILE = 'exec.fifo';
+const LOCK_FILE = 'lock';
+
+export class ContainerDir {
+  readonly dir: string;
+  private lockFd = -1;
+
+  constructor(readonly root: string, readonly id: string) {
+    this.dir = path.join(root, id);
+  }
+
+  get fifoPath(): string {
+    return path.join(this.dir, FIFO_FILE);
+  }
+
+  /** Claims the id: fails if a container with it exists. Leaves the directory locked. */
+  static create(root: string, id: string): ContainerDir {
+    fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+    const c = new ContainerDir(root, id);
+    try {
+      fs.mkdirSync(c.dir, { mode: 0o711 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new TsruncError('CONTAINER_EXISTS', `container with id exists: ${id}`);
+      }
+      throw e;
+    }
+    c.lock();
+    return c;
+  }
+
+  /** Opens and locks an existing container; CONTAINER_NOT_FOUND if there is none. */
+  static open(root: string, id: string): ContainerDir {
+    const c = new ContainerDir(root, id);
+    c.lock();
+    // Another command may have deleted it while we waited for the lock.
+    if (!fs.existsSync(path.join(c.dir, STATE_FILE))) {
+      c.unlock();
+      throw new TsruncError('CONTAINER_NOT_FOUND', `container ${id} does not exist`);
+    }
+    return c;
+  }
+
+  private lock(): void {
+    try {
+      this.lockFd = fs.openSync(path.join(this.dir, LOCK_FILE), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new TsruncError('CONTAINER_NOT_FOUND', `container ${this.id} does not exist`);
+      }
+      throw e;
+    }
+    addon().flock(this.lockFd, true, true);
+  }
+
+  unlock(): void {
+    if (this.lockFd >= 0) fs.closeSync(this.lockFd);
+    this.lockFd = -1;
+  }
+
+  read(): StoredState {
+    // Lossless: the stored config keeps exact 64-bit integers (see spec/load.ts).
+    const text = fs.readFileSync(path.join(this.dir, STATE_FILE), 'utf8');
+    return parseLossless(text, null, parseNumberAndBigInt) as StoredState;
+  }
+
+  /** Atomic: a reader sees the old file or the new one, never half of one. */
+  write(state: StoredState): void {
+    writeFileAtomic(path.join(this.dir, STATE_FILE), stringifyLossless(state) ?? '{}');
+  }
+
+  hasFifo(): boolean {
+    return fs.existsSync(this.fifoPath);
+  }
+
+  /** Removes the state directory. It only ever holds tsrunc's own files: no mounts, no links out. */
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    this.unlock();
+  }
+}
+
+/** Ids of every container under `root` (directories holding a state file). */
+export function listIds(root: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => fs.existsSync(path.join(root, n, STATE_FILE))).sort();
+}
+
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
