@@ -129,24 +129,24 @@ function ensureSchemas(m, { download }) {
     } else {
       const bad = checkDir(dir, m);
       if (bad.length === 0) source = dir;
-      else reasons.push(`installed ${m.package} ${version} does not match the pinned ${m.version}:\n${describeMismatch(dir, bad)}`);
+      else reasons.push(`installed ${m.package} ${version} (pinned: ${m.version}) differs from schemas/manifest.json:\n${describeMismatch(dir, bad)}`);
     }
   }
   if (!source) {
-    let dir;
     try {
-      dir = downloadPackage(m);
+      const dir = downloadPackage(m);
+      const bad = checkDir(dir, m);
+      if (bad.length > 0) {
+        throw new BuildError(`downloaded ${m.package}=${m.version} differs from schemas/manifest.json:\n${describeMismatch(dir, bad)}`);
+      }
+      source = dir;
     } catch (e) {
       if (!(e instanceof BuildError)) throw e;
       reasons.push(e.message);
-      throw new BuildError(`cannot get the OCI runtime-spec schemas:\n  - ${reasons.join('\n  - ')}\n${installHint(m)}`);
+      throw new BuildError(`cannot get the pinned OCI runtime-spec schemas:\n  - ${reasons.join('\n  - ')}\n${installHint(m)}`);
     }
-    const bad = checkDir(dir, m);
-    if (bad.length > 0) {
-      throw new BuildError(`downloaded ${m.package}=${m.version} does not match schemas/manifest.json:\n${describeMismatch(dir, bad)}`);
-    }
-    source = dir;
   }
+  log(`copying schemas from ${source}`);
   for (const file of Object.keys(m.files)) fs.copyFileSync(path.join(source, file), path.join(SCHEMA_DIR, file));
   const bad = checkDir(SCHEMA_DIR, m);
   if (bad.length > 0) throw new BuildError(`copy into schemas/ failed verification:\n${describeMismatch('schemas', bad)}`);
@@ -328,10 +328,10 @@ function typeSchema(schemas, rootFile) {
   }
   // A map of strings is written with patternProperties {".{1,}": ...}; as additionalProperties it becomes a
   // plain `{ [k: string]: string | undefined }` instead of an interface with a confusing generated comment.
-  const done0 = new Set();
+  const seenForMaps = new Set();
   const mapPatterns = (node) => {
-    if (node === null || typeof node !== 'object' || done0.has(node)) return;
-    done0.add(node);
+    if (node === null || typeof node !== 'object' || seenForMaps.has(node)) return;
+    seenForMaps.add(node);
     const pp = node.patternProperties;
     if (pp && Object.keys(pp).length === 1 && pp['.{1,}'] && node.additionalProperties === undefined) {
       node.additionalProperties = pp['.{1,}'];
@@ -359,10 +359,10 @@ function typeSchema(schemas, rootFile) {
     walk(target, file);
     return target;
   };
-  const done = new Set();
+  const walked = new Set();
   const walk = (node, file) => {
-    if (node === null || typeof node !== 'object' || done.has(node)) return;
-    done.add(node);
+    if (node === null || typeof node !== 'object' || walked.has(node)) return;
+    walked.add(node);
     for (const [k, v] of Object.entries(node)) {
       if (v && typeof v === 'object' && typeof v.$ref === 'string') {
         const target = resolveRef(v.$ref, file);

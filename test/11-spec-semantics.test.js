@@ -98,7 +98,7 @@ test('duplicate namespace types are an error', (t) => {
   const r = semantics(t, (s) => { s.linux.namespaces.push({ type: 'pid' }); });
   t.deepEqual(r.problems, [{
     pointer: '/linux/namespaces/5/type',
-    message: 'duplicate namespace type "pid" (also at /linux/namespaces/0)',
+    message: 'duplicate namespace "pid" (also at /linux/namespaces/0)',
   }]);
 });
 
@@ -179,7 +179,7 @@ test('rootfsPropagation must be a known mode', (t) => {
   t.deepEqual(semantics(t, (s) => { s.linux.rootfsPropagation = 'rslave'; }).problems, []);
   const r = semantics(t, (s) => { s.linux.rootfsPropagation = 'bogus'; });
   t.deepEqual(pointers(r.problems), ['/linux/rootfsPropagation']);
-  t.regex(r.problems[0].message, /must be one of shared, slave, private, unbindable, rshared, rslave, rprivate, runbindable/);
+  t.regex(r.problems[0].message, /^must be equal to one of the allowed values: "shared", "slave", "private", "unbindable", "rshared", "rslave", "rprivate", "runbindable" \(got "bogus"\)$/);
 });
 
 test('rules skip fields of the wrong type instead of throwing', (t) => {
@@ -237,7 +237,7 @@ test('loadBundle: a missing bundle or config.json is BUNDLE_INVALID', (t) => {
   t.regex(noDir.message, /bundle directory .*nope does not exist/);
   const noConfig = t.throws(() => loadBundle(bundle), { instanceOf: TsruncError });
   t.is(noConfig.code, 'BUNDLE_INVALID');
-  t.regex(noConfig.message, /config\.json not found/);
+  t.regex(noConfig.message, /config\.json: does not exist/);
   fs.writeFileSync(path.join(bundle, 'file'), '');
   t.is(t.throws(() => loadBundle(path.join(bundle, 'file'))).code, 'BUNDLE_INVALID');
 });

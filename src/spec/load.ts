@@ -67,7 +67,7 @@ function readConfig(configPath: string): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const message =
-      code === 'ENOENT' ? `${configPath} not found: a bundle must contain config.json`
+      code === 'ENOENT' ? `${configPath}: does not exist (a bundle must contain config.json)`
       : code === 'EISDIR' ? `${configPath} is a directory, not a file`
       : `cannot read ${configPath} (${code ?? String(e)})`;
     throw new TsruncError('BUNDLE_INVALID', message, { cause: e });

@@ -148,7 +148,7 @@ function checkRootfsPropagation(ctx: Context): void {
   if (!ROOTFS_PROPAGATIONS.includes(linux.rootfsPropagation)) {
     ctx.problems.push({
       pointer: '/linux/rootfsPropagation',
-      message: `must be one of ${ROOTFS_PROPAGATIONS.join(', ')}, got "${linux.rootfsPropagation}"`,
+      message: `must be equal to one of the allowed values: ${ROOTFS_PROPAGATIONS.map((v) => `"${v}"`).join(', ')} (got "${linux.rootfsPropagation}")`,
     });
   }
 }
@@ -190,7 +190,7 @@ function checkNamespaces(ctx: Context): void {
     if (previous !== undefined) {
       ctx.problems.push({
         pointer: at + '/type',
-        message: `duplicate namespace type "${ns.type}" (also at ${pointer('linux', 'namespaces', previous)})`,
+        message: `duplicate namespace "${ns.type}" (also at ${pointer('linux', 'namespaces', previous)})`,
       });
     } else {
       firstIndex.set(ns.type, ns.index);

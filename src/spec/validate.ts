@@ -99,7 +99,7 @@ function describe(e: SchemaError, data: unknown): ConfigProblem {
       const allowed = (params.allowedValues as unknown[] | undefined) ?? [];
       return {
         pointer: at,
-        message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(data, at))}`,
+        message: `must be equal to one of the allowed values: ${allowed.map((v) => JSON.stringify(v)).join(', ')} (got ${JSON.stringify(valueAt(data, at))})`,
       };
     }
     case 'minimum':

@@ -5,10 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { parse as parseLossless, parseNumberAndBigInt, stringify as stringifyLossless } from 'lossless-json';
-
 import { TsruncError } from '../errors';
 import type { Spec } from '../generated/config';
+import { parseJson64, stringifyJson64 } from '../spec/json64';
 import { addon } from '../native/addon';
 
 export interface StoredState {
@@ -92,12 +91,12 @@ export class ContainerDir {
   read(): StoredState {
     // Lossless: the stored config keeps exact 64-bit integers (see spec/load.ts).
     const text = fs.readFileSync(path.join(this.dir, STATE_FILE), 'utf8');
-    return parseLossless(text, null, parseNumberAndBigInt) as StoredState;
+    return parseJson64(text) as StoredState;
   }
 
   /** Atomic: a reader sees the old file or the new one, never half of one. */
   write(state: StoredState): void {
-    writeFileAtomic(path.join(this.dir, STATE_FILE), stringifyLossless(state) ?? '{}');
+    writeFileAtomic(path.join(this.dir, STATE_FILE), stringifyJson64(state));
   }
 
   hasFifo(): boolean {

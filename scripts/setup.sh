@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# One-step setup on a Debian/Ubuntu machine (as root): system packages, npm dependencies,
+# the build (schemas -> validators/types, the C++ addon and init helper, TypeScript) and the
+# default bundle's rootfs. Safe to run again.
+#   scripts/setup.sh          what tsrunc needs to build and run
+#   scripts/setup.sh --dev    plus what the tests and benchmarks compare against (runc, crun, hyperfine)
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: run as root (containers need it): sudo $0 $*" >&2
+  exit 1
+fi
+
+packages=(build-essential cmake nlohmann-json3-dev busybox-static golang-github-opencontainers-specs-dev
+          libseccomp-dev ca-certificates)
+[ "${1:-}" = "--dev" ] && packages+=(runc crun hyperfine jq)
+command -v node >/dev/null || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: tsrunc needs Node.js >= 20 (found $(node --version)); install a newer nodejs package" >&2
+  exit 1
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build
+bash scripts/make-default-bundle.sh
+echo "setup: done. Try: sudo bin/tsrunc run --bundle bundles/default demo"

@@ -1,0 +1,110 @@
+// The plan compiler is pure: these run without root and check the exact plan a config yields.
+const test = require('ava');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const { compilePlan } = require('../dist/plan/compile');
+const { parseMountOptions } = require('../dist/plan/mount-options');
+const { MS, CLONE_NEW } = require('../dist/plan/linux');
+
+function bundle(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-plan-'));
+  fs.mkdirSync(path.join(dir, 'rootfs'));
+  fs.mkdirSync(path.join(dir, 'data'));
+  fs.writeFileSync(path.join(dir, 'file.txt'), 'x');
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const base = (extra = {}) => ({
+  ociVersion: '1.0.2',
+  root: { path: 'rootfs' },
+  process: { args: ['sh'], cwd: '/', env: ['PATH=/bin'] },
+  linux: { namespaces: [{ type: 'mount' }, { type: 'pid' }] },
+  ...extra,
+});
+
+test('mount options become flags, propagation and data in order', (t) => {
+  const o = parseMountOptions(['nosuid', 'ro', 'rw', 'noexec', 'rprivate', 'size=64m', 'shared', 'mode=755']);
+  t.is(o.flags, MS.NOSUID | MS.NOEXEC);
+  t.deepEqual(o.propagation, [MS.PRIVATE | MS.REC, MS.SHARED]);
+  t.deepEqual(o.data, ['size=64m', 'mode=755']);
+});
+
+test('namespaces: fresh ones become clone flags, ones with a path are joined', (t) => {
+  const dir = bundle(t);
+  const plan = compilePlan(base({ linux: { namespaces: [{ type: 'mount' }, { type: 'uts' }, { type: 'network', path: '/proc/1/ns/net' }] } }), dir, { id: 'x' });
+  t.is(plan.cloneFlags, CLONE_NEW.mount | CLONE_NEW.uts);
+  t.deepEqual(plan.joins, [{ type: 'network', flag: CLONE_NEW.network, path: '/proc/1/ns/net', pointer: '/linux/namespaces/2/path' }]);
+});
+
+test('a config without its own mount namespace is rejected with a pointer', (t) => {
+  const dir = bundle(t);
+  const e = t.throws(() => compilePlan(base({ linux: { namespaces: [{ type: 'pid' }] } }), dir, { id: 'x' }));
+  t.is(e.code, 'CONFIG_INVALID');
+  t.is(e.pointer, '/linux/namespaces');
+});
+
+test('bind mounts: source resolved against the bundle, flags split into bind + remount', (t) => {
+  const dir = bundle(t);
+  const plan = compilePlan(base({
+    mounts: [
+      { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nosuid', 'rslave'] },
+      { destination: 'etc/file.txt', type: 'bind', source: path.join(dir, 'file.txt'), options: ['bind'] },
+    ],
+  }), dir, { id: 'x' });
+  const [d, f] = plan.mounts;
+  t.is(d.source, path.join(dir, 'data'));
+  t.is(d.flags, MS.BIND | MS.REC);
+  t.is(d.remountFlags, MS.RDONLY | MS.NOSUID);
+  t.deepEqual(d.propagation, [MS.SLAVE | MS.REC]);
+  t.is(d.createAs, 'dir');
+  t.is(f.createAs, 'file');
+  t.is(f.destination, '/etc/file.txt', 'relative destination is taken relative to /');
+  t.is(f.remountFlags, 0);
+});
+
+test('filesystem mounts keep their data; sysfs falls back to a bind without a network namespace', (t) => {
+  const dir = bundle(t);
+  const plan = compilePlan(base({
+    mounts: [
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m', 'mode=1777'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['ro'] },
+    ],
+  }), dir, { id: 'x' });
+  t.like(plan.mounts[0], { fstype: 'tmpfs', flags: MS.NOSUID, data: 'size=1m,mode=1777' });
+  t.like(plan.mounts[1], { fstype: 'sysfs', flags: MS.RDONLY, sysfsFallback: true });
+});
+
+test('default devices are created unless /dev is bind-mounted; linux.devices override by path', (t) => {
+  const dir = bundle(t);
+  const plan = compilePlan(base({ linux: { namespaces: [{ type: 'mount' }], devices: [{ type: 'c', path: '/dev/null', major: 1, minor: 3, fileMode: 0o600 }] } }), dir, { id: 'x' });
+  t.true(plan.setupDev);
+  const nul = plan.devices.find((d) => d.path === '/dev/null');
+  t.is(nul.mode, 0o020000 | 0o600);
+  t.is(nul.pointer, '/linux/devices/0');
+  t.true(plan.devices.some((d) => d.path === '/dev/urandom' && d.major === 1 && d.minor === 9));
+
+  const bound = compilePlan(base({ mounts: [{ destination: '/dev', type: 'bind', source: 'data', options: ['rbind'] }] }), dir, { id: 'x' });
+  t.false(bound.setupDev);
+  t.deepEqual(bound.devices, []);
+});
+
+test('rlimits keep 64-bit values exactly; unknown names are config errors', (t) => {
+  const dir = bundle(t);
+  const max = 2n ** 64n - 1n;
+  const plan = compilePlan(base({ process: { ...base().process, rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: max }] } }), dir, { id: 'x' });
+  t.deepEqual(plan.process.rlimits[0], { resource: 7, soft: '1024', hard: '18446744073709551615', pointer: '/process/rlimits/0' });
+  const e = t.throws(() => compilePlan(base({ process: { ...base().process, rlimits: [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }] } }), dir, { id: 'x' }));
+  t.is(e.pointer, '/process/rlimits/0/type');
+});
+
+test('process defaults match runc: uid/gid 0, umask 0022; the plan is plain JSON', (t) => {
+  const dir = bundle(t);
+  const plan = compilePlan(base({ hostname: 'h' }), dir, { id: 'x' });
+  t.like(plan.process, { uid: 0, gid: 0, umask: 0o022, cwd: '/', noNewPrivileges: false });
+  t.is(plan.rootPropagation, MS.SLAVE | MS.REC);
+  t.is(plan.rootfs, fs.realpathSync(path.join(dir, 'rootfs')));
+  t.deepEqual(JSON.parse(JSON.stringify(plan)), plan);
+});
