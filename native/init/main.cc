@@ -11,6 +11,7 @@
 //   init    ("tsrunc:[1:INIT]") builds the root filesystem, reports ready, blocks on the exec
 //           FIFO until `start`, drops privileges and execs the user's process.
 // Both are single-threaded programs, so unlike the Node process they may setns() and fork.
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -130,6 +131,10 @@ int main() {
     dprintf(2, "tsrunc-init is started by tsrunc, not by hand\n");
     return 2;
   }
+  // Whatever tsrunc's caller left open without close-on-exec has no business here: keep only
+  // stdio, the preserved fds, the sync socket and the FIFO (which tsrunc places right after them).
+  const int fifoFd = fd_from_env("TSRUNC_FIFO_FD");
+  syscall(SYS_close_range, static_cast<unsigned>(std::max(syncFd, fifoFd) + 1), ~0U, 0);
   SyncSocket sync(syncFd);
   Launch launch;
   pid_t pid;
@@ -137,7 +142,7 @@ int main() {
     std::string line;
     if (!sync.read_line(line)) return 1;
     launch = parse_launch(line);
-    launch.fifoFd = fd_from_env("TSRUNC_FIFO_FD");
+    launch.fifoFd = fifoFd;
     join_namespaces(launch.plan);
     pid = clone_init(launch.plan.cloneFlags);
   } catch (const SetupError& e) {
