@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { pointer, type ConfigProblem } from '../errors';
+import { isBindMount } from '../spec/semantics';
 import { MS } from './linux';
 import { parseMountOptions } from './mount-options';
 import type { MountOp } from './types';
@@ -22,10 +23,6 @@ const UNSUPPORTED_WORDS = new Set(['tmpcopyup', 'rro', 'rrw', 'rnosuid', 'rsuid'
 /** Container paths are absolute and clean; a relative one is taken relative to "/". */
 export function containerPath(p: string): string {
   return path.posix.normalize('/' + p);
-}
-
-export function isBindMount(m: MountSpec): boolean {
-  return m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
 }
 
 export function compileMounts(

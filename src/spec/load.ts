@@ -3,9 +3,9 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { isInteger, isSafeNumber, parse as parseLossless } from 'lossless-json';
 import { ConfigError, TsruncError, type ConfigProblem } from '../errors';
 import type { Spec } from '../generated/config';
+import { parseJson64 } from './json64';
 import { checkSemantics } from './semantics';
 import { validateConfig } from './validate';
 
@@ -81,16 +81,11 @@ function readConfig(configPath: string): string {
  */
 export function parseConfigJson(text: string): unknown {
   try {
-    return parseLossless(text, null, parseNumber);
+    return parseJson64(text);
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     throw new ConfigError([{ pointer: '', message: describeSyntaxError(e.message, text) }]);
   }
-}
-
-function parseNumber(value: string): number | bigint {
-  if (isInteger(value) && !isSafeNumber(value)) return BigInt(value);
-  return parseFloat(value);
 }
 
 /** lossless-json says "... at position N" (0-based offset); people and editors want line and column. */

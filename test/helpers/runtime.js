@@ -20,7 +20,12 @@ const { spawn, execFileSync } = require('node:child_process');
 
 const REPO = path.resolve(__dirname, '../..');
 const DEFAULT_BUNDLE = path.join(REPO, 'bundles/default');
-const RUNTIME = process.env.RUNTIME || path.join(REPO, 'bin/tsrunc');
+function runtimeBinary(name = process.env.RUNTIME) {
+  if (!name) return path.join(REPO, 'bin/tsrunc');
+  // A bare name (`runc`) is looked up in PATH; a path is made absolute (runs use another cwd).
+  return name.includes('/') ? path.resolve(name) : name;
+}
+const RUNTIME = runtimeBinary();
 const isTsrunc = path.basename(RUNTIME).includes('tsrunc');
 // Every process the runtime forks inherits this variable, and every container gets it in
 // process.env: that is how a test finds the processes it leaked (tests run in parallel).
@@ -156,6 +161,7 @@ function createContext(t) {
   const tag = path.basename(base).slice('tsrunc-test-'.length).toLowerCase();
   const root = path.join(base, 'root'); // the runtime's --root; the runtime creates it
   const marker = `${MARKER_VAR}=${base}`;
+  const leakedMounts = () => hostMounts().map((m) => m.mountPoint).filter((p) => isUnder(p, base));
   const ids = [];
   const children = new Set();
   let seq = 0;
@@ -180,17 +186,18 @@ function createContext(t) {
     },
 
     /**
-     * A fresh bundle: a copy of the default rootfs and config.json with `patch` applied.
-     * Bundles live at <base>/bundles/<n>/, so <rootfs>/../../.. is <base>.
+     * A fresh bundle: a copy of the default rootfs and config.json with `patch` applied
+     * (then the marker is appended to process.env). Bundles live at <base>/bundles/<n>/,
+     * so <rootfs>/../../.. is <base>.
      */
     makeBundle(patch) {
       const dir = path.join(base, 'bundles', String(++seq));
       fs.mkdirSync(dir, { recursive: true });
       execFileSync('cp', ['-a', rootfsTemplate, path.join(dir, 'rootfs')]);
-      const config = defaultConfig();
-      config.process.env.push(marker);
       const bundle = { dir, rootfs: path.join(dir, 'rootfs'), configPath: path.join(dir, 'config.json') };
-      bundle.config = applyPatch(config, patch);
+      bundle.config = applyPatch(defaultConfig(), patch);
+      const env = bundle.config.process?.env;
+      if (Array.isArray(env) && !env.includes(marker)) env.push(marker);
       fs.writeFileSync(bundle.configPath, JSON.stringify(bundle.config, null, 2));
       return bundle;
     },
@@ -282,7 +289,7 @@ function createContext(t) {
       return {
         stateDir: id !== undefined && fs.existsSync(path.join(root, id)),
         processes: pidsWithEnv(marker),
-        mounts: hostMounts().map((m) => m.mountPoint).filter((p) => isUnder(p, base)),
+        mounts: leakedMounts(),
       };
     },
   };
@@ -301,7 +308,7 @@ function createContext(t) {
       problems.push(`processes left running: ${pids.join(', ')}`);
       for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     }
-    const { mounts } = await rt.leftovers(undefined, { settle: 0 });
+    const mounts = leakedMounts();
     if (mounts.length) {
       problems.push(`mounts left in the host mount table: ${mounts.join(', ')}`);
       for (const m of mounts.reverse()) { try { execFileSync('umount', ['-l', m]); } catch { /* gone */ } }
