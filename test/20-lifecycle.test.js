@@ -119,3 +119,16 @@ test('delete --force of an unknown id exits 0', async (t) => {
   const r = await rt.runtime(['delete', '--force', rt.id('never-created')]);
   t.is(r.code, 0, r.stderr);
 });
+
+test('delete --force clears the directory a killed create leaves behind, so the id can be reused', async (t) => {
+  const rt = useRuntime(t);
+  const id = rt.id('stale');
+  // What a create killed before it saved any state leaves: the claimed directory, nothing in it.
+  fs.mkdirSync(path.join(rt.root, id), { recursive: true });
+  const del = await rt.runtime(['delete', '--force', id]);
+  t.is(del.code, 0, del.stderr);
+  t.false(fs.existsSync(path.join(rt.root, id)));
+  const bundle = rt.makeBundle({ process: { args: ['true'] } });
+  const run = await rt.runtime(['run', '--bundle', bundle.dir, id]);
+  t.is(run.code, 0, run.stderr);
+});

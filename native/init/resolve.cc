@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "error.h"
+#include "fd.h"
 
 namespace {
 
@@ -54,13 +55,6 @@ std::string join(const std::vector<std::string>& parts, size_t n) {
   return s;
 }
 
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() { if (fd >= 0) close(fd); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
 
 }  // namespace
 

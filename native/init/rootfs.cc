@@ -14,17 +14,11 @@
 
 #include "devices.h"
 #include "error.h"
+#include "fd.h"
 #include "resolve.h"
 
 namespace {
 
-struct Fd {
-  int fd;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() { if (fd >= 0) close(fd); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
 
 void do_mount(const std::string& src, const std::string& target, const char* fstype, unsigned long flags,
               const std::string& data, const std::string& what, const std::string& pointer) {

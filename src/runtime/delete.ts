@@ -15,7 +15,11 @@ export async function deleteContainer(root: string, id: string, force = false): 
     dir = ContainerDir.open(root, id);
   } catch (e) {
     // Clean-up paths of clients call `delete --force` blindly: a missing container is success.
-    if (force && e instanceof TsruncError && e.code === 'CONTAINER_NOT_FOUND') return;
+    // A directory without a state file is what a create killed half-way leaves: clear it.
+    if (force && e instanceof TsruncError && e.code === 'CONTAINER_NOT_FOUND') {
+      ContainerDir.removeStale(root, id);
+      return;
+    }
     throw e;
   }
   try {

@@ -71,6 +71,15 @@ export class ContainerDir {
     return c;
   }
 
+  /** Removes the directory of a container whose create died before it saved any state. */
+  static removeStale(root: string, id: string): void {
+    const c = new ContainerDir(root, id);
+    if (!fs.existsSync(c.dir)) return;
+    c.lock();
+    if (!fs.existsSync(path.join(c.dir, STATE_FILE))) c.remove();
+    c.unlock();
+  }
+
   private lock(): void {
     try {
       this.lockFd = fs.openSync(path.join(this.dir, LOCK_FILE), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
