@@ -19,9 +19,18 @@ mkdir -p "$work/bundle"
 cp -a "$repo/bundles/default/rootfs" "$work/bundle/rootfs"
 jq '.process.args = ["/bin/true"]' "$repo/bundles/default/config.json" > "$work/bundle/config.json"
 
+# A runtime that cannot run the bundle here is left out with its reason (crun 1.8, for one,
+# refuses hybrid cgroup hosts).
 runtimes=()
 for r in tsrunc runc crun; do
-  if [ -x "$(rt $r || true)" ]; then runtimes+=("$r"); else echo "bench: $r not installed, skipped" >&2; fi
+  bin="$(rt $r || true)"
+  if [ ! -x "$bin" ]; then echo "bench: $r not installed, skipped" >&2; continue; fi
+  if ! why="$("$bin" --root "$work/root-$r" run --bundle "$work/bundle" probe 2>&1)"; then
+    echo "bench: $r cannot run the bundle on this host, skipped: $why" >&2
+    "$bin" --root "$work/root-$r" delete -f probe >/dev/null 2>&1 || true
+    continue
+  fi
+  runtimes+=("$r")
 done
 
 cycle_script() {
