@@ -38,6 +38,8 @@ export async function main(args: string[]): Promise<number> {
     .option('systemd-cgroup', { type: 'boolean', default: false, hidden: true, global: true })
     .option('rootless', { type: 'string', hidden: true, global: true })
     .option('criu', { type: 'string', hidden: true, global: true })
+    // runc's flags include --no-pivot and --no-new-keyring: names, not negations of --pivot.
+    .parserConfiguration({ 'boolean-negation': false })
     .version(false)
     .help()
     .strict()

@@ -1,0 +1,54 @@
+'use strict';
+// What the container process inherits from the runtime: stdio as the caller gave it, and
+// nothing else (no stray fds, no non-blocking flag the runtime's own I/O might have set).
+const { spawn } = require('node:child_process');
+const test = require('ava');
+const { useRuntime, RUNTIME, parseMountinfo } = require('./helpers/runtime');
+
+const O_NONBLOCK = 0o4000;
+
+/** `run` with stdio as pipes (what clients that capture output give a runtime). */
+function runWithPipes(rt, bundle, id) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(RUNTIME, ['--root', rt.root, 'run', '--bundle', bundle.dir, id], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.end();
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('stdio pipes reach the container still blocking', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle({ process: { args: ['sh', '-c', 'for fd in 0 1 2; do grep ^flags: /proc/self/fdinfo/$fd; done'] } });
+  const r = await runWithPipes(rt, bundle, rt.id('pipes'));
+  t.is(r.code, 0, r.stderr);
+  const flags = r.stdout.trim().split('\n').map((l) => parseInt(l.split(/\s+/)[1], 8));
+  t.is(flags.length, 3, r.stdout);
+  for (const f of flags) t.is(f & O_NONBLOCK, 0, `fd flags ${f.toString(8)} must not include O_NONBLOCK`);
+});
+
+test('only stdio is open in the container process', async (t) => {
+  const rt = useRuntime(t);
+  // `ls` opens the directory itself as fd 3; everything else would be a leak from the runtime.
+  const r = await rt.run({ process: { args: ['sh', '-c', 'exec ls /proc/self/fd'] } });
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split(/\s+/).map(Number).sort(), [0, 1, 2, 3]);
+});
+
+test('--no-pivot builds the same root with MS_MOVE + chroot', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle({ hostname: 'nopivot', process: { args: ['sh', '-c', 'hostname; ls /; echo ---; cat /proc/self/mountinfo'] } });
+  const r = await rt.runtime(['run', '--no-pivot', '--bundle', bundle.dir, rt.id('nopivot')]);
+  t.is(r.code, 0, r.stderr);
+  const [listing, mountinfo] = r.stdout.split('---\n');
+  const [hostname, ...rest] = listing.split('\n');
+  t.is(hostname, 'nopivot');
+  t.true(rest.includes('bin') && rest.includes('proc'), r.stdout);
+  const points = parseMountinfo(mountinfo).map((m) => m.mountPoint);
+  t.true(points.includes('/proc'), r.stdout);
+  t.deepEqual(points.filter((p) => p.includes('tsrunc-test')), [], 'no host path is a mount point inside');
+});
