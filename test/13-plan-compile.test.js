@@ -108,3 +108,48 @@ test('process defaults match runc: uid/gid 0, umask 0022; the plan is plain JSON
   t.is(plan.rootfs, fs.realpathSync(path.join(dir, 'rootfs')));
   t.deepEqual(JSON.parse(JSON.stringify(plan)), plan);
 });
+
+const withProcess = (extra) => base({ process: { ...base().process, ...extra } });
+
+test('process.capabilities become masks; none given means none (as runc); oomScoreAdj is passed on', (t) => {
+  const dir = bundle(t);
+  const plan = compilePlan(withProcess({ capabilities: { bounding: ['CAP_KILL'], permitted: ['CAP_KILL'] }, oomScoreAdj: 500 }), dir, { id: 'x' });
+  t.deepEqual(plan.process.capabilities, { bounding: '32', effective: '0', inheritable: '0', permitted: '32', ambient: '0' });
+  t.is(plan.process.oomScoreAdj, 500);
+  const none = { bounding: '0', effective: '0', inheritable: '0', permitted: '0', ambient: '0' };
+  t.like(compilePlan(base(), dir, { id: 'x' }).process, { capabilities: none, oomScoreAdj: null });
+});
+
+test('compile warnings go to options.warnings; capLastCap stands in for the kernel', (t) => {
+  const dir = bundle(t);
+  const warnings = [];
+  const plan = compilePlan(withProcess({ capabilities: { bounding: ['CAP_KILL', 'CAP_BPF'] } }), dir, { id: 'x', capLastCap: 38, warnings });
+  t.is(plan.process.capabilities.bounding, '32');
+  t.deepEqual(warnings.map((w) => w.pointer), ['/process/capabilities/bounding']);
+});
+
+test('capability, oomScoreAdj and sysctl problems are reported together with the others', (t) => {
+  const dir = bundle(t);
+  const e = t.throws(() => compilePlan(base({
+    process: { ...base().process, capabilities: { ambient: ['CAP_NOPE'] }, oomScoreAdj: 1001 },
+    linux: { namespaces: [{ type: 'pid' }], sysctl: { 'net.ipv4.ip_forward': '1' } },
+  }), dir, { id: 'x' }));
+  t.is(e.code, 'CONFIG_INVALID');
+  t.deepEqual(e.problems.map((p) => p.pointer).sort(), [
+    '/linux/namespaces', '/linux/sysctl/net.ipv4.ip_forward', '/process/capabilities/ambient/0', '/process/oomScoreAdj',
+  ]);
+});
+
+test('linux.sysctl: namespaced keys become /proc/sys writes', (t) => {
+  const dir = bundle(t);
+  const plan = compilePlan(base({ linux: { namespaces: [{ type: 'mount' }, { type: 'ipc' }], sysctl: { 'kernel.shmmni': '1024' } } }), dir, { id: 'x' });
+  t.deepEqual(plan.sysctl, [{ path: '/proc/sys/kernel/shmmni', value: '1024', pointer: '/linux/sysctl/kernel.shmmni' }]);
+  t.deepEqual(compilePlan(base(), dir, { id: 'x' }).sysctl, []);
+});
+
+test("linux.sysctl: a net key is refused when the joined network namespace is the runtime's own", (t) => {
+  const dir = bundle(t);
+  const linux = { namespaces: [{ type: 'mount' }, { type: 'network', path: `/proc/${process.pid}/ns/net` }], sysctl: { 'net.ipv4.ip_forward': '1' } };
+  const e = t.throws(() => compilePlan(base({ linux }), dir, { id: 'x' }));
+  t.is(e.pointer, '/linux/sysctl/net.ipv4.ip_forward');
+});

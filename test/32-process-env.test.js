@@ -52,3 +52,15 @@ test('--no-pivot builds the same root with MS_MOVE + chroot', async (t) => {
   t.true(points.includes('/proc'), r.stdout);
   t.deepEqual(points.filter((p) => p.includes('tsrunc-test')), [], 'no host path is a mount point inside');
 });
+
+test('a config without process.capabilities gets no capabilities at all (as runc)', async (t) => {
+  const rt = useRuntime(t);
+  const r = await rt.run((c) => {
+    delete c.process.capabilities;
+    c.process.args = ['sh', '-c', 'grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status; mount -t tmpfs none /mnt && echo mounted'];
+  });
+  const caps = Object.fromEntries(r.stdout.trim().split('\n').filter((l) => l.startsWith('Cap')).map((l) => l.split(/:\s+/)));
+  t.deepEqual(Object.keys(caps).sort(), ['CapAmb', 'CapBnd', 'CapEff', 'CapInh', 'CapPrm']);
+  for (const [set, mask] of Object.entries(caps)) t.is(BigInt('0x' + mask), 0n, set);
+  t.notRegex(r.stdout, /mounted/, 'mount needs CAP_SYS_ADMIN');
+});

@@ -28,6 +28,7 @@
 #include "error.h"
 #include "plan.h"
 #include "process.h"
+#include "procfs.h"
 #include "rootfs.h"
 #include "sync.h"
 
@@ -67,26 +68,49 @@ pid_t clone_init(int flags) {
 
 // Blocks until `tsrunc start` opens the FIFO for reading. The FIFO is reached through the
 // container's own /proc, so the state directory is never visible inside the container.
-void wait_for_start(int fifoFd) {
+// Returns the write end, kept open (close-on-exec) until the user process is executed:
+// `start` reads until it closes, so it knows the exec happened (and only then runs poststart
+// hooks), or reads "e<message>" if something failed on the way.
+int wait_for_start(int fifoFd) {
   const std::string path = "/proc/self/fd/" + std::to_string(fifoFd);
   int fd;
   do fd = open(path.c_str(), O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
   if (fd < 0) fail_errno("open exec fifo (is /proc mounted in the container?)");
   if (write(fd, "0", 1) != 1) fail_errno("write exec fifo");
-  close(fd);
   close(fifoFd);
+  return fd;
+}
+
+void report_after_ready(const SetupError& e, int startFd) {
+  const std::string where = e.pointer.empty() ? "" : " (config.json " + e.pointer + ")";
+  const std::string msg = std::string(e.what()) + where;
+  if (startFd >= 0) {
+    const std::string record = "e" + msg;
+    ssize_t n = write(startFd, record.data(), record.size());
+    (void)n;
+  }
+  // Nobody listens on the sync socket any more: also say it where the user looks.
+  dprintf(2, "tsrunc: container init failed: %s\n", msg.c_str());
 }
 
 [[noreturn]] void run_init(const Launch& launch, SyncSocket& sync) {
   const Plan& plan = launch.plan;
   bool reported = false;
+  int startFd = -1;
   try {
     prctl(PR_SET_NAME, "tsrunc:[1:INIT]", 0, 0, 0);
     // Non-dumpable: processes in the container cannot ptrace us or open our /proc files.
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     umask(0);  // nodes and mount points get exactly the modes the plan asks for
-    sync.wait_go();
+    const HookStates states = sync.wait_go();
+    // Before the rootfs is built: readonlyPaths usually include /proc/sys (runc's default config
+    // does), and runc too writes sysctls before making paths read-only. The init is already in
+    // the container's namespaces, which is what a /proc/sys write changes.
+    apply_sysctls(plan);
+    apply_oom_score_adj(plan.process);
     build_rootfs(plan);
+    if (plan.runtimeHooks) sync.pause_for_runtime_hooks();
+    run_hooks(plan.createContainerHooks, states.creating);
     apply_hostname(plan);
     enter_rootfs(plan);
     apply_rlimits(plan.process);
@@ -96,15 +120,15 @@ void wait_for_start(int fifoFd) {
     sync.send_ready();
     reported = true;
     close(sync.fd());
-    if (launch.fifoFd >= 0) wait_for_start(launch.fifoFd);
+    if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);
+    run_hooks(plan.startContainerHooks, states.created);
     apply_identity(plan.process);
     exec_process(exe, plan.process);
   } catch (const SetupError& e) {
     if (!reported) {
       sync.send_error(e.what(), e.err, e.pointer);
     } else {
-      // After "ready" nobody listens on the socket any more: say it where the user looks.
-      dprintf(2, "tsrunc: container init failed: %s\n", e.what());
+      report_after_ready(e, startFd);
     }
     _exit(reported ? 127 : 1);
   }

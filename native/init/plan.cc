@@ -17,6 +17,46 @@ uint64_t u64(const json& j) {
   return v;
 }
 
+std::optional<CapabilityMasks> capability_masks(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  return CapabilityMasks{u64(j.at("bounding")), u64(j.at("effective")), u64(j.at("inheritable")),
+                         u64(j.at("permitted")), u64(j.at("ambient"))};
+}
+
+std::vector<HookPlan> parse_hooks(const json& list) {
+  std::vector<HookPlan> out;
+  for (const json& j : list)
+    out.push_back({j.at("path"), j.at("args").get<std::vector<std::string>>(),
+                   j.at("env").get<std::vector<std::string>>(), j.at("timeout"), j.at("pointer")});
+  return out;
+}
+
+std::optional<unsigned int> optional_uint(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  return j.get<unsigned int>();
+}
+
+std::optional<SeccompPlan> parse_seccomp(const json& plan) {
+  if (!plan.contains("seccomp") || plan.at("seccomp").is_null()) return std::nullopt;
+  const json& s = plan.at("seccomp");
+  SeccompPlan out;
+  out.defaultAction = s.at("defaultAction");
+  out.defaultErrnoRet = optional_uint(s.at("defaultErrnoRet"));
+  out.architectures = s.at("architectures").get<std::vector<std::string>>();
+  out.flags = s.at("flags").get<std::vector<std::string>>();
+  for (const json& r : s.at("rules")) {
+    SeccompRule rule;
+    rule.names = r.at("names").get<std::vector<std::string>>();
+    rule.action = r.at("action");
+    rule.errnoRet = optional_uint(r.at("errnoRet"));
+    rule.pointer = r.at("pointer");
+    for (const json& a : r.at("args"))
+      rule.args.push_back({a.at("index"), u64(a.at("value")), u64(a.at("valueTwo")), a.at("op")});
+    out.rules.push_back(std::move(rule));
+  }
+  return out;
+}
+
 }  // namespace
 
 Launch parse_launch(const std::string& text) {
@@ -63,6 +103,11 @@ Launch parse_launch(const std::string& text) {
     for (const json& j : p.at("symlinks")) plan.symlinks.push_back({j.at("path"), j.at("target")});
     plan.maskedPaths = p.at("maskedPaths").get<std::vector<std::string>>();
     plan.readonlyPaths = p.at("readonlyPaths").get<std::vector<std::string>>();
+    for (const json& j : p.at("sysctl")) plan.sysctl.push_back({j.at("path"), j.at("value"), j.at("pointer")});
+    const json& hooks = p.at("hooks");
+    plan.createContainerHooks = parse_hooks(hooks.at("createContainer"));
+    plan.startContainerHooks = parse_hooks(hooks.at("startContainer"));
+    plan.runtimeHooks = hooks.at("runtimeHooks");
     const json& pr = p.at("process");
     ProcessPlan& proc = plan.process;
     proc.args = pr.at("args").get<std::vector<std::string>>();
@@ -75,6 +120,9 @@ Launch parse_launch(const std::string& text) {
     proc.noNewPrivileges = pr.at("noNewPrivileges");
     for (const json& j : pr.at("rlimits"))
       proc.rlimits.push_back({j.at("resource"), u64(j.at("soft")), u64(j.at("hard")), j.at("pointer")});
+    proc.capabilities = capability_masks(pr.at("capabilities"));
+    if (!pr.at("oomScoreAdj").is_null()) proc.oomScoreAdj = pr.at("oomScoreAdj").get<int>();
+    plan.seccomp = parse_seccomp(p);
     return out;
   } catch (const json::exception& e) {
     throw SetupError(std::string("plan: malformed launch message: ") + e.what());

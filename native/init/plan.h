@@ -2,8 +2,11 @@
 // Nothing here is interpreted: every decision was made by the TypeScript compiler.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "hooks.h"
 
 struct NamespaceJoin {
   std::string type;
@@ -34,6 +37,11 @@ struct Rlimit {
   std::string pointer;
 };
 
+// Bit N = capability number N; see CapabilityMasks in types.ts.
+struct CapabilityMasks {
+  uint64_t bounding, effective, inheritable, permitted, ambient;
+};
+
 struct ProcessPlan {
   std::vector<std::string> args, env;
   std::string cwd;
@@ -42,6 +50,35 @@ struct ProcessPlan {
   int umask;  // -1 = keep
   bool noNewPrivileges;
   std::vector<Rlimit> rlimits;
+  std::optional<CapabilityMasks> capabilities;  // none = leave the sets alone
+  std::optional<int> oomScoreAdj;               // none = inherit
+};
+
+// One linux.sysctl entry: write `value` to `path` (a /proc/sys file).
+struct SysctlWrite {
+  std::string path, value, pointer;
+};
+
+// linux.seccomp, see SeccompPlan in types.ts. Actions, operators and flags keep the spec's names
+// (SCMP_ACT_ERRNO, SCMP_CMP_MASKED_EQ...); seccomp.cc maps them to libseccomp's values.
+struct SeccompArgCompare {
+  unsigned int index;
+  uint64_t value, valueTwo;
+  std::string op;
+};
+
+struct SeccompRule {
+  std::vector<std::string> names;
+  std::string action, pointer;
+  std::optional<unsigned int> errnoRet;  // ERRNO / TRACE only
+  std::vector<SeccompArgCompare> args;
+};
+
+struct SeccompPlan {
+  std::string defaultAction;
+  std::optional<unsigned int> defaultErrnoRet;
+  std::vector<std::string> architectures, flags;
+  std::vector<SeccompRule> rules;
 };
 
 struct Plan {
@@ -56,7 +93,11 @@ struct Plan {
   std::vector<DeviceNode> devices;
   std::vector<Symlink> symlinks;
   std::vector<std::string> maskedPaths, readonlyPaths;
+  std::vector<SysctlWrite> sysctl;
+  std::vector<HookPlan> createContainerHooks, startContainerHooks;
+  bool runtimeHooks;  // tsrunc runs prestart/createRuntime hooks after our mounts: pause for them
   ProcessPlan process;
+  std::optional<SeccompPlan> seccomp;  // none = no filter
 };
 
 // How this run of tsrunc-init was asked to behave (not part of the container's definition).

@@ -12,6 +12,7 @@
 
 #include <vector>
 
+#include "capabilities.h"
 #include "error.h"
 
 void apply_rlimits(const ProcessPlan& p) {
@@ -64,11 +65,30 @@ std::string find_executable(const ProcessPlan& p) {
   throw SetupError("exec: \"" + name + "\": executable file not found in $PATH", ENOENT, "/process/args/0");
 }
 
-void apply_identity(const ProcessPlan& p) {
+namespace {
+
+// Groups and gid first: changing them needs CAP_SETGID, which the switch to a non-root uid may take.
+void switch_user(const ProcessPlan& p) {
   std::vector<gid_t> groups(p.additionalGids.begin(), p.additionalGids.end());
   if (setgroups(groups.size(), groups.data()) < 0) fail_errno("setgroups", "/process/user/additionalGids");
   if (setresgid(p.gid, p.gid, p.gid) < 0) fail_errno("setgid", "/process/user/gid");
   if (setresuid(p.uid, p.uid, p.uid) < 0) fail_errno("setuid", "/process/user/uid");
+}
+
+}  // namespace
+
+// The capability steps wrap the user switch (see capabilities.h for why in this order); without
+// a capabilities object the kernel's own rules apply (a non-root uid loses them all).
+void apply_identity(const ProcessPlan& p) {
+  if (p.capabilities) {
+    drop_bounding_set(*p.capabilities);
+    keep_capabilities(true);
+  }
+  switch_user(p);
+  if (p.capabilities) {
+    keep_capabilities(false);
+    set_capabilities(*p.capabilities);
+  }
   if (p.noNewPrivileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail_errno("prctl(PR_SET_NO_NEW_PRIVS)", "/process/noNewPrivileges");
   if (p.umask >= 0) umask(p.umask);

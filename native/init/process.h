@@ -8,7 +8,8 @@ void apply_hostname(const Plan& plan);
 // Finds args[0] the way execvp would, using the container's PATH; run inside the new root so a
 // missing binary fails `create`, not `start`. Returns the path to exec.
 std::string find_executable(const ProcessPlan& p);
-// Drops to the configured user and groups; sets no_new_privs and the umask.
+// Drops to the configured user and groups with the configured capabilities; sets no_new_privs
+// and the umask. The last step before exec.
 void apply_identity(const ProcessPlan& p);
 // Marks every fd above the preserved ones close-on-exec, so nothing of the runtime leaks into
 // the container (CVE-2024-21626).

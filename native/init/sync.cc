@@ -48,10 +48,26 @@ void SyncSocket::send_error(const std::string& message, int err, const std::stri
   do n = write(fd_, s.data(), s.size()); while (n < 0 && errno == EINTR);
 }
 
-void SyncSocket::wait_go() {
+json SyncSocket::expect(const char* type) {
   std::string line;
   if (!read_line(line)) throw SetupError("tsrunc went away before the container was set up");
   json j = json::parse(line, nullptr, false);
-  if (j.is_discarded() || j.value("type", "") != "go")
-    throw SetupError("unexpected sync message: " + line);
+  if (j.is_discarded() || j.value("type", "") != type)
+    throw SetupError(std::string("expected sync message '") + type + "', got: " + line);
+  return j;
+}
+
+HookStates SyncSocket::wait_go() {
+  json go = expect("go");
+  HookStates states;
+  if (go.contains("states")) {
+    states.creating = go["states"].value("creating", "");
+    states.created = go["states"].value("created", "");
+  }
+  return states;
+}
+
+void SyncSocket::pause_for_runtime_hooks() {
+  write_all("{\"type\":\"hooks\"}\n");
+  expect("resume");
 }

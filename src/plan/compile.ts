@@ -1,22 +1,37 @@
 // Compiles a validated config.json into a Plan (see types.ts). Pure apart from stat() of bind
-// sources: no root needed, nothing created, so it is unit-tested and printable.
+// sources and namespace paths and reading the kernel's cap_last_cap: no root needed, nothing
+// created, so it is unit-tested and printable.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { ConfigError, pointer, type ConfigProblem } from '../errors';
 import type { Spec } from '../generated/config';
 import { exactInteger } from '../spec/load';
+import { compileCapabilities, kernelCapLastCap } from './capabilities';
 import { DEFAULT_SYMLINKS, compileDevices } from './devices';
 import { MS, RLIMIT } from './linux';
 import { bindsDev, compileMounts, containerPath } from './mounts';
 import { propagationFlags } from './mount-options';
+import { compileHooks } from './hooks';
 import { compileNamespaces } from './namespaces';
+import { compileSeccomp } from './seccomp';
+import { compileSysctl, ownNamespaces } from './sysctl';
 import { PLAN_VERSION, type Plan, type ProcessPlan, type Rlimit } from './types';
 
 export interface CompileOptions {
   id: string;
   /** runc --no-pivot: MS_MOVE + chroot instead of pivot_root (for ramfs roots). */
   noPivot?: boolean;
+  /** The highest capability number the kernel knows; default: this kernel's (cap_last_cap). */
+  capLastCap?: number;
+  /** Receives what is accepted but probably not meant (e.g. capabilities this kernel lacks). */
+  warnings?: ConfigProblem[];
+}
+
+/** Everything compileProcess reports into. */
+interface Findings {
+  problems: ConfigProblem[];
+  warnings: ConfigProblem[];
 }
 
 // runc: "umask defaults to 0022" when the config does not say.
@@ -36,7 +51,20 @@ function compileRlimits(spec: Spec, problems: ConfigProblem[]): Rlimit[] {
   return out;
 }
 
-function compileProcess(spec: Spec, problems: ConfigProblem[]): ProcessPlan {
+// The kernel's range for /proc/<pid>/oom_score_adj (OOM_SCORE_ADJ_MIN/MAX).
+const OOM_SCORE_ADJ_RANGE = [-1000, 1000] as const;
+
+function compileOomScoreAdj(value: number | bigint | undefined, problems: ConfigProblem[]): number | null {
+  if (value === undefined) return null;
+  const [min, max] = OOM_SCORE_ADJ_RANGE;
+  if (value < min || value > max) {
+    problems.push({ pointer: '/process/oomScoreAdj', message: `must be between ${min} and ${max} (got ${value})` });
+    return null;
+  }
+  return Number(value);
+}
+
+function compileProcess(spec: Spec, { problems, warnings }: Findings, capLastCap: number): ProcessPlan {
   const p = spec.process!;
   const user = p.user ?? { uid: 0, gid: 0 };
   return {
@@ -49,6 +77,8 @@ function compileProcess(spec: Spec, problems: ConfigProblem[]): ProcessPlan {
     umask: user.umask ?? DEFAULT_UMASK,
     noNewPrivileges: p.noNewPrivileges ?? false,
     rlimits: compileRlimits(spec, problems),
+    capabilities: compileCapabilities(p.capabilities, capLastCap, problems, warnings),
+    oomScoreAdj: compileOomScoreAdj(p.oomScoreAdj, problems),
   };
 }
 
@@ -60,7 +90,9 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const rootfsPropagation = linux.rootfsPropagation ? propagationFlags(linux.rootfsPropagation) ?? 0 : 0;
   const mounts = compileMounts(spec.mounts, bundle, ns.fresh.has('network'), problems);
   const setupDev = !bindsDev(spec.mounts);
-  const process = compileProcess(spec, problems);
+  const process = compileProcess(spec, { problems, warnings: options.warnings ?? [] }, options.capLastCap ?? kernelCapLastCap());
+  const sysctl = compileSysctl(linux.sysctl, ownNamespaces(ns.fresh, ns.joins), problems);
+  const seccomp = compileSeccomp(linux.seccomp, problems, options.warnings);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     version: PLAN_VERSION,
@@ -82,6 +114,9 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     symlinks: setupDev ? DEFAULT_SYMLINKS : [],
     maskedPaths: (linux.maskedPaths ?? []).map(containerPath),
     readonlyPaths: (linux.readonlyPaths ?? []).map(containerPath),
+    sysctl,
     process,
+    seccomp,
+    hooks: compileHooks(spec),
   };
 }

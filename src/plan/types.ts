@@ -8,6 +8,8 @@
 // 64-bit values (rlimits, later cgroup limits) are decimal strings: JSON numbers above 2^53
 // would lose precision in JavaScript.
 
+import type { HooksPlan } from './hooks';
+
 export const PLAN_VERSION = 1;
 
 export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
@@ -71,6 +73,21 @@ export interface Rlimit {
   pointer: string;
 }
 
+/**
+ * Capability sets as 64-bit masks, bit N = capability number N (CAP_CHOWN = 0 ...), decimal strings.
+ * Capabilities this kernel does not know are already left out, and so are ambient ones that are not
+ * both permitted and inheritable (the kernel would refuse to raise them).
+ */
+export interface CapabilityMasks {
+  /** Every capability outside it is dropped from the bounding set while the init is still root. */
+  bounding: string;
+  effective: string;
+  inheritable: string;
+  permitted: string;
+  /** Raised after the uid switch, so a non-root process keeps them across execve. */
+  ambient: string;
+}
+
 export interface ProcessPlan {
   args: string[];
   env: string[];
@@ -82,6 +99,79 @@ export interface ProcessPlan {
   umask: number | null;
   noNewPrivileges: boolean;
   rlimits: Rlimit[];
+  /** null = the config has no capabilities object: the process keeps the sets the init has. */
+  capabilities: CapabilityMasks | null;
+  /** Written to /proc/self/oom_score_adj while the init is privileged; null = inherit the runtime's. */
+  oomScoreAdj: number | null;
+}
+
+/** One linux.sysctl entry: a write of `value` to a /proc/sys file of the container's namespaces. */
+export interface SysctlWrite {
+  /** "/proc/sys/net/ipv4/ip_forward" for net.ipv4.ip_forward; the key was checked to have no "/". */
+  path: string;
+  value: string;
+  /** /linux/sysctl/<key>. */
+  pointer: string;
+}
+
+/**
+ * A seccomp action of the plan: the spec's names, with SCMP_ACT_KILL already written as
+ * SCMP_ACT_KILL_THREAD (what it means to libseccomp and runc). SCMP_ACT_NOTIFY is refused by the
+ * compiler for now (it needs a seccomp agent at listenerPath).
+ */
+export type SeccompAction =
+  | 'SCMP_ACT_KILL_THREAD'
+  | 'SCMP_ACT_KILL_PROCESS'
+  | 'SCMP_ACT_TRAP'
+  | 'SCMP_ACT_ERRNO'
+  | 'SCMP_ACT_TRACE'
+  | 'SCMP_ACT_ALLOW'
+  | 'SCMP_ACT_LOG';
+
+export type SeccompOperator =
+  | 'SCMP_CMP_NE' | 'SCMP_CMP_LT' | 'SCMP_CMP_LE' | 'SCMP_CMP_EQ' | 'SCMP_CMP_GE' | 'SCMP_CMP_GT' | 'SCMP_CMP_MASKED_EQ';
+
+export type SeccompFlag =
+  | 'SECCOMP_FILTER_FLAG_TSYNC'
+  | 'SECCOMP_FILTER_FLAG_LOG'
+  | 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'
+  | 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV';
+
+/** One comparison of a syscall argument (libseccomp's struct scmp_arg_cmp). */
+export interface SeccompArgCompare {
+  /** Argument number, 0-5. */
+  index: number;
+  /** 64-bit decimal strings. For SCMP_CMP_MASKED_EQ `value` is the mask and `valueTwo` the datum. */
+  value: string;
+  valueTwo: string;
+  op: SeccompOperator;
+}
+
+export interface SeccompRule {
+  /** Syscall names; tsrunc-init skips a name libseccomp does not know (as runc does). */
+  names: string[];
+  action: SeccompAction;
+  /** The errno (ERRNO) or ptrace message (TRACE), EPERM when the config gives none; null for other actions. */
+  errnoRet: number | null;
+  /** All must match. A config entry testing one argument twice is already split into one rule per condition. */
+  args: SeccompArgCompare[];
+  /** /linux/seccomp/syscalls/<i>. */
+  pointer: string;
+}
+
+/**
+ * linux.seccomp, ready for libseccomp: tsrunc-init builds the filter before reporting ready (a bad
+ * filter fails `create`) and loads it last, just before execve. Rules that do what the default
+ * action does anyway are left out.
+ */
+export interface SeccompPlan {
+  defaultAction: SeccompAction;
+  /** As SeccompRule.errnoRet, for the default action. */
+  defaultErrnoRet: number | null;
+  /** libseccomp architecture names ("x86_64", "x86", "x32"), added to the native one. */
+  architectures: string[];
+  flags: SeccompFlag[];
+  rules: SeccompRule[];
 }
 
 export interface Plan {
@@ -109,5 +199,11 @@ export interface Plan {
   symlinks: Symlink[];
   maskedPaths: string[];
   readonlyPaths: string[];
+  /** Written in order, each to a namespace the container has to itself (checked by the compiler). */
+  sysctl: SysctlWrite[];
   process: ProcessPlan;
+  /** linux.seccomp; null = no filter. */
+  seccomp: SeccompPlan | null;
+  /** Hooks run by the init inside the container (the others run in tsrunc). */
+  hooks: HooksPlan;
 }

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import { TsruncError } from '../errors';
+import { TsruncError, type ConfigProblem } from '../errors';
 import type { Logger } from '../logger';
 import { addon } from '../native/addon';
 import { compilePlan } from '../plan/compile';
@@ -15,6 +15,7 @@ import { loadBundle } from '../spec/load';
 import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
+import { hookState, runHooks } from './hooks';
 import { launchInit } from './launch';
 import type { SyncChannel } from './sync-channel';
 
@@ -36,8 +37,15 @@ const O_PATH = 0o10000000;
 export function prepare(id: string, options: CreateOptions, logger: Logger): { plan: Plan; stored: Omit<StoredState, 'pid' | 'pidStartTime'> } {
   validateId(id);
   const { bundle, config, warnings } = loadBundle(options.bundle);
-  for (const w of warnings) logger.warn(`config.json ${w.pointer}: ${w.message}`);
-  const plan = compilePlan(config, bundle, { id, noPivot: options.noPivot });
+  const warn = (list: ConfigProblem[]) => list.forEach((w) => logger.warn(`config.json ${w.pointer}: ${w.message}`));
+  warn(warnings);
+  const compileWarnings: ConfigProblem[] = [];
+  let plan: Plan;
+  try {
+    plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
+  } finally {
+    warn(compileWarnings); // also when the config is rejected: they may explain why
+  }
   return {
     plan,
     stored: {
@@ -58,7 +66,7 @@ function initFailed(m: { message: string; pointer: string }): TsruncError {
   return new TsruncError('SETUP_FAILED', `container init failed: ${m.message}${where}`, { pointer: m.pointer || undefined });
 }
 
-async function expect(sync: SyncChannel, type: 'pid' | 'ready'): Promise<number> {
+async function expect(sync: SyncChannel, type: 'pid' | 'hooks' | 'ready'): Promise<number> {
   const m = await sync.next();
   if (m === null) throw new TsruncError('SETUP_FAILED', 'container init exited before it was set up');
   if (m.type === 'error') throw initFailed(m);
@@ -73,6 +81,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
   let startTime = '';
   let fifoFd = -1;
   let launched: ReturnType<typeof launchInit> | undefined;
+  let record: StoredState | undefined;
   try {
     addon().mkfifo(dir.fifoPath, 0o600);
     fifoFd = fs.openSync(dir.fifoPath, O_PATH);
@@ -81,8 +90,18 @@ export async function create(root: string, id: string, options: CreateOptions, l
     startTime = processStartTime(pid) ?? '';
     // Recorded before the init goes on: from here a crash of this process still leaves a
     // container that `delete --force` can clean up.
-    dir.write({ ...stored, pid, pidStartTime: startTime });
-    launched.sync.send({ type: 'go' });
+    record = { ...stored, pid, pidStartTime: startTime };
+    dir.write(record);
+    const creating = hookState(record, 'creating');
+    launched.sync.send({ type: 'go', states: { creating, created: hookState(record, 'created') } });
+    if (plan.hooks.runtimeHooks) {
+      // The init has made its mounts and waits: prestart and createRuntime run now, in the
+      // runtime's namespaces, before pivot_root, as the runtime spec orders them.
+      await expect(launched.sync, 'hooks');
+      await runHooks(stored.config, 'prestart', creating, logger, true);
+      await runHooks(stored.config, 'createRuntime', creating, logger, true);
+      launched.sync.send({ type: 'resume' });
+    }
     await expect(launched.sync, 'ready');
     launched.sync.close();
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
@@ -93,6 +112,8 @@ export async function create(root: string, id: string, options: CreateOptions, l
       signalRecorded(pid, startTime, 9);
       await waitGone(pid, startTime);
     }
+    // A failed create continues the lifecycle at delete, which runs the poststop hooks.
+    if (record) await runHooks(stored.config, 'poststop', hookState(record, 'stopped'), logger, false);
     dir.remove();
     throw e;
   } finally {

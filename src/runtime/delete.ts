@@ -2,13 +2,15 @@
 // directory is removed: the container's mounts lived in its own mount namespace and vanished
 // with its last process, and nothing here walks the rootfs or a bind-mounted host directory.
 import { TsruncError } from '../errors';
+import type { Logger } from '../logger';
 import { waitGone } from '../process/wait';
 import { ContainerDir } from '../state/store';
 import { validateId } from '../state/id';
+import { hookState, runHooks } from './hooks';
 import { containerPids } from './kill';
 import { deriveStatus } from './status';
 
-export async function deleteContainer(root: string, id: string, force = false): Promise<void> {
+export async function deleteContainer(root: string, id: string, force: boolean, logger: Logger): Promise<void> {
   validateId(id);
   let dir: ContainerDir;
   try {
@@ -40,6 +42,7 @@ export async function deleteContainer(root: string, id: string, force = false): 
         throw new TsruncError('SYSTEM', `container ${id} did not die after SIGKILL`);
       }
     }
+    await runHooks(stored.config, 'poststop', hookState(stored, 'stopped'), logger, false);
     dir.remove();
   } finally {
     dir.unlock();

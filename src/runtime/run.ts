@@ -29,14 +29,14 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   };
   if (wait) for (const sig of FORWARDED) process.on(sig, forward);
   try {
-    await start(root, id);
+    await start(root, id, logger);
   } catch (e) {
-    await deleteContainer(root, id, true);
+    await deleteContainer(root, id, true, logger);
     throw e;
   }
   if (!wait) return 0;
   const status = await exited;
   for (const sig of FORWARDED) process.off(sig, forward);
-  if (!options.keep) await deleteContainer(root, id, true);
+  if (!options.keep) await deleteContainer(root, id, true, logger);
   return status;
 }

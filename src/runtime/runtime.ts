@@ -34,7 +34,7 @@ export class Runtime {
 
   start(id: string): Promise<void> {
     validateId(id);
-    return start(this.root, id);
+    return start(this.root, id, this.logger);
   }
 
   state(id: string): ContainerState {
@@ -54,7 +54,7 @@ export class Runtime {
   }
 
   delete(id: string, options: { force?: boolean } = {}): Promise<void> {
-    return deleteContainer(this.root, id, options.force);
+    return deleteContainer(this.root, id, options.force ?? false, this.logger);
   }
 
   /** create + start; unless detached, waits and resolves with the exit status. */

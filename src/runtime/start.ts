@@ -1,46 +1,67 @@
 // start: release a created container. Its init is blocked opening exec.fifo for writing;
-// opening the read side lets it through, it writes one byte and execs the user's process.
+// opening the read side lets it through. It writes "0", runs the startContainer hooks and
+// execs the user's process; its write end is close-on-exec, so end-of-file on the FIFO means
+// the exec happened. Only then do the poststart hooks run. On a failure on the way the init
+// writes "e<message>" instead.
 import * as fs from 'node:fs';
 
 import { TsruncError } from '../errors';
+import type { Logger } from '../logger';
 import { isSameLiveProcess } from '../process/proc';
 import { sleep } from '../process/wait';
-import { ContainerDir } from '../state/store';
+import { ContainerDir, type StoredState } from '../state/store';
+import { hookState, runHooks } from './hooks';
 import { deriveStatus } from './status';
 
 const START_TIMEOUT_MS = 10_000;
 
-export async function start(root: string, id: string): Promise<void> {
+/** Reads the FIFO until the init closes it; returns everything it wrote. */
+async function readUntilExec(fd: number, stored: StoredState): Promise<string> {
+  const chunk = Buffer.alloc(4096);
+  let got = '';
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    let n = -1;
+    try {
+      n = fs.readSync(fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    }
+    if (n > 0) {
+      got += chunk.toString('utf8', 0, n);
+      continue;
+    }
+    // n === 0: no writer. Before the init's "0" that means it has not opened its end yet
+    // (or died); after it, the init has exec'd (or died).
+    if (n === 0 && got.length > 0) return got;
+    if (n === 0 && !isSameLiveProcess(stored.pid, stored.pidStartTime)) {
+      throw new TsruncError('INVALID_STATE', 'container init exited before it could be started');
+    }
+    // Hooks may legitimately take long; only waiting for the init to open its end is bounded.
+    if (got.length === 0 && Date.now() > deadline) throw new TsruncError('SYSTEM', 'timed out waiting for the container init to start');
+    await sleep(delay);
+  }
+}
+
+export async function start(root: string, id: string, logger: Logger): Promise<void> {
   const dir = ContainerDir.open(root, id);
   try {
     const stored = dir.read();
     const status = deriveStatus(dir, stored);
-    if (status === 'stopped') throw new TsruncError('INVALID_STATE', `cannot start a container that has stopped`);
-    if (status !== 'created') throw new TsruncError('INVALID_STATE', `cannot start an already running container`);
+    if (status === 'stopped') throw new TsruncError('INVALID_STATE', 'cannot start a container that has stopped');
+    if (status !== 'created') throw new TsruncError('INVALID_STATE', 'cannot start an already running container');
     // Non-blocking open: it never hangs, even if the init died an instant ago.
     const fd = fs.openSync(dir.fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    let said: string;
     try {
-      const byte = Buffer.alloc(1);
-      const deadline = Date.now() + START_TIMEOUT_MS;
-      for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-        let n = 0;
-        try {
-          n = fs.readSync(fd, byte, 0, 1, null);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        }
-        if (n === 1) break;
-        // 0 bytes: the init has not finished opening its end yet, or it died.
-        if (!isSameLiveProcess(stored.pid, stored.pidStartTime)) {
-          throw new TsruncError('INVALID_STATE', 'container init exited before it could be started');
-        }
-        if (Date.now() > deadline) throw new TsruncError('SYSTEM', 'timed out waiting for the container init to start');
-        await sleep(delay);
-      }
+      said = await readUntilExec(fd, stored);
     } finally {
       fs.closeSync(fd);
     }
     fs.unlinkSync(dir.fifoPath);
+    const failure = said.indexOf('e');
+    if (failure >= 0) throw new TsruncError('SETUP_FAILED', said.slice(failure + 1));
+    await runHooks(stored.config, 'poststart', hookState(stored, 'running'), logger, false);
   } finally {
     dir.unlock();
   }

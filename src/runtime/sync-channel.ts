@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 
 export type InitMessage =
   | { type: 'pid'; pid: number }
+  | { type: 'hooks' }
   | { type: 'ready' }
   | { type: 'error'; message: string; errno: number; pointer: string };
 

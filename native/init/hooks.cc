@@ -1,0 +1,111 @@
+#include "hooks.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <csignal>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fd.h"
+
+namespace {
+
+constexpr size_t kMaxOutput = 4096;  // what a failing hook said, quoted in the error
+
+long long now_ms() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+[[noreturn]] void exec_hook(const HookPlan& h, int in, int out) {
+  dup2(in, 0);
+  dup2(out, 1);
+  dup2(out, 2);
+  // The init's own fds (sync socket, FIFO, rootfs) are no business of a hook.
+  syscall(SYS_close_range, 3U, ~0U, 0);
+  std::vector<char*> argv, envp;
+  for (const std::string& a : h.args) argv.push_back(const_cast<char*>(a.c_str()));
+  if (argv.empty()) argv.push_back(const_cast<char*>(h.path.c_str()));
+  argv.push_back(nullptr);
+  for (const std::string& e : h.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  execve(h.path.c_str(), argv.data(), envp.data());
+  dprintf(2, "exec %s: %s", h.path.c_str(), strerror(errno));
+  _exit(127);
+}
+
+void run_hook(const HookPlan& h, const std::string& state) {
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) fail_errno("pipe for hook " + h.path, h.pointer);
+  pid_t pid = fork();
+  if (pid < 0) fail_errno("fork hook " + h.path, h.pointer);
+  if (pid == 0) exec_hook(h, in[0], out[1]);
+  close(in[0]);
+  close(out[1]);
+  Fd output(out[0]);
+  {
+    // The state is small (far below a pipe's buffer), so this write does not block. A hook
+    // that exits without reading it gives EPIPE, which is not an error of ours.
+    // SIGPIPE is ignored only for this write: an ignored disposition would survive into the
+    // container process's execve.
+    struct sigaction ignore = {}, old = {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ignore, &old);
+    Fd input(in[1]);
+    ssize_t n = write(input.fd, state.data(), state.size());
+    (void)n;
+    sigaction(SIGPIPE, &old, nullptr);
+  }
+  Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (pidfd.fd < 0) fail_errno("pidfd_open for hook " + h.path, h.pointer);
+  std::string said;
+  const long long deadline = h.timeout > 0 ? now_ms() + h.timeout * 1000LL : -1;
+  bool exited = false, timedOut = false;
+  while (!exited) {
+    struct pollfd fds[2] = {{pidfd.fd, POLLIN, 0}, {output.fd, POLLIN, 0}};
+    int wait = deadline < 0 ? -1 : static_cast<int>(std::max(0LL, deadline - now_ms()));
+    int n = poll(fds, output.fd >= 0 ? 2 : 1, wait);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) {
+      timedOut = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    if (fds[1].revents) {
+      char buf[1024];
+      ssize_t r = read(output.fd, buf, sizeof buf);
+      if (r > 0 && said.size() < kMaxOutput) said.append(buf, std::min<size_t>(r, kMaxOutput - said.size()));
+      if (r <= 0) {
+        close(output.fd);
+        output.fd = -1;
+      }
+    }
+    if (fds[0].revents) exited = true;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
+  const std::string tail = said.empty() ? "" : ": " + said;
+  if (timedOut)
+    throw SetupError("hook " + h.path + " timed out after " + std::to_string(h.timeout) + "s" + tail, ETIMEDOUT, h.pointer);
+  if (WIFSIGNALED(status))
+    throw SetupError("hook " + h.path + " killed by signal " + std::to_string(WTERMSIG(status)) + tail, 0, h.pointer);
+  if (WEXITSTATUS(status) != 0)
+    throw SetupError("hook " + h.path + " exited with status " + std::to_string(WEXITSTATUS(status)) + tail, 0,
+                     h.pointer);
+}
+
+}  // namespace
+
+void run_hooks(const std::vector<HookPlan>& hooks, const std::string& state) {
+  for (const HookPlan& h : hooks) run_hook(h, state);
+}

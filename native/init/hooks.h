@@ -1,0 +1,21 @@
+// OCI hooks that run inside the container's namespaces, executed by the init itself:
+//   createContainer  after the mounts, before pivot_root (path resolved on the host's tree)
+//   startContainer   after `start`, after pivot_root, right before the user process (path
+//                    resolved inside the container)
+// The runtime-side hooks (prestart, createRuntime, poststart, poststop) run in tsrunc
+// (src/runtime/hooks.ts).
+#pragma once
+#include <string>
+#include <vector>
+
+struct HookPlan {
+  std::string path;
+  std::vector<std::string> args, env;
+  int timeout;  // seconds, 0 = none
+  std::string pointer;
+};
+
+// Runs each hook in order with `state` (the container's state JSON) on its stdin. Throws
+// SetupError naming the hook's pointer when one fails, times out or cannot be started; the
+// message includes what the hook printed.
+void run_hooks(const std::vector<HookPlan>& hooks, const std::string& state);

@@ -1,0 +1,124 @@
+#include "seccomp.h"
+
+#include <seccomp.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "error.h"
+
+namespace {
+
+const std::string POINTER = "/linux/seccomp";
+
+// libseccomp returns -errno.
+[[noreturn]] void fail_rc(const std::string& what, const std::string& pointer, int rc) {
+  fail_errno("seccomp: " + what, pointer, -rc);
+}
+
+uint32_t action(const std::string& name, const std::optional<unsigned int>& errnoRet, const std::string& pointer) {
+  if (name == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
+  if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errnoRet.value_or(EPERM));
+  if (name == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
+  if (name == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
+  if (name == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
+  if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errnoRet.value_or(EPERM));
+  if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
+  throw SetupError("seccomp: unknown action " + name, EINVAL, pointer);
+}
+
+scmp_compare comparison(const std::string& op, const std::string& pointer) {
+  if (op == "SCMP_CMP_NE") return SCMP_CMP_NE;
+  if (op == "SCMP_CMP_LT") return SCMP_CMP_LT;
+  if (op == "SCMP_CMP_LE") return SCMP_CMP_LE;
+  if (op == "SCMP_CMP_EQ") return SCMP_CMP_EQ;
+  if (op == "SCMP_CMP_GE") return SCMP_CMP_GE;
+  if (op == "SCMP_CMP_GT") return SCMP_CMP_GT;
+  if (op == "SCMP_CMP_MASKED_EQ") return SCMP_CMP_MASKED_EQ;
+  throw SetupError("seccomp: unknown operator " + op, EINVAL, pointer);
+}
+
+void set_attr(scmp_filter_ctx ctx, scmp_filter_attr attr, uint32_t value, const std::string& what,
+              const std::string& pointer) {
+  int rc = seccomp_attr_set(ctx, attr, value);
+  if (rc < 0) fail_rc(what, pointer, rc);
+}
+
+void set_flag(scmp_filter_ctx ctx, const std::string& flag, const std::string& pointer) {
+  if (flag == "SECCOMP_FILTER_FLAG_TSYNC") {
+    set_attr(ctx, SCMP_FLTATR_CTL_TSYNC, 1, flag, pointer);
+  } else if (flag == "SECCOMP_FILTER_FLAG_LOG") {
+    set_attr(ctx, SCMP_FLTATR_CTL_LOG, 1, flag, pointer);
+  } else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") {
+    set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, flag, pointer);
+  } else if (flag == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") {
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
+    set_attr(ctx, SCMP_FLTATR_CTL_WAITKILL, 1, flag, pointer);
+#else
+    throw SetupError("seccomp: " + flag + " is not supported: tsrunc-init was built with libseccomp " +
+                         std::to_string(SCMP_VER_MAJOR) + "." + std::to_string(SCMP_VER_MINOR) + "." +
+                         std::to_string(SCMP_VER_MICRO) + " (it needs 2.6)",
+                     ENOTSUP, pointer);
+#endif
+  } else {
+    throw SetupError("seccomp: unknown flag " + flag, EINVAL, pointer);
+  }
+}
+
+void add_rule(scmp_filter_ctx ctx, const SeccompRule& rule) {
+  const uint32_t act = action(rule.action, rule.errnoRet, rule.pointer + "/action");
+  std::vector<scmp_arg_cmp> cmps;
+  for (size_t i = 0; i < rule.args.size(); i++) {
+    const SeccompArgCompare& a = rule.args[i];
+    cmps.push_back({a.index, comparison(a.op, rule.pointer + "/args/" + std::to_string(i) + "/op"), a.value,
+                    a.valueTwo});
+  }
+  for (size_t i = 0; i < rule.names.size(); i++) {
+    const std::string& name = rule.names[i];
+    // A name this libseccomp does not know is a syscall this kernel generation does not have
+    // either (profiles list syscalls of every kernel): skipped, as runc does.
+    const int nr = seccomp_syscall_resolve_name(name.c_str());
+    if (nr == __NR_SCMP_ERROR) continue;
+    // Not the _exact variant: on other architectures libseccomp may rewrite the rule (socketcall
+    // on x86) or leave out a syscall that does not exist there.
+    const int rc = seccomp_rule_add_array(ctx, act, nr, cmps.size(), cmps.data());
+    if (rc < 0) fail_rc("add the rule for " + name, rule.pointer + "/names/" + std::to_string(i), rc);
+  }
+}
+
+}  // namespace
+
+SeccompFilter::SeccompFilter(const SeccompPlan& plan) : ctx_(nullptr) {
+  scmp_filter_ctx ctx = seccomp_init(action(plan.defaultAction, plan.defaultErrnoRet, POINTER + "/defaultAction"));
+  if (ctx == nullptr) throw SetupError("seccomp: cannot create a filter (seccomp_init failed)", EINVAL, POINTER);
+  ctx_ = ctx;
+  // Kernel errors as they are (EACCES, EINVAL), not libseccomp's ECANCELED.
+  set_attr(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "report raw errors", POINTER);
+  // no_new_privs is the config's decision (process.noNewPrivileges), not a side effect of loading.
+  set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "leave no_new_privs alone", POINTER);
+  // The native architecture stays in the filter (libseccomp puts it there); the listed ones are
+  // added to it, as runc does.
+  for (const std::string& name : plan.architectures) {
+    const uint32_t arch = seccomp_arch_resolve_name(name.c_str());
+    if (arch == 0) throw SetupError("seccomp: libseccomp does not know the architecture " + name, EINVAL, POINTER + "/architectures");
+    const int rc = seccomp_arch_add(ctx, arch);
+    if (rc < 0 && rc != -EEXIST) fail_rc("add architecture " + name, POINTER + "/architectures", rc);
+  }
+  for (const std::string& flag : plan.flags) set_flag(ctx, flag, POINTER + "/flags");
+  // A binary tree instead of a linear list of syscall checks for long profiles (runc's threshold;
+  // libseccomp 2.5 mishandles the tree for very few rules).
+  size_t names = 0;
+  for (const SeccompRule& rule : plan.rules) names += rule.names.size();
+  if (names > 32) seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);  // an older libseccomp: linear is fine
+  for (const SeccompRule& rule : plan.rules) add_rule(ctx, rule);
+}
+
+SeccompFilter::~SeccompFilter() {
+  if (ctx_ != nullptr) seccomp_release(static_cast<scmp_filter_ctx>(ctx_));
+}
+
+void SeccompFilter::load() {
+  const int rc = seccomp_load(static_cast<scmp_filter_ctx>(ctx_));
+  if (rc < 0) fail_rc("load the filter", POINTER, rc);
+}
