@@ -16,3 +16,10 @@ export function loggerFrom(argv: GlobalArgs): CliLogger {
 export function runtimeFrom(argv: GlobalArgs): Runtime {
   return new Runtime({ root: argv.root ?? DEFAULT_ROOT, logger: loggerFrom(argv) });
 }
+
+/** systemd socket activation: fds 3.. handed to this very process (LISTEN_PID is ours). */
+export function listenFdsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.LISTEN_FDS);
+  if (!Number.isInteger(n) || n <= 0 || env.LISTEN_PID !== String(process.pid)) return 0;
+  return n;
+}

@@ -24,6 +24,11 @@ export interface CreateOptions {
   pidFile?: string;
   noPivot?: boolean;
   preserveFds?: number;
+  /**
+   * Socket-activation fds (systemd's LISTEN_FDS) to hand on, as runc does: they come first
+   * (fds 3..), the preserved fds after them, and the process gets LISTEN_FDS/LISTEN_PID.
+   */
+  listenFds?: number;
 }
 
 export interface Created {
@@ -85,7 +90,9 @@ export async function create(root: string, id: string, options: CreateOptions, l
   try {
     addon().mkfifo(dir.fifoPath, 0o600);
     fifoFd = fs.openSync(dir.fifoPath, O_PATH);
-    launched = launchInit(plan, { fifoFd, wait, preserveFds: options.preserveFds ?? 0 });
+    const listenFds = options.listenFds ?? 0;
+    if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
+    launched = launchInit(plan, { fifoFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0) });
     pid = await expect(launched.sync, 'pid');
     startTime = processStartTime(pid) ?? '';
     // Recorded before the init goes on: from here a crash of this process still leaves a

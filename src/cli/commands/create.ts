@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 
-import { runtimeFrom, type GlobalArgs } from '../context';
+import { listenFdsFromEnv, runtimeFrom, type GlobalArgs } from '../context';
 
 export const command = 'create <container-id>';
 export const describe = 'create a container: set it up and leave its process waiting for `start`';
@@ -23,6 +23,7 @@ export async function handler(argv: Args): Promise<number> {
     pidFile: argv['pid-file'],
     noPivot: argv['no-pivot'],
     preserveFds: argv['preserve-fds'],
+    listenFds: listenFdsFromEnv(),
   });
   return 0;
 }

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 
-import { runtimeFrom, type GlobalArgs } from '../context';
+import { listenFdsFromEnv, runtimeFrom, type GlobalArgs } from '../context';
 import { builder as createBuilder } from './create';
 
 export const command = 'run <container-id>';
@@ -22,6 +22,7 @@ export function handler(argv: Args): Promise<number> {
     pidFile: argv['pid-file'],
     noPivot: argv['no-pivot'],
     preserveFds: argv['preserve-fds'],
+    listenFds: listenFdsFromEnv(),
     detach: argv.detach,
     keep: argv.keep,
   });
