@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <memory>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -30,6 +31,8 @@
 #include "process.h"
 #include "procfs.h"
 #include "rootfs.h"
+#include "sched.h"
+#include "seccomp.h"
 #include "sync.h"
 
 void fail_errno(const std::string& what, const std::string& pointer, int e) {
@@ -116,13 +119,23 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_rlimits(plan.process);
     if (chdir(plan.process.cwd.c_str()) < 0) fail_errno("chdir " + plan.process.cwd, "/process/cwd");
     const std::string exe = find_executable(plan.process);
+    // Built now so that a filter libseccomp refuses fails `create`; loaded below.
+    std::unique_ptr<SeccompFilter> filter;
+    if (plan.seccomp) filter = std::make_unique<SeccompFilter>(*plan.seccomp);
     close_runtime_fds(launch.preserveFds);
     sync.send_ready();
     reported = true;
     close(sync.fd());
     if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);
     run_hooks(plan.startContainerHooks, states.created);
+    apply_scheduling(plan.process);
+    apply_personality(plan);
+    apply_exec_labels(plan.process);
+    // Without no_new_privs loading a filter takes CAP_SYS_ADMIN: before the user switch and the
+    // capability drop. With it, as the very last step, so the filter sees no syscall of ours.
+    if (filter && !plan.process.noNewPrivileges) filter->load();
     apply_identity(plan.process);
+    if (filter && plan.process.noNewPrivileges) filter->load();
     exec_process(exe, plan.process);
   } catch (const SetupError& e) {
     if (!reported) {

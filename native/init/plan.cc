@@ -122,6 +122,16 @@ Launch parse_launch(const std::string& text) {
       proc.rlimits.push_back({j.at("resource"), u64(j.at("soft")), u64(j.at("hard")), j.at("pointer")});
     proc.capabilities = capability_masks(pr.at("capabilities"));
     if (!pr.at("oomScoreAdj").is_null()) proc.oomScoreAdj = pr.at("oomScoreAdj").get<int>();
+    proc.ioPriority = pr.at("ioPriority").is_null() ? -1 : pr.at("ioPriority").at("value").get<int>();
+    if (!pr.at("scheduler").is_null()) {
+      const json& sc = pr.at("scheduler");
+      proc.scheduler = SchedulerPlan{sc.at("policy"), sc.at("nice"), sc.at("priority"), u64(sc.at("flags")),
+                                     u64(sc.at("runtime")), u64(sc.at("deadline")), u64(sc.at("period"))};
+    }
+    const json& lsm = pr.at("lsm");
+    proc.apparmorProfile = lsm.at("apparmorProfile").is_null() ? "" : lsm.at("apparmorProfile").get<std::string>();
+    proc.selinuxLabel = lsm.at("selinuxLabel").is_null() ? "" : lsm.at("selinuxLabel").get<std::string>();
+    plan.personality = p.at("personality").is_null() ? -1 : p.at("personality").get<long>();
     plan.seccomp = parse_seccomp(p);
     return out;
   } catch (const json::exception& e) {

@@ -42,6 +42,14 @@ struct CapabilityMasks {
   uint64_t bounding, effective, inheritable, permitted, ambient;
 };
 
+// sched_setattr(2) arguments (see SchedulerPlan in types.ts).
+struct SchedulerPlan {
+  uint32_t policy;
+  int32_t nice;
+  uint32_t priority;
+  uint64_t flags, runtime, deadline, period;
+};
+
 struct ProcessPlan {
   std::vector<std::string> args, env;
   std::string cwd;
@@ -52,6 +60,9 @@ struct ProcessPlan {
   std::vector<Rlimit> rlimits;
   std::optional<CapabilityMasks> capabilities;  // none = leave the sets alone
   std::optional<int> oomScoreAdj;               // none = inherit
+  int ioPriority;                               // ioprio_set value; -1 = inherit
+  std::optional<SchedulerPlan> scheduler;       // none = inherit
+  std::string apparmorProfile, selinuxLabel;    // "" = none
 };
 
 // One linux.sysctl entry: write `value` to `path` (a /proc/sys file).
@@ -97,6 +108,7 @@ struct Plan {
   std::vector<HookPlan> createContainerHooks, startContainerHooks;
   bool runtimeHooks;  // tsrunc runs prestart/createRuntime hooks after our mounts: pause for them
   ProcessPlan process;
+  long personality;  // personality(2) domain; -1 = inherit
   std::optional<SeccompPlan> seccomp;  // none = no filter
 };
 

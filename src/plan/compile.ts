@@ -13,6 +13,8 @@ import { MS, RLIMIT } from './linux';
 import { bindsDev, compileMounts, containerPath } from './mounts';
 import { propagationFlags } from './mount-options';
 import { compileHooks } from './hooks';
+import { compileLsm, detectLsm, type LsmHost } from './lsm';
+import { compileIoPriority, compilePersonality, compileScheduler, type NewerProcessFields } from './scheduling';
 import { compileNamespaces } from './namespaces';
 import { compileSeccomp } from './seccomp';
 import { compileSysctl, ownNamespaces } from './sysctl';
@@ -26,6 +28,8 @@ export interface CompileOptions {
   capLastCap?: number;
   /** Receives what is accepted but probably not meant (e.g. capabilities this kernel lacks). */
   warnings?: ConfigProblem[];
+  /** Which LSMs the host runs; default: detected. */
+  lsm?: LsmHost;
 }
 
 /** Everything compileProcess reports into. */
@@ -64,7 +68,7 @@ function compileOomScoreAdj(value: number | bigint | undefined, problems: Config
   return Number(value);
 }
 
-function compileProcess(spec: Spec, { problems, warnings }: Findings, capLastCap: number): ProcessPlan {
+function compileProcess(spec: Spec, { problems, warnings }: Findings, capLastCap: number, lsmHost: LsmHost): ProcessPlan {
   const p = spec.process!;
   const user = p.user ?? { uid: 0, gid: 0 };
   return {
@@ -79,6 +83,10 @@ function compileProcess(spec: Spec, { problems, warnings }: Findings, capLastCap
     rlimits: compileRlimits(spec, problems),
     capabilities: compileCapabilities(p.capabilities, capLastCap, problems, warnings),
     oomScoreAdj: compileOomScoreAdj(p.oomScoreAdj, problems),
+    // Newer than the pinned schema (runtime-spec 1.2): read from the untyped config.
+    ioPriority: compileIoPriority((p as NewerProcessFields).ioPriority, problems),
+    scheduler: compileScheduler((p as NewerProcessFields).scheduler, problems),
+    lsm: compileLsm({ ...p, mountLabel: spec.linux?.mountLabel }, lsmHost, problems),
   };
 }
 
@@ -90,7 +98,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const rootfsPropagation = linux.rootfsPropagation ? propagationFlags(linux.rootfsPropagation) ?? 0 : 0;
   const mounts = compileMounts(spec.mounts, bundle, ns.fresh.has('network'), problems);
   const setupDev = !bindsDev(spec.mounts);
-  const process = compileProcess(spec, { problems, warnings: options.warnings ?? [] }, options.capLastCap ?? kernelCapLastCap());
+  const process = compileProcess(spec, { problems, warnings: options.warnings ?? [] }, options.capLastCap ?? kernelCapLastCap(), options.lsm ?? detectLsm());
   const sysctl = compileSysctl(linux.sysctl, ownNamespaces(ns.fresh, ns.joins), problems);
   const seccomp = compileSeccomp(linux.seccomp, problems, options.warnings);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -117,6 +125,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     sysctl,
     process,
     seccomp,
+    personality: compilePersonality(linux.personality, problems),
     hooks: compileHooks(spec),
   };
 }

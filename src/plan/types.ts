@@ -9,6 +9,8 @@
 // would lose precision in JavaScript.
 
 import type { HooksPlan } from './hooks';
+import type { LsmPlan } from './lsm';
+import type { IoPriorityPlan, SchedulerPlan } from './scheduling';
 
 export const PLAN_VERSION = 1;
 
@@ -103,6 +105,12 @@ export interface ProcessPlan {
   capabilities: CapabilityMasks | null;
   /** Written to /proc/self/oom_score_adj while the init is privileged; null = inherit the runtime's. */
   oomScoreAdj: number | null;
+  /** ioprio_set(2) value; null = inherit. */
+  ioPriority: IoPriorityPlan | null;
+  /** sched_setattr(2) arguments; null = inherit. */
+  scheduler: SchedulerPlan | null;
+  /** LSM labels for the exec; each null when not asked for. */
+  lsm: LsmPlan;
 }
 
 /** One linux.sysctl entry: a write of `value` to a /proc/sys file of the container's namespaces. */
@@ -204,6 +212,8 @@ export interface Plan {
   process: ProcessPlan;
   /** linux.seccomp; null = no filter. */
   seccomp: SeccompPlan | null;
+  /** personality(2) domain (PER_LINUX, PER_LINUX32); null = inherit. */
+  personality: number | null;
   /** Hooks run by the init inside the container (the others run in tsrunc). */
   hooks: HooksPlan;
 }

@@ -1,0 +1,57 @@
+#include "sched.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fd.h"
+
+namespace {
+
+// struct sched_attr of sched_setattr(2); glibc 2.36 has no wrapper.
+struct SchedAttr {
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+constexpr int kIoprioWhoProcess = 1;
+
+void write_attr(const char* path, const std::string& value, const std::string& pointer) {
+  Fd fd(open(path, O_WRONLY | O_CLOEXEC));
+  if (fd.fd < 0 || write(fd.fd, value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+    fail_errno(std::string("write ") + path, pointer);
+}
+
+}  // namespace
+
+void apply_scheduling(const ProcessPlan& p) {
+  if (p.ioPriority >= 0 && syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, p.ioPriority) < 0)
+    fail_errno("ioprio_set", "/process/ioPriority");
+  if (p.scheduler) {
+    const SchedulerPlan& s = *p.scheduler;
+    SchedAttr attr = {sizeof(SchedAttr), s.policy, s.flags, s.nice, s.priority, s.runtime, s.deadline, s.period};
+    if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) fail_errno("sched_setattr", "/process/scheduler");
+  }
+}
+
+void apply_personality(const Plan& plan) {
+  if (plan.personality >= 0 && personality(static_cast<unsigned long>(plan.personality)) < 0)
+    fail_errno("personality", "/linux/personality");
+}
+
+void apply_exec_labels(const ProcessPlan& p) {
+  if (!p.apparmorProfile.empty()) {
+    // Newer kernels keep AppArmor's attributes in their own directory (stacked LSMs).
+    const char* attr = access("/proc/self/attr/apparmor/exec", F_OK) == 0 ? "/proc/self/attr/apparmor/exec"
+                                                                          : "/proc/self/attr/exec";
+    write_attr(attr, "exec " + p.apparmorProfile, "/process/apparmorProfile");
+  }
+  if (!p.selinuxLabel.empty()) write_attr("/proc/self/attr/exec", p.selinuxLabel, "/process/selinuxLabel");
+}
