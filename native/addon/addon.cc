@@ -13,20 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace {
+#include "errors.h"
 
-// Throws a JS Error shaped like Node's own fs errors (code, errno, syscall, path), so the
-// TypeScript side handles addon failures and fs failures the same way.
-[[noreturn]] void ThrowErrno(Napi::Env env, int err, const char* syscall, const std::string& path = "") {
-  std::string msg = std::string(strerror(err)) + ", " + syscall;
-  if (!path.empty()) msg += " '" + path + "'";
-  Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("errno", Napi::Number::New(env, -err));
-  e.Set("syscall", Napi::String::New(env, syscall));
-  if (!path.empty()) e.Set("path", Napi::String::New(env, path));
-  e.Set("code", Napi::String::New(env, strerrorname_np(err) ? strerrorname_np(err) : "EUNKNOWN"));
-  throw e;
-}
+namespace {
 
 // sealedExecutable(path): copies an executable into a memfd and seals it against any change.
 // Returns the fd (close-on-exec). Executing /proc/self/fd/N of this fd gives a process whose
@@ -86,10 +75,17 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+}  // namespace
+
+Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info);  // device_filter.cc
+
+namespace {
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sealedExecutable", Napi::Function::New(env, SealedExecutable));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   return exports;
 }
 

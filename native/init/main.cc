@@ -3,6 +3,7 @@
 //   fd 3..  the fds the container keeps (--preserve-fds)
 //   $TSRUNC_SYNC_FD  the sync socket (see sync.h for the protocol)
 //   $TSRUNC_FIFO_FD  O_PATH fd of <state dir>/exec.fifo (create), or absent (run at once)
+//   $TSRUNC_CGROUP_FD directory fd of the container's cgroup, or absent (no cgroup)
 //
 // Two processes come out of it:
 //   stage-0 ("tsrunc:[0:PARENT]") joins existing namespaces, clones the init into the new
@@ -59,13 +60,35 @@ void join_namespaces(const Plan& plan) {
   }
 }
 
-pid_t clone_init(int flags) {
+// Clones the init into its new namespaces - and, given a cgroup, straight into that cgroup
+// (CLONE_INTO_CGROUP, Linux 5.7): no instruction of it ever runs outside its limits. Where the
+// kernel cannot, the init is moved before it is told to go on, which is still before any code of
+// the container runs.
+pid_t clone_init(int flags, int cgroupFd) {
   struct clone_args args = {};
   args.flags = static_cast<uint64_t>(flags);
   args.exit_signal = SIGCHLD;
+  if (cgroupFd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(cgroupFd);
+  }
   long pid = syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0 && errno == ENOSYS) pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  bool placed = pid >= 0 && cgroupFd >= 0;
+  if (pid < 0 && (errno == ENOSYS || errno == E2BIG || (cgroupFd >= 0 && errno == EINVAL))) {
+    args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+    pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0 && errno == ENOSYS) pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  }
   if (pid < 0) fail_errno("clone into new namespaces", "/linux/namespaces");
+  if (pid == 0 || cgroupFd < 0 || placed) return static_cast<pid_t>(pid);
+  int procs = openat(cgroupFd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+  const std::string text = std::to_string(pid);
+  if (procs < 0 || write(procs, text.data(), text.size()) < 0) {
+    int e = errno;
+    kill(static_cast<pid_t>(pid), SIGKILL);
+    fail_errno("move the init into its cgroup", "/linux/cgroupsPath", e);
+  }
+  close(procs);
   return static_cast<pid_t>(pid);
 }
 
@@ -171,7 +194,8 @@ int main() {
   // Whatever tsrunc's caller left open without close-on-exec has no business here: keep only
   // stdio, the preserved fds, the sync socket and the FIFO (which tsrunc places right after them).
   const int fifoFd = fd_from_env("TSRUNC_FIFO_FD");
-  syscall(SYS_close_range, static_cast<unsigned>(std::max(syncFd, fifoFd) + 1), ~0U, 0);
+  const int cgroupFd = fd_from_env("TSRUNC_CGROUP_FD");
+  syscall(SYS_close_range, static_cast<unsigned>(std::max({syncFd, fifoFd, cgroupFd}) + 1), ~0U, 0);
   SyncSocket sync(syncFd);
   Launch launch;
   pid_t pid;
@@ -181,12 +205,15 @@ int main() {
     launch = parse_launch(line);
     launch.fifoFd = fifoFd;
     join_namespaces(launch.plan);
-    pid = clone_init(launch.plan.cloneFlags);
+    pid = clone_init(launch.plan.cloneFlags, cgroupFd);
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);
     return 1;
   }
-  if (pid == 0) run_init(launch, sync);
+  if (pid == 0) {
+    if (cgroupFd >= 0) close(cgroupFd);
+    run_init(launch, sync);
+  }
   try {
     sync.send_pid(pid);
   } catch (const SetupError&) {

@@ -1,12 +1,16 @@
 #include "seccomp.h"
 
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
 #include "error.h"
+#include "fd.h"
 
 namespace {
 
@@ -45,25 +49,44 @@ void set_attr(scmp_filter_ctx ctx, scmp_filter_attr attr, uint32_t value, const 
   if (rc < 0) fail_rc(what, pointer, rc);
 }
 
-void set_flag(scmp_filter_ctx ctx, const std::string& flag, const std::string& pointer) {
+// Checks that libseccomp and the kernel support `flag` (libseccomp probes the kernel when the
+// attribute is set) and returns its SECCOMP_FILTER_FLAG_* bit for seccomp(2).
+unsigned int kernel_flag(scmp_filter_ctx ctx, const std::string& flag, const std::string& pointer) {
   if (flag == "SECCOMP_FILTER_FLAG_TSYNC") {
     set_attr(ctx, SCMP_FLTATR_CTL_TSYNC, 1, flag, pointer);
-  } else if (flag == "SECCOMP_FILTER_FLAG_LOG") {
-    set_attr(ctx, SCMP_FLTATR_CTL_LOG, 1, flag, pointer);
-  } else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") {
-    set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, flag, pointer);
-  } else if (flag == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") {
-#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
-    set_attr(ctx, SCMP_FLTATR_CTL_WAITKILL, 1, flag, pointer);
-#else
-    throw SetupError("seccomp: " + flag + " is not supported: tsrunc-init was built with libseccomp " +
-                         std::to_string(SCMP_VER_MAJOR) + "." + std::to_string(SCMP_VER_MINOR) + "." +
-                         std::to_string(SCMP_VER_MICRO) + " (it needs 2.6)",
-                     ENOTSUP, pointer);
-#endif
-  } else {
-    throw SetupError("seccomp: unknown flag " + flag, EINVAL, pointer);
+    return SECCOMP_FILTER_FLAG_TSYNC;
   }
+  if (flag == "SECCOMP_FILTER_FLAG_LOG") {
+    set_attr(ctx, SCMP_FLTATR_CTL_LOG, 1, flag, pointer);
+    return SECCOMP_FILTER_FLAG_LOG;
+  }
+  if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") {
+    set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, flag, pointer);
+    return SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+  }
+  // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV only goes with a notify listener (SCMP_ACT_NOTIFY),
+  // which the compiler does not let through yet.
+  throw SetupError("seccomp: flag " + flag + " is not supported", ENOTSUP, pointer);
+}
+
+// Has libseccomp generate the filter's BPF program (through a memfd: libseccomp 2.5 exports to
+// an fd only) and reads it back.
+std::vector<sock_filter> generate(scmp_filter_ctx ctx) {
+  Fd fd(memfd_create("tsrunc-seccomp", MFD_CLOEXEC));
+  if (fd.fd < 0) fail_errno("seccomp: memfd_create", POINTER);
+  const int rc = seccomp_export_bpf(ctx, fd.fd);
+  if (rc < 0) fail_rc("generate the BPF program", POINTER, rc);
+  const off_t size = lseek(fd.fd, 0, SEEK_END);
+  if (size < 0) fail_errno("seccomp: read the BPF program", POINTER);
+  std::vector<sock_filter> program(static_cast<size_t>(size) / sizeof(sock_filter));
+  const size_t bytes = program.size() * sizeof(sock_filter);
+  if (bytes != static_cast<size_t>(size) || pread(fd.fd, program.data(), bytes, 0) != static_cast<ssize_t>(bytes))
+    throw SetupError("seccomp: short read of the BPF program", EIO, POINTER);
+  if (program.size() > BPF_MAXINSNS)
+    throw SetupError("seccomp: the filter takes " + std::to_string(program.size()) +
+                         " BPF instructions, the kernel takes at most " + std::to_string(BPF_MAXINSNS),
+                     E2BIG, POINTER + "/syscalls");
+  return program;
 }
 
 void add_rule(scmp_filter_ctx ctx, const SeccompRule& rule) {
@@ -89,14 +112,15 @@ void add_rule(scmp_filter_ctx ctx, const SeccompRule& rule) {
 
 }  // namespace
 
-SeccompFilter::SeccompFilter(const SeccompPlan& plan) : ctx_(nullptr) {
+SeccompFilter::SeccompFilter(const SeccompPlan& plan) : flags_(0) {
   scmp_filter_ctx ctx = seccomp_init(action(plan.defaultAction, plan.defaultErrnoRet, POINTER + "/defaultAction"));
   if (ctx == nullptr) throw SetupError("seccomp: cannot create a filter (seccomp_init failed)", EINVAL, POINTER);
-  ctx_ = ctx;
-  // Kernel errors as they are (EACCES, EINVAL), not libseccomp's ECANCELED.
+  struct Release {
+    scmp_filter_ctx ctx;
+    ~Release() { seccomp_release(ctx); }
+  } release{ctx};
+  // Kernel errors as they are (EINVAL, EOPNOTSUPP), not libseccomp's ECANCELED.
   set_attr(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "report raw errors", POINTER);
-  // no_new_privs is the config's decision (process.noNewPrivileges), not a side effect of loading.
-  set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "leave no_new_privs alone", POINTER);
   // The native architecture stays in the filter (libseccomp puts it there); the listed ones are
   // added to it, as runc does.
   for (const std::string& name : plan.architectures) {
@@ -105,20 +129,20 @@ SeccompFilter::SeccompFilter(const SeccompPlan& plan) : ctx_(nullptr) {
     const int rc = seccomp_arch_add(ctx, arch);
     if (rc < 0 && rc != -EEXIST) fail_rc("add architecture " + name, POINTER + "/architectures", rc);
   }
-  for (const std::string& flag : plan.flags) set_flag(ctx, flag, POINTER + "/flags");
+  for (const std::string& flag : plan.flags) flags_ |= kernel_flag(ctx, flag, POINTER + "/flags");
   // A binary tree instead of a linear list of syscall checks for long profiles (runc's threshold;
   // libseccomp 2.5 mishandles the tree for very few rules).
   size_t names = 0;
   for (const SeccompRule& rule : plan.rules) names += rule.names.size();
   if (names > 32) seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);  // an older libseccomp: linear is fine
   for (const SeccompRule& rule : plan.rules) add_rule(ctx, rule);
+  program_ = generate(ctx);
 }
 
-SeccompFilter::~SeccompFilter() {
-  if (ctx_ != nullptr) seccomp_release(static_cast<scmp_filter_ctx>(ctx_));
-}
-
+// The program goes to seccomp(2) directly: libseccomp's seccomp_load() would generate it all
+// over again, after `start`. no_new_privs is left to process.noNewPrivileges (see main.cc).
 void SeccompFilter::load() {
-  const int rc = seccomp_load(static_cast<scmp_filter_ctx>(ctx_));
-  if (rc < 0) fail_rc("load the filter", POINTER, rc);
+  sock_fprog prog = {static_cast<unsigned short>(program_.size()), program_.data()};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags_, &prog) != 0)
+    fail_errno("seccomp: load the filter", POINTER);
 }

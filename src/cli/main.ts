@@ -7,6 +7,9 @@ import * as create from './commands/create';
 import * as del from './commands/delete';
 import * as kill from './commands/kill';
 import * as list from './commands/list';
+import * as pause from './commands/pause';
+import * as ps from './commands/ps';
+import * as resume from './commands/resume';
 import * as run from './commands/run';
 import * as spec from './commands/spec';
 import * as start from './commands/start';
@@ -47,7 +50,7 @@ export async function main(args: string[]): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new TsruncError('INVALID_ARGUMENT', msg);
     });
-  for (const m of [create, start, state, kill, del, run, list, spec]) {
+  for (const m of [create, start, state, kill, del, run, list, pause, resume, ps, spec]) {
     parser.command(m.command, m.describe, m.builder as never, wrap(m.handler as Handler));
   }
   try {

@@ -88,6 +88,8 @@ export function compileSeccomp(
   const flags: SeccompFlag[] = [];
   (seccomp.flags ?? []).forEach((name, i) => {
     if (!FLAGS.has(name)) problems.push({ pointer: at('flags', i), message: `unknown seccomp flag "${name}"` });
+    // The kernel takes it only together with a notify listener (SECCOMP_FILTER_FLAG_NEW_LISTENER).
+    else if (name === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV') problems.push({ pointer: at('flags', i), message: `${name} applies to ${NOTIFY_UNSUPPORTED}` });
     else if (!flags.includes(name)) flags.push(name);
   });
 

@@ -15,6 +15,8 @@ import { loadBundle } from '../spec/load';
 import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
+import { removeCgroup, setUpCgroup, type CgroupRecord, type CgroupSetup } from '../cgroups/manager';
+import { planCgroup } from './cgroup-plan';
 import { hookState, runHooks } from './hooks';
 import { launchInit } from './launch';
 import type { SyncChannel } from './sync-channel';
@@ -39,20 +41,29 @@ export interface Created {
 
 const O_PATH = 0o10000000;
 
-export function prepare(id: string, options: CreateOptions, logger: Logger): { plan: Plan; stored: Omit<StoredState, 'pid' | 'pidStartTime'> } {
+interface Prepared {
+  plan: Plan;
+  cgroup: CgroupSetup | null;
+  stored: Omit<StoredState, 'pid' | 'pidStartTime'>;
+}
+
+export function prepare(id: string, options: CreateOptions, logger: Logger): Prepared {
   validateId(id);
   const { bundle, config, warnings } = loadBundle(options.bundle);
   const warn = (list: ConfigProblem[]) => list.forEach((w) => logger.warn(`config.json ${w.pointer}: ${w.message}`));
   warn(warnings);
   const compileWarnings: ConfigProblem[] = [];
   let plan: Plan;
+  let cgroup: CgroupSetup | null;
   try {
     plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
+    cgroup = planCgroup(config, id, compileWarnings);
   } finally {
     warn(compileWarnings); // also when the config is rejected: they may explain why
   }
   return {
     plan,
+    cgroup,
     stored: {
       ociVersion: OCI_VERSION,
       id,
@@ -80,8 +91,10 @@ async function expect(sync: SyncChannel, type: 'pid' | 'hooks' | 'ready'): Promi
 }
 
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false): Promise<Created> {
-  const { plan, stored } = prepare(id, options, logger);
+  const { plan, cgroup, stored } = prepare(id, options, logger);
   const dir = ContainerDir.create(root, id);
+  let cgroupRecord: CgroupRecord | undefined;
+  let cgroupFd = -1;
   let pid = 0;
   let startTime = '';
   let fifoFd = -1;
@@ -90,14 +103,20 @@ export async function create(root: string, id: string, options: CreateOptions, l
   try {
     addon().mkfifo(dir.fifoPath, 0o600);
     fifoFd = fs.openSync(dir.fifoPath, O_PATH);
+    if (cgroup) {
+      // Ready before the init exists: it is cloned straight into it (CLONE_INTO_CGROUP), so no
+      // instruction of the container ever runs outside its limits.
+      cgroupRecord = setUpCgroup(cgroup);
+      cgroupFd = fs.openSync(cgroupRecord.dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    }
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-    launched = launchInit(plan, { fifoFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0) });
+    launched = launchInit(plan, { fifoFd, cgroupFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0) });
     pid = await expect(launched.sync, 'pid');
     startTime = processStartTime(pid) ?? '';
     // Recorded before the init goes on: from here a crash of this process still leaves a
     // container that `delete --force` can clean up.
-    record = { ...stored, pid, pidStartTime: startTime };
+    record = { ...stored, pid, pidStartTime: startTime, cgroup: cgroupRecord };
     dir.write(record);
     const creating = hookState(record, 'creating');
     launched.sync.send({ type: 'go', states: { creating, created: hookState(record, 'created') } });
@@ -121,10 +140,12 @@ export async function create(root: string, id: string, options: CreateOptions, l
     }
     // A failed create continues the lifecycle at delete, which runs the poststop hooks.
     if (record) await runHooks(stored.config, 'poststop', hookState(record, 'stopped'), logger, false);
+    if (cgroupRecord) removeCgroup(cgroupRecord);
     dir.remove();
     throw e;
   } finally {
     if (fifoFd >= 0) fs.closeSync(fifoFd);
+    if (cgroupFd >= 0) fs.closeSync(cgroupFd);
     dir.unlock();
   }
 }

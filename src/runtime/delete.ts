@@ -1,13 +1,14 @@
 // delete: remove a stopped (or created, or with --force any) container. Only tsrunc's state
 // directory is removed: the container's mounts lived in its own mount namespace and vanished
 // with its last process, and nothing here walks the rootfs or a bind-mounted host directory.
+import { removeCgroup, signalAll } from '../cgroups/manager';
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
 import { waitGone } from '../process/wait';
 import { ContainerDir } from '../state/store';
 import { validateId } from '../state/id';
 import { hookState, runHooks } from './hooks';
-import { containerPids } from './kill';
+import { signalContainer } from './kill';
 import { deriveStatus } from './status';
 
 export async function deleteContainer(root: string, id: string, force: boolean, logger: Logger): Promise<void> {
@@ -31,16 +32,16 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
       throw new TsruncError('INVALID_STATE', `cannot delete container ${id} that is not stopped: running`);
     }
     if (status !== 'stopped') {
-      for (const pid of containerPids(stored)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // exited meanwhile
-        }
-      }
+      signalContainer(stored, 9);
       if (!(await waitGone(stored.pid, stored.pidStartTime))) {
         throw new TsruncError('SYSTEM', `container ${id} did not die after SIGKILL`);
       }
+    }
+    // The init is gone; processes it left in a cgroup of our own go too (a shared cgroup, such
+    // as a pod's, is left alone). removeCgroup waits for the cgroup to empty.
+    if (stored.cgroup?.created) {
+      signalAll(stored.cgroup.dir, 9);
+      removeCgroup(stored.cgroup);
     }
     await runHooks(stored.config, 'poststop', hookState(stored, 'stopped'), logger, false);
     dir.remove();

@@ -1,4 +1,5 @@
 // kill: signal the container's init, or (--all) every process of the container.
+import { cgroupPids, signalAll } from '../cgroups/manager';
 import { TsruncError } from '../errors';
 import { pidsInNamespaceOf } from '../process/proc';
 import { parseSignal } from '../process/signals';
@@ -7,13 +8,25 @@ import { ContainerDir, type StoredState } from '../state/store';
 import { deriveStatus } from './status';
 
 /**
- * Every process of the container. With its own pid namespace that is the namespace's members;
- * without one, only the init is known to belong to it (cgroup-based listing comes with cgroup
- * support).
+ * Every process of the container: its cgroup's members. Without a cgroup (a host with no
+ * cgroup v2), the members of its own pid namespace, or else only the init.
  */
 export function containerPids(stored: StoredState): number[] {
+  if (stored.cgroup) return cgroupPids(stored.cgroup.dir);
   const ownPidNs = (stored.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path);
   return ownPidNs ? pidsInNamespaceOf(stored.pid) : [stored.pid];
+}
+
+/** Signals every process of the container (cgroup.kill for SIGKILL where there is one). */
+export function signalContainer(stored: StoredState, signal: number): void {
+  if (stored.cgroup) return signalAll(stored.cgroup.dir, signal);
+  for (const pid of containerPids(stored)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // exited meanwhile
+    }
+  }
 }
 
 export function kill(root: string, id: string, signalName: string, all = false): void {
@@ -23,13 +36,7 @@ export function kill(root: string, id: string, signalName: string, all = false):
     const stored = dir.read();
     if (deriveStatus(dir, stored) === 'stopped') throw new TsruncError('INVALID_STATE', 'container not running');
     if (all) {
-      for (const pid of containerPids(stored)) {
-        try {
-          process.kill(pid, signal);
-        } catch {
-          // exited meanwhile
-        }
-      }
+      signalContainer(stored, signal);
     } else if (!signalRecorded(stored.pid, stored.pidStartTime, signal)) {
       throw new TsruncError('INVALID_STATE', 'container not running');
     }

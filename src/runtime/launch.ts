@@ -13,6 +13,8 @@ import { SyncChannel } from './sync-channel';
 export interface LaunchOptions {
   /** O_PATH fd of exec.fifo; omitted = the process starts without waiting for `start`. */
   fifoFd?: number;
+  /** Directory fd of the container's cgroup: the init is cloned into it. */
+  cgroupFd?: number;
   /** Foreground `run`: the helper stays the init's parent and exits with its status. */
   wait: boolean;
   /** Pass fds 3 .. 3+N-1 of this process into the container. */
@@ -30,9 +32,11 @@ export function launchInit(plan: Plan, options: LaunchOptions): Launched {
   const syncFd = 3 + options.preserveFds;
   const env: NodeJS.ProcessEnv = { TSRUNC_SYNC_FD: String(syncFd) };
   const stdio: (number | 'pipe')[] = [0, 1, 2, ...preserved, 'pipe'];
-  if (options.fifoFd !== undefined) {
-    env.TSRUNC_FIFO_FD = String(syncFd + 1);
-    stdio.push(options.fifoFd);
+  // Further fds follow the sync socket; tsrunc-init closes everything after the last of them.
+  for (const [name, fd] of [['TSRUNC_FIFO_FD', options.fifoFd], ['TSRUNC_CGROUP_FD', options.cgroupFd]] as const) {
+    if (fd === undefined || fd < 0) continue;
+    env[name] = String(stdio.length);
+    stdio.push(fd);
   }
   let helper: ChildProcess;
   try {

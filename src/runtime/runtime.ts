@@ -5,10 +5,11 @@ import { validateId } from '../state/id';
 import { ContainerDir, listIds } from '../state/store';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
-import { kill } from './kill';
+import { setPaused } from './freeze';
+import { containerPids, kill } from './kill';
 import { run, type RunOptions } from './run';
 import { start } from './start';
-import { describe, type ContainerState } from './status';
+import { deriveStatus, describe, type ContainerState } from './status';
 
 export const DEFAULT_ROOT = '/run/tsrunc';
 
@@ -60,6 +61,29 @@ export class Runtime {
   /** create + start; unless detached, waits and resolves with the exit status. */
   run(id: string, options: RunOptions): Promise<number> {
     return run(this.root, id, options, this.logger);
+  }
+
+  /** Freezes every process of the container (cgroup.freeze); state reports "paused". */
+  pause(id: string): void {
+    validateId(id);
+    setPaused(this.root, id, true);
+  }
+
+  resume(id: string): void {
+    validateId(id);
+    setPaused(this.root, id, false);
+  }
+
+  /** Host pids of every process in the container. */
+  pids(id: string): number[] {
+    validateId(id);
+    const dir = ContainerDir.open(this.root, id);
+    try {
+      const stored = dir.read();
+      return deriveStatus(dir, stored) === 'stopped' && !stored.cgroup ? [] : containerPids(stored);
+    } finally {
+      dir.unlock();
+    }
   }
 
   list(): ContainerState[] {

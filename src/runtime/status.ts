@@ -1,11 +1,13 @@
 // A container's status is derived, never stored (a stored status goes stale the moment the
-// process exits): alive + exec FIFO present = created; alive = running; otherwise stopped.
+// process exits): alive + exec FIFO present = created; alive + cgroup frozen = paused;
+// alive = running; otherwise stopped.
 import * as fs from 'node:fs';
 
+import { isFrozen } from '../cgroups/manager';
 import { isSameLiveProcess } from '../process/proc';
 import type { ContainerDir, StoredState } from '../state/store';
 
-export type Status = 'created' | 'running' | 'stopped';
+export type Status = 'created' | 'running' | 'paused' | 'stopped';
 
 /** What `state` prints: the OCI state plus runc's extra fields (rootfs, created, owner). */
 export interface ContainerState {
@@ -22,7 +24,8 @@ export interface ContainerState {
 
 export function deriveStatus(dir: ContainerDir, stored: StoredState): Status {
   if (!isSameLiveProcess(stored.pid, stored.pidStartTime)) return 'stopped';
-  return fs.existsSync(dir.fifoPath) ? 'created' : 'running';
+  if (fs.existsSync(dir.fifoPath)) return 'created';
+  return stored.cgroup && isFrozen(stored.cgroup.dir) ? 'paused' : 'running';
 }
 
 export function describe(dir: ContainerDir, stored: StoredState): ContainerState {

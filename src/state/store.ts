@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { TsruncError } from '../errors';
+import type { CgroupRecord } from '../cgroups/manager';
 import type { Spec } from '../generated/config';
 import { parseJson64, stringifyJson64 } from '../spec/json64';
 import { addon } from '../native/addon';
@@ -25,6 +26,8 @@ export interface StoredState {
   annotations: Record<string, string>;
   /** The config as it was at create time (later commands must not re-read a changed bundle). */
   config: Spec;
+  /** The container's cgroup, when it has one. */
+  cgroup?: CgroupRecord;
 }
 
 const STATE_FILE = 'state.json';

@@ -1,0 +1,161 @@
+// Which cgroup hierarchy this host has, read-only.
+//
+//   unified: cgroup2 mounted at /sys/fs/cgroup, every controller lives there (modern distributions);
+//   hybrid:  cgroup v1 controller hierarchies under /sys/fs/cgroup/<controller>, and a cgroup2 tree at
+//            /sys/fs/cgroup/unified that holds only the controllers v1 did not take (often none);
+//   legacy:  cgroup v1 only.
+//
+// tsrunc manages cgroup v2 only: on a hybrid host it can place containers in the cgroup2 tree (and
+// attach the eBPF device filter there), but limits for controllers bound to v1 cannot be applied.
+// Everything is derived from text (mountinfo, cgroup.controllers, ...) so tests can feed any host.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseIdList } from './cpu-list';
+import { parseOwnCgroup } from './path';
+
+export type CgroupMode = 'unified' | 'hybrid' | 'legacy';
+
+export interface CgroupHost {
+  mode: CgroupMode;
+  /** Mount point of the cgroup2 hierarchy: /sys/fs/cgroup, /sys/fs/cgroup/unified; null when legacy. */
+  unifiedRoot: string | null;
+  /** Controllers the cgroup2 root offers (its cgroup.controllers). */
+  controllers: string[];
+  /** Controllers bound to cgroup v1 hierarchies (hybrid and legacy hosts), for error messages. */
+  v1Controllers: string[];
+  /** This process's cgroup in the cgroup2 hierarchy ("0::" line of /proc/self/cgroup); null if none. */
+  ownCgroup: string | null;
+  /** CPUs a container may be given (the root's cpuset.cpus.effective, else the online CPUs). */
+  cpus?: number[];
+  /** Memory nodes a container may be given; unknown (no check) on kernels without NUMA. */
+  mems?: number[];
+  /** Huge page sizes the kernel supports, in the hugetlb controller's spelling ("2MB", "1GB"). */
+  hugePageSizes?: string[];
+}
+
+/** The read-only file access detectHost needs; injectable for tests. */
+export interface HostFs {
+  readFile(file: string): string;
+  readdir(dir: string): string[];
+}
+
+const nodeFs: HostFs = {
+  readFile: (file) => fs.readFileSync(file, 'utf8'),
+  readdir: (dir) => fs.readdirSync(dir),
+};
+
+export interface MountEntry {
+  mountPoint: string;
+  /** The root of the mount within its filesystem (not "/" for a bind mount or inside a cgroup namespace). */
+  root: string;
+  fsType: string;
+  superOptions: string[];
+}
+
+/** Parses /proc/<pid>/mountinfo (proc(5)). A later mount at the same point hides the earlier one. */
+export function parseMountinfo(text: string): MountEntry[] {
+  const byPoint = new Map<string, MountEntry>();
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    const dash = fields.indexOf('-', 6);
+    if (dash < 0 || fields.length < dash + 4) continue;
+    const entry: MountEntry = {
+      mountPoint: unescapeMountField(fields[4]!),
+      root: unescapeMountField(fields[3]!),
+      fsType: fields[dash + 1]!,
+      superOptions: fields[dash + 3]!.split(','),
+    };
+    byPoint.delete(entry.mountPoint); // keep mount order, with the visible mount last
+    byPoint.set(entry.mountPoint, entry);
+  }
+  return [...byPoint.values()];
+}
+
+/** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
+function unescapeMountField(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+// Super options of a v1 cgroup mount that are not controller names.
+const V1_NON_CONTROLLER_OPTIONS = new Set(['rw', 'ro', 'none', 'noprefix', 'xattr', 'clone_children', 'cpuset_v2_mode', 'favordynmods']);
+
+/**
+ * The mode, the cgroup2 mount point and the v1 controllers, from a mount table. cgroupRoot is where
+ * cgroups are expected (/sys/fs/cgroup): cgroup2 there means unified, whatever else is mounted.
+ */
+export function classifyMounts(
+  mounts: readonly MountEntry[],
+  cgroupRoot = '/sys/fs/cgroup',
+): Pick<CgroupHost, 'mode' | 'unifiedRoot' | 'v1Controllers'> {
+  const v2 = mounts.filter((m) => m.fsType === 'cgroup2').map((m) => m.mountPoint);
+  const v1 = mounts.filter((m) => m.fsType === 'cgroup');
+  const v1Controllers = [
+    ...new Set(v1.flatMap((m) => m.superOptions.filter((o) => !o.includes('=') && !V1_NON_CONTROLLER_OPTIONS.has(o)))),
+  ].sort();
+  const under = (p: string) => p.startsWith(cgroupRoot + '/');
+  const unifiedRoot =
+    v2.find((p) => p === cgroupRoot) ??
+    v2.find((p) => p === path.join(cgroupRoot, 'unified')) ??
+    v2.find(under) ??
+    v2[0] ??
+    null;
+  const mode: CgroupMode =
+    unifiedRoot === null ? 'legacy' : unifiedRoot === cgroupRoot || v1.length === 0 ? 'unified' : 'hybrid';
+  return { mode, unifiedRoot, v1Controllers };
+}
+
+export interface DetectOptions {
+  /** Where cgroups are mounted; default /sys/fs/cgroup. */
+  cgroupRoot?: string;
+}
+
+/** Reads the host's cgroup setup (read-only: mountinfo, cgroup.controllers, /sys CPU/node/hugepage lists). */
+export function detectHost(fsImpl: HostFs = nodeFs, options: DetectOptions = {}): CgroupHost {
+  const read = (file: string): string | undefined => {
+    try {
+      return fsImpl.readFile(file);
+    } catch {
+      return undefined;
+    }
+  };
+  const { mode, unifiedRoot, v1Controllers } = classifyMounts(parseMountinfo(read('/proc/self/mountinfo') ?? ''), options.cgroupRoot);
+  const inRoot = (file: string) => (unifiedRoot === null ? undefined : read(path.join(unifiedRoot, file)));
+  const ids = (text: string | undefined) => {
+    const parsed = text === undefined ? undefined : parseIdList(text);
+    return Array.isArray(parsed) ? parsed : undefined;
+  };
+  return {
+    mode,
+    unifiedRoot,
+    controllers: (inRoot('cgroup.controllers') ?? '').split(/\s+/).filter(Boolean),
+    v1Controllers,
+    ownCgroup: parseOwnCgroup(read('/proc/self/cgroup') ?? ''),
+    cpus: ids(inRoot('cpuset.cpus.effective') ?? read('/sys/devices/system/cpu/online')),
+    mems: ids(inRoot('cpuset.mems.effective') ?? read('/sys/devices/system/node/online')),
+    hugePageSizes: hugePageSizes(fsImpl),
+  };
+}
+
+/** /sys/kernel/mm/hugepages/hugepages-2048kB -> "2MB", named as the hugetlb controller names its files. */
+function hugePageSizes(fsImpl: HostFs): string[] | undefined {
+  let names: string[];
+  try {
+    names = fsImpl.readdir('/sys/kernel/mm/hugepages');
+  } catch {
+    return undefined;
+  }
+  const sizes: string[] = [];
+  for (const name of names) {
+    const m = /^hugepages-(\d+)kB$/.exec(name);
+    if (m) sizes.push(hugePageSizeName(Number(m[1])));
+  }
+  return sizes;
+}
+
+/** The kernel's mem_fmt() for hugetlb file names: whole GB, else whole MB, else KB. */
+export function hugePageSizeName(kib: number): string {
+  if (kib >= 1 << 20) return `${Math.floor(kib / (1 << 20))}GB`;
+  if (kib >= 1 << 10) return `${Math.floor(kib / (1 << 10))}MB`;
+  return `${kib}KB`;
+}

@@ -1,0 +1,19 @@
+// pause / resume: freeze or thaw every process of the container through cgroup.freeze.
+import { setFrozen } from '../cgroups/manager';
+import { TsruncError } from '../errors';
+import { ContainerDir } from '../state/store';
+import { deriveStatus } from './status';
+
+export function setPaused(root: string, id: string, paused: boolean): void {
+  const dir = ContainerDir.open(root, id);
+  try {
+    const stored = dir.read();
+    const status = deriveStatus(dir, stored);
+    if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup v2 cgroup to freeze`);
+    if (paused && status !== 'running') throw new TsruncError('INVALID_STATE', `container ${id} is not running (${status})`);
+    if (!paused && status !== 'paused') throw new TsruncError('INVALID_STATE', `container ${id} is not paused (${status})`);
+    setFrozen(stored.cgroup.dir, paused);
+  } finally {
+    dir.unlock();
+  }
+}

@@ -1,0 +1,394 @@
+// The cgroup v2 layer is pure: hosts are plain objects (or fake files), nothing touches /sys/fs/cgroup.
+// These check runc's conversions with worked numbers, exact 64-bit values, every refusal with its
+// pointer, and the messages for hosts that cannot apply a limit.
+const test = require('ava');
+
+const { parseConfigJson } = require('../dist/spec/load');
+const { parseMountinfo, classifyMounts, detectHost, hugePageSizeName } = require('../dist/cgroups/host');
+const { resolveCgroupPath, parseOwnCgroup } = require('../dist/cgroups/path');
+const { parseIdList, formatIdList } = require('../dist/cgroups/cpu-list');
+const { compileMemory, swapMaxValue } = require('../dist/cgroups/memory');
+const { compileCpu, sharesToWeight } = require('../dist/cgroups/cpu');
+const { compilePids } = require('../dist/cgroups/pids');
+const { compileIo, blkioWeightToIoWeight } = require('../dist/cgroups/io');
+const { compileHugetlb } = require('../dist/cgroups/hugetlb');
+const { compileRdma } = require('../dist/cgroups/rdma');
+const { compileUnified } = require('../dist/cgroups/unified');
+const { compileResources } = require('../dist/cgroups/resources');
+
+const unifiedHost = {
+  mode: 'unified',
+  unifiedRoot: '/sys/fs/cgroup',
+  controllers: ['cpuset', 'cpu', 'io', 'memory', 'hugetlb', 'pids', 'rdma'],
+  v1Controllers: [],
+  ownCgroup: '/user.slice/user-0.slice/session-1.scope',
+  cpus: [0, 1, 2, 3],
+  mems: [0],
+  hugePageSizes: ['2MB', '1GB'],
+};
+// This development host: v1 controllers, and a cgroup2 tree holding only hugetlb.
+const hybridHost = {
+  mode: 'hybrid',
+  unifiedRoot: '/sys/fs/cgroup/unified',
+  controllers: ['hugetlb'],
+  v1Controllers: ['blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids'],
+  ownCgroup: '/',
+};
+
+const R = (p) => `/linux/resources/${p}`;
+const files = (result) => result.writes.map((w) => `${w.file}=${w.value}`);
+const pointers = (problems) => problems.map((p) => p.pointer);
+
+// --- host detection -------------------------------------------------------------------------
+
+const HYBRID_MOUNTINFO = `
+22 1 0:21 / / rw,relatime - ext4 /dev/vda rw
+31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+`;
+const UNIFIED_MOUNTINFO = `
+22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/vda rw
+30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot
+`;
+const LEGACY_MOUNTINFO = `
+32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+`;
+
+test('host: the mode comes from where cgroup2 is mounted and whether v1 hierarchies exist', (t) => {
+  t.deepEqual(classifyMounts(parseMountinfo(HYBRID_MOUNTINFO)), {
+    mode: 'hybrid', unifiedRoot: '/sys/fs/cgroup/unified', v1Controllers: ['cpu', 'cpuacct', 'memory'],
+  });
+  t.deepEqual(classifyMounts(parseMountinfo(UNIFIED_MOUNTINFO)), { mode: 'unified', unifiedRoot: '/sys/fs/cgroup', v1Controllers: [] });
+  t.deepEqual(classifyMounts(parseMountinfo(LEGACY_MOUNTINFO)), { mode: 'legacy', unifiedRoot: null, v1Controllers: ['cpu', 'cpuacct', 'memory'] });
+  // The cgroup root is injectable.
+  const elsewhere = '1 0 0:1 / /mnt/cg\\040v2 rw - cgroup2 cgroup2 rw\n';
+  t.is(parseMountinfo(elsewhere)[0].mountPoint, '/mnt/cg v2', 'mountinfo octal escapes are decoded');
+  t.deepEqual(classifyMounts(parseMountinfo(elsewhere), '/mnt/cg v2'), { mode: 'unified', unifiedRoot: '/mnt/cg v2', v1Controllers: [] });
+});
+
+test('host: detectHost reads controllers, own cgroup, CPUs, nodes and huge page sizes through the injected fs', (t) => {
+  const fakeFiles = {
+    '/proc/self/mountinfo': UNIFIED_MOUNTINFO,
+    '/sys/fs/cgroup/cgroup.controllers': 'cpuset cpu io memory pids\n',
+    '/proc/self/cgroup': '0::/user.slice/user-0.slice/session-2.scope\n',
+    '/sys/fs/cgroup/cpuset.cpus.effective': '0-5,8\n',
+    '/sys/devices/system/node/online': '0\n',
+  };
+  const fsImpl = {
+    readFile(f) {
+      if (!(f in fakeFiles)) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      return fakeFiles[f];
+    },
+    readdir(d) {
+      if (d === '/sys/kernel/mm/hugepages') return ['hugepages-2048kB', 'hugepages-1048576kB', 'hugepages-64kB'];
+      throw new Error('ENOENT');
+    },
+  };
+  t.deepEqual(detectHost(fsImpl), {
+    mode: 'unified',
+    unifiedRoot: '/sys/fs/cgroup',
+    controllers: ['cpuset', 'cpu', 'io', 'memory', 'pids'],
+    v1Controllers: [],
+    ownCgroup: '/user.slice/user-0.slice/session-2.scope',
+    cpus: [0, 1, 2, 3, 4, 5, 8],
+    mems: [0],
+    hugePageSizes: ['2MB', '1GB', '64KB'],
+  });
+  t.is(hugePageSizeName(2048), '2MB');
+  t.is(hugePageSizeName(16 * 1024 * 1024), '16GB');
+});
+
+test('host: this machine is detected read-only without throwing', (t) => {
+  const host = detectHost();
+  t.true(['unified', 'hybrid', 'legacy'].includes(host.mode));
+  t.true(Array.isArray(host.controllers));
+});
+
+test('cpu lists: ranges, strides, and errors', (t) => {
+  t.deepEqual(parseIdList('0-3,8, 10-11'), [0, 1, 2, 3, 8, 10, 11]);
+  t.deepEqual(parseIdList('0-7:2/4'), [0, 1, 4, 5]);
+  t.deepEqual(parseIdList(''), []);
+  t.is(typeof parseIdList('3-1'), 'string');
+  t.is(typeof parseIdList('a'), 'string');
+  t.is(formatIdList([0, 1, 2, 5, 7, 8]), '0-2,5,7-8');
+});
+
+// --- cgroupsPath ------------------------------------------------------------------------------
+
+test('path: absolute under the cgroup2 root; relative and default under the parent of our own cgroup (runc)', (t) => {
+  t.deepEqual(resolveCgroupPath('/machine/web', 'c1', unifiedHost).placement, {
+    path: '/machine/web', dir: '/sys/fs/cgroup/machine/web', parents: ['/', '/machine'],
+  });
+  t.deepEqual(resolveCgroupPath('pods/c1', 'c1', unifiedHost).placement, {
+    path: '/user.slice/user-0.slice/pods/c1',
+    dir: '/sys/fs/cgroup/user.slice/user-0.slice/pods/c1',
+    parents: ['/', '/user.slice', '/user.slice/user-0.slice', '/user.slice/user-0.slice/pods'],
+  });
+  t.is(resolveCgroupPath(undefined, 'c1', unifiedHost).placement.path, '/user.slice/user-0.slice/c1');
+  t.is(resolveCgroupPath('', 'c1', unifiedHost).placement.path, '/user.slice/user-0.slice/c1');
+  // Run from the root cgroup (as on this host), the default is /<id> in the hybrid tree.
+  t.deepEqual(resolveCgroupPath(undefined, 'c1', hybridHost).placement, { path: '/c1', dir: '/sys/fs/cgroup/unified/c1', parents: ['/'] });
+  t.is(resolveCgroupPath('//a/./b/', 'c1', unifiedHost).placement.path, '/a/b');
+  t.is(parseOwnCgroup('2:cpuset:/x\n0::/a/b\n'), '/a/b');
+  t.is(parseOwnCgroup('2:cpuset:/x\n'), null);
+});
+
+test('path: refusals, each at /linux/cgroupsPath', (t) => {
+  const refused = (p, host = unifiedHost) => {
+    const r = resolveCgroupPath(p, 'c1', host);
+    t.is(r.placement, undefined, String(p));
+    t.deepEqual(pointers(r.problems), ['/linux/cgroupsPath']);
+    return r.problems[0].message;
+  };
+  t.regex(refused('system.slice:docker:abc'), /systemd cgroup .*slice:prefix:name.*cgroupfs driver/);
+  t.regex(refused('/a/../../etc'), /must not contain "\.\."/);
+  t.regex(refused('../x'), /must not contain "\.\."/);
+  t.regex(refused('/'), /root cgroup/);
+  t.regex(refused('.'), /parent of tsrunc's own cgroup/);
+  t.regex(refused('/user.slice'), /holds tsrunc itself/);
+  t.regex(refused('rel', { ...unifiedHost, ownCgroup: null }), /no cgroup v2 \("0::"\) entry/);
+  t.regex(refused('/a', { ...unifiedHost, unifiedRoot: null }), /no cgroup v2 hierarchy/);
+});
+
+// --- memory ---------------------------------------------------------------------------------
+
+test('memory: 2^63-1 is written exactly, from a bigint and from config.json text', (t) => {
+  const max = 2n ** 63n - 1n;
+  t.deepEqual(files(compileMemory({ memory: { limit: max } }, unifiedHost)), ['memory.max=9223372036854775807']);
+  const doc = parseConfigJson('{"memory": {"limit": 9223372036854775807, "reservation": 9007199254740993}}');
+  t.deepEqual(files(compileMemory(doc, unifiedHost)), ['memory.max=9223372036854775807', 'memory.low=9007199254740993']);
+  // One past int64 does not fit; the schema's double bounds cannot tell, this check can.
+  const over = compileMemory({ memory: { limit: 2n ** 63n } }, unifiedHost);
+  t.deepEqual(pointers(over.problems), [R('memory/limit')]);
+  t.deepEqual(over.writes, []);
+});
+
+test('memory: -1 is "max", 0 is unset, below -1 is refused', (t) => {
+  t.deepEqual(files(compileMemory({ memory: { limit: -1, reservation: -1 } }, unifiedHost)),
+    ['memory.swap.max=max', 'memory.max=max', 'memory.low=max']);
+  t.deepEqual(compileMemory({ memory: { limit: 0, reservation: 0, swap: 0, kernel: 0, swappiness: 0 } }, unifiedHost),
+    { writes: [], problems: [], warnings: [] });
+  const bad = compileMemory({ memory: { limit: -2, reservation: -5, swap: -3 } }, unifiedHost);
+  t.deepEqual(pointers(bad.problems), [R('memory/limit'), R('memory/reservation'), R('memory/swap')]);
+  t.deepEqual(bad.writes, []);
+});
+
+test('memory: swap converts to cgroup v2 as runc does (swap.max = swap - limit)', (t) => {
+  const cases = [
+    // [limit, swap, memory.swap.max or undefined (not written)]
+    [1000, 3000, '2000'],
+    [1000, 1000, '0'], // swap == limit: no swap at all
+    [1000, -1, 'max'],
+    [1000, 0, undefined],
+    [-1, 0, 'max'], // unlimited memory, swap not set: unlimited swap too
+    [-1, 5000, '5000'], // unlimited memory: swap as is
+    [2n ** 62n, 2n ** 63n - 1n, '4611686018427387903'],
+  ];
+  for (const [limit, swap, expected] of cases) {
+    const r = compileMemory({ memory: { limit, swap } }, unifiedHost);
+    t.deepEqual(r.problems, [], `${limit}/${swap}`);
+    const w = r.writes.find((x) => x.file === 'memory.swap.max');
+    t.is(w && w.value, expected, `${limit}/${swap}`);
+  }
+  // runc lets a missing memory.swap.max (no swap accounting) pass for "max" and "0" only.
+  t.is(compileMemory({ memory: { limit: 1000, swap: 1000 } }, unifiedHost).writes[0].ifMissing, 'skip');
+  t.is(compileMemory({ memory: { limit: 1000, swap: 3000 } }, unifiedHost).writes[0].ifMissing, undefined);
+  t.is(swapMaxValue(undefined, undefined), undefined);
+});
+
+test('memory: swap without a limit, or below it, is refused at /memory/swap', (t) => {
+  const noLimit = compileMemory({ memory: { swap: 5000 } }, unifiedHost);
+  t.deepEqual(pointers(noLimit.problems), [R('memory/swap')]);
+  t.regex(noLimit.problems[0].message, /needs a memory limit/);
+  const below = compileMemory({ memory: { limit: 2000, swap: 1000 } }, unifiedHost);
+  t.deepEqual(pointers(below.problems), [R('memory/swap')]);
+  t.regex(below.problems[0].message, /must not be below the memory limit/);
+  t.deepEqual(files(below), ['memory.max=2000']);
+});
+
+test('memory: v1-only knobs are accepted with a warning, as runc ignores them on v2', (t) => {
+  const r = compileMemory({ memory: { limit: 1 << 20, kernel: 1 << 20, kernelTCP: 1 << 20, swappiness: 60, disableOOMKiller: true, useHierarchy: false, checkBeforeUpdate: true } }, unifiedHost);
+  t.deepEqual(r.problems, []);
+  t.deepEqual(pointers(r.warnings), [R('memory/kernel'), R('memory/kernelTCP'), R('memory/swappiness'), R('memory/disableOOMKiller'), R('memory/useHierarchy')]);
+  t.deepEqual(files(r), ['memory.max=1048576']);
+});
+
+// --- cpu ------------------------------------------------------------------------------------
+
+test('cpu: shares -> cpu.weight with runc\'s integer formula 1 + ((shares - 2) * 9999) / 262142', (t) => {
+  for (const [shares, weight] of [[2, 1], [512, 20], [1024, 39], [4096, 157], [262144, 10000]]) {
+    t.is(sharesToWeight(BigInt(shares)), BigInt(weight), `shares ${shares}`);
+    t.deepEqual(files(compileCpu({ cpu: { shares } }, unifiedHost)), [`cpu.weight=${weight}`]);
+  }
+  for (const shares of [1, 262145]) t.deepEqual(pointers(compileCpu({ cpu: { shares } }, unifiedHost).problems), [R('cpu/shares')]);
+});
+
+test('cpu: quota and period -> cpu.max, "max" when unlimited, default period 100000', (t) => {
+  t.deepEqual(files(compileCpu({ cpu: { quota: 50000 } }, unifiedHost)), ['cpu.max=50000 100000']);
+  t.deepEqual(files(compileCpu({ cpu: { quota: 50000, period: 200000 } }, unifiedHost)), ['cpu.max=50000 200000']);
+  t.deepEqual(files(compileCpu({ cpu: { quota: -1, period: 20000 } }, unifiedHost)), ['cpu.max=max 20000']);
+  t.deepEqual(files(compileCpu({ cpu: { period: 50000 } }, unifiedHost)), ['cpu.max=max 50000']);
+  t.deepEqual(files(compileCpu({ cpu: { quota: 0, period: 0, shares: 0, burst: 0, idle: 0, cpus: '', mems: '' } }, unifiedHost)), []);
+  const refused = (cpu) => pointers(compileCpu({ cpu }, unifiedHost).problems);
+  t.deepEqual(refused({ quota: 500 }), [R('cpu/quota')]);
+  t.deepEqual(refused({ quota: -2 }), [R('cpu/quota')]);
+  t.deepEqual(refused({ quota: 50000, period: 999 }), [R('cpu/period')]);
+  t.deepEqual(refused({ period: 1000001 }), [R('cpu/period')]);
+});
+
+test('cpu: idle, weight, max, then burst; burst above the quota and bad idle values are refused', (t) => {
+  t.deepEqual(files(compileCpu({ cpu: { burst: 10000, quota: 50000, shares: 1024, idle: 1 } }, unifiedHost)),
+    ['cpu.idle=1', 'cpu.weight=39', 'cpu.max=50000 100000', 'cpu.max.burst=10000']);
+  t.deepEqual(pointers(compileCpu({ cpu: { burst: 60000, quota: 50000 } }, unifiedHost).problems), [R('cpu/burst')]);
+  t.deepEqual(pointers(compileCpu({ cpu: { idle: 2 } }, unifiedHost).problems), [R('cpu/idle')]);
+});
+
+test('cpu: real-time bandwidth does not exist in cgroup v2 and is refused', (t) => {
+  const r = compileCpu({ cpu: { realtimeRuntime: 950000, realtimePeriod: 1000000 } }, unifiedHost);
+  t.deepEqual(pointers(r.problems), [R('cpu/realtimeRuntime'), R('cpu/realtimePeriod')]);
+  t.regex(r.problems[0].message, /only in cgroup v1/);
+});
+
+test('cpu: cpus and mems -> cpuset files, checked against the host\'s CPUs and nodes', (t) => {
+  t.deepEqual(files(compileCpu({ cpu: { cpus: '0-1,3', mems: '0' } }, unifiedHost)), ['cpuset.cpus=0-1,3', 'cpuset.mems=0']);
+  const outside = compileCpu({ cpu: { cpus: '2-7' } }, unifiedHost);
+  t.deepEqual(pointers(outside.problems), [R('cpu/cpus')]);
+  t.is(outside.problems[0].message, 'CPU 4-7 do not exist on this host (it has 0-3)');
+  t.deepEqual(pointers(compileCpu({ cpu: { cpus: 'all' } }, unifiedHost).problems), [R('cpu/cpus')]);
+  t.deepEqual(pointers(compileCpu({ cpu: { mems: '1' } }, unifiedHost).problems), [R('cpu/mems')]);
+  // When the host's list is unknown, only the syntax is checked.
+  t.deepEqual(files(compileCpu({ cpu: { mems: '1' } }, { ...unifiedHost, mems: undefined })), ['cpuset.mems=1']);
+});
+
+// --- pids, io, hugetlb, rdma ------------------------------------------------------------------
+
+test('pids: limit -> pids.max; -1 is "max", 0 leaves it alone, below -1 is refused', (t) => {
+  t.deepEqual(files(compilePids({ pids: { limit: 100 } }, unifiedHost)), ['pids.max=100']);
+  t.deepEqual(files(compilePids({ pids: { limit: -1 } }, unifiedHost)), ['pids.max=max']);
+  t.deepEqual(files(compilePids({ pids: { limit: 0 } }, unifiedHost)), []);
+  t.deepEqual(pointers(compilePids({ pids: { limit: -5 } }, unifiedHost).problems), [R('pids/limit')]);
+});
+
+test('io: weight -> io.bfq.weight, falling back to io.weight on runc\'s 1..10000 scale', (t) => {
+  for (const [w, ioWeight] of [[10, 1], [100, 910], [500, 4950], [1000, 10000]]) t.is(blkioWeightToIoWeight(BigInt(w)), BigInt(ioWeight));
+  t.deepEqual(compileIo({ blockIO: { weight: 500 } }, unifiedHost).writes, [
+    { file: 'io.bfq.weight', value: '500', pointer: R('blockIO/weight'), ifMissing: { file: 'io.weight', value: '4950' } },
+  ]);
+  for (const weight of [5, 1001, -1]) t.deepEqual(pointers(compileIo({ blockIO: { weight } }, unifiedHost).problems), [R('blockIO/weight')]);
+  t.deepEqual(compileIo({ blockIO: { weight: 0 } }, unifiedHost).writes, []);
+});
+
+test('io: device weights and throttles -> io.bfq.weight and io.max lines', (t) => {
+  const r = compileIo({
+    blockIO: {
+      leafWeight: 300,
+      weightDevice: [{ major: 8, minor: 0, weight: 200 }],
+      throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1048576 }],
+      throttleWriteBpsDevice: [{ major: 8, minor: 0, rate: 2n ** 64n - 1n }],
+      throttleReadIOPSDevice: [{ major: 253, minor: 1, rate: 100 }, { major: 253, minor: 2, rate: 0 }],
+      throttleWriteIOPSDevice: [{ major: 253, minor: 1, rate: 50 }],
+    },
+  }, unifiedHost);
+  t.deepEqual(r.problems, []);
+  t.deepEqual(files(r), ['io.bfq.weight=8:0 200', 'io.max=8:0 rbps=1048576', 'io.max=8:0 wbps=18446744073709551615', 'io.max=253:1 riops=100', 'io.max=253:1 wiops=50']);
+  t.is(r.writes[0].ifMissing, 'skip', 'per-device BFQ weights are skipped without BFQ, as in runc');
+  t.deepEqual(pointers(r.warnings), [R('blockIO/leafWeight')]);
+  const bad = compileIo({ blockIO: { throttleReadBpsDevice: [{ major: -1, minor: 0, rate: 1 }], weightDevice: [{ major: 8, minor: 0, weight: 2000 }] } }, unifiedHost);
+  t.deepEqual(pointers(bad.problems), [R('blockIO/weightDevice/0/weight'), R('blockIO/throttleReadBpsDevice/0/major')]);
+  t.deepEqual(bad.writes, []);
+});
+
+test('hugetlb: page sizes -> hugetlb.<size>.max and .rsvd.max; limit 0 is written', (t) => {
+  const r = compileHugetlb({ hugepageLimits: [{ pageSize: '2MB', limit: 0 }, { pageSize: '1GB', limit: 2n ** 63n }] }, unifiedHost);
+  t.deepEqual(files(r), ['hugetlb.2MB.max=0', 'hugetlb.2MB.rsvd.max=0', 'hugetlb.1GB.max=9223372036854775808', 'hugetlb.1GB.rsvd.max=9223372036854775808']);
+  t.deepEqual(r.writes.map((w) => w.ifMissing), [undefined, 'skip', undefined, 'skip']);
+  const bad = compileHugetlb({ hugepageLimits: [{ pageSize: '2mb', limit: 1 }, { pageSize: '16GB', limit: 1 }, { pageSize: '2048KB', limit: 1 }] }, unifiedHost);
+  t.deepEqual(pointers(bad.problems), [0, 1, 2].map((i) => R(`hugepageLimits/${i}/pageSize`)));
+  t.is(bad.problems[1].message, 'this host has no 16GB huge pages (it supports 2MB, 1GB)');
+});
+
+test('rdma: one rdma.max line per device', (t) => {
+  t.deepEqual(files(compileRdma({ rdma: { mlx5_1: { hcaHandles: 3, hcaObjects: 10000 }, mlx4_0: { hcaObjects: 0 } } }, unifiedHost)),
+    ['rdma.max=mlx5_1 hca_handle=3 hca_object=10000', 'rdma.max=mlx4_0 hca_object=0']);
+  const bad = compileRdma({ rdma: { 'mlx5_1 hca_handle=9': { hcaHandles: 1 }, mlx4_0: {} } }, unifiedHost);
+  t.deepEqual(pointers(bad.problems), ['/linux/resources/rdma/mlx5_1 hca_handle=9', '/linux/resources/rdma/mlx4_0']);
+});
+
+// --- unified --------------------------------------------------------------------------------
+
+test('unified: written as given, multi-line values line by line (runc\'s WriteFileByLine)', (t) => {
+  const r = compileUnified({ unified: { 'memory.high': '1073741824', 'io.max': '8:0 rbps=1\n8:16 wbps=2\n', 'cgroup.max.depth': '3' } }, unifiedHost);
+  t.deepEqual(r.problems, []);
+  t.deepEqual(files(r), ['memory.high=1073741824', 'io.max=8:0 rbps=1\n', 'io.max=8:16 wbps=2\n', 'cgroup.max.depth=3']);
+});
+
+test('unified: keys must be plain files of the container\'s cgroup, and not the runtime\'s own', (t) => {
+  const keys = ['', 'a/b', '../memory.max', '.', '..', 'nodot', 'memory.', 'cgroup.procs', 'cgroup.threads',
+    'cgroup.subtree_control', 'cgroup.type', 'cgroup.kill', 'cgroup.freeze'];
+  const r = compileUnified({ unified: Object.fromEntries(keys.map((k) => [k, '1'])) }, unifiedHost);
+  t.deepEqual(r.writes, []);
+  t.deepEqual(pointers(r.problems).sort(), keys.map((k) => `/linux/resources/unified/${k.replace(/\//g, '~1')}`).sort());
+  t.regex(r.problems.find((p) => p.pointer.endsWith('cgroup.procs')).message, /cannot be set from config\.json: writing it moves processes/);
+});
+
+test('unified: a controller the host does not offer is refused (compileResources checks every write alike)', (t) => {
+  const u = compileResources({ unified: { 'misc.max': 'res_a 1', 'memory.high': 'max' } }, unifiedHost);
+  t.deepEqual(pointers(u.problems), ['/linux/resources/unified/misc.max']);
+  t.is(u.problems[0].message, 'the host\'s cgroup v2 hierarchy does not offer the misc controller (it has: cpuset cpu io memory hugetlb pids rdma)');
+  const h = compileResources({ unified: { 'memory.high': 'max', 'hugetlb.2MB.max': '0' } }, hybridHost);
+  t.deepEqual(h.problems, [{
+    pointer: '/linux/resources/unified/memory.high',
+    message: 'this host\'s cgroups are hybrid: the memory controller belongs to cgroup v1; tsrunc manages cgroup v2 only',
+  }]);
+});
+
+// --- all together ---------------------------------------------------------------------------
+
+test('resources: writes in runc\'s order, the controllers to enable, and the device filter', (t) => {
+  const r = compileResources({
+    unified: { 'memory.max': '1G' },
+    cpu: { shares: 1024, cpus: '0' },
+    memory: { limit: 1 << 30 },
+    pids: { limit: 64 },
+    blockIO: { weight: 100 },
+    network: { classID: 7, priorities: [{ name: 'eth0', priority: 1 }] },
+  }, unifiedHost);
+  t.deepEqual(r.problems, []);
+  t.deepEqual(files(r), ['pids.max=64', 'memory.max=1073741824', 'io.bfq.weight=100', 'cpu.weight=39', 'cpuset.cpus=0', 'memory.max=1G']);
+  t.deepEqual(r.controllers, ['pids', 'memory', 'io', 'cpu', 'cpuset']);
+  t.deepEqual(pointers(r.warnings), ['/linux/resources/unified/memory.max', R('network/classID'), R('network/priorities')]);
+  t.is(r.warnings[0].message, 'overrides /linux/resources/memory/limit, which also writes memory.max (unified is written last)');
+  t.false(r.devices.defaultAllow);
+  t.is(r.devices.rules.length, 11);
+});
+
+test('resources: on this hybrid host, a v1 controller\'s field is refused with its pointer and why', (t) => {
+  const r = compileResources({ memory: { limit: 1 << 30 }, pids: { limit: 10 }, hugepageLimits: [{ pageSize: '2MB', limit: 0 }] }, hybridHost);
+  t.deepEqual(r.problems, [
+    { pointer: R('pids/limit'), message: 'this host\'s cgroups are hybrid: the pids controller belongs to cgroup v1; tsrunc manages cgroup v2 only' },
+    { pointer: R('memory/limit'), message: 'this host\'s cgroups are hybrid: the memory controller belongs to cgroup v1; tsrunc manages cgroup v2 only' },
+  ]);
+  t.deepEqual(r.controllers, ['hugetlb']);
+  t.is(r.devices, undefined, 'no filter when the config is refused');
+  // A controller neither hierarchy has.
+  const rdma = compileResources({ rdma: { mlx4_0: { hcaHandles: 1 } } }, hybridHost);
+  t.regex(rdma.problems[0].message, /hybrid and neither hierarchy has the rdma controller \(cgroup v2 has: hugetlb\)/);
+  // Without resources, nothing is needed, and a hybrid host is fine (the device filter works on cgroup2).
+  const none = compileResources(undefined, hybridHost);
+  t.deepEqual([none.writes, none.controllers, none.problems], [[], [], []]);
+  t.truthy(none.devices);
+});
+
+test('resources: a legacy host refuses every limit, and device rules it could not enforce', (t) => {
+  const legacy = { mode: 'legacy', unifiedRoot: null, controllers: [], v1Controllers: ['memory', 'devices'], ownCgroup: null };
+  const r = compileResources({ memory: { limit: 1 << 20 }, devices: [{ allow: false, access: 'rwm' }] }, legacy);
+  t.deepEqual(r.problems, [
+    { pointer: R('memory/limit'), message: 'this host has no cgroup v2 hierarchy (legacy cgroup v1 only: the memory controller belongs to cgroup v1); tsrunc manages cgroup v2 only' },
+    { pointer: R('devices'), message: 'this host has no cgroup v2 hierarchy (legacy cgroup v1 only) to attach the device filter to; tsrunc manages cgroup v2 only' },
+  ]);
+});
