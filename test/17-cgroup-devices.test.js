@@ -199,10 +199,10 @@ test('bpf: majors and minors above 2^31-1 wrap into imm as runc\'s int32() does'
   t.deepEqual([p[7].imm, p[8].imm], [-1, -2147483648]);
 });
 
-test('rules: the config\'s rules first, runc\'s built-in rules appended; linux.devices replaces a built-in', (t) => {
+test('rules: runc\'s built-in rules right after the config\'s blanket rule, the config\'s other rules after them; linux.devices replaces a built-in', (t) => {
   const { rules, problems } = deviceRulesFromConfig([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 4, minor: 1, access: 'wr' }], [{ path: '/dev/null' }]);
   t.deepEqual(problems, []);
-  t.deepEqual(rules.slice(0, 2), [
+  t.deepEqual([rules[0], rules[rules.length - 1]], [
     { type: 'a', major: -1, minor: -1, access: 'rwm', allow: false, pointer: '/linux/resources/devices/0' },
     { type: 'c', major: 4, minor: 1, access: 'rw', allow: true, pointer: '/linux/resources/devices/1' },
   ]);
@@ -228,7 +228,7 @@ test('rules: a bad type, access or number is refused with its pointer', (t) => {
     '/linux/resources/devices/4/minor',
   ]);
   t.regex(problems[0].message, /unknown device type "x"/);
-  t.is(rules[0].pointer, '/linux/resources/devices/5', 'valid rules are still listed');
+  t.is(rules[rules.length - 1].pointer, '/linux/resources/devices/5', 'valid rules are still listed');
   t.deepEqual(compileDeviceFilter([{ allow: true, type: 'x', access: 'rwm' }]).filter, undefined);
 });
 
@@ -254,14 +254,16 @@ test('filter: deny-by-default, exceptions sorted (major, minor, type) with wildc
   t.false(filterAllows(filter, 'c', 7, 0, 'r'));
 });
 
-test('filter: the last rule for a device wins; runc\'s built-ins come last, so they cannot be denied', (t) => {
+test('filter: the last rule for a device wins; a specific deny of a built-in device wins too (stricter than runc)', (t) => {
   const { filter } = compileDeviceFilter([
     { allow: true, type: 'c', major: 4, minor: 1, access: 'rwm' },
     { allow: false, type: 'c', major: 4, minor: 1, access: 'w' },
-    { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' },
+    // Not "rwm": mknod of every char device is a built-in wildcard, and a filter cannot punch a hole.
+    { allow: false, type: 'c', major: 1, minor: 3, access: 'w' },
   ]);
   t.is(filter.rules.find((r) => r.major === 4).access, 'rm');
-  t.true(filterAllows(filter, 'c', 1, 3, 'w'), '/dev/null is allowed again by runc\'s built-in rule');
+  t.false(filterAllows(filter, 'c', 1, 3, 'w'), 'the config denied /dev/null, and that stands');
+  t.true(filterAllows(filter, 'c', 1, 5, 'w'), 'the other built-ins stay allowed');
 });
 
 test('filter: allow-all ("a") makes runc\'s built-ins no-ops: the accept-all program', (t) => {
@@ -277,11 +279,12 @@ test('filter: punching a hole into a wildcard is refused, as runc refuses it', (
   t.is(denyInAllowed.filter, undefined);
   t.deepEqual(denyInAllowed.problems.map((p) => p.pointer), ['/linux/resources/devices/1']);
   t.regex(denyInAllowed.problems[0].message, /^c 1:3 w cannot be denied: c \*:\* rwm allows it \(\/linux\/resources\/devices\/0\), and a device filter cannot punch a hole/);
-  // allow-all, deny all char devices: runc's built-in "c *:* m" takes mknod back out of the wildcard
-  // (no hole: same wildcard), then its c 1:3 rule cannot be "allowed back".
-  const builtinHole = compileDeviceFilter([{ allow: true, access: 'rwm' }, { allow: false, type: 'c', access: 'rwm' }]);
-  t.deepEqual(builtinHole.problems.map((p) => p.pointer), ['/linux/resources/devices/1']);
-  t.regex(builtinHole.problems[0].message, /^c 1:3 rwm cannot be allowed back: c \*:\* rw denies it \(\/linux\/resources\/devices\/1\)/);
+  // allow-all, then deny all char devices: the built-ins sit after the blanket allow, so the char
+  // deny comes last and simply stands.
+  const allButChar = compileDeviceFilter([{ allow: true, access: 'rwm' }, { allow: false, type: 'c', access: 'rwm' }]);
+  t.deepEqual(allButChar.problems, []);
+  t.false(filterAllows(allButChar.filter, 'c', 1, 3, 'r'));
+  t.true(filterAllows(allButChar.filter, 'b', 8, 0, 'r'));
   // A whole wildcard can be taken back: that is no hole.
   t.deepEqual(compileDeviceFilter([{ allow: true, type: 'b', access: 'rwm' }, { allow: false, type: 'b', access: 'rwm' }]).problems, []);
 });

@@ -63,7 +63,13 @@ export const RUNC_DEFAULT_RULES: readonly (DeviceRule & { path?: string })[] = [
   builtin('c', 10, 200, 'rwm'), // /dev/net/tun: removed in runc 1.2.0, restored in 1.2.4 (users relied on it)
 ];
 
-/** The config's rules followed by runc's built-in ones: the list the emulator applies in order. */
+/**
+ * The list the emulator applies in order: the config's rules with runc's built-in allows placed
+ * right after the config's last blanket rule ("a *:* rwm", which Docker and podman send first).
+ * runc appends the built-ins at the very end, so a config cannot deny /dev/null; tsrunc lets a
+ * specific deny in the config win over a built-in allow (deliberately stricter), while a blanket
+ * deny still leaves the built-ins allowed, as every client expects.
+ */
 export function deviceRulesFromConfig(
   devices: readonly LinuxDeviceCgroup[] = [],
   linuxDevices: readonly { path: string }[] = [],
@@ -87,9 +93,13 @@ export function deviceRulesFromConfig(
     if (out.problems.length === problemsBefore) rules.push({ type: type as DeviceRuleType, major: major!, minor: minor!, access: access!, allow: d.allow === true, pointer: at() });
   });
   const listed = new Set(linuxDevices.map((d) => d.path));
-  for (const { path, ...rule } of RUNC_DEFAULT_RULES) {
-    if (path === undefined || !listed.has(path)) rules.push(rule);
-  }
+  const builtins = RUNC_DEFAULT_RULES.filter((r) => r.path === undefined || !listed.has(r.path)).map(({ path, ...rule }) => rule);
+  const isBlanket = (r: DeviceRule) => r.type === 'a' && r.major === -1 && r.minor === -1 && r.access === 'rwm';
+  let after = 0;
+  rules.forEach((r, i) => {
+    if (isBlanket(r)) after = i + 1;
+  });
+  rules.splice(after, 0, ...builtins);
   return { rules, problems: out.problems };
 }
 

@@ -1,0 +1,127 @@
+'use strict';
+// Cgroups on this host: what the unified (v2) hierarchy supports even on a hybrid host -
+// placement, the device filter, freezing, killing and listing every process - and the clear
+// errors for limits whose controller the host's cgroup v2 does not have. Enforcement of the
+// limits themselves is tested in the pure cgroup v2 VM (test/cgroup-v2/).
+const fs = require('node:fs');
+const path = require('node:path');
+const test = require('ava');
+const { useRuntime, isTsrunc, waitFor } = require('./helpers/runtime');
+
+const UNIFIED = fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
+const HYBRID = UNIFIED !== '/sys/fs/cgroup';
+const tsruncOnly = isTsrunc ? test : test.skip;
+
+const sh = (script, extra) => (c) => {
+  c.process.args = ['sh', '-c', script];
+  extra?.(c);
+};
+
+tsruncOnly("the init is in the container's own cgroup from the start, and the cgroup goes with delete", async (t) => {
+  const rt = useRuntime(t);
+  const { id, pid } = await rt.startContainer(sh('sleep 60'));
+  const line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'));
+  t.is(line, `0::/${id}`);
+  t.true(fs.existsSync(path.join(UNIFIED, id)));
+  t.is((await rt.runtime(['delete', '--force', id])).code, 0);
+  t.false(fs.existsSync(path.join(UNIFIED, id)), 'the cgroup tsrunc made is removed');
+});
+
+tsruncOnly('linux.cgroupsPath places the container; a cgroup namespace shows it as /', async (t) => {
+  const rt = useRuntime(t);
+  const parent = `/tsrunc-test-${path.basename(rt.base)}`;
+  t.teardown(() => {
+    // The leaf is tsrunc's to remove; the parent it had to create is the test's.
+    if (fs.existsSync(path.join(UNIFIED, parent))) fs.rmdirSync(path.join(UNIFIED, parent));
+  });
+  const r = await rt.run(sh('cat /proc/self/cgroup | grep ^0::', (c) => {
+    c.linux.cgroupsPath = `${parent}/box`;
+    c.linux.namespaces.push({ type: 'cgroup' });
+  }));
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout.trim(), '0::/');
+  t.false(fs.existsSync(path.join(UNIFIED, parent, 'box')), 'removed after the run');
+});
+
+test('the device filter denies a device node the container makes itself', async (t) => {
+  const rt = useRuntime(t);
+  const caps = ['CAP_MKNOD', 'CAP_DAC_OVERRIDE'];
+  const r = await rt.run(sh([
+    'mknod /dev/disk b 8 0',
+    'if head -c1 /dev/disk >/dev/null 2>/tmp/err; then echo "disk: opened"; else echo "disk: denied"; fi',
+    'if head -c1 /dev/zero >/dev/null; then echo "zero: opened"; else echo "zero: denied"; fi',
+  ].join('; '), (c) => {
+    c.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' });
+  }));
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split('\n'), ['disk: denied', 'zero: opened']);
+});
+
+// runc appends its built-in allows after the config's rules, so there a config cannot deny
+// /dev/null; tsrunc lets a specific deny win (deliberately stricter).
+tsruncOnly('a linux.resources.devices rule can deny writing /dev/null', async (t) => {
+  const rt = useRuntime(t);
+  const r = await rt.run(sh('if echo x > /dev/null; then echo written; else echo denied; fi; cat /dev/null && echo readable', (c) => {
+    c.linux.resources = { devices: [{ allow: false, type: 'c', major: 1, minor: 3, access: 'w' }] };
+  }));
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split('\n'), ['denied', 'readable']);
+});
+
+test('pause freezes every process (state says paused), resume thaws them', async (t) => {
+  const rt = useRuntime(t);
+  const dir = rt.hostDir('counter');
+  const counter = path.join(dir, 'n');
+  const { id } = await rt.startContainer(sh('i=0; while true; do i=$((i+1)); echo $i > /out/n; sleep 0.02; done', (c) => {
+    c.mounts.push({ destination: '/out', type: 'bind', source: dir, options: ['bind'] });
+  }));
+  const read = () => Number(fs.readFileSync(counter, 'utf8') || 0);
+  await waitFor(() => fs.existsSync(counter) && read() > 2, { what: 'the counter to run' });
+  t.is((await rt.runtime(['pause', id])).code, 0);
+  t.is((await rt.state(id)).state.status, 'paused');
+  const frozenAt = read();
+  await new Promise((r) => setTimeout(r, 400));
+  t.is(read(), frozenAt, 'no progress while paused');
+  t.is((await rt.runtime(['resume', id])).code, 0);
+  t.is((await rt.state(id)).state.status, 'running');
+  await waitFor(() => read() > frozenAt, { what: 'progress after resume' });
+});
+
+test('ps --format json lists every process; kill --all kills them all', async (t) => {
+  const rt = useRuntime(t);
+  // No pid namespace: only the cgroup knows the forked child belongs to the container.
+  const { id, pid } = await rt.startContainer(sh('sleep 300 & trap "" TERM; wait', (c) => {
+    c.linux.namespaces = c.linux.namespaces.filter((ns) => ns.type !== 'pid');
+  }));
+  const pids = await waitFor(async () => {
+    const r = await rt.runtime(['ps', '--format', 'json', id]);
+    const list = JSON.parse(r.stdout || '[]');
+    return list.length >= 2 && list;
+  }, { what: 'two processes in ps' });
+  t.true(pids.includes(pid));
+  t.is((await rt.runtime(['kill', '--all', id, 'KILL'])).code, 0);
+  await waitFor(() => pids.every((p) => !fs.existsSync(`/proc/${p}`) || fs.readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z')), { what: 'every process to die' });
+  t.pass();
+});
+
+for (const { what, resources, message } of [
+  { what: 'a unified key that climbs out of the cgroup', resources: { unified: { '../cgroup.procs': '1' } }, message: /\/linux\/resources\/unified/ },
+  { what: 'a negative blkio weight', resources: { blockIO: { weight: -5 } }, message: /\/linux\/resources\/blockIO\/weight/ },
+  { what: 'a cpuset outside the host\'s CPUs', resources: { cpu: { cpus: '0-4095' } }, message: /\/linux\/resources\/cpu\/cpus/ },
+  { what: 'an unknown device type', resources: { devices: [{ allow: true, type: 'x', access: 'r' }] }, message: /\/linux\/resources\/devices\/0/ },
+  ...(HYBRID ? [{ what: 'a memory limit on a hybrid host', resources: { memory: { limit: 64 * 1024 * 1024 } }, message: /\/linux\/resources\/memory\/limit: .*hybrid.*memory/ }] : []),
+]) {
+  tsruncOnly(`create rejects ${what}; no state dir, no cgroup is left`, async (t) => {
+    const rt = useRuntime(t);
+    const bundle = rt.makeBundle((c) => {
+      c.linux.resources = resources;
+    });
+    const id = rt.id('cgbad');
+    const r = await rt.runtime(['create', '--bundle', bundle.dir, id]);
+    t.not(r.code, 0);
+    t.regex(r.stderr, message);
+    t.false((await rt.leftovers(id)).stateDir);
+    t.false(fs.existsSync(path.join(UNIFIED, id)));
+  });
+}
