@@ -157,6 +157,15 @@ for (const noNewPrivileges of [false, true]) {
   });
 }
 
+// tsrunc-only: Debian's runc 1.1.5 refuses every flag ("seccomp flags are not yet supported by runc").
+(isTsrunc ? test : test.skip)('flags TSYNC, LOG and SPEC_ALLOW are accepted and the filter works', async (t) => {
+  const rt = useRuntime(t);
+  const flags = ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'];
+  const r = await rt.run(container({ ...allowAllBut({ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }), flags }, MKDIR));
+  t.is(r.code, 1, r.stderr);
+  t.regex(r.stderr, new RegExp(ENOSYS));
+});
+
 test('the filter is loaded only at start: a created container is not filtered yet', async (t) => {
   const rt = useRuntime(t);
   const bundle = rt.makeBundle(container(DOCKER, 'true'));

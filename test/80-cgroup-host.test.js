@@ -125,3 +125,50 @@ for (const { what, resources, message } of [
     t.false(fs.existsSync(path.join(UNIFIED, id)));
   });
 }
+
+/** Runs the runtime with `input` on stdin (what Docker does for `update --resources -`). */
+function withStdin(rt, args, input) {
+  const { spawnSync } = require('node:child_process');
+  const r = spawnSync(require('./helpers/runtime').RUNTIME, ['--root', rt.root, ...args], { input, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const HUGE = fs.existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB') && fs.readFileSync(path.join(UNIFIED, 'cgroup.controllers'), 'utf8').includes('hugetlb');
+
+(isTsrunc && HUGE ? test : test.skip)('update changes a limit of a running container, from stdin and from a file; state keeps it', async (t) => {
+  const rt = useRuntime(t);
+  const { id } = await rt.startContainer(sh('sleep 60'));
+  const max = () => fs.readFileSync(path.join(UNIFIED, id, 'hugetlb.2MB.max'), 'utf8').trim();
+  const fromStdin = withStdin(rt, ['update', '--resources', '-', id], JSON.stringify({ hugepageLimits: [{ pageSize: '2MB', limit: 4194304 }] }));
+  t.is(fromStdin.code, 0, fromStdin.stderr);
+  t.is(max(), '4194304');
+  const file = path.join(rt.hostDir('upd'), 'r.json');
+  fs.writeFileSync(file, JSON.stringify({ hugepageLimits: [{ pageSize: '2MB', limit: 2097152 }] }));
+  const fromFile = await rt.runtime(['update', '--resources', file, id]);
+  t.is(fromFile.code, 0, fromFile.stderr);
+  t.is(max(), '2097152');
+});
+
+tsruncOnly('update refuses a limit the host cannot enforce, and changes nothing', async (t) => {
+  const rt = useRuntime(t);
+  const { id } = await rt.startContainer(sh('sleep 60'));
+  const r = await rt.runtime(['update', '--pids-limit', '10', id]);
+  if (HYBRID) {
+    t.not(r.code, 0);
+    t.regex(r.stderr, /\/linux\/resources\/pids\/limit: .*hybrid/);
+  } else {
+    t.is(r.code, 0, r.stderr);
+  }
+  t.is((await rt.state(id)).state.status, 'running');
+});
+
+tsruncOnly('events --stats prints one runc-shaped stats event', async (t) => {
+  const rt = useRuntime(t);
+  const { id } = await rt.startContainer(sh('sleep 60'));
+  const r = await rt.runtime(['events', '--stats', id]);
+  t.is(r.code, 0, r.stderr);
+  const e = JSON.parse(r.stdout);
+  t.is(e.type, 'stats');
+  t.is(e.id, id);
+  t.true(e.data.cpu.usage.total >= 0, r.stdout);
+});

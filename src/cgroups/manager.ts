@@ -33,7 +33,7 @@ function writeRetrying(file: string, value: string): void {
 }
 
 /** Enables controllers in every ancestor's subtree_control, root first - never in the leaf. */
-function enableControllers(unifiedRoot: string, parents: string[], controllers: string[]): void {
+export function enableControllers(unifiedRoot: string, parents: string[], controllers: string[]): void {
   for (const parent of parents) {
     const dir = path.join(unifiedRoot, parent);
     const enabled = new Set(fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8').split(/\s+/));

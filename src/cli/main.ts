@@ -5,11 +5,14 @@ import { TsruncError } from '../errors';
 import { OCI_VERSION, TSRUNC_VERSION } from '../version';
 import * as create from './commands/create';
 import * as del from './commands/delete';
+import * as events from './commands/events';
+import * as features from './commands/features';
 import * as kill from './commands/kill';
 import * as list from './commands/list';
 import * as pause from './commands/pause';
 import * as ps from './commands/ps';
 import * as resume from './commands/resume';
+import * as update from './commands/update';
 import * as run from './commands/run';
 import * as spec from './commands/spec';
 import * as start from './commands/start';
@@ -31,7 +34,7 @@ export async function main(args: string[]): Promise<number> {
     globals = argv;
     status = await h(argv);
   };
-  const parser = yargs(args)
+  const parser = yargs(stdinValues(args))
     .scriptName('tsrunc')
     .usage('tsrunc [global options] <command> [options]\n\nAn OCI container runtime (runc-compatible) in TypeScript.')
     .option('root', { type: 'string', default: '/run/tsrunc', describe: 'directory for container state', global: true })
@@ -50,7 +53,7 @@ export async function main(args: string[]): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new TsruncError('INVALID_ARGUMENT', msg);
     });
-  for (const m of [create, start, state, kill, del, run, list, pause, resume, ps, spec]) {
+  for (const m of [create, start, state, kill, del, run, list, pause, resume, ps, update, events, features, spec]) {
     parser.command(m.command, m.describe, m.builder as never, wrap(m.handler as Handler));
   }
   try {
@@ -61,6 +64,21 @@ export async function main(args: string[]): Promise<number> {
     logger.error(e instanceof Error ? e.message : String(e));
     return 1;
   }
+}
+
+// yargs reads a lone "-" after an option as no value at all, but runc's callers use it for
+// stdin (Docker: `update --resources - ID`): hand it over as "--resources=-".
+function stdinValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i + 1] === '-' && /^--?[a-z][\w-]*$/.test(args[i])) {
+      out.push(`${args[i]}=-`);
+      i++;
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
 }
 
 // When parsing itself failed, still honour --log/--log-format so the client sees the error.

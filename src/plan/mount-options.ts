@@ -12,7 +12,7 @@ export interface ParsedMountOptions {
 }
 
 // [flag, set?]: "rw" clears MS_RDONLY, "ro" sets it, and so on; the last word wins.
-const FLAG_WORDS: Record<string, [number, boolean]> = {
+export const FLAG_WORDS: Record<string, [number, boolean]> = {
   ro: [MS.RDONLY, true],
   rw: [MS.RDONLY, false],
   nosuid: [MS.NOSUID, true],
@@ -43,7 +43,7 @@ const FLAG_WORDS: Record<string, [number, boolean]> = {
   rbind: [MS.BIND | MS.REC, true],
 };
 
-const PROPAGATION_WORDS: Record<string, number> = {
+export const PROPAGATION_WORDS: Record<string, number> = {
   private: MS.PRIVATE,
   rprivate: MS.PRIVATE | MS.REC,
   shared: MS.SHARED,

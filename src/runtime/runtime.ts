@@ -1,11 +1,14 @@
 // The typed, in-process API: `import { Runtime } from 'tsrunc'`. The CLI is a thin layer over
 // this class; nothing here prints or exits.
+import type { LinuxResources } from '../generated/config';
 import { silentLogger, type Logger } from '../logger';
 import { validateId } from '../state/id';
 import { ContainerDir, listIds } from '../state/store';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
+import { statsEvent, watchEvents, type ContainerEvent } from './events';
 import { setPaused } from './freeze';
+import { update } from './update';
 import { containerPids, kill } from './kill';
 import { run, type RunOptions } from './run';
 import { start } from './start';
@@ -84,6 +87,24 @@ export class Runtime {
     } finally {
       dir.unlock();
     }
+  }
+
+  /** Changes the resource limits of a running container (merged over its config). */
+  update(id: string, resources: LinuxResources): void {
+    validateId(id);
+    update(this.root, id, resources);
+  }
+
+  /** One statistics event, as `events --stats` prints it. */
+  stats(id: string): ContainerEvent {
+    validateId(id);
+    return statsEvent(this.root, id);
+  }
+
+  /** Streams events (stats every `intervalMs`, oom when it happens) until the container stops. */
+  events(id: string, intervalMs: number, emit: (e: ContainerEvent) => void, signal?: AbortSignal): Promise<void> {
+    validateId(id);
+    return watchEvents(this.root, id, intervalMs, emit, signal);
   }
 
   list(): ContainerState[] {

@@ -1,0 +1,36 @@
+// features: what this tsrunc on this host supports, in runc's `features` JSON shape, plus
+// tsrunc's own annotations (the cgroup mode it detected, so a hybrid host is said plainly).
+import { detectHost } from '../cgroups/host';
+import { CAPABILITIES } from '../plan/capabilities';
+import { CLONE_NEW } from '../plan/linux';
+import { detectLsm } from '../plan/lsm';
+import { FLAG_WORDS, PROPAGATION_WORDS } from '../plan/mount-options';
+import { SECCOMP_ARCHES } from '../plan/seccomp';
+import { OCI_VERSION } from '../version';
+
+export function features(): Record<string, unknown> {
+  const host = detectHost();
+  const lsm = detectLsm();
+  return {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: OCI_VERSION,
+    hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
+    mountOptions: [...Object.keys(FLAG_WORDS), ...Object.keys(PROPAGATION_WORDS)].sort(),
+    linux: {
+      // The user and time namespaces are not supported yet.
+      namespaces: Object.keys(CLONE_NEW).filter((n) => n !== 'user' && n !== 'time').sort(),
+      capabilities: [...CAPABILITIES],
+      cgroup: { v1: false, v2: host.unifiedRoot !== null, systemd: false, systemdUser: false },
+      seccomp: { enabled: true, archs: Object.keys(SECCOMP_ARCHES).sort() },
+      apparmor: { enabled: lsm.apparmor },
+      selinux: { enabled: lsm.selinux },
+    },
+    annotations: {
+      'org.tsrunc.cgroup.mode': host.mode,
+      'org.tsrunc.cgroup.v2.controllers': host.controllers.join(' '),
+      ...(host.mode === 'hybrid'
+        ? { 'org.tsrunc.cgroup.note': `hybrid host: cgroup v1 owns ${host.v1Controllers.join(', ')}; limits for those controllers are refused (tsrunc manages cgroup v2 only)` }
+        : {}),
+    },
+  };
+}

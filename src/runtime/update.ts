@@ -1,0 +1,44 @@
+// update: change the resources of a running container. The new values are merged over the
+// stored config, compiled exactly like at create (same checks, same errors), written into the
+// cgroup, and stored, so `state` and `events` agree with what is enforced.
+import { detectHost } from '../cgroups/host';
+import { attachDevices, enableControllers, writeLimits } from '../cgroups/manager';
+import { resolveCgroupPath } from '../cgroups/path';
+import { compileResources } from '../cgroups/resources';
+import { ConfigError, TsruncError } from '../errors';
+import type { LinuxResources } from '../generated/config';
+import { ContainerDir } from '../state/store';
+import { deriveStatus } from './status';
+
+/** Fields given in `patch` replace those of `base`, object by object (arrays as a whole). */
+export function mergeResources(base: LinuxResources = {}, patch: LinuxResources = {}): LinuxResources {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const old = out[key];
+    const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    out[key] = isObject(value) && isObject(old) ? { ...(old as object), ...(value as object) } : value;
+  }
+  return out as LinuxResources;
+}
+
+export function update(root: string, id: string, patch: LinuxResources): void {
+  const dir = ContainerDir.open(root, id);
+  try {
+    const stored = dir.read();
+    if (deriveStatus(dir, stored) === 'stopped') throw new TsruncError('INVALID_STATE', `container ${id} is not running`);
+    if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup v2 cgroup to update`);
+    const linux = (stored.config.linux ??= {});
+    const merged = mergeResources(linux.resources, patch);
+    const host = detectHost();
+    const compiled = compileResources(merged, host, { linuxDevices: linux.devices });
+    if (compiled.problems.length > 0) throw new ConfigError(compiled.problems);
+    const { placement } = resolveCgroupPath(linux.cgroupsPath, id, host);
+    if (placement && host.unifiedRoot) enableControllers(host.unifiedRoot, placement.parents, compiled.controllers);
+    writeLimits(stored.cgroup.dir, compiled.writes);
+    if (compiled.devices) attachDevices(stored.cgroup.dir, compiled.devices);
+    linux.resources = merged;
+    dir.write(stored);
+  } finally {
+    dir.unlock();
+  }
+}
