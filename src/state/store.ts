@@ -58,7 +58,13 @@ export class ContainerDir {
       }
       throw e;
     }
-    c.lock();
+    try {
+      c.lock();
+    } catch (e) {
+      // Nothing to lock with (e.g. the addon failed to load): give the id back.
+      fs.rmSync(c.dir, { recursive: true, force: true });
+      throw e;
+    }
     return c;
   }
 
