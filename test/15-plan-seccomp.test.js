@@ -122,7 +122,7 @@ for (const { what, seccomp, pointer, message } of [
     pointer: '/linux/seccomp/flags/0', message: /unknown seccomp flag/ },
   { what: 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (it goes with SCMP_ACT_NOTIFY)',
     seccomp: { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] },
-    pointer: '/linux/seccomp/flags/1', message: /WAIT_KILLABLE_RECV applies to SCMP_ACT_NOTIFY .*not supported yet/ },
+    pointer: '/linux/seccomp/flags/1', message: /WAIT_KILLABLE_RECV needs a rule with the action SCMP_ACT_NOTIFY/ },
   { what: 'argument index 6', seccomp: arg({ index: 6 }),
     pointer: '/linux/seccomp/syscalls/0/args/0/index', message: /between 0 and 5/ },
   { what: 'a negative argument value', seccomp: arg({ value: -1 }),
@@ -133,10 +133,12 @@ for (const { what, seccomp, pointer, message } of [
     pointer: '/linux/seccomp/syscalls/0/errnoRet', message: /between 0 and 65535/ },
   { what: 'an empty syscall name', seccomp: { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [allow(['read', ''])] },
     pointer: '/linux/seccomp/syscalls/0/names/1', message: /must not be empty/ },
-  { what: 'SCMP_ACT_NOTIFY in a rule', seccomp: { ...rule({ action: 'SCMP_ACT_NOTIFY' }), listenerPath: '/run/agent.sock' },
-    pointer: '/linux/seccomp/syscalls/0/action', message: /SCMP_ACT_NOTIFY .*not supported yet/ },
-  { what: 'SCMP_ACT_NOTIFY as the default', seccomp: { defaultAction: 'SCMP_ACT_NOTIFY' },
-    pointer: '/linux/seccomp/defaultAction', message: /not supported yet/ },
+  { what: 'SCMP_ACT_NOTIFY with no agent listening at listenerPath', seccomp: { ...rule({ action: 'SCMP_ACT_NOTIFY' }), listenerPath: '/run/no-agent-here.sock' },
+    pointer: '/linux/seccomp/listenerPath', message: /no seccomp agent is listening there/ },
+  { what: 'SCMP_ACT_NOTIFY as the default without listenerPath', seccomp: { defaultAction: 'SCMP_ACT_NOTIFY' },
+    pointer: '/linux/seccomp/listenerPath', message: /is required: a rule has the action SCMP_ACT_NOTIFY/ },
+  { what: 'a relative listenerPath', seccomp: { ...rule({ action: 'SCMP_ACT_NOTIFY' }), listenerPath: 'agent.sock' },
+    pointer: '/linux/seccomp/listenerPath', message: /must be an absolute path/ },
 ]) {
   test(`rejected with its pointer: ${what}`, (t) => {
     const { problems } = compile(seccomp);

@@ -34,6 +34,7 @@
 #include "rootfs.h"
 #include "sched.h"
 #include "seccomp.h"
+#include "seccomp_agent.h"
 #include "sync.h"
 
 void fail_errno(const std::string& what, const std::string& pointer, int e) {
@@ -137,6 +138,8 @@ void report_after_ready(const SetupError& e, int startFd) {
     build_rootfs(plan);
     if (plan.runtimeHooks) sync.pause_for_runtime_hooks();
     run_hooks(plan.createContainerHooks, states.creating);
+    // Connected now, while the agent's host path is reachable; used once the filter is loaded.
+    const int agent = plan.seccomp && !plan.seccomp->listenerPath.empty() ? connect_agent(plan.seccomp->listenerPath) : -1;
     apply_hostname(plan);
     enter_rootfs(plan);
     apply_rlimits(plan.process);
@@ -144,6 +147,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     const std::string exe = find_executable(plan.process);
     // Built now so that a filter libseccomp refuses fails `create`; loaded below.
     std::unique_ptr<SeccompFilter> filter;
+    int notifyFd = -1;
     if (plan.seccomp) filter = std::make_unique<SeccompFilter>(*plan.seccomp);
     close_runtime_fds(launch.preserveFds);
     sync.send_ready();
@@ -156,9 +160,10 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_exec_labels(plan.process);
     // Without no_new_privs loading a filter takes CAP_SYS_ADMIN: before the user switch and the
     // capability drop. With it, as the very last step, so the filter sees no syscall of ours.
-    if (filter && !plan.process.noNewPrivileges) filter->load();
+    if (filter && !plan.process.noNewPrivileges) notifyFd = filter->load();
     apply_identity(plan.process);
-    if (filter && plan.process.noNewPrivileges) filter->load();
+    if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
+    if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listenerMetadata, states.created);
     exec_process(exe, plan.process);
   } catch (const SetupError& e) {
     if (!reported) {

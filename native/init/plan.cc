@@ -54,6 +54,10 @@ std::optional<SeccompPlan> parse_seccomp(const json& plan) {
       rule.args.push_back({a.at("index"), u64(a.at("value")), u64(a.at("valueTwo")), a.at("op")});
     out.rules.push_back(std::move(rule));
   }
+  if (!s.at("listener").is_null()) {
+    out.listenerPath = s.at("listener").at("path");
+    out.listenerMetadata = s.at("listener").at("metadata");
+  }
   return out;
 }
 

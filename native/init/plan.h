@@ -90,6 +90,7 @@ struct SeccompPlan {
   std::optional<unsigned int> defaultErrnoRet;
   std::vector<std::string> architectures, flags;
   std::vector<SeccompRule> rules;
+  std::string listenerPath, listenerMetadata;  // SCMP_ACT_NOTIFY's agent; "" = none
 };
 
 struct Plan {

@@ -29,6 +29,7 @@ uint32_t action(const std::string& name, const std::optional<unsigned int>& errn
   if (name == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
   if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errnoRet.value_or(EPERM));
   if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
+  if (name == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
   throw SetupError("seccomp: unknown action " + name, EINVAL, pointer);
 }
 
@@ -64,8 +65,8 @@ unsigned int kernel_flag(scmp_filter_ctx ctx, const std::string& flag, const std
     set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, flag, pointer);
     return SECCOMP_FILTER_FLAG_SPEC_ALLOW;
   }
-  // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV only goes with a notify listener (SCMP_ACT_NOTIFY),
-  // which the compiler does not let through yet.
+  // Only with a notify listener (the compiler checks): the kernel's flag, given to seccomp(2).
+  if (flag == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") return 1U << 5;
   throw SetupError("seccomp: flag " + flag + " is not supported", ENOTSUP, pointer);
 }
 
@@ -112,7 +113,7 @@ void add_rule(scmp_filter_ctx ctx, const SeccompRule& rule) {
 
 }  // namespace
 
-SeccompFilter::SeccompFilter(const SeccompPlan& plan) : flags_(0) {
+SeccompFilter::SeccompFilter(const SeccompPlan& plan) : flags_(plan.listenerPath.empty() ? 0 : SECCOMP_FILTER_FLAG_NEW_LISTENER) {
   scmp_filter_ctx ctx = seccomp_init(action(plan.defaultAction, plan.defaultErrnoRet, POINTER + "/defaultAction"));
   if (ctx == nullptr) throw SetupError("seccomp: cannot create a filter (seccomp_init failed)", EINVAL, POINTER);
   struct Release {
@@ -141,8 +142,9 @@ SeccompFilter::SeccompFilter(const SeccompPlan& plan) : flags_(0) {
 
 // The program goes to seccomp(2) directly: libseccomp's seccomp_load() would generate it all
 // over again, after `start`. no_new_privs is left to process.noNewPrivileges (see main.cc).
-void SeccompFilter::load() {
+int SeccompFilter::load() {
   sock_fprog prog = {static_cast<unsigned short>(program_.size()), program_.data()};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags_, &prog) != 0)
-    fail_errno("seccomp: load the filter", POINTER);
+  const long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags_, &prog);
+  if (rc < 0) fail_errno("seccomp: load the filter", POINTER);
+  return (flags_ & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? static_cast<int>(rc) : -1;
 }

@@ -21,8 +21,9 @@ class SeccompFilter {
   // that program to the kernel. Throws SetupError naming the config field (e.g.
   // /linux/seccomp/syscalls/3) on failure, also when the program is longer than the kernel takes.
   explicit SeccompFilter(const SeccompPlan& plan);
-  // Installs the filter for this process and everything it execs. Throws SetupError.
-  void load();
+  // Installs the filter for this process and everything it execs. Throws SetupError. Returns the
+  // notify fd when the plan has a listener (SCMP_ACT_NOTIFY), else -1.
+  int load();
 
  private:
   std::vector<sock_filter> program_;

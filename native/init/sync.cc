@@ -64,6 +64,7 @@ HookStates SyncSocket::wait_go() {
     states.creating = go["states"].value("creating", "");
     states.created = go["states"].value("created", "");
   }
+  states.pid = go.value("pid", 0);
   return states;
 }
 

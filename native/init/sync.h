@@ -18,6 +18,7 @@
 // The state JSON handed to createContainer / startContainer hooks on stdin.
 struct HookStates {
   std::string creating, created;
+  int pid = 0;  // the init's pid as the host sees it
 };
 
 class SyncSocket {

@@ -5,6 +5,8 @@
 // through the schema) and adds what the schema cannot say: argument indexes 0-5, errno values that
 // fit the filter's 16-bit data field, exact 64-bit argument values, empty syscall names. Where runc
 // (1.1) makes a choice the spec leaves open, the plan makes the same one (see each function).
+import * as fs from 'node:fs';
+
 import { pointer, type ConfigProblem } from '../errors';
 import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from '../generated/config';
 import { exactInteger } from '../spec/load';
@@ -55,7 +57,6 @@ const ERRNO_MAX = 0xffff;
 const ARG_INDEX_MAX = 5;
 const UINT64_MAX = 2n ** 64n - 1n;
 
-const NOTIFY_UNSUPPORTED = 'SCMP_ACT_NOTIFY (a seccomp agent at listenerPath) is not supported yet';
 
 interface Findings {
   problems: ConfigProblem[];
@@ -89,8 +90,9 @@ export function compileSeccomp(
   (seccomp.flags ?? []).forEach((name, i) => {
     if (!FLAGS.has(name)) problems.push({ pointer: at('flags', i), message: `unknown seccomp flag "${name}"` });
     // The kernel takes it only together with a notify listener (SECCOMP_FILTER_FLAG_NEW_LISTENER).
-    else if (name === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV') problems.push({ pointer: at('flags', i), message: `${name} applies to ${NOTIFY_UNSUPPORTED}` });
-    else if (!flags.includes(name)) flags.push(name);
+    else if (name === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' && !usesNotify(seccomp)) {
+      problems.push({ pointer: at('flags', i), message: `${name} needs a rule with the action SCMP_ACT_NOTIFY` });
+    } else if (!flags.includes(name)) flags.push(name);
   });
 
   const rules: SeccompRule[] = [];
@@ -105,7 +107,33 @@ export function compileSeccomp(
   if (seccomp.listenerPath !== undefined && !usesNotify(seccomp)) {
     warnings.push({ pointer: at('listenerPath'), message: 'is not used: no rule has the action SCMP_ACT_NOTIFY' });
   }
-  return { defaultAction, defaultErrnoRet, architectures, flags, rules };
+  return { defaultAction, defaultErrnoRet, architectures, flags, rules, listener: compileListener(seccomp, at('listenerPath'), problems) };
+}
+
+/**
+ * SCMP_ACT_NOTIFY hands the filter's notify fd to a seccomp agent listening on listenerPath (the
+ * runtime spec's "container process state" with fds ["seccompFd"]). Without an agent a notified
+ * syscall would block forever, so the path must be an absolute, existing socket.
+ */
+function compileListener(seccomp: LinuxSeccomp, ptr: string, problems: ConfigProblem[]): SeccompPlan['listener'] {
+  if (!usesNotify(seccomp)) return null;
+  const path = seccomp.listenerPath;
+  if (!path) {
+    problems.push({ pointer: ptr, message: 'is required: a rule has the action SCMP_ACT_NOTIFY' });
+  } else if (!path.startsWith('/')) {
+    problems.push({ pointer: ptr, message: 'must be an absolute path' });
+  } else if (!isSocket(path)) {
+    problems.push({ pointer: ptr, message: `no seccomp agent is listening there (${path} is not a socket)` });
+  }
+  return { path: path ?? '', metadata: seccomp.listenerMetadata ?? '' };
+}
+
+function isSocket(path: string): boolean {
+  try {
+    return fs.statSync(path).isSocket();
+  } catch {
+    return false;
+  }
 }
 
 function usesNotify(seccomp: LinuxSeccomp): boolean {
@@ -117,10 +145,6 @@ function usesNotify(seccomp: LinuxSeccomp): boolean {
  * meaning), so that both compare equal. Unknown names become a problem and a placeholder.
  */
 function action(name: string, ptr: string, f: Findings): SeccompAction {
-  if (name === 'SCMP_ACT_NOTIFY') {
-    f.problems.push({ pointer: ptr, message: NOTIFY_UNSUPPORTED });
-    return 'SCMP_ACT_ERRNO';
-  }
   if (!ACTIONS.has(name)) {
     f.problems.push({ pointer: ptr, message: `unknown seccomp action "${name}"` });
     return 'SCMP_ACT_ERRNO';

@@ -128,6 +128,7 @@ export interface SysctlWrite {
  * compiler for now (it needs a seccomp agent at listenerPath).
  */
 export type SeccompAction =
+  | 'SCMP_ACT_NOTIFY'
   | 'SCMP_ACT_KILL_THREAD'
   | 'SCMP_ACT_KILL_PROCESS'
   | 'SCMP_ACT_TRAP'
@@ -180,6 +181,11 @@ export interface SeccompPlan {
   architectures: string[];
   flags: SeccompFlag[];
   rules: SeccompRule[];
+  /**
+   * With SCMP_ACT_NOTIFY: the seccomp agent's unix socket (host path, connected before
+   * pivot_root) and the listenerMetadata passed on to it; null without a notify rule.
+   */
+  listener: { path: string; metadata: string } | null;
 }
 
 export interface Plan {

@@ -119,7 +119,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     record = { ...stored, pid, pidStartTime: startTime, cgroup: cgroupRecord };
     dir.write(record);
     const creating = hookState(record, 'creating');
-    launched.sync.send({ type: 'go', states: { creating, created: hookState(record, 'created') } });
+    launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } });
     if (plan.hooks.runtimeHooks) {
       // The init has made its mounts and waits: prestart and createRuntime run now, in the
       // runtime's namespaces, before pivot_root, as the runtime spec orders them.

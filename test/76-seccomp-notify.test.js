@@ -1,0 +1,86 @@
+'use strict';
+// SCMP_ACT_NOTIFY: the runtime connects to the seccomp agent at listenerPath and sends it the
+// container process state with the filter's notify fd (SCM_RIGHTS). A small agent built here
+// answers every notified syscall with ENOSPC, so the container shows the fd really arrived.
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const test = require('ava');
+const { useRuntime, waitFor, isTsrunc } = require('./helpers/runtime');
+
+const AGENT = `
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <errno.h>
+int main(int argc, char **argv) {
+  int srv = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  strncpy(a.sun_path, argv[1], sizeof a.sun_path - 1);
+  if (bind(srv, (struct sockaddr *)&a, sizeof a) || listen(srv, 1)) { perror("listen"); return 1; }
+  int c = accept(srv, 0, 0);
+  char buf[65536] = {0}, ctl[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {buf, sizeof buf - 1};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
+  if (recvmsg(c, &mh, 0) <= 0) { perror("recvmsg"); return 1; }
+  int fd; memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof fd);
+  FILE *out = fopen(argv[2], "w"); fputs(buf, out); fclose(out);
+  for (;;) {
+    struct seccomp_notif req = {0}; struct seccomp_notif_resp resp = {0};
+    if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) return 0;
+    resp.id = req.id; resp.error = -ENOSPC;
+    ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  }
+}
+`;
+
+function startAgent(t, rt) {
+  const dir = rt.hostDir('agent');
+  fs.writeFileSync(path.join(dir, 'agent.c'), AGENT);
+  execFileSync('cc', ['-O2', '-o', path.join(dir, 'agent'), path.join(dir, 'agent.c')]);
+  const socket = path.join(dir, 'agent.sock');
+  const stateFile = path.join(dir, 'state.json');
+  const agent = spawn(path.join(dir, 'agent'), [socket, stateFile], { stdio: 'inherit' });
+  t.teardown(() => agent.kill('SIGKILL'));
+  return { socket, stateFile, ready: waitFor(() => fs.existsSync(socket), { what: 'the agent socket' }) };
+}
+
+test('the agent gets the container state and the notify fd, and answers the notified syscall', async (t) => {
+  const rt = useRuntime(t);
+  const agent = startAgent(t, rt);
+  await agent.ready;
+  const r = await rt.run((c) => {
+    c.linux.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      listenerPath: agent.socket,
+      listenerMetadata: 'hello-agent',
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }],
+    };
+    c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' });
+    c.process.args = ['sh', '-c', 'mkdir /tmp/x 2>&1; ls /tmp | wc -l'];
+  });
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /No space left on device/);
+  t.regex(r.stdout, /^0$/m, 'the directory was not made');
+  const state = JSON.parse(fs.readFileSync(agent.stateFile, 'utf8'));
+  t.deepEqual(state.fds, ['seccompFd']);
+  t.is(state.metadata, 'hello-agent');
+  t.is(state.state.id, r.id);
+  t.true(state.pid > 0);
+});
+
+test('SCMP_ACT_NOTIFY without a listening agent is refused at create, nothing left behind', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle((c) => {
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: path.join(rt.base, 'nobody.sock'), syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+  });
+  const id = rt.id('noagent');
+  const r = await rt.runtime(['create', '--bundle', bundle.dir, id]);
+  t.not(r.code, 0);
+  t.regex(r.stderr, isTsrunc ? /\/linux\/seccomp\/listenerPath/ : /seccomp agent/);
+  t.false((await rt.leftovers(id)).stateDir);
+});
