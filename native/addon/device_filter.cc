@@ -13,19 +13,12 @@
 #include <unistd.h>
 #include <vector>
 
+#include "../init/fd.h"
 #include "errors.h"
 
 namespace {
 
 long bpf(int cmd, union bpf_attr* attr) { return syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
-
-struct Fd {
-  int fd;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-};
 
 std::vector<uint32_t> attached_programs(int cgroup) {
   std::vector<uint32_t> ids(64);

@@ -48,7 +48,7 @@ export function compileCapabilities(
   capLastCap: number,
   problems: ConfigProblem[],
   warnings: ConfigProblem[],
-): CapabilityMasks | null {
+): CapabilityMasks {
   caps ??= {};
   const masks = {} as Record<CapabilitySet, bigint>;
   for (const set of CAPABILITY_SETS) masks[set] = setMask(caps[set] ?? [], set, capLastCap, problems, warnings);

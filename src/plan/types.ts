@@ -101,8 +101,8 @@ export interface ProcessPlan {
   umask: number | null;
   noNewPrivileges: boolean;
   rlimits: Rlimit[];
-  /** null = the config has no capabilities object: the process keeps the sets the init has. */
-  capabilities: CapabilityMasks | null;
+  /** The five sets; a config without a capabilities object gets all of them empty (as runc). */
+  capabilities: CapabilityMasks;
   /** Written to /proc/self/oom_score_adj while the init is privileged; null = inherit the runtime's. */
   oomScoreAdj: number | null;
   /** ioprio_set(2) value; null = inherit. */
