@@ -77,8 +77,9 @@ void switch_user(const ProcessPlan& p) {
 
 }  // namespace
 
-// The capability steps wrap the user switch (see capabilities.h for why in this order); without
-// a capabilities object the kernel's own rules apply (a non-root uid loses them all).
+// The capability steps wrap the user switch (see capabilities.h for why in this order). The
+// compiler always sends the five masks (no capabilities object = all empty, as runc); a plan
+// without them leaves the kernel's own rules (a non-root uid loses them all).
 void apply_identity(const ProcessPlan& p) {
   if (p.capabilities) {
     drop_bounding_set(*p.capabilities);
