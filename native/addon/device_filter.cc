@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <csignal>
 #include <linux/bpf.h>
+#include <pthread.h>
 #include <string>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -32,6 +34,34 @@ std::vector<uint32_t> attached_programs(int cgroup) {
   return ids;
 }
 
+// BPF_PROG_LOAD. The verifier gives up with EAGAIN whenever a signal is pending (Node's own
+// SIGCHLD, a profiler's SIGPROF...), so this thread blocks signals for the call: they wait, or go
+// to another thread of the process.
+int load_program(const Napi::Buffer<uint8_t>& program, const std::string& license, std::vector<char>* log = nullptr) {
+  union bpf_attr load = {};
+  load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  load.insns = reinterpret_cast<uint64_t>(program.Data());
+  load.insn_cnt = program.Length() / sizeof(struct bpf_insn);
+  load.license = reinterpret_cast<uint64_t>(license.c_str());
+  if (log) {
+    load.log_buf = reinterpret_cast<uint64_t>(log->data());
+    load.log_size = log->size();
+    load.log_level = 1;
+  }
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  int fd = -1;
+  for (int attempt = 0; attempt < 100; attempt++) {
+    fd = static_cast<int>(bpf(BPF_PROG_LOAD, &load));
+    if (fd >= 0 || errno != EAGAIN) break;
+  }
+  int e = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = e;
+  return fd;
+}
+
 }  // namespace
 
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info) {
@@ -43,17 +73,14 @@ Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info) {
   Fd cgroup(open(dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
   if (cgroup.fd < 0) ThrowErrno(env, errno, "open", dir);
 
-  std::vector<char> log(65536);
-  union bpf_attr load = {};
-  load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-  load.insns = reinterpret_cast<uint64_t>(program.Data());
-  load.insn_cnt = program.Length() / sizeof(struct bpf_insn);
-  load.license = reinterpret_cast<uint64_t>(license.c_str());
-  load.log_buf = reinterpret_cast<uint64_t>(log.data());
-  load.log_size = log.size();
-  load.log_level = 1;
-  Fd prog(static_cast<int>(bpf(BPF_PROG_LOAD, &load)));
-  if (prog.fd < 0) ThrowErrno(env, errno, "bpf(BPF_PROG_LOAD) device filter", std::string(log.data()).substr(0, 512));
+  Fd prog(load_program(program, license));
+  if (prog.fd < 0) {
+    // Load again with the verifier's log, only to say why.
+    std::vector<char> log(65536);
+    int e = errno;
+    load_program(program, license, &log);
+    ThrowErrno(env, e, "bpf(BPF_PROG_LOAD) device filter", std::string(log.data()).substr(0, 512));
+  }
 
   const std::vector<uint32_t> old = attached_programs(cgroup.fd);
   union bpf_attr attach = {};
