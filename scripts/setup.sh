@@ -9,7 +9,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "setup: run as root (containers need it): sudo $0 $*" >&2
+  echo "setup: run as root (containers need it), e.g. after sudo -i" >&2
   exit 1
 fi
 
@@ -37,4 +37,4 @@ fi
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
 bash scripts/make-default-bundle.sh
-echo "setup: done. Try: sudo bin/tsrunc run --bundle bundles/default demo"
+echo "setup: done. Try: bin/tsrunc run --bundle bundles/default demo"
