@@ -172,3 +172,36 @@ tsruncOnly('events --stats prints one runc-shaped stats event', async (t) => {
   t.is(e.id, id);
   t.true(e.data.cpu.usage.total >= 0, r.stdout);
 });
+
+tsruncOnly('joining an existing cgroup with processes in it works, and delete leaves that cgroup alone', async (t) => {
+  const rt = useRuntime(t);
+  const { spawn } = require('node:child_process');
+  const shared = `/tsrunc-test-pod-${path.basename(rt.base)}`;
+  const dir = path.join(UNIFIED, shared);
+  fs.mkdirSync(dir);
+  // A process already living in the cgroup, as in a Kubernetes pod.
+  const resident = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.teardown(() => {
+    resident.kill('SIGKILL');
+    // Wait for the kernel to take it out of the cgroup before removing the directory.
+    for (let i = 0; i < 200 && fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim(); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    fs.rmdirSync(dir);
+  });
+  fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(resident.pid));
+  const { id, pid } = await rt.startContainer(sh('sleep 60', (c) => {
+    c.linux.cgroupsPath = shared;
+  }));
+  t.is(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::')), `0::${shared}`);
+  t.is((await rt.runtime(['delete', '--force', id])).code, 0);
+  t.true(fs.existsSync(dir), 'a cgroup tsrunc did not create is not removed');
+  t.true(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').includes(String(resident.pid)), 'its own process is untouched');
+});
+
+test('kill of a paused container with KILL stops it, as runc does', async (t) => {
+  const rt = useRuntime(t);
+  const { id } = await rt.startContainer(sh('sleep 60'));
+  t.is((await rt.runtime(['pause', id])).code, 0);
+  t.is((await rt.runtime(['kill', id, 'KILL'])).code, 0);
+  await rt.waitForStatus(id, 'stopped');
+  t.pass();
+});

@@ -8,18 +8,19 @@ import { ContainerDir, type StoredState } from '../state/store';
 import { deriveStatus } from './status';
 
 /**
- * Every process of the container: its cgroup's members. Without a cgroup (a host with no
- * cgroup v2), the members of its own pid namespace, or else only the init.
+ * Every process of the container: its cgroup's members when the cgroup is its own. A cgroup it
+ * joined (a pod's) holds others' processes too; then, as without a cgroup, the members of its
+ * own pid namespace, or else only the init.
  */
 export function containerPids(stored: StoredState): number[] {
-  if (stored.cgroup) return cgroupPids(stored.cgroup.dir);
+  if (stored.cgroup?.created) return cgroupPids(stored.cgroup.dir);
   const ownPidNs = (stored.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path);
   return ownPidNs ? pidsInNamespaceOf(stored.pid) : [stored.pid];
 }
 
 /** Signals every process of the container (cgroup.kill for SIGKILL where there is one). */
 export function signalContainer(stored: StoredState, signal: number): void {
-  if (stored.cgroup) return signalAll(stored.cgroup.dir, signal);
+  if (stored.cgroup?.created) return signalAll(stored.cgroup.dir, signal);
   for (const pid of containerPids(stored)) {
     try {
       process.kill(pid, signal);
