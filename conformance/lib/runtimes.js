@@ -1,0 +1,43 @@
+'use strict';
+// Which command line runs each runtime under test. A name in PATH (runc, crun) or a path to any
+// runc-compatible binary; `tsrunc` is this repository's bin/tsrunc.
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const REPO = path.resolve(__dirname, '../..');
+const UNIFIED = '/sys/fs/cgroup/unified';
+
+/** True on a hybrid cgroup host: v1 controllers, with cgroup2 mounted at /sys/fs/cgroup/unified. */
+function isHybridHost() {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === UNIFIED);
+}
+
+/**
+ * {label, argv, note}. crun refuses hybrid hosts ("cgroup v2 and v1 mixed"), so there it runs in
+ * a private mount namespace where the cgroup2 mount is hidden: it then sees a pure v1 host.
+ */
+function resolveRuntime(name) {
+  if (name === 'tsrunc') return { label: 'tsrunc', argv: [path.join(REPO, 'bin/tsrunc')] };
+  const binary = name.includes('/') ? path.resolve(name) : name;
+  const label = name.includes('/') ? path.basename(name) : name;
+  if (path.basename(binary) === 'crun' && isHybridHost()) {
+    return {
+      label,
+      argv: ['unshare', '--mount', 'sh', '-c', `umount ${UNIFIED} && exec "$0" "$@"`, binary],
+      note: `run as \`unshare --mount sh -c 'umount ${UNIFIED} && exec crun "$@"'\`: crun refuses this hybrid cgroup host, so it sees the v1 controllers only`,
+    };
+  }
+  return { label, argv: [binary] };
+}
+
+function runtimeVersion(rt) {
+  try {
+    return execFileSync(rt.argv[rt.argv.length === 1 ? 0 : rt.argv.length - 1], ['--version'], { encoding: 'utf8' })
+      .split('\n')[0].trim();
+  } catch (e) {
+    return `unknown (${e.message.split('\n')[0]})`;
+  }
+}
+
+module.exports = { REPO, resolveRuntime, runtimeVersion, isHybridHost };

@@ -1,0 +1,231 @@
+'use strict';
+// One test's world: a temp dir holding the runtime's --root, the bundles (busybox rootfs + probe),
+// host directories and captured output. Everything it starts is stopped and removed afterwards.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, execFileSync } = require('node:child_process');
+const { REPO } = require('./runtimes');
+
+const DEFAULT_BUNDLE = path.join(REPO, 'bundles/default');
+
+class Failure extends Error {}
+class Skip extends Error {}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** Deep-merges plain objects; arrays, scalars and null in `patch` replace (null deletes). */
+function merge(target, patch) {
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete target[k];
+    else target[k] = isObject(v) && isObject(target[k]) ? merge(target[k], v) : v;
+  }
+  return target;
+}
+
+/** The config every test starts from: the default bundle's, running the probe. */
+function baseConfig(probeArgs) {
+  const config = JSON.parse(fs.readFileSync(path.join(DEFAULT_BUNDLE, 'config.json'), 'utf8'));
+  config.process.args = ['/probe', ...probeArgs];
+  return config;
+}
+
+/** Parses /proc/<pid>/mountinfo (proc(5)), keeping the optional fields (shared:N, master:N). */
+function parseMountinfo(text) {
+  const unescape = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+  return text.trim().split('\n').filter(Boolean).map((line) => {
+    const f = line.split(' ');
+    const sep = f.indexOf('-', 6);
+    return {
+      id: f[0], parent: f[1], root: unescape(f[3]), mountPoint: unescape(f[4]), options: f[5].split(','),
+      optional: f.slice(6, sep), fsType: f[sep + 1], source: unescape(f[sep + 2]), superOptions: (f[sep + 3] || '').split(','),
+    };
+  });
+}
+
+class Sandbox {
+  constructor(runtime, probe) {
+    this.runtime = runtime;
+    this.probeBinary = probe;
+    this.base = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-conf-'));
+    this.root = path.join(this.base, 'root');
+    this.tag = path.basename(this.base).slice('oci-conf-'.length).toLowerCase();
+    this.ids = [];
+    this.holders = [];
+    this.seq = 0;
+  }
+
+  skip(reason) { throw new Skip(reason); }
+  fail(message) { throw new Failure(message); }
+  check(ok, message) { if (!ok) throw new Failure(message); }
+  equal(actual, expected, what) {
+    const a = JSON.stringify(actual);
+    const e = JSON.stringify(expected);
+    if (a !== e) throw new Failure(`${what}: expected ${e}, got ${a}`);
+  }
+
+  id(prefix = 'c') {
+    const id = `${prefix}-${this.tag}-${++this.seq}`;
+    this.ids.push(id);
+    return id;
+  }
+
+  hostDir(name = 'dir') {
+    const dir = path.join(this.base, `${name}-${++this.seq}`);
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  /**
+   * A fresh bundle: busybox rootfs + /probe, config = base config (probe with probeArgs) with
+   * `patch` (object deep-merged, or function editing the config) applied.
+   */
+  bundle(patch = {}, probeArgs = []) {
+    const dir = path.join(this.base, 'bundles', String(++this.seq));
+    fs.mkdirSync(dir, { recursive: true });
+    execFileSync('cp', ['-a', path.join(DEFAULT_BUNDLE, 'rootfs'), path.join(dir, 'rootfs')]);
+    fs.copyFileSync(this.probeBinary, path.join(dir, 'rootfs/probe'));
+    fs.chmodSync(path.join(dir, 'rootfs/probe'), 0o755);
+    let config = baseConfig(probeArgs);
+    config = typeof patch === 'function' ? (patch(config) ?? config) : merge(config, patch);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+    return { dir, rootfs: path.join(dir, 'rootfs'), config };
+  }
+
+  /**
+   * Runs `<runtime> --root <root> ...args` to completion: {code, stdout, stderr}. Output goes to
+   * files: a container inherits the runtime's stdio and may hold it open after the runtime exits.
+   * `prelude`: shell commands run before exec'ing the runtime (an inherited oom_score_adj, umask).
+   */
+  rt(args, { timeout = 20000, prelude } = {}) {
+    const n = ++this.seq;
+    const out = path.join(this.base, `io-${n}.out`);
+    const err = path.join(this.base, `io-${n}.err`);
+    const fds = [fs.openSync(out, 'w'), fs.openSync(err, 'w')];
+    let argv = [...this.runtime.argv, '--root', this.root, ...args];
+    if (prelude) argv = ['sh', '-c', `${prelude} && exec "$@"`, 'sh', ...argv];
+    const child = spawn(argv[0], argv.slice(1), { cwd: this.base, stdio: ['ignore', ...fds] });
+    fds.forEach((fd) => fs.closeSync(fd));
+    return new Promise((resolve) => {
+      let timedOut = false;
+      const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeout);
+      const done = (code, signal, error) => {
+        clearTimeout(timer);
+        resolve({
+          code, signal, timedOut,
+          stdout: fs.readFileSync(out, 'utf8'),
+          stderr: (error ? `${error.message}\n` : '') + fs.readFileSync(err, 'utf8') + (timedOut ? `\n(timed out after ${timeout} ms)` : ''),
+        });
+      };
+      child.once('error', (e) => done(null, null, e));
+      child.once('exit', (code, signal) => done(code, signal));
+    });
+  }
+
+  /** `run` a fresh container in the foreground and returns what the probe printed, parsed. */
+  async probe(patch, probeArgs = [], opts = {}) {
+    const r = await this.runBundle(this.bundle(patch, probeArgs), opts);
+    if (r.code !== 0) this.fail(`run failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+    return this.parse(r.stdout);
+  }
+
+  async runBundle(bundle, opts = {}) {
+    return this.rt(['run', '--bundle', bundle.dir, this.id('run')], opts);
+  }
+
+  parse(stdout) {
+    const start = stdout.indexOf('{');
+    let p;
+    try {
+      p = JSON.parse(stdout.slice(start).replace(/\r/g, ''));
+    } catch {
+      this.fail(`the probe printed no JSON: ${JSON.stringify(stdout.slice(0, 300))}`);
+    }
+    p.mounts = typeof p.mountinfo === 'string' ? parseMountinfo(p.mountinfo) : [];
+    p.capabilities = {};
+    for (const [k, set] of [['CapInh', 'inheritable'], ['CapPrm', 'permitted'], ['CapEff', 'effective'], ['CapBnd', 'bounding'], ['CapAmb', 'ambient']]) {
+      const m = new RegExp(`^${k}:\\s*([0-9a-f]+)`, 'm').exec(p.status);
+      p.capabilities[set] = m ? BigInt('0x' + m[1]) : null;
+    }
+    p.seccompMode = Number((/^Seccomp:\s*(\d)/m.exec(p.status) || [])[1]);
+    return p;
+  }
+
+  /** `create` (expected to succeed): returns {id, bundle}. */
+  async create(patch, probeArgs = [], opts = {}) {
+    const bundle = this.bundle(patch, probeArgs);
+    const id = this.id();
+    const r = await this.rt(['create', '--bundle', bundle.dir, id], opts);
+    if (r.code !== 0) this.fail(`create failed (exit ${r.code}): ${r.stderr.trim()}`);
+    return { id, bundle };
+  }
+
+  /** A created container whose process sleeps once started (args replaced by `sh -c script`). */
+  async createShell(script, patch = {}) {
+    return this.create((c) => {
+      merge(c, patch);
+      c.process.args = ['sh', '-c', script];
+    });
+  }
+
+  async start(id) {
+    const r = await this.rt(['start', id]);
+    if (r.code !== 0) this.fail(`start failed (exit ${r.code}): ${r.stderr.trim()}`);
+  }
+
+  /** `state ID` parsed, or null if the runtime reports an error. */
+  async state(id) {
+    const r = await this.rt(['state', id]);
+    if (r.code !== 0) return null;
+    try { return JSON.parse(r.stdout); } catch { this.fail(`state printed no JSON: ${r.stdout}`); }
+  }
+
+  async waitFor(fn, what, timeout = 10000) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const v = await fn();
+      if (v) return v;
+      if (Date.now() > deadline) this.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async waitForStatus(id, status) {
+    return this.waitFor(async () => { const s = await this.state(id); return s?.status === status && s; }, `${id} to be ${status}`);
+  }
+
+  /**
+   * A process holding new namespaces (unshare(1) flags, e.g. ['--net', '--uts']) for a container
+   * to join: {pid, path(type)} where path('net') is /proc/<pid>/ns/net.
+   */
+  async holder(flags) {
+    const child = spawn('unshare', ['--fork', ...flags, 'sleep', '600'], { stdio: 'ignore' });
+    this.holders.push(child);
+    const pid = await this.waitFor(() => {
+      try {
+        const kids = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+        return kids && Number(kids.split(' ')[0]);
+      } catch { return 0; }
+    }, 'the namespace holder');
+    // unshare --fork: the child is in every new namespace (pid and time apply to children only).
+    await this.waitFor(() => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'), 'the holder to exec');
+    return { pid, path: (type) => `/proc/${pid}/ns/${type}`, ns: (type) => fs.readlinkSync(`/proc/${pid}/ns/${type}`) };
+  }
+
+  /** Stops everything the test started; returns what could not be cleaned (empty when clean). */
+  async cleanup() {
+    const problems = [];
+    const listed = (await this.rt(['list', '--quiet'], { timeout: 10000 })).stdout.split('\n').filter(Boolean);
+    for (const id of new Set([...this.ids, ...listed])) await this.rt(['delete', '--force', id], { timeout: 10000 });
+    for (const h of this.holders) h.kill('SIGKILL');
+    const leaked = () => parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'))
+      .map((m) => m.mountPoint).filter((p) => p === this.base || p.startsWith(this.base + '/'));
+    for (const m of leaked().reverse()) {
+      problems.push(`mount left: ${m}`);
+      try { execFileSync('umount', ['-l', m]); } catch { /* gone */ }
+    }
+    try { execFileSync('rm', ['-rf', '--one-file-system', this.base]); } catch (e) { problems.push(String(e.message)); }
+    return problems;
+  }
+}
+
+module.exports = { Sandbox, Failure, Skip, parseMountinfo, merge };
