@@ -2,7 +2,7 @@
 // config.md: root, mounts, process, user, hostname, hooks, annotations, extensibility.
 const fs = require('node:fs');
 const path = require('node:path');
-const { clauses, ERRNO } = require('../lib/clause');
+const { clauses, ERRNO, capMask } = require('../lib/clause');
 
 const clause = clauses('config.md');
 
@@ -11,9 +11,22 @@ const bind = (source, destination, options = ['rbind']) => ({ destination, type:
 const addMounts = (...mounts) => (cfg) => { cfg.mounts.push(...mounts); };
 const mountAt = (p, dest) => p.mounts.filter((m) => m.mountPoint === dest).pop();
 const hook = (script) => ({ path: '/bin/sh', args: ['sh', '-c', script] });
-const capMask = (names) => names.reduce((m, n) => m | (1n << BigInt(CAPS.indexOf(n))), 0n);
-const CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE'];
+
+/** A host directory that is a shared mount point (removed with the sandbox). */
+function sharedHostMount(c) {
+  const dir = c.hostDir('shared');
+  c.hostMount(['--bind', dir, dir]);
+  c.hostMount(['--make-shared', dir]);
+  return dir;
+}
+
+/** A host directory with a tmpfs mounted at <dir>/sub (removed with the sandbox). */
+function treeWithSubmount(c) {
+  const dir = c.hostDir('tree');
+  fs.mkdirSync(path.join(dir, 'sub'));
+  c.hostMount(['-t', 'tmpfs', '-o', 'size=1m', 'conformance-sub', path.join(dir, 'sub')]);
+  return dir;
+}
 
 /** A create that must fail: returns nothing, fails the test if the runtime accepted the config. */
 async function mustRefuse(c, patch, what) {
@@ -106,21 +119,16 @@ clause('Linux mount options', 'SHOULD', '`nosymfollow` (SHOULD): introduced in k
 
 clause('Linux mount options', 'MUST', '`rbind` (MUST): recursive bind mount.',
   'rbind brings the submounts of the source', async (c) => {
-    const dir = c.hostDir('tree');
-    fs.mkdirSync(path.join(dir, 'sub'));
-    require('node:child_process').execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'conformance-sub', path.join(dir, 'sub')]);
-    try {
-      const p = await c.probe(addMounts(bind(dir, '/tree', ['rbind'])));
-      c.check(mountAt(p, '/tree/sub')?.fsType === 'tmpfs', 'the submount is missing at /tree/sub');
-    } finally {
-      require('node:child_process').execFileSync('umount', ['-l', path.join(dir, 'sub')]);
-    }
+    const dir = treeWithSubmount(c);
+    const p = await c.probe(addMounts(bind(dir, '/tree', ['rbind'])));
+    c.check(mountAt(p, '/tree/sub')?.fsType === 'tmpfs', 'the submount is missing at /tree/sub');
   });
 
 for (const [option, tag] of [['rprivate', null], ['rshared', 'shared:'], ['rslave', 'master:'], ['runbindable', 'unbindable']]) {
   clause('Linux mount options', 'MUST', `\`${option}\` (MUST): bind mount propagation.`,
-    `${option} on a bind mount`, async (c) => {
-      const dir = c.hostDir('vol');
+    `${option} on a bind mount of a shared host mount`, async (c) => {
+      // The source is a shared mount, so that slave and private differ from what it already is.
+      const dir = sharedHostMount(c);
       const p = await c.probe(addMounts(bind(dir, '/vol', ['rbind', option])));
       const fields = mountAt(p, '/vol')?.optional ?? [];
       if (tag) c.check(fields.some((f) => f.startsWith(tag)), `/vol propagation fields: ${JSON.stringify(fields)}`);
@@ -130,15 +138,9 @@ for (const [option, tag] of [['rprivate', null], ['rshared', 'shared:'], ['rslav
 
 clause('Linux mount options', 'SHOULD', '`rro` (SHOULD): recursive `ro` (mount_setattr AT_RECURSIVE, kernel 5.12).',
   'rro makes submounts read-only too', async (c) => {
-    const dir = c.hostDir('tree');
-    fs.mkdirSync(path.join(dir, 'sub'));
-    require('node:child_process').execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'conformance-sub', path.join(dir, 'sub')]);
-    try {
-      const p = await c.probe(addMounts(bind(dir, '/tree', ['rbind', 'rro'])), ['-w', '/tree/sub/f']);
-      c.equal(p.writes['/tree/sub/f'], ERRNO.EROFS, 'errno writing /tree/sub/f');
-    } finally {
-      require('node:child_process').execFileSync('umount', ['-l', path.join(dir, 'sub')]);
-    }
+    const dir = treeWithSubmount(c);
+    const p = await c.probe(addMounts(bind(dir, '/tree', ['rbind', 'rro'])), ['-w', '/tree/sub/f']);
+    c.equal(p.writes['/tree/sub/f'], ERRNO.EROFS, 'errno writing /tree/sub/f');
   });
 
 clause('Linux mount options', 'SHOULD', 'Runtimes SHOULD treat unknown options as filesystem-specific ones and pass those as a comma-separated string to the fifth (`const void *data`) argument of mount(2).',
@@ -157,13 +159,13 @@ clause('Process', 'REQUIRED', '`process` (object, OPTIONAL) specifies the contai
 
 clause('Process', 'OPTIONAL', '`terminal` (bool, OPTIONAL) specifies whether a terminal is attached to the process, defaults to false. As an example, if set to true on Linux a pseudoterminal pair is allocated for the process and the pseudoterminal pty is duplicated on the process\'s standard streams.',
   'terminal: true gives the process a pty on 0, 1, 2', async (c) => {
-    const p = await c.probe({ process: { terminal: true } });
+    const p = await c.probe({ process: { terminal: true } }, [], { tty: true });
     c.equal([p.tty['0'], p.tty['1'], p.tty['2']], [true, true, true], 'isatty(0, 1, 2)');
   });
 
 clause('Process', 'OPTIONAL', '`consoleSize` (object, OPTIONAL) specifies the console size in characters of the terminal.',
   'consoleSize sets the pty size', async (c) => {
-    const p = await c.probe({ process: { terminal: true, consoleSize: { height: 33, width: 111 } } });
+    const p = await c.probe({ process: { terminal: true, consoleSize: { height: 33, width: 111 } } }, [], { tty: true });
     c.equal([p.tty.rows, p.tty.cols], [33, 111], 'TIOCGWINSZ (rows, cols)');
   });
 
@@ -450,7 +452,7 @@ clause('POSIX-platform Hooks', 'MUST', '`args` (array of strings, OPTIONAL) with
 clause('POSIX-platform Hooks', 'MUST', '`timeout` (int, OPTIONAL) is the number of seconds before aborting the hook. If set, `timeout` MUST be greater than zero.',
   'a hook past its timeout is aborted and create fails', async (c) => {
     const started = Date.now();
-    const b = c.bundle({ hooks: { createRuntime: [{ ...hook('sleep 30'), timeout: 1 }] } });
+    const b = c.bundle({ hooks: { createRuntime: [{ ...hook('exec sleep 30'), timeout: 1 }] } });
     const r = await c.rt(['create', '--bundle', b.dir, c.id()], { timeout: 25000 });
     c.check(r.code !== 0 && !r.timedOut, `create ${r.timedOut ? 'hung' : 'succeeded'}`);
     c.check(Date.now() - started < 15000, `create took ${Date.now() - started} ms`);

@@ -7,6 +7,7 @@ const { execFileSync } = require('node:child_process');
 
 const REPO = path.resolve(__dirname, '../..');
 const UNIFIED = '/sys/fs/cgroup/unified';
+const HIDE_UNIFIED = `mount --make-rprivate /sys/fs/cgroup && umount ${UNIFIED}`;
 
 /** True on a hybrid cgroup host: v1 controllers, with cgroup2 mounted at /sys/fs/cgroup/unified. */
 function isHybridHost() {
@@ -24,8 +25,10 @@ function resolveRuntime(name) {
   if (path.basename(binary) === 'crun' && isHybridHost()) {
     return {
       label,
-      argv: ['unshare', '--mount', 'sh', '-c', `umount ${UNIFIED} && exec "$0" "$@"`, binary],
-      note: `run as \`unshare --mount sh -c 'umount ${UNIFIED} && exec crun "$@"'\`: crun refuses this hybrid cgroup host, so it sees the v1 controllers only`,
+      // Propagation unchanged, so that mounts keep the host's propagation; /sys/fs/cgroup is made
+      // private in that namespace first so that the umount cannot propagate to the host.
+      argv: ['unshare', '--mount', '--propagation', 'unchanged', 'sh', '-c', `${HIDE_UNIFIED} && exec "$0" "$@"`, binary],
+      note: `run as \`unshare --mount --propagation unchanged sh -c '${HIDE_UNIFIED} && exec crun "$@"'\`: crun refuses this hybrid cgroup host, so it runs where the cgroup2 mount is hidden and sees the v1 controllers only`,
     };
   }
   return { label, argv: [binary] };

@@ -47,10 +47,13 @@ class Sandbox {
     this.runtime = runtime;
     this.probeBinary = probe;
     this.base = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-conf-'));
+    // Traversable: a container in a user namespace reaches its rootfs as a mapped (non-root) user.
+    fs.chmodSync(this.base, 0o711);
     this.root = path.join(this.base, 'root');
     this.tag = path.basename(this.base).slice('oci-conf-'.length).toLowerCase();
     this.ids = [];
     this.holders = [];
+    this.hostMounts = [];
     this.seq = 0;
   }
 
@@ -95,14 +98,17 @@ class Sandbox {
    * Runs `<runtime> --root <root> ...args` to completion: {code, stdout, stderr}. Output goes to
    * files: a container inherits the runtime's stdio and may hold it open after the runtime exits.
    * `prelude`: shell commands run before exec'ing the runtime (an inherited oom_score_adj, umask).
+   * `tty`: the runtime runs on a pseudo-terminal of its own (script(1)), as `run` in a shell would:
+   * a foreground `run` of a process with `terminal: true` needs one.
    */
-  rt(args, { timeout = 20000, prelude } = {}) {
+  rt(args, { timeout = 20000, prelude, tty } = {}) {
     const n = ++this.seq;
     const out = path.join(this.base, `io-${n}.out`);
     const err = path.join(this.base, `io-${n}.err`);
     const fds = [fs.openSync(out, 'w'), fs.openSync(err, 'w')];
     let argv = [...this.runtime.argv, '--root', this.root, ...args];
     if (prelude) argv = ['sh', '-c', `${prelude} && exec "$@"`, 'sh', ...argv];
+    if (tty) argv = ['script', '--quiet', '--return', '--command', argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' '), '/dev/null'];
     const child = spawn(argv[0], argv.slice(1), { cwd: this.base, stdio: ['ignore', ...fds] });
     fds.forEach((fd) => fs.closeSync(fd));
     return new Promise((resolve) => {
@@ -133,10 +139,12 @@ class Sandbox {
   }
 
   parse(stdout) {
-    const start = stdout.indexOf('{');
+    // On a terminal the output has \r\n line ends and may follow the runtime's own messages.
+    const text = stdout.replace(/\r|\0|\^@/g, '');
+    const start = text.search(/\{\n "uid":/);
     let p;
     try {
-      p = JSON.parse(stdout.slice(start).replace(/\r/g, ''));
+      p = JSON.parse(text.slice(start, text.lastIndexOf('}') + 1));
     } catch {
       this.fail(`the probe printed no JSON: ${JSON.stringify(stdout.slice(0, 300))}`);
     }
@@ -211,17 +219,25 @@ class Sandbox {
     return { pid, path: (type) => `/proc/${pid}/ns/${type}`, ns: (type) => fs.readlinkSync(`/proc/${pid}/ns/${type}`) };
   }
 
+  /** mount(8) on the host, for a test's source directories; unmounted by cleanup(). */
+  hostMount(args) {
+    execFileSync('mount', args);
+    const target = args[args.length - 1];
+    if (!this.hostMounts.includes(target)) this.hostMounts.push(target);
+  }
+
   /** Stops everything the test started; returns what could not be cleaned (empty when clean). */
   async cleanup() {
     const problems = [];
     const listed = (await this.rt(['list', '--quiet'], { timeout: 10000 })).stdout.split('\n').filter(Boolean);
     for (const id of new Set([...this.ids, ...listed])) await this.rt(['delete', '--force', id], { timeout: 10000 });
     for (const h of this.holders) h.kill('SIGKILL');
+    for (const m of this.hostMounts.reverse()) { try { execFileSync('umount', [m], { stdio: 'ignore' }); } catch { /* gone */ } }
     const leaked = () => parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'))
       .map((m) => m.mountPoint).filter((p) => p === this.base || p.startsWith(this.base + '/'));
     for (const m of leaked().reverse()) {
       problems.push(`mount left: ${m}`);
-      try { execFileSync('umount', ['-l', m]); } catch { /* gone */ }
+      try { execFileSync('umount', ['-l', m], { stdio: 'ignore' }); } catch { /* gone */ }
     }
     try { execFileSync('rm', ['-rf', '--one-file-system', this.base]); } catch (e) { problems.push(String(e.message)); }
     return problems;
