@@ -39,11 +39,40 @@ test('namespaces: fresh ones become clone flags, ones with a path are joined', (
   t.deepEqual(plan.joins, [{ type: 'network', flag: CLONE_NEW.network, path: '/proc/1/ns/net', pointer: '/linux/namespaces/2/path' }]);
 });
 
-test('a config without its own mount namespace is rejected with a pointer', (t) => {
+test('a config without a mount namespace is rejected with a pointer', (t) => {
   const dir = bundle(t);
   const e = t.throws(() => compilePlan(base({ linux: { namespaces: [{ type: 'pid' }] } }), dir, { id: 'x' }));
   t.is(e.code, 'CONFIG_INVALID');
   t.is(e.pointer, '/linux/namespaces');
+});
+
+test('a mount namespace joined by path is accepted, unless it is the runtime\'s own', (t) => {
+  const dir = bundle(t);
+  const other = `/proc/${process.ppid}/ns/mnt`; // stands for any namespace file; compared by inode below
+  const joinMount = (p) => base({ linux: { namespaces: [{ type: 'mount', path: p }, { type: 'pid' }] } });
+  const isOwn = fs.statSync(other).ino === fs.statSync('/proc/self/ns/mnt').ino;
+  if (!isOwn) t.deepEqual(compilePlan(joinMount(other), dir, { id: 'x' }).joins.map((j) => j.type), ['mount']);
+  const e = t.throws(() => compilePlan(joinMount('/proc/self/ns/mnt'), dir, { id: 'x' }));
+  t.is(e.pointer, '/linux/namespaces/0/path');
+  t.regex(e.message, /runtime's own mount namespace/);
+});
+
+test('hostname in a UTS namespace joined by path is accepted, unless it is the runtime\'s own', (t) => {
+  const dir = bundle(t);
+  const joinUts = (extra) => base({ ...extra, linux: { namespaces: [{ type: 'mount' }, { type: 'uts', path: '/proc/self/ns/uts' }] } });
+  const e = t.throws(() => compilePlan(joinUts({ hostname: 'h' }), dir, { id: 'x' }));
+  t.is(e.pointer, '/linux/namespaces/1/path');
+  t.regex(e.message, /runtime's own UTS namespace/);
+  t.notThrows(() => compilePlan(joinUts({}), dir, { id: 'x' }), 'joining it without setting a name is fine');
+});
+
+test('"/" is made a recursive slave before anything is mounted, whatever rootfsPropagation says', (t) => {
+  const dir = bundle(t);
+  for (const value of ['shared', 'private', 'slave', 'unbindable']) {
+    const plan = compilePlan(base({ linux: { namespaces: [{ type: 'mount' }], rootfsPropagation: value } }), dir, { id: 'x' });
+    t.is(plan.rootPropagation, MS.SLAVE | MS.REC, value);
+    t.not(plan.rootfsPropagation, 0, value);
+  }
 });
 
 test('bind mounts: source resolved against the bundle, flags split into bind + remount', (t) => {

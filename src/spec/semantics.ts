@@ -211,16 +211,16 @@ function checkNamespacePath(ctx: Context, ns: NamespaceEntry, at: string): void 
 }
 
 /**
- * Setting the host or domain name without a private, newly created UTS namespace would rename the host
- * (or another container whose namespace we joined). runc refuses this too.
+ * Setting the host or domain name without a UTS namespace of the container would rename the host. A
+ * namespace joined by path counts (the spec and runc set the name there); the plan refuses a joined
+ * one that is the runtime's own.
  */
 function checkHostnameNeedsUts(ctx: Context): void {
-  const newUts = namespaces(ctx.config).some((ns) => ns.type === 'uts' && (ns.path === undefined || ns.path === ''));
-  if (newUts) return;
+  if (namespaces(ctx.config).some((ns) => ns.type === 'uts')) return;
   for (const field of ['hostname', 'domainname'] as const) {
     const value: unknown = ctx.config[field];
     if (typeof value === 'string' && value !== '') {
-      ctx.problems.push({ pointer: '/' + field, message: `setting ${field} requires a new UTS namespace` });
+      ctx.problems.push({ pointer: '/' + field, message: `setting ${field} requires a UTS namespace (a new one, or one joined by path)` });
     }
   }
 }
