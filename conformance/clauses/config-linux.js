@@ -277,7 +277,7 @@ clause('Seccomp', 'MUST', '`errnoRet` *(uint, OPTIONAL)* - the errno return code
   });
 
 clause('Seccomp', 'MUST', 'When the action doesn\'t support an errno, the runtime MUST print and error and fail.',
-  'errnoRet with SCMP_ACT_ALLOW is an error', async (c) => {
+  'errnoRet with SCMP_ACT_KILL is an error', async (c) => {
     await mustRefuse(c, { linux: { seccomp: { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_KILL', errnoRet: 5 }] } } }, 'errnoRet with SCMP_ACT_KILL');
   });
 
