@@ -76,6 +76,12 @@ test('process.terminal: true is not supported yet', (t) => {
   }]);
 });
 
+test('linux.intelRdt is not supported yet (never silently ignored)', (t) => {
+  const r = semantics(t, (s) => { s.linux.intelRdt = { closID: 'guaranteed_group' }; });
+  t.deepEqual(r.problems, []);
+  t.deepEqual(r.unsupported, [{ pointer: '/linux/intelRdt', message: 'linux.intelRdt is not supported yet' }]);
+});
+
 // --- root
 
 test('root.path must exist and be a directory, relative to the bundle or absolute', (t) => {

@@ -310,7 +310,7 @@ clause('POSIX-platform User', 'SHOULD', 'If unspecified, the umask should not be
   'without umask the caller\'s umask is kept', async (c) => {
     const p = await c.probe({}, [], { prelude: 'umask 077' });
     c.equal(p.umask, 0o077, 'umask (the runtime was started with 077)');
-  });
+  }, { note: 'tsrunc keeps runc\'s 0022 when `user.umask` is unset: images and clients expect files a container creates to be readable the same under every caller (a runtime started by a service with UMask=0077 would otherwise make them private).' });
 
 // ------------------------------------------------------------------ Hostname, domainname
 clause('Hostname', 'OPTIONAL', '`hostname` (string, OPTIONAL) specifies the container\'s hostname as seen by processes running inside the container. On Linux, for example, this will change the hostname in the container UTS namespace.',
@@ -380,7 +380,7 @@ clause('POSIX-platform Hooks', 'MUST', 'The state of the container MUST be passe
       if (s.status !== status) wrong.push(`${kind}: status "${s.status}", expected "${status}"`);
     }
     c.check(wrong.length === 0, wrong.join('; '));
-  }, { note: 'The statuses follow runtime.md State: `creating` during create (step 2), `created` before the user program runs, `running` once it has been executed, `stopped` after it exited. runc 1.1 gives createRuntime/createContainer/startContainer hooks the `created`... statuses it has at hand, not these.' });
+  }, { note: 'The statuses follow runtime.md State: `creating` during create (step 2), `created` before the user program runs, `running` once it has been executed, `stopped` after it exited. runc 1.1 runs poststart hooks before the user process is executed and passes them `created`.' });
 
 clause('POSIX-platform Hooks', 'MUST', 'The `prestart` hooks MUST be called before the `createRuntime` hooks. / The `createContainer` hooks MUST be called after the `createRuntime` hooks. (Lifecycle order: prestart, createRuntime, createContainer, startContainer, poststart, poststop.)',
   'hook kinds run in lifecycle order', async (c) => {

@@ -36,6 +36,7 @@ const RULES: Rule[] = [
   checkProcessArgs,
   checkProcessCwd,
   checkTerminal,
+  checkIntelRdt,
   checkRoot,
   checkNamespaces,
   checkHostnameNeedsUts,
@@ -57,6 +58,14 @@ export function checkSemantics(config: Spec, bundle: string): SemanticsResult {
 
 function result(ctx: Context): SemanticsResult {
   return { problems: ctx.problems, unsupported: ctx.unsupported, warnings: ctx.warnings };
+}
+
+/** Intel RDT (resctrl) is not implemented: refusing it beats running without the asked-for cache limits. */
+function checkIntelRdt(ctx: Context): void {
+  const linux: unknown = ctx.config.linux;
+  if (isObject(linux) && linux.intelRdt !== undefined) {
+    ctx.unsupported.push({ pointer: '/linux/intelRdt', message: 'linux.intelRdt is not supported yet' });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
