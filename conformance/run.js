@@ -15,7 +15,7 @@ const { writeReports, totals } = require('./lib/report');
 const SPEC_FILES = ['runtime.md', 'config.md', 'config-linux.md', 'features.md'];
 
 function parseArgs(argv) {
-  const opts = { runtimes: ['tsrunc', 'runc', 'crun'], filter: null, jobs: 3, report: true };
+  const opts = { runtimes: ['tsrunc', 'runc', 'crun'], filter: null, jobs: 4, report: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
