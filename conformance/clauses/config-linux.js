@@ -291,7 +291,7 @@ for (const [value, check] of [['shared', (f) => f.some((x) => x.startsWith('shar
       c.hostMount(['--bind', b.rootfs, b.rootfs]);
       c.hostMount(['--make-shared', b.rootfs]);
       const r = await c.runBundle(b);
-      c.check(r.code === 0, `run failed (exit ${r.code}): ${r.stderr.trim()}`);
+      c.check(r.code === 0, `run failed (${r.exit}): ${r.stderr.trim()}`);
       const p = c.parse(r.stdout);
       const root = p.mounts.filter((m) => m.mountPoint === '/').pop();
       c.check(root && check(root.optional), `/ propagation fields: ${JSON.stringify(root?.optional)}`);

@@ -8,7 +8,7 @@ const clause = clauses('features.md');
 
 async function features(c) {
   const r = await c.rt(['features']);
-  c.check(r.code === 0, `\`features\` failed (exit ${r.code}): ${r.stderr.trim()}`);
+  c.check(r.code === 0, `\`features\` failed (${r.exit}): ${r.stderr.trim()}`);
   try { return JSON.parse(r.stdout); } catch { return c.fail(`\`features\` printed no JSON: ${r.stdout.slice(0, 200)}`); }
 }
 

@@ -101,7 +101,7 @@ clause('Lifecycle', 'MUST', 'If any poststart hook fails, the runtime MUST log a
     const dir = c.hostDir('out');
     const { id } = await createdContainer(c, { hooks: { poststart: [hook('exit 3'), hook(`touch ${dir}/second`)] } });
     const r = await c.rt(['start', id]);
-    c.check(r.code === 0, `start failed (exit ${r.code}): ${r.stderr.trim()}`);
+    c.check(r.code === 0, `start failed (${r.exit}): ${r.stderr.trim()}`);
     c.check(exists(path.join(dir, 'second')), 'the next poststart hook did not run');
     c.equal((await c.state(id))?.status, 'running', 'status after start');
   }, { note: 'runc 1.1 treats a failing poststart hook as fatal (kills the container, start fails); tsrunc follows the spec.' });
@@ -113,7 +113,7 @@ clause('Lifecycle', 'MUST', 'If any poststop hook fails, the runtime MUST log a 
     await c.start(id);
     await c.waitForStatus(id, 'stopped');
     const r = await c.rt(['delete', id]);
-    c.check(r.code === 0, `delete failed (exit ${r.code}): ${r.stderr.trim()}`);
+    c.check(r.code === 0, `delete failed (${r.exit}): ${r.stderr.trim()}`);
     c.check(exists(path.join(dir, 'second')), 'the next poststop hook did not run');
     c.check(!(await c.state(id)), 'the container still exists after delete');
   });

@@ -118,6 +118,7 @@ class Sandbox {
         clearTimeout(timer);
         resolve({
           code, signal, timedOut,
+          exit: code !== null ? `exit ${code}` : `killed by ${signal}`,
           stdout: fs.readFileSync(out, 'utf8'),
           stderr: (error ? `${error.message}\n` : '') + fs.readFileSync(err, 'utf8') + (timedOut ? `\n(timed out after ${timeout} ms)` : ''),
         });
@@ -130,7 +131,7 @@ class Sandbox {
   /** `run` a fresh container in the foreground and returns what the probe printed, parsed. */
   async probe(patch, probeArgs = [], opts = {}) {
     const r = await this.runBundle(this.bundle(patch, probeArgs), opts);
-    if (r.code !== 0) this.fail(`run failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+    if (r.code !== 0) this.fail(`run failed (${r.exit}): ${r.stderr.trim() || r.stdout.trim()}`);
     return this.parse(r.stdout);
   }
 
@@ -144,9 +145,11 @@ class Sandbox {
     const start = text.search(/\{\n "uid":/);
     let p;
     try {
-      p = JSON.parse(text.slice(start, text.lastIndexOf('}') + 1));
+      p = JSON.parse(text.slice(start, text.indexOf('\n}\n', start) + 2)); // the probe ends with "\n}\n"
     } catch {
-      this.fail(`the probe printed no JSON: ${JSON.stringify(stdout.slice(0, 300))}`);
+      // Show what is not the probe's (one key a line): a runtime's messages on the same terminal.
+      const other = text.split('\n').filter((l) => l && !/^( "|\{$|\}$)/.test(l));
+      this.fail(`the probe's JSON is unreadable; other output: ${JSON.stringify(other.join('\n').slice(0, 300))}`);
     }
     p.mounts = typeof p.mountinfo === 'string' ? parseMountinfo(p.mountinfo) : [];
     p.capabilities = {};
@@ -163,7 +166,7 @@ class Sandbox {
     const bundle = this.bundle(patch, probeArgs);
     const id = this.id();
     const r = await this.rt(['create', '--bundle', bundle.dir, id], opts);
-    if (r.code !== 0) this.fail(`create failed (exit ${r.code}): ${r.stderr.trim()}`);
+    if (r.code !== 0) this.fail(`create failed (${r.exit}): ${r.stderr.trim()}`);
     return { id, bundle };
   }
 
@@ -177,7 +180,7 @@ class Sandbox {
 
   async start(id) {
     const r = await this.rt(['start', id]);
-    if (r.code !== 0) this.fail(`start failed (exit ${r.code}): ${r.stderr.trim()}`);
+    if (r.code !== 0) this.fail(`start failed (${r.exit}): ${r.stderr.trim()}`);
   }
 
   /** `state ID` parsed, or null if the runtime reports an error. */
