@@ -75,7 +75,7 @@ const everything = {
     namespaces: [{ type: 'mount' }, { type: 'pid' }, { type: 'uts' }, { type: 'ipc' }, { type: 'network' },
       { type: 'cgroup', path: '/proc/self/ns/cgroup' }],
     rootfsPropagation: 'rshared',
-    devices: [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 7, gid: 8 }],
+    devices: [{ path: '/dev/./fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 7, gid: 8 }],
     maskedPaths: ['/proc/kcore', 'proc/../proc/keys'],
     readonlyPaths: ['/proc/sys'],
     sysctl: { 'net.ipv4.ip_forward': '1', 'kernel.msgmax': '8192' },
