@@ -1,21 +1,13 @@
 // The plan compiler is pure: these run without root and check the exact plan a config yields.
 const test = require('ava');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const { compilePlan } = require('../dist/plan/compile');
 const { parseMountOptions } = require('../dist/plan/mount-options');
 const { MS, CLONE_NEW } = require('../dist/plan/linux');
 
-function bundle(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-plan-'));
-  fs.mkdirSync(path.join(dir, 'rootfs'));
-  fs.mkdirSync(path.join(dir, 'data'));
-  fs.writeFileSync(path.join(dir, 'file.txt'), 'x');
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const { planBundle: bundle } = require('./helpers/plan-bundle');
 
 const base = (extra = {}) => ({
   ociVersion: '1.0.2',

@@ -10,7 +10,6 @@
 // No root needed: nothing is mounted or started.
 const test = require('ava');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
 const { spawnSync } = require('node:child_process');
@@ -22,14 +21,7 @@ const REPO = path.resolve(__dirname, '..');
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(REPO, 'src/plan/plan.schema.json'), 'utf8'));
 const INIT = path.join(REPO, 'build/native/Release/tsrunc-init');
 
-function bundle(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-contract-'));
-  fs.mkdirSync(path.join(dir, 'rootfs'));
-  fs.mkdirSync(path.join(dir, 'data'));
-  fs.writeFileSync(path.join(dir, 'file.txt'), 'x');
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const { planBundle: bundle } = require('./helpers/plan-bundle');
 
 const hook = (name, extra = {}) => ({ path: `/bin/${name}`, args: [name, '-c', 'true'], env: [`HOOK=${name}`], ...extra });
 
