@@ -63,16 +63,11 @@ std::optional<SeccompPlan> parse_seccomp(const json& plan) {
 
 }  // namespace
 
-Launch parse_launch(const std::string& text) {
+Plan parse_plan(const json& p) {
   try {
-    const json l = json::parse(text);
-    const json& p = l.at("plan");
     if (p.at("version").get<int>() != 1) throw SetupError("plan: unsupported plan version");
-    Launch out;
-    out.fifoFd = -1;  // from the environment, see main.cc
-    out.wait = l.at("wait").get<bool>();
-    out.preserveFds = l.at("preserveFds").get<int>();
-    Plan& plan = out.plan;
+    Plan out;
+    Plan& plan = out;
     plan.id = p.at("id");
     plan.rootfs = p.at("rootfs");
     plan.rootReadonly = p.at("rootReadonly");

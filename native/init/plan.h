@@ -2,6 +2,7 @@
 // Nothing here is interpreted: every decision was made by the TypeScript compiler.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -113,13 +114,5 @@ struct Plan {
   std::optional<SeccompPlan> seccomp;  // none = no filter
 };
 
-// How this run of tsrunc-init was asked to behave (not part of the container's definition).
-struct Launch {
-  Plan plan;
-  int fifoFd;        // O_PATH fd of exec.fifo (from $TSRUNC_FIFO_FD); -1 = start at once
-  bool wait;         // stay as the init's parent and exit with its status (foreground `run`)
-  int preserveFds;   // fds 3 .. 3+N-1 pass into the container
-};
-
-// Parses the launch message (one JSON document). Throws SetupError on malformed input.
-Launch parse_launch(const std::string& text);
+// Parses the plan object of the launch message (see launch.h). Throws SetupError on malformed input.
+Plan parse_plan(const nlohmann::json& plan);
