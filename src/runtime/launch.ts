@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 
+import { TsruncError } from '../errors';
 import { addon, initHelperPath } from '../native/addon';
 import type { Plan } from '../plan/types';
 import { SyncChannel } from './sync-channel';
@@ -47,6 +48,8 @@ export function launchInit(plan: Plan, options: LaunchOptions): Launched {
     fs.closeSync(exe);
   }
   const sync = new SyncChannel(helper.stdio[syncFd] as Socket);
+  // The exec itself can fail (reported after spawn() returned): the waiting step says why.
+  helper.on('error', (e) => sync.abort(new TsruncError('SYSTEM', `cannot start tsrunc-init: ${e.message}`, { cause: e })));
   sync.send({ type: 'launch', plan, wait: options.wait, preserveFds: options.preserveFds }); // sync step 1
   return { helper, sync };
 }

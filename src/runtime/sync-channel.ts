@@ -69,6 +69,8 @@ export class SyncChannel {
   private lines: string[] = [];
   private waiter: ((line: string | null) => void) | null = null;
   private ended = false;
+  /** Why the init side is gone, when it never started. */
+  private failure: TsruncError | null = null;
 
   constructor(private readonly socket: Socket) {
     socket.setEncoding('utf8');
@@ -87,6 +89,7 @@ export class SyncChannel {
    */
   async expect<T extends InitStep['type']>(type: T): Promise<Extract<InitStep, { type: T }>> {
     const m = await this.next();
+    if (m === null && this.failure) throw this.failure;
     if (m === null) throw new TsruncError('SETUP_FAILED', `container init exited before ${describeStep(type)} of its setup`);
     if (typeof m === 'string') throw protocolError(type, m);
     if (m.type === 'error') throw initFailed(m);
@@ -96,6 +99,12 @@ export class SyncChannel {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** The init could not be started: every later expect() throws `error`. */
+  abort(error: TsruncError): void {
+    this.failure = error;
+    this.onEnd();
   }
 
   /**
