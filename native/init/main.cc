@@ -119,65 +119,7 @@ void report_after_ready(const SetupError& e, int startFd) {
   dprintf(2, "tsrunc: container init failed: %s\n", msg.c_str());
 }
 
-int wait_for_init(pid_t pid) {
-  // The foreground `tsrunc run` forwards signals to the init itself; this process only
-  // reports how the init ended, so it must not die of the same signals first.
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2}) signal(sig, SIG_IGN);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return 1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 1;
-}
-
-// The init's side, steps 3 to 8 (defined below main, in the order of the protocol).
-[[noreturn]] void run_init(const Launch& launch, SyncSocket& sync);
-
-}  // namespace
-
-int main() {
-  prctl(PR_SET_NAME, "tsrunc:[0:PARENT]", 0, 0, 0);
-  const int syncFd = fd_from_env("TSRUNC_SYNC_FD");
-  if (syncFd < 0) {
-    dprintf(2, "tsrunc-init is started by tsrunc, not by hand\n");
-    return 2;
-  }
-  // Whatever tsrunc's caller left open without close-on-exec has no business here: keep only
-  // stdio, the preserved fds, the sync socket and the FIFO (which tsrunc places right after them).
-  const int fifoFd = fd_from_env("TSRUNC_FIFO_FD");
-  const int cgroupFd = fd_from_env("TSRUNC_CGROUP_FD");
-  syscall(SYS_close_range, static_cast<unsigned>(std::max({syncFd, fifoFd, cgroupFd}) + 1), ~0U, 0);
-  SyncSocket sync(syncFd);
-  Launch launch;
-  pid_t pid;
-  try {
-    launch = parse_launch(sync.expect(SyncStep::Launch));  // sync step 1
-    launch.fifoFd = fifoFd;
-    join_namespaces(launch.plan);
-    pid = clone_init(launch.plan.cloneFlags, cgroupFd);
-  } catch (const SetupError& e) {
-    sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 2
-    return 1;
-  }
-  if (pid == 0) {
-    if (cgroupFd >= 0) close(cgroupFd);
-    run_init(launch, sync);
-  }
-  try {
-    sync.send(SyncStep::Pid, {{"pid", pid}});  // sync step 2
-  } catch (const SetupError&) {
-    kill(pid, SIGKILL);
-    return 1;
-  }
-  if (!launch.wait) return 0;
-  close(sync.fd());
-  if (launch.fifoFd >= 0) close(launch.fifoFd);
-  return wait_for_init(pid);
-}
-
-namespace {
-
+// The init: sync steps 3 to 8, in order (steps 1 and 2 are stage-0's, in main()).
 [[noreturn]] void run_init(const Launch& launch, SyncSocket& sync) {
   const Plan& plan = launch.plan;
   bool reported = false;
@@ -228,7 +170,7 @@ namespace {
     exec_process(exe, plan.process);
   } catch (const SetupError& e) {
     if (!reported) {
-      sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 2, 4 or 6
+      sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 4 or 6
     } else {
       report_after_ready(e, startFd);
     }
@@ -236,4 +178,56 @@ namespace {
   }
 }
 
+int wait_for_init(pid_t pid) {
+  // The foreground `tsrunc run` forwards signals to the init itself; this process only
+  // reports how the init ended, so it must not die of the same signals first.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2}) signal(sig, SIG_IGN);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return 1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
 }  // namespace
+
+int main() {
+  prctl(PR_SET_NAME, "tsrunc:[0:PARENT]", 0, 0, 0);
+  const int syncFd = fd_from_env("TSRUNC_SYNC_FD");
+  if (syncFd < 0) {
+    dprintf(2, "tsrunc-init is started by tsrunc, not by hand\n");
+    return 2;
+  }
+  // Whatever tsrunc's caller left open without close-on-exec has no business here: keep only
+  // stdio, the preserved fds, the sync socket and the FIFO (which tsrunc places right after them).
+  const int fifoFd = fd_from_env("TSRUNC_FIFO_FD");
+  const int cgroupFd = fd_from_env("TSRUNC_CGROUP_FD");
+  syscall(SYS_close_range, static_cast<unsigned>(std::max({syncFd, fifoFd, cgroupFd}) + 1), ~0U, 0);
+  SyncSocket sync(syncFd);
+  Launch launch;
+  pid_t pid;
+  try {
+    launch = parse_launch(sync.expect(SyncStep::Launch));  // sync step 1
+    launch.fifoFd = fifoFd;
+    join_namespaces(launch.plan);
+    pid = clone_init(launch.plan.cloneFlags, cgroupFd);
+  } catch (const SetupError& e) {
+    sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 2
+    return 1;
+  }
+  if (pid == 0) {
+    if (cgroupFd >= 0) close(cgroupFd);
+    run_init(launch, sync);
+  }
+  try {
+    sync.send(SyncStep::Pid, {{"pid", pid}});  // sync step 2
+  } catch (const SetupError&) {
+    kill(pid, SIGKILL);
+    return 1;
+  }
+  if (!launch.wait) return 0;
+  close(sync.fd());
+  if (launch.fifoFd >= 0) close(launch.fifoFd);
+  return wait_for_init(pid);
+}
