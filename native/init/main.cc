@@ -1,9 +1,5 @@
-// tsrunc-init: executes one plan. tsrunc (Node) starts it from a sealed memfd with
-//   fd 0-2  the container's stdio
-//   fd 3..  the fds the container keeps (--preserve-fds)
-//   $TSRUNC_SYNC_FD  the sync socket (see sync.h for the protocol)
-//   $TSRUNC_FIFO_FD  O_PATH fd of <state dir>/exec.fifo (create), or absent (run at once)
-//   $TSRUNC_CGROUP_FD directory fd of the container's cgroup, or absent (no cgroup)
+// tsrunc-init: executes one plan. tsrunc (Node) starts it from a sealed memfd; the fds and
+// variables it gets and the numbered steps of the sync protocol are in sync.h.
 //
 // Two processes come out of it:
 //   stage-0 ("tsrunc:[0:PARENT]") joins existing namespaces, clones the init into the new
@@ -28,6 +24,8 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "hooks.h"
+#include "launch.h"
 #include "plan.h"
 #include "process.h"
 #include "procfs.h"
@@ -101,6 +99,7 @@ pid_t clone_init(int flags, int cgroupFd) {
 int wait_for_start(int fifoFd) {
   const std::string path = "/proc/self/fd/" + std::to_string(fifoFd);
   int fd;
+  // sync step 7: blocks until `tsrunc start` opens the read side.
   do fd = open(path.c_str(), O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
   if (fd < 0) fail_errno("open exec fifo (is /proc mounted in the container?)");
   if (write(fd, "0", 1) != 1) fail_errno("write exec fifo");
@@ -112,7 +111,7 @@ void report_after_ready(const SetupError& e, int startFd) {
   const std::string where = e.pointer.empty() ? "" : " (config.json " + e.pointer + ")";
   const std::string msg = std::string(e.what()) + where;
   if (startFd >= 0) {
-    const std::string record = "e" + msg;
+    const std::string record = "e" + msg;  // sync step 8, failed
     ssize_t n = write(startFd, record.data(), record.size());
     (void)n;
   }
@@ -120,6 +119,7 @@ void report_after_ready(const SetupError& e, int startFd) {
   dprintf(2, "tsrunc: container init failed: %s\n", msg.c_str());
 }
 
+// The init: sync steps 3 to 8, in order (steps 1 and 2 are stage-0's, in main()).
 [[noreturn]] void run_init(const Launch& launch, SyncSocket& sync) {
   const Plan& plan = launch.plan;
   bool reported = false;
@@ -128,18 +128,20 @@ void report_after_ready(const SetupError& e, int startFd) {
     prctl(PR_SET_NAME, "tsrunc:[1:INIT]", 0, 0, 0);
     // Non-dumpable: processes in the container cannot ptrace us or open our /proc files.
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    umask(0);  // nodes and mount points get exactly the modes the plan asks for
-    const HookStates states = sync.wait_go();
+    // Nodes and mount points get exactly the modes the plan asks for. The hooks are the
+    // runtime's programs, not ours: they run with the umask tsrunc was started with.
+    const mode_t runtimeUmask = umask(0);
+    const HookStates states = sync.wait_go();  // sync step 3
     // Before the rootfs is built: readonlyPaths usually include /proc/sys (runc's default config
     // does), and runc too writes sysctls before making paths read-only. The init is already in
     // the container's namespaces, which is what a /proc/sys write changes.
     apply_sysctls(plan);
     apply_oom_score_adj(plan.process);
     build_rootfs(plan);
-    if (plan.runtimeHooks) sync.pause_for_runtime_hooks();
-    run_hooks(plan.createContainerHooks, states.creating);
+    if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();  // sync steps 4 and 5
+    run_hooks(plan.hooks.createContainer, states.creating, runtimeUmask);
     // Connected now, while the agent's host path is reachable; used once the filter is loaded.
-    const int agent = plan.seccomp && !plan.seccomp->listenerPath.empty() ? connect_agent(plan.seccomp->listenerPath) : -1;
+    const int agent = plan.seccomp && plan.seccomp->listener ? connect_agent(plan.seccomp->listener->path) : -1;
     apply_hostname(plan);
     enter_rootfs(plan);
     apply_rlimits(plan.process);
@@ -150,11 +152,12 @@ void report_after_ready(const SetupError& e, int startFd) {
     int notifyFd = -1;
     if (plan.seccomp) filter = std::make_unique<SeccompFilter>(*plan.seccomp);
     close_runtime_fds(launch.preserveFds);
-    sync.send_ready();
+    sync.send(SyncStep::Ready);  // sync step 6
     reported = true;
     close(sync.fd());
-    if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);
-    run_hooks(plan.startContainerHooks, states.created);
+    if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);  // sync step 7
+    // sync step 8: from here, exec closes startFd (close-on-exec), or a failure writes "e<message>"
+    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
     apply_scheduling(plan.process);
     apply_personality(plan);
     apply_exec_labels(plan.process);
@@ -163,11 +166,11 @@ void report_after_ready(const SetupError& e, int startFd) {
     if (filter && !plan.process.noNewPrivileges) notifyFd = filter->load();
     apply_identity(plan.process);
     if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
-    if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listenerMetadata, states.created);
+    if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listener->metadata, states.created);
     exec_process(exe, plan.process);
   } catch (const SetupError& e) {
     if (!reported) {
-      sync.send_error(e.what(), e.err, e.pointer);
+      sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 4 or 6
     } else {
       report_after_ready(e, startFd);
     }
@@ -190,6 +193,8 @@ int wait_for_init(pid_t pid) {
 }  // namespace
 
 int main() {
+  // Hidden diagnostics mode for test/18-plan-contract.test.js: echo a plan as this side reads it.
+  if (const char* echo = getenv("TSRUNC_PLAN_ECHO"); echo && std::string(echo) == "1") return echo_plan();
   prctl(PR_SET_NAME, "tsrunc:[0:PARENT]", 0, 0, 0);
   const int syncFd = fd_from_env("TSRUNC_SYNC_FD");
   if (syncFd < 0) {
@@ -205,14 +210,12 @@ int main() {
   Launch launch;
   pid_t pid;
   try {
-    std::string line;
-    if (!sync.read_line(line)) return 1;
-    launch = parse_launch(line);
+    launch = parse_launch(sync.expect(SyncStep::Launch));  // sync step 1
     launch.fifoFd = fifoFd;
     join_namespaces(launch.plan);
     pid = clone_init(launch.plan.cloneFlags, cgroupFd);
   } catch (const SetupError& e) {
-    sync.send_error(e.what(), e.err, e.pointer);
+    sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 2
     return 1;
   }
   if (pid == 0) {
@@ -220,7 +223,7 @@ int main() {
     run_init(launch, sync);
   }
   try {
-    sync.send_pid(pid);
+    sync.send(SyncStep::Pid, {{"pid", pid}});  // sync step 2
   } catch (const SetupError&) {
     kill(pid, SIGKILL);
     return 1;
