@@ -133,6 +133,13 @@ clause('Errors', 'MUST', 'Unless otherwise stated, generating an error MUST leav
   });
 
 // ------------------------------------------------------------------ Operations
+for (const op of ['state', 'start', 'kill', 'delete']) {
+  clause({ state: 'Query State', start: 'Start', kill: 'Kill', delete: 'Delete' }[op], 'MUST', `This operation MUST generate an error if it is not provided the ${op === 'state' ? 'ID of a container' : 'container ID'}.`,
+    `${op} without an id fails`, async (c) => {
+      c.check((await c.rt([op])).code !== 0, `\`${op}\` without an id exited 0`);
+    });
+}
+
 clause('Query State', 'MUST', 'Attempting to query a container that does not exist MUST generate an error.',
   'state of an unknown id fails', async (c) => {
     const r = await c.rt(['state', c.id('nope')]);

@@ -229,6 +229,30 @@ class Sandbox {
     if (!this.hostMounts.includes(target)) this.hostMounts.push(target);
   }
 
+  /** Live processes whose root directory is in this sandbox: containers still running. */
+  processesInside() {
+    const pids = [];
+    for (const name of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const root = fs.readlinkSync(`/proc/${name}/root`);
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+        if (root.startsWith(this.base + '/') && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') pids.push(Number(name));
+      } catch { /* gone, or not ours to read */ }
+    }
+    return pids;
+  }
+
+  /** Cgroup directories named after this sandbox's containers (ids and cgroupsPath carry the tag). */
+  cgroupsLeft() {
+    try {
+      return execFileSync('find', ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', `*${this.tag}*`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .split('\n').filter(Boolean);
+    } catch (e) {
+      return (e.stdout ?? '').split('\n').filter(Boolean);
+    }
+  }
+
   /** Stops everything the test started; returns what could not be cleaned (empty when clean). */
   async cleanup() {
     const problems = [];
@@ -246,6 +270,15 @@ class Sandbox {
       problems.push(`mount left: ${m}`);
       try { execFileSync('umount', ['-l', m], { stdio: 'ignore' }); } catch { /* gone */ }
     }
+    const procs = await this.waitFor(() => this.processesInside().length === 0, 'processes to exit', 3000).catch(() => false);
+    if (procs === false) {
+      const pids = this.processesInside();
+      problems.push(`processes left: ${pids.join(', ')}`);
+      for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    }
+    const cgroups = this.cgroupsLeft();
+    if (cgroups.length) problems.push(`cgroups left: ${cgroups.join(', ')}`);
+    for (const dir of cgroups.reverse()) { try { fs.rmdirSync(dir); } catch { /* busy or gone */ } }
     try { execFileSync('rm', ['-rf', '--one-file-system', this.base]); } catch (e) { problems.push(String(e.message)); }
     return problems;
   }
