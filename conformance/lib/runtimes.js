@@ -7,7 +7,12 @@ const { execFileSync } = require('node:child_process');
 
 const REPO = path.resolve(__dirname, '../..');
 const UNIFIED = '/sys/fs/cgroup/unified';
-const HIDE_UNIFIED = `mount --make-rprivate /sys/fs/cgroup && umount ${UNIFIED}`;
+// crun 1.8 bind-mounts the host's device nodes into a user-namespaced container and then chowns
+// them to the mapped root, which changes the HOST's /dev/null (runc#3674). In crun's private mount
+// namespace each of those nodes is shadowed by a fresh copy first, so its chown hits the copy.
+const SHIELD_DEVICES = 'mount --make-rprivate /dev && d=$(mktemp -d) && mount -t tmpfs tmpfs "$d" && '
+  + 'for n in null zero full random urandom tty; do cp -a /dev/$n "$d/$n" && mount --bind "$d/$n" /dev/$n; done';
+const HIDE_UNIFIED = `mount --make-rprivate /sys/fs/cgroup && umount ${UNIFIED} && ${SHIELD_DEVICES}`;
 
 /** True on a hybrid cgroup host: v1 controllers, with cgroup2 mounted at /sys/fs/cgroup/unified. */
 function isHybridHost() {
