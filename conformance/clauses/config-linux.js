@@ -10,6 +10,7 @@ const clause = clauses('config-linux.md');
 const NS_FLAGS = { pid: '--pid', network: '--net', mount: '--mount', ipc: '--ipc', uts: '--uts', user: '--user', cgroup: '--cgroup', time: '--time' };
 const PROC_NS = { pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time' };
 const MAPPING = [{ containerID: 0, hostID: 100000, size: 65536 }];
+const USERNS_NOTE = { note: 'tsrunc refuses user namespaces today (a later issue): counted as a failure, not a skip.' };
 const hostNs = (t) => fs.readlinkSync(`/proc/self/ns/${PROC_NS[t]}`);
 const setNamespaces = (list) => (cfg) => { cfg.linux.namespaces = list; };
 const withNs = (entry) => (cfg) => {
@@ -41,7 +42,7 @@ for (const type of Object.keys(NS_FLAGS)) {
     `a new ${type} namespace`, async (c) => {
       const p = await c.probe(withNs({ type }));
       c.check(p.ns[PROC_NS[type]] && p.ns[PROC_NS[type]] !== hostNs(type), `${type} namespace ${p.ns[PROC_NS[type]]} is the host's`);
-    });
+    }, type === 'user' ? USERNS_NOTE : {});
 }
 
 for (const type of Object.keys(NS_FLAGS)) {
@@ -50,7 +51,7 @@ for (const type of Object.keys(NS_FLAGS)) {
       const h = await c.holder(type === 'user' ? ['--user', '--map-root-user'] : [NS_FLAGS[type]]);
       const p = await c.probe(withNs({ type, path: h.path(PROC_NS[type]) }));
       c.equal(p.ns[PROC_NS[type]], h.ns(PROC_NS[type]), `${type} namespace`);
-    });
+    }, type === 'user' ? USERNS_NOTE : {});
 }
 
 clause('Namespaces', 'MUST', 'The runtime MUST generate an error if `path` is not associated with a namespace of type `type`.',
@@ -76,7 +77,7 @@ clause('User namespace mappings', 'OPTIONAL', '`uidMappings` (array of objects, 
     const p = await c.probe(withNs({ type: 'user' }));
     const map = (text) => String(text).trim().split(/\s+/).map(Number);
     c.equal([map(p.uidMap), map(p.gidMap)], [[0, 100000, 65536], [0, 100000, 65536]], '(uid_map, gid_map)');
-  });
+  }, USERNS_NOTE);
 
 clause('User namespace mappings', 'SHOULD NOT', 'The runtime SHOULD NOT modify the ownership of referenced filesystems to realize the mapping.',
   'the rootfs keeps its owner', async (c) => {
@@ -85,7 +86,7 @@ clause('User namespace mappings', 'SHOULD NOT', 'The runtime SHOULD NOT modify t
     c.check(r.code === 0, `run with a user namespace failed: ${r.stderr.trim()}`);
     const st = fs.statSync(path.join(b.rootfs, 'etc'));
     c.equal([st.uid, st.gid], [0, 0], 'owner of rootfs/etc on the host');
-  });
+  }, USERNS_NOTE);
 
 clause('Offset for Time Namespace', 'OPTIONAL', '`timeOffsets` (object, OPTIONAL) sets the offset for Time Namespace.',
   'monotonic and boottime offsets', async (c) => {
@@ -190,6 +191,7 @@ clause('Allowed Device list', 'MUST', 'The runtime MUST apply entries in the lis
   });
 
 const MiB = 1024 * 1024;
+const CGROUP_V1_NOTE = 'On a hybrid host these are cgroup v1 files: tsrunc\'s v1 driver is being added on another branch; until it lands tsrunc refuses v1 limits (naming the field) and so fails here.';
 const resourceTests = [
   ['Memory', '`limit` *(int64, OPTIONAL)* - sets limit of memory usage', 'memory.limit', 'memory', { memory: { limit: 64 * MiB } },
     { v1: ['memory.limit_in_bytes'], v2: ['memory.max'] }, () => [String(64 * MiB)]],
@@ -224,7 +226,7 @@ for (const [heading, sentence, name, ctrl, resources, files, expected, predicate
     const { version, values } = await cgroupValues(c, ctrl, resources, files);
     if (predicate) c.check(predicate(values), `${files[version].join(', ')}: ${JSON.stringify(values)}`);
     else c.equal(values, expected(version), files[version].join(', '));
-  });
+  }, { note: CGROUP_V1_NOTE });
 }
 
 clause('Block IO', 'MUST', '`throttleReadBpsDevice`, `throttleWriteBpsDevice` *(array of objects, OPTIONAL)* - an array of per-device bandwidth rate limits.',
@@ -235,7 +237,7 @@ clause('Block IO', 'MUST', '`throttleReadBpsDevice`, `throttleWriteBpsDevice` *(
     const { version, values } = await cgroupValues(c, V2 ? 'io' : 'blkio', { blockIO: { throttleReadBpsDevice: [{ major, minor, rate: 1048576 }] } },
       { v1: ['blkio.throttle.read_bps_device'], v2: ['io.max'] });
     c.check(values[0].includes(`${major}:${minor}`) && values[0].includes(version === 'v1' ? '1048576' : 'rbps=1048576'), `${version}: ${values[0]}`);
-  });
+   }, { note: CGROUP_V1_NOTE });
 
 clause('Unified', 'MUST', 'The runtime MUST generate an error when the configuration refers to a cgroup controller that is not present or that cannot be enabled.',
   'unified with a controller cgroup v2 does not offer here is an error (hybrid host); written as is on cgroup v2', async (c) => {

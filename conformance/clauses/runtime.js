@@ -104,7 +104,7 @@ clause('Lifecycle', 'MUST', 'If any poststart hook fails, the runtime MUST log a
     c.check(r.code === 0, `start failed (${r.exit}): ${r.stderr.trim()}`);
     c.check(exists(path.join(dir, 'second')), 'the next poststart hook did not run');
     c.equal((await c.state(id))?.status, 'running', 'status after start');
-  }, { note: 'runc 1.1 treats a failing poststart hook as fatal (kills the container, start fails); tsrunc follows the spec.' });
+  }, { note: 'runc 1.1 runs poststart hooks during `create`, before the user process is executed, and a failing one fails the create; tsrunc runs them after the exec and only warns, as the spec says.' });
 
 clause('Lifecycle', 'MUST', 'If any poststop hook fails, the runtime MUST log a warning, but the remaining hooks and lifecycle continue as if the hook had succeeded.',
   'a failing poststop hook only warns: delete succeeds, later hooks run', async (c) => {
