@@ -5,7 +5,7 @@ const path = require('node:path');
 
 const { compilePlan } = require('../dist/plan/compile');
 const { parseMountOptions } = require('../dist/plan/mount-options');
-const { MS, CLONE_NEW } = require('../dist/plan/linux');
+const { MS, CLONE_NEW, MOUNT_ATTR } = require('../dist/plan/linux');
 
 const { planBundle: bundle } = require('./helpers/plan-bundle');
 
@@ -22,6 +22,17 @@ test('mount options become flags, propagation and data in order', (t) => {
   t.is(o.flags, MS.NOSUID | MS.NOEXEC);
   t.deepEqual(o.propagation, [MS.PRIVATE | MS.REC, MS.SHARED]);
   t.deepEqual(o.data, ['size=64m', 'mode=755']);
+});
+
+test('recursive mount options become mount_setattr attributes; the last word wins; access time is one field', (t) => {
+  const o = parseMountOptions(['rbind', 'rro', 'rnosuid', 'rnoatime', 'rnodev', 'rdev', 'size=1m']);
+  t.is(o.attrSet, MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NOATIME);
+  t.is(o.attrClear, MOUNT_ATTR.ATIME | MOUNT_ATTR.NODEV);
+  t.deepEqual(o.data, ['size=1m'], 'never passed to the filesystem');
+  const back = parseMountOptions(['rro', 'rrw', 'rstrictatime', 'rrelatime']);
+  t.is(back.attrSet, 0);
+  t.is(back.attrClear, MOUNT_ATTR.RDONLY | MOUNT_ATTR.ATIME);
+  t.deepEqual([parseMountOptions(['ro']).attrSet, parseMountOptions(['ro']).attrClear], [0, 0]);
 });
 
 test('namespaces: fresh ones become clone flags, ones with a path are joined', (t) => {

@@ -34,7 +34,7 @@ const everything = {
   mounts: [
     { destination: '/proc', type: 'proc', source: 'proc' },
     { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noatime', 'size=1m', 'mode=1777'] },
-    { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nodev', 'rslave', 'unbindable'] },
+    { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nodev', 'rslave', 'unbindable', 'rnosuid', 'rrelatime'] },
     { destination: 'etc/../etc/file.txt', type: 'bind', source: 'file.txt', options: ['bind'] },
   ],
   process: {

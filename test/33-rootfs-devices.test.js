@@ -184,3 +184,20 @@ for (const propagation of [undefined, 'private', 'slave', 'shared', 'unbindable'
     }
   });
 }
+
+// Recursive mount options (runtime-spec 1.1, mount_setattr AT_RECURSIVE): a submount of an rbind
+// source gets them too, where plain ro/nosuid only reach the top mount.
+test('rro and rnosuid reach the submounts of an rbind mount', async (t) => {
+  const rt = useRuntime(t);
+  const tree = rt.hostDir('tree');
+  fs.mkdirSync(`${tree}/sub`);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tsrunc-test-sub', `${tree}/sub`]);
+  t.teardown(() => execFileSync('umount', ['-l', `${tree}/sub`]));
+  const out = await output(t, rt, (c) => {
+    c.mounts.push({ destination: '/tree', type: 'bind', source: tree, options: ['rbind', 'rro', 'rnosuid'] });
+    c.process.args = ['sh', '-c', 'grep " /tree/sub " /proc/self/mountinfo | cut -d" " -f6; touch /tree/sub/f 2>&1 || true'];
+  });
+  const [options, touch] = out.trim().split('\n');
+  t.deepEqual(options.split(',').filter((o) => ['ro', 'nosuid'].includes(o)), ['ro', 'nosuid']);
+  t.regex(touch, /Read-only file system/);
+});
