@@ -6,6 +6,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
 const { REPO } = require('./runtimes');
+const { parseMountinfo } = require('../../test/helpers/runtime');
 
 const DEFAULT_BUNDLE = path.join(REPO, 'bundles/default');
 
@@ -27,19 +28,6 @@ function baseConfig(probeArgs) {
   const config = JSON.parse(fs.readFileSync(path.join(DEFAULT_BUNDLE, 'config.json'), 'utf8'));
   config.process.args = ['/probe', ...probeArgs];
   return config;
-}
-
-/** Parses /proc/<pid>/mountinfo (proc(5)), keeping the optional fields (shared:N, master:N). */
-function parseMountinfo(text) {
-  const unescape = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-  return text.trim().split('\n').filter(Boolean).map((line) => {
-    const f = line.split(' ');
-    const sep = f.indexOf('-', 6);
-    return {
-      id: f[0], parent: f[1], root: unescape(f[3]), mountPoint: unescape(f[4]), options: f[5].split(','),
-      optional: f.slice(6, sep), fsType: f[sep + 1], source: unescape(f[sep + 2]), superOptions: (f[sep + 3] || '').split(','),
-    };
-  });
 }
 
 class Sandbox {
@@ -284,4 +272,4 @@ class Sandbox {
   }
 }
 
-module.exports = { Sandbox, Failure, Skip, parseMountinfo, merge };
+module.exports = { Sandbox, Failure, Skip };
