@@ -5,6 +5,8 @@ const path = require('node:path');
 
 const MARK = { pass: 'pass', fail: '**FAIL**', skip: 'skip' };
 const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** A failure message without the runtimes' log decoration (time="..." level=error msg="..."). */
+const plain = (s) => String(s).replace(/time="[^"]*" level=(\w+) msg=/g, '$1: ');
 
 function totals(results, label) {
   const t = { passed: 0, failed: 0, skipped: 0 };
@@ -42,7 +44,7 @@ function writeReports(dir, { host, runtimes, results }) {
     }
     const details = rows.flatMap((r) => [
       ...(r.note ? [`- ${r.n} (note): ${r.note}`] : []),
-      ...labels.filter((l) => r.results[l].status !== 'pass').map((l) => `- ${r.n} ${l} ${r.results[l].status}: ${cell(r.results[l].message).slice(0, 400)}`),
+      ...labels.filter((l) => r.results[l].status !== 'pass').map((l) => `- ${r.n} ${l} ${r.results[l].status}: ${cell(plain(r.results[l].message)).slice(0, 400)}`),
     ]);
     if (details.length) md.push('', ...details);
     md.push('');
