@@ -4,7 +4,7 @@
 // ioPriority and scheduler are newer than the pinned schema (runtime-spec 1.0.2), so the
 // generated types lack them: they are described here, and checked here, field by field.
 import { pointer, type ConfigProblem } from '../errors';
-import { exactInteger } from '../spec/load';
+import { exactInteger } from '../spec/numbers';
 
 export interface IoPriorityPlan {
   /** (class << 13) | priority, as ioprio_set(IOPRIO_WHO_PROCESS, 0, value) takes it. */
