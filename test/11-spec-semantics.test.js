@@ -5,10 +5,8 @@ const test = require('ava');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { checkSemantics, isBindMount } = require('../dist/spec/semantics');
-const { loadBundle, exactInteger, parseConfigJson } = require('../dist/spec/load');
-const { defaultSpec } = require('../dist/spec/default-spec');
-const { ConfigError, TsruncError } = require('../dist/errors');
+const { loadBundle, exactInteger, defaultSpec, ConfigError, TsruncError } = require('tsrunc');
+const { checkSemantics, isBindMount, parseConfigJson } = require('tsrunc/internal');
 
 /** A temp bundle dir with an empty rootfs/, removed after the test. */
 function makeBundle(t, { rootfs = true } = {}) {

@@ -4,9 +4,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { compilePlan } = require('../dist/plan/compile');
-const { parseMountOptions } = require('../dist/plan/mount-options');
-const { MS, CLONE_NEW } = require('../dist/plan/linux');
+const { compilePlan } = require('tsrunc');
+const { parseMountOptions, MS, CLONE_NEW } = require('tsrunc/internal');
 
 function bundle(t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-plan-'));

@@ -4,8 +4,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { compilePlan } = require('../dist/plan/compile');
-const { compileSeccomp } = require('../dist/plan/seccomp');
+const { compilePlan } = require('tsrunc');
+const { compileSeccomp } = require('tsrunc/internal');
 
 const DOCKER = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures/seccomp-docker-default.json'), 'utf8'));
 
