@@ -3,17 +3,11 @@
 
 const test = require('ava');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const { defaultSpec, parseBind, DEFAULT_OCI_VERSION, loadBundle, TsruncError } = require('tsrunc');
 const { validateConfig } = require('tsrunc/internal');
-
-function tmpDir(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-spec-test-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const { tempDir } = require('./helpers/runtime');
 
 function hasRunc() {
   try {
@@ -44,7 +38,7 @@ test('the default spec has terminal off, hostname tsrunc, and the runc defaults'
 });
 
 (hasRunc() ? test : test.skip)('it is the document `runc spec` writes, but for terminal, hostname and the unraisable ambient set', (t) => {
-  const dir = tmpDir(t);
+  const dir = tempDir(t, 'tsrunc-spec-test-');
   execFileSync('runc', ['spec'], { cwd: dir });
   const runc = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   const ours = defaultSpec();
@@ -73,7 +67,7 @@ test('each call returns a fresh document', (t) => {
 });
 
 test('a default bundle with a rootfs loads', (t) => {
-  const bundle = tmpDir(t);
+  const bundle = tempDir(t, 'tsrunc-spec-test-');
   fs.mkdirSync(path.join(bundle, 'rootfs'));
   fs.mkdirSync(path.join(bundle, 'data'));
   const spec = defaultSpec({ binds: [`${path.join(bundle, 'data')}:/data`] });

@@ -1,18 +1,17 @@
 // The plan compiler is pure: these run without root and check the exact plan a config yields.
 const test = require('ava');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const { compilePlan } = require('tsrunc');
 const { parseMountOptions, MS, CLONE_NEW } = require('tsrunc/internal');
+const { tempDir } = require('./helpers/runtime');
 
 function bundle(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-plan-'));
+  const dir = tempDir(t, 'tsrunc-test-plan-');
   fs.mkdirSync(path.join(dir, 'rootfs'));
   fs.mkdirSync(path.join(dir, 'data'));
   fs.writeFileSync(path.join(dir, 'file.txt'), 'x');
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 

@@ -45,6 +45,13 @@ async function waitFor(fn, { timeout = 10000, interval = 50, what = 'condition' 
   }
 }
 
+/** A fresh directory under os.tmpdir(), removed when test `t` ends (for tests that need no runtime). */
+function tempDir(t, prefix = 'tsrunc-test-') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 // ---------------------------------------------------------------- default bundle
 
 let defaultRootfsReady = false;
@@ -331,6 +338,7 @@ module.exports = {
   useRuntime,
   makeBundle,
   output,
+  tempDir,
   defaultConfig,
   stateSchemaErrors,
   schemaErrors,
