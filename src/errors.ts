@@ -38,6 +38,12 @@ export function systemError(what: string, e: unknown, code: ErrorCode = 'SYSTEM'
   return new TsruncError(code, `${what}: ${reason}`, { cause: e });
 }
 
+/** Any thrown value as a TsruncError: a TsruncError as is, anything else SYSTEM, same message, as `cause`. */
+export function asTsruncError(e: unknown): TsruncError {
+  if (e instanceof TsruncError) return e;
+  return new TsruncError('SYSTEM', e instanceof Error ? e.message : String(e), { cause: e });
+}
+
 /** One problem found in a config: where, and why. */
 export interface ConfigProblem {
   pointer: string;   // "" is the document root

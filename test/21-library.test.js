@@ -94,6 +94,11 @@ tsruncOnly('errors from the Runtime are TsruncErrors with a code', async (t) => 
   t.is(t.throws(() => runtime.kill('missing', 'TERM'), { instanceOf: TsruncError }).code, 'CONTAINER_NOT_FOUND');
   const bad = await t.throwsAsync(runtime.create(rt.id('lib'), { bundle: rt.hostDir('empty') }), { instanceOf: TsruncError });
   t.is(bad.code, 'BUNDLE_INVALID');
+  // Even a mistake nobody named (no bundle at all) arrives as a TsruncError, the original as its cause.
+  const unnamed = await t.throwsAsync(runtime.create(rt.id('lib'), {}), { instanceOf: TsruncError });
+  t.is(unnamed.code, 'SYSTEM');
+  t.true(unnamed.cause instanceof TypeError);
+  t.false(fs.existsSync(rt.root), 'nothing was created');
 });
 
 tsruncOnly('a state file that cannot be read is a SYSTEM error naming the file', (t) => {

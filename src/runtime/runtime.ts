@@ -1,6 +1,6 @@
 // The typed, in-process API: `import { Runtime } from 'tsrunc'`. The CLI is a thin layer over
 // this class; nothing here prints or exits.
-import { TsruncError } from '../errors';
+import { asTsruncError, TsruncError } from '../errors';
 import type { LinuxResources, Spec } from '../generated/config';
 import { silentLogger, type Logger } from '../logger';
 import { psTable } from '../process/ps-table';
@@ -156,4 +156,24 @@ export class Runtime {
     }
     return out;
   }
+}
+
+// The library's contract: every error leaving a Runtime method is a TsruncError. The modules name
+// the errors they expect (with a code, a path, a pointer); anything else - an OS error nobody
+// anticipated, a bug - still arrives as one, code SYSTEM, its message unchanged, the original as
+// `cause`.
+for (const name of Object.getOwnPropertyNames(Runtime.prototype) as (keyof Runtime)[]) {
+  const method = Runtime.prototype[name] as unknown;
+  if (name === ('constructor' as string) || typeof method !== 'function') continue;
+  Object.defineProperty(Runtime.prototype, name, {
+    ...Object.getOwnPropertyDescriptor(Runtime.prototype, name),
+    value: function (this: Runtime, ...args: unknown[]): unknown {
+      try {
+        const result = method.apply(this, args);
+        return result instanceof Promise ? result.catch((e) => Promise.reject(asTsruncError(e))) : result;
+      } catch (e) {
+        throw asTsruncError(e);
+      }
+    },
+  });
 }
