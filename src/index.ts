@@ -6,7 +6,7 @@ export type { ContainerState, Status } from './runtime/status';
 export type { ContainerEvent } from './runtime/events';
 export type { Features } from './runtime/features';
 export { parseBytes, parseDuration, parseInteger } from './runtime/units';
-export { resourcesFromFlags, parseResourcesJson, type UpdateFlag, type UpdateFlags } from './runtime/update-flags';
+export { resourcesFromFlags, readResources, parseResourcesJson, type UpdateFlag, type UpdateFlags } from './runtime/update-flags';
 export { filterPsTable } from './process/ps-table';
 export type { Logger } from './logger';
 export { TsruncError, ConfigError, type ConfigProblem, type ErrorCode } from './errors';

@@ -1,9 +1,9 @@
 // The tsrunc command line: runc's verbs, flags, outputs and exit codes over the Runtime API.
+// It reaches the library only through its public index (src/index.ts), so whatever the CLI can do,
+// a library user can too; the commands parse flags and print, nothing more.
 import yargs from 'yargs/yargs';
 
-import { TsruncError } from '../errors';
-import { DEFAULT_ROOT } from '../runtime/runtime';
-import { versionText } from '../version';
+import { DEFAULT_ROOT, TsruncError, versionText } from '../index';
 import * as create from './commands/create';
 import * as del from './commands/delete';
 import * as events from './commands/events';

@@ -1,6 +1,8 @@
 // runc's `update` flags as a resources patch: `--resources` (linux.resources JSON) first, then
 // each flag over it, as runc does. Values stay exact (bigint) all the way to the cgroup files.
-import { TsruncError } from '../errors';
+import * as fs from 'node:fs';
+
+import { systemError, TsruncError } from '../errors';
 import type { LinuxResources } from '../generated/config';
 import { parseJson64 } from '../spec/json64';
 import { parseBytes, parseInteger } from './units';
@@ -36,6 +38,17 @@ export function parseResourcesJson(text: string): LinuxResources {
   } catch (e) {
     throw new TsruncError('INVALID_ARGUMENT', `--resources: invalid JSON: ${(e as Error).message}`);
   }
+}
+
+/** `--resources SOURCE`: linux.resources JSON from a file, or from stdin for "-" (Docker's way). */
+export function readResources(source: string): LinuxResources {
+  let text: string;
+  try {
+    text = fs.readFileSync(source === '-' ? 0 : source, 'utf8');
+  } catch (e) {
+    throw systemError(`--resources: cannot read ${source === '-' ? 'stdin' : source}`, e, 'INVALID_ARGUMENT');
+  }
+  return parseResourcesJson(text);
 }
 
 /** `flags` laid over `base` (a copy): the patch `Runtime.update()` takes. */

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 
-import { parseDuration } from '../../runtime/units';
+import { parseDuration } from '../../index';
 import { runtimeFrom, type GlobalArgs } from '../context';
 import { print } from '../output';
 

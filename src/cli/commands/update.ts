@@ -1,8 +1,6 @@
-import * as fs from 'node:fs';
 import type { Argv } from 'yargs';
 
-import { systemError } from '../../errors';
-import { parseResourcesJson, resourcesFromFlags, type UpdateFlags } from '../../runtime/update-flags';
+import { readResources, resourcesFromFlags, type UpdateFlags } from '../../index';
 import { runtimeFrom, type GlobalArgs } from '../context';
 
 export const command = 'update <container-id>';
@@ -24,16 +22,8 @@ export const builder = (y: Argv<GlobalArgs>) =>
 
 type Args = GlobalArgs & UpdateFlags & { 'container-id': string; resources?: string };
 
-function readResources(source: string): string {
-  try {
-    return fs.readFileSync(source === '-' ? 0 : source, 'utf8');
-  } catch (e) {
-    throw systemError(`--resources: cannot read ${source === '-' ? 'stdin' : source}`, e, 'INVALID_ARGUMENT');
-  }
-}
-
 export function handler(argv: Args): number {
-  const base = argv.resources ? parseResourcesJson(readResources(argv.resources)) : {};
+  const base = argv.resources ? readResources(argv.resources) : {};
   runtimeFrom(argv).update(argv['container-id'], resourcesFromFlags(argv, base));
   return 0;
 }
