@@ -5,7 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const test = require('ava');
-const { Runtime, TsruncError, parseBytes, parseDuration, resourcesFromFlags, filterPsTable } = require('tsrunc');
+const { Runtime, TsruncError, parseBytes, parseDuration, resourcesFromFlags, readResources, filterPsTable } = require('tsrunc');
 const { useRuntime, isTsrunc, waitFor } = require('./helpers/runtime');
 const { shell } = require('./helpers/config');
 
@@ -180,6 +180,16 @@ test('update flags become a resources patch laid over --resources', (t) => {
   t.is(base.memory.limit, 1n << 40n, 'the base is not changed');
   t.is(t.throws(() => resourcesFromFlags({ 'pids-limit': '1.5' }), { instanceOf: TsruncError }).message,
     '--pids-limit: "1.5" is not an integer');
+
+  const rt = useRuntime(t);
+  const file = path.join(rt.hostDir('resources'), 'r.json');
+  fs.writeFileSync(file, '{"memory": {"limit": 9223372036854775807}}');
+  t.deepEqual(readResources(file), { memory: { limit: 9223372036854775807n } });
+  const missing = t.throws(() => readResources(file + '.gone'), { instanceOf: TsruncError });
+  t.is(missing.code, 'INVALID_ARGUMENT');
+  t.is(missing.message, `--resources: cannot read ${file}.gone: ENOENT: no such file or directory`);
+  fs.writeFileSync(file, '{ memory');
+  t.regex(t.throws(() => readResources(file), { instanceOf: TsruncError }).message, /^--resources: invalid JSON: /);
 });
 
 test('ps output is cut down to the given pids, header kept, whatever the PID column', (t) => {
