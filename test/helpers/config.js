@@ -18,10 +18,12 @@ function applyPatch(config, patch) {
   return patch ? deepMerge(config, patch) : config;
 }
 
-/** Patch: the process is `sh -c script`; `more` (another patch) is applied after. */
+/** Patch: the process is `sh -c script`; then `more`, a function editing the config or an object merged in. */
 const shell = (script, more) => (c) => {
   c.process.args = ['sh', '-c', script];
-  return applyPatch(c, more);
+  // Edits in place: what a `more` function returns (often the value of a push) is not a config.
+  if (typeof more === 'function') more(c);
+  else if (more) deepMerge(c, more);
 };
 
 /** process.capabilities with `names` in all five sets. */
