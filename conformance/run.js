@@ -51,7 +51,7 @@ async function runOne(test, runtime, probe) {
     else result = { status: 'fail', message: `harness error: ${e.stack}` };
   }
   const problems = await sandbox.cleanup();
-  if (problems.length) result = { status: 'fail', message: `${result.message} [left behind: ${problems.join('; ')}]`.trim() };
+  if (problems.length) result = { status: 'fail', message: `${result.message} [after the test: ${problems.join('; ')}]`.trim() };
   return { ...result, ms: Date.now() - started };
 }
 
@@ -87,11 +87,19 @@ async function main() {
     runtime.version = runtimeVersion(runtime);
     console.log(`\n== ${runtime.label} (${runtime.version})${runtime.note ? `\n   ${runtime.note}` : ''}`);
     const started = Date.now();
-    const results = await pool(tests, opts.jobs, (t) => runOne(t, runtime, probe), (t, r) => {
+    const print = (t, r) => {
       const why = r.message ? ` - ${r.message.split('\n')[0].slice(0, 160)}` : '';
       console.log(`${r.status.padEnd(4)} ${String(t.n).padStart(3)} ${t.file} ${t.heading}: ${t.name}${why}`);
-    });
-    results.forEach((r, i) => { rows[i].results[runtime.label] = r; });
+    };
+    // Tests that can change the host (`serial`, see lib/sandbox.js hostDevices) run alone, so
+    // that a change is blamed on the test that made it.
+    const parallel = tests.filter((t) => !t.serial);
+    const serial = tests.filter((t) => t.serial);
+    const results = [
+      ...await pool(parallel, opts.jobs, (t) => runOne(t, runtime, probe), print),
+      ...await pool(serial, 1, (t) => runOne(t, runtime, probe), print),
+    ];
+    [...parallel, ...serial].forEach((t, i) => { rows[tests.indexOf(t)].results[runtime.label] = results[i]; });
     const t = totals(rows, runtime.label);
     const line = `${runtime.label}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped (${((Date.now() - started) / 1000).toFixed(0)} s)`;
     summary.push(line);

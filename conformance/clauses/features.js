@@ -65,7 +65,7 @@ clause('Namespaces (features-linux.md)', 'MUST', '`namespaces` (array of strings
       cfg.linux.namespaces = types.map((type) => ({ type }));
       if (types.includes('user')) Object.assign(cfg.linux, { uidMappings: mapping, gidMappings: mapping });
     });
-  });
+   }, { serial: true }); // with a user namespace: see lib/sandbox.js
 
 clause('Capabilities (features-linux.md)', 'MUST', '`capabilities` (array of strings, OPTIONAL) The recognized names of the capabilities, including capabilities that might not be supported by the host operating system. The runtime MUST recognize the elements in this array in the `process.capabilities` object of `config.json`.',
   'a container with every capability listed (that this host can grant)', async (c) => {

@@ -10,6 +10,12 @@ const { parseMountinfo } = require('../../test/helpers/runtime');
 
 const DEFAULT_BUNDLE = path.join(REPO, 'bundles/default');
 
+// The host's device nodes a runtime bind-mounts into a container in a user namespace: one that
+// chowns the bind-mounted node changes the host's own (runc#3674; crun 1.8 does). Checked after
+// every test and put back.
+const HOST_DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty'];
+const deviceState = () => HOST_DEVICES.map((p) => { const st = fs.statSync(p); return { p, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }; });
+
 class Failure extends Error {}
 class Skip extends Error {}
 
@@ -42,6 +48,7 @@ class Sandbox {
     this.ids = [];
     this.holders = [];
     this.hostMounts = [];
+    this.devices = deviceState();
     this.seq = 0;
   }
 
@@ -263,6 +270,13 @@ class Sandbox {
       const pids = this.processesInside();
       problems.push(`processes left: ${pids.join(', ')}`);
       for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    }
+    for (const [i, now] of deviceState().entries()) {
+      const was = this.devices[i];
+      if (now.uid === was.uid && now.gid === was.gid && now.mode === was.mode) continue;
+      problems.push(`the host's ${now.p} was changed to ${now.uid}:${now.gid} mode ${now.mode.toString(8)} (put back to ${was.uid}:${was.gid} ${was.mode.toString(8)})`);
+      fs.chownSync(now.p, was.uid, was.gid);
+      fs.chmodSync(now.p, was.mode);
     }
     const cgroups = this.cgroupsLeft();
     if (cgroups.length) problems.push(`cgroups left: ${cgroups.join(', ')}`);
