@@ -85,16 +85,18 @@ clause('Lifecycle', 'MUST NOT', 'Any updates to `config.json` after this step MU
     c.equal(fs.readFileSync(path.join(dir, 'seen'), 'utf8').trim(), 'before', 'what the container saw');
   });
 
-clause('Lifecycle', 'MUST', 'If any prestart hook fails, the runtime MUST generate an error, stop the container, and continue the lifecycle at step 10.',
-  'a failing prestart hook: error, container stopped and destroyed', async (c) => {
-    const bundle = c.bundle((cfg) => { cfg.process.args = ['sh', '-c', SLEEP]; cfg.hooks = { prestart: [hook('exit 3')] }; });
-    const id = c.id();
-    const created = await c.rt(['create', '--bundle', bundle.dir, id]);
-    const started = created.code === 0 ? await c.rt(['start', id]) : created;
-    c.check(started.code !== 0, 'create and start both succeeded');
-    const s = await c.state(id);
-    c.check(!s || s.status === 'stopped', `the container is still ${s?.status} (pid ${s?.pid})`);
-  });
+for (const kind of ['prestart', 'createRuntime', 'createContainer', 'startContainer']) {
+  clause('Lifecycle', 'MUST', `If any \`${kind}\` hook fails, the runtime MUST generate an error, stop the container, and continue the lifecycle at step 12.`,
+    `a failing ${kind} hook: error, container stopped and destroyed`, async (c) => {
+      const bundle = c.bundle((cfg) => { cfg.process.args = ['sh', '-c', SLEEP]; cfg.hooks = { [kind]: [hook('exit 3')] }; });
+      const id = c.id();
+      const created = await c.rt(['create', '--bundle', bundle.dir, id]);
+      const started = created.code === 0 ? await c.rt(['start', id]) : created;
+      c.check(started.code !== 0, 'create and start both succeeded');
+      const s = await c.state(id);
+      c.check(!s || s.status === 'stopped', `the container is still ${s?.status} (pid ${s?.pid})`);
+    });
+}
 
 clause('Lifecycle', 'MUST', 'If any poststart hook fails, the runtime MUST log a warning, but the remaining hooks and lifecycle continue as if the hook had succeeded.',
   'a failing poststart hook only warns: start succeeds, later hooks run, the container runs', async (c) => {
