@@ -42,6 +42,18 @@ test('namespaces: fresh ones become clone flags, ones with a path are joined', (
   t.deepEqual(plan.joins, [{ type: 'network', flag: CLONE_NEW.network, path: '/proc/1/ns/net', pointer: '/linux/namespaces/2/path' }]);
 });
 
+test('linux.timeOffsets become the offsets of the new time namespace, checked clock by clock', (t) => {
+  const dir = bundle(t);
+  const withTime = (timeOffsets, namespaces = [{ type: 'mount' }, { type: 'time' }]) => base({ linux: { namespaces, timeOffsets } });
+  const plan = compilePlan(withTime({ monotonic: { secs: -5, nanosecs: 7 }, boottime: { secs: 86400 } }), dir, { id: 'x' });
+  t.deepEqual(plan.timeOffsets, [{ clock: 'monotonic', secs: -5, nanosecs: 7 }, { clock: 'boottime', secs: 86400, nanosecs: 0 }]);
+  t.is(plan.cloneFlags & CLONE_NEW.time, CLONE_NEW.time);
+  const pointerOf = (config) => t.throws(() => compilePlan(config, dir, { id: 'x' })).pointer;
+  t.is(pointerOf(withTime({ realtime: { secs: 1 } })), '/linux/timeOffsets/realtime');
+  t.is(pointerOf(withTime({ boottime: { nanosecs: 1e9 } })), '/linux/timeOffsets/boottime/nanosecs');
+  t.is(pointerOf(withTime({ boottime: { secs: 1 } }, [{ type: 'mount' }])), '/linux/timeOffsets', 'offsets need a new time namespace');
+});
+
 test('a config without a mount namespace is rejected with a pointer', (t) => {
   const dir = bundle(t);
   const e = t.throws(() => compilePlan(base({ linux: { namespaces: [{ type: 'pid' }] } }), dir, { id: 'x' }));

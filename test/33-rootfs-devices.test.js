@@ -189,3 +189,18 @@ test('rro and rnosuid reach the submounts of an rbind mount', async (t) => {
   t.deepEqual(options.split(',').filter((o) => ['ro', 'nosuid'].includes(o)), ['ro', 'nosuid']);
   t.regex(touch, /Read-only file system/);
 });
+
+// Time namespaces (runtime-spec 1.1): the offsets are written before the init enters the namespace.
+// runc 1.1 and crun 1.8 have no time namespaces.
+(isTsrunc ? test : test.skip)('a new time namespace with linux.timeOffsets shifts the container\'s clocks', async (t) => {
+  const day = 86400;
+  const out = await output(t, (c) => {
+    c.linux.namespaces.push({ type: 'time' });
+    c.linux.timeOffsets = { boottime: { secs: 1000 * day } };
+    c.process.args = ['sh', '-c', 'readlink /proc/self/ns/time; cut -d" " -f1 /proc/uptime'];
+  });
+  const [ns, uptime] = out.trim().split('\n');
+  t.not(ns, fs.readlinkSync('/proc/self/ns/time'), 'a time namespace of its own');
+  const host = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  t.true(Math.abs(Number(uptime) - host - 1000 * day) < day, `uptime inside ${uptime}, host ${host}`);
+});

@@ -59,6 +59,21 @@ void join_namespaces(const Plan& plan) {
   }
 }
 
+// A new time namespace is made with unshare(): it becomes the one this process's children enter,
+// and its clock offsets can only be written before the first of them (the init) does.
+void new_time_namespace(const Plan& plan) {
+  if (!(plan.cloneFlags & CLONE_NEWTIME)) return;
+  if (unshare(CLONE_NEWTIME) < 0) fail_errno("create a time namespace", "/linux/namespaces");
+  if (plan.timeOffsets.empty()) return;
+  std::string text;
+  for (const TimeOffset& o : plan.timeOffsets)
+    text += o.clock + " " + std::to_string(o.secs) + " " + std::to_string(o.nanosecs) + "\n";
+  int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    fail_errno("write the time namespace's clock offsets", "/linux/timeOffsets");
+  close(fd);
+}
+
 // Clones the init into its new namespaces - and, given a cgroup, straight into that cgroup
 // (CLONE_INTO_CGROUP, Linux 5.7): no instruction of it ever runs outside its limits. Where the
 // kernel cannot, the init is moved before it is told to go on, which is still before any code of
@@ -213,7 +228,8 @@ int main() {
     launch = parse_launch(sync.expect(SyncStep::Launch));  // sync step 1
     launch.fifoFd = fifoFd;
     join_namespaces(launch.plan);
-    pid = clone_init(launch.plan.cloneFlags, cgroupFd);
+    new_time_namespace(launch.plan);
+    pid = clone_init(launch.plan.cloneFlags & ~CLONE_NEWTIME, cgroupFd);
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 2
     return 1;

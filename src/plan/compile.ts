@@ -18,6 +18,7 @@ import { compileIoPriority, compilePersonality, compileScheduler, type NewerProc
 import { checkJoinedNamespaces, compileNamespaces } from './namespaces';
 import { compileSeccomp } from './seccomp';
 import { compileSysctl, ownNamespaces } from './sysctl';
+import { compileTimeOffsets } from './time';
 import { PLAN_VERSION, type Plan, type ProcessPlan, type Rlimit } from './types';
 
 export interface CompileOptions {
@@ -102,6 +103,8 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const own = ownNamespaces(ns.fresh, ns.joins);
   checkJoinedNamespaces(ns.joins, own, Boolean(spec.hostname || spec.domainname), problems);
   const sysctl = compileSysctl(linux.sysctl, own, problems);
+  // Newer than the pinned schema (runtime-spec 1.1): read from the untyped config.
+  const timeOffsets = compileTimeOffsets((linux as { timeOffsets?: Parameters<typeof compileTimeOffsets>[0] }).timeOffsets, ns.fresh.has('time'), problems);
   const seccomp = compileSeccomp(linux.seccomp, problems, options.warnings);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -118,6 +121,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     noPivot: options.noPivot ?? false,
     cloneFlags: ns.cloneFlags,
     joins: ns.joins,
+    timeOffsets,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
     mounts,

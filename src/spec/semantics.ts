@@ -166,7 +166,6 @@ function namespaces(config: Spec): NamespaceEntry[] {
 /** Namespace types tsrunc cannot set up yet, and why. */
 const UNSUPPORTED_NAMESPACES: Record<string, string> = {
   user: 'user namespaces are not supported yet',
-  time: 'time namespaces are not supported yet',
 };
 
 /**
