@@ -10,7 +10,7 @@ import * as path from 'node:path';
 
 import type { DeviceFilter } from '../devices';
 import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, sleepMs, writeCgroupFile } from '../fs-errors';
-import { enableControllers, makeCgroupDir, signalPids, type CgroupRecord } from '../manager';
+import { attachDevices, enableControllers, makeCgroupDir, signalPids, type CgroupRecord } from '../manager';
 import { controllerOf } from '../availability';
 import type { CgroupWrite } from '../types';
 import { deviceTransition, filterFromList, listMatches } from './devices';
@@ -101,10 +101,17 @@ function applyWrite(dir: string, w: CgroupWrite): void {
   }
 }
 
-/** devices.allow / devices.deny: only the difference from the current list, then checked. */
+/**
+ * devices.allow / devices.deny: only the difference from the current list, then checked. Rules
+ * those files cannot express (a hole in a wildcard, `ordered`), or a host whose v1 has no devices
+ * controller, get the eBPF filter on the cgroup2 tree too: the kernel asks both.
+ */
 export function applyDevices(record: V1Record, filter: DeviceFilter): void {
   const dir = v1DirOf(record, 'devices');
+  const unified = record.v1.dirs[''];
+  if ((filter.ordered || dir === undefined) && unified !== undefined) attachDevices(unified, filter);
   if (dir === undefined) {
+    if (unified !== undefined) return;
     throw cgroupFsError('apply device rules to', 'the devices cgroup', new Error('this host has no devices controller in cgroup v1'), '/linux/resources/devices', 'SETUP_FAILED');
   }
   const list = path.join(dir, 'devices.list');

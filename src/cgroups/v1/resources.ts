@@ -65,8 +65,12 @@ export function compileResourcesV1(resources: LinuxResources | undefined, host: 
 
   const devices = compileDeviceFilter(r.devices, options.linuxDevices);
   out.problems.push(...devices.problems);
-  if ((r.devices ?? []).length > 0 && controllerHome('devices', host) !== 'v1' && host.unifiedRoot === null) {
+  // Without the v1 controller, or for a hole it cannot express, the eBPF filter on the cgroup2 tree
+  // of a hybrid host enforces the rules (applyDevices); a legacy host has nothing to attach it to.
+  if (host.unifiedRoot === null && controllerHome('devices', host) !== 'v1') {
     out.problem(pointer('linux', 'resources', 'devices'), 'this host has no devices controller in cgroup v1 and no cgroup2 tree for an eBPF device filter: device rules cannot be enforced');
+  } else if (host.unifiedRoot === null && devices.hole) {
+    out.problem(devices.hole.pointer, `${devices.hole.message}; this legacy host has no cgroup2 tree for the eBPF filter that could (runc refuses this too)`);
   }
   const result: CompiledResources = { writes: out.writes, controllers, problems: out.problems, warnings: out.warnings };
   if (out.problems.length === 0 && devices.filter) result.devices = devices.filter;
