@@ -47,6 +47,15 @@ export function signalAll(record: CgroupRecord, signal: number): void {
   else v2.signalAll(record.dir, signal);
 }
 
+/**
+ * After a SIGKILL to a process of a paused container: a task frozen by the v1 freezer dies only
+ * once thawed, so thaw it, as runc does (v2's freezer lets fatal signals through).
+ */
+export function letKillLand(record: CgroupRecord, signal: number): void {
+  const r = asV1(record);
+  if (r && signal === 9 && v1.isFrozenV1(r)) v1.setFrozenV1(r, false);
+}
+
 export function setFrozen(record: CgroupRecord, frozen: boolean): void {
   const r = asV1(record);
   if (r) v1.setFrozenV1(r, frozen);

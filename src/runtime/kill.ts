@@ -1,5 +1,5 @@
 // kill: signal the container's init, or (--all) every process of the container.
-import { cgroupPids, signalAll } from '../cgroups/driver';
+import { cgroupPids, letKillLand, signalAll } from '../cgroups/driver';
 import { TsruncError } from '../errors';
 import { pidsInNamespaceOf } from '../process/proc';
 import { parseSignal } from '../process/signals';
@@ -28,6 +28,7 @@ export function signalContainer(stored: StoredState, signal: number): void {
       // exited meanwhile
     }
   }
+  if (stored.cgroup) letKillLand(stored.cgroup, signal);
 }
 
 export function kill(root: string, id: string, signalName: string, all = false): void {
@@ -40,6 +41,8 @@ export function kill(root: string, id: string, signalName: string, all = false):
       signalContainer(stored, signal);
     } else if (!signalRecorded(stored.pid, stored.pidStartTime, signal)) {
       throw new TsruncError('INVALID_STATE', 'container not running');
+    } else if (stored.cgroup) {
+      letKillLand(stored.cgroup, signal);
     }
   } finally {
     dir.unlock();

@@ -178,8 +178,9 @@ export function signalAllV1(record: V1Record, signal: number): void {
   try {
     signalPids(pidsV1(record), signal);
   } finally {
-    // A paused container stays paused (its signals are delivered on resume), as runc leaves it.
-    if (hasFreezer && !wasFrozen) setFrozenV1(record, false);
+    // A paused container stays paused (its signals are delivered on resume), as runc leaves it -
+    // except for SIGKILL, which a frozen task only dies of once thawed (runc thaws too).
+    if (hasFreezer && (!wasFrozen || signal === 9)) setFrozenV1(record, false);
   }
 }
 
