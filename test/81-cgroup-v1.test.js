@@ -74,7 +74,8 @@ v1Test('every field is written to its v1 file, read back while the container run
   t.is(read(d.cpu, 'cpu.shares'), '512');
   t.is(read(d.cpu, 'cpu.cfs_quota_us'), '20000');
   t.is(read(d.cpu, 'cpu.cfs_period_us'), '50000');
-  t.is(read(d.cpu, 'cpu.cfs_burst_us'), '5000');
+  // cpu.burst came with runc 1.2; Debian's runc 1.1 leaves the file alone.
+  if (isTsrunc) t.is(read(d.cpu, 'cpu.cfs_burst_us'), '5000');
   t.is(read(d.cpu, 'cpu.rt_period_us'), '1000000');
   t.is(read(d.cpu, 'cpu.rt_runtime_us'), '10000');
   t.is(read(d.cpuset, 'cpuset.cpus'), '0');
