@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "hooks.h"
 #include "plan.h"
 #include "process.h"
 #include "procfs.h"
@@ -139,10 +140,10 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_sysctls(plan);
     apply_oom_score_adj(plan.process);
     build_rootfs(plan);
-    if (plan.runtimeHooks) sync.pause_for_runtime_hooks();
-    run_hooks(plan.createContainerHooks, states.creating);
+    if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();
+    run_hooks(plan.hooks.createContainer, states.creating);
     // Connected now, while the agent's host path is reachable; used once the filter is loaded.
-    const int agent = plan.seccomp && !plan.seccomp->listenerPath.empty() ? connect_agent(plan.seccomp->listenerPath) : -1;
+    const int agent = plan.seccomp && plan.seccomp->listener ? connect_agent(plan.seccomp->listener->path) : -1;
     apply_hostname(plan);
     enter_rootfs(plan);
     apply_rlimits(plan.process);
@@ -157,7 +158,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     reported = true;
     close(sync.fd());
     if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);
-    run_hooks(plan.startContainerHooks, states.created);
+    run_hooks(plan.hooks.startContainer, states.created);
     apply_scheduling(plan.process);
     apply_personality(plan);
     apply_exec_labels(plan.process);
@@ -166,7 +167,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     if (filter && !plan.process.noNewPrivileges) notifyFd = filter->load();
     apply_identity(plan.process);
     if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
-    if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listenerMetadata, states.created);
+    if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listener->metadata, states.created);
     exec_process(exe, plan.process);
   } catch (const SetupError& e) {
     if (!reported) {
@@ -193,6 +194,8 @@ int wait_for_init(pid_t pid) {
 }  // namespace
 
 int main() {
+  // Hidden diagnostics mode for test/18-plan-contract.test.js: echo a plan as this side reads it.
+  if (const char* echo = getenv("TSRUNC_PLAN_ECHO"); echo && std::string(echo) == "1") return echo_plan();
   prctl(PR_SET_NAME, "tsrunc:[0:PARENT]", 0, 0, 0);
   const int syncFd = fd_from_env("TSRUNC_SYNC_FD");
   if (syncFd < 0) {
