@@ -2,6 +2,7 @@
 // The expected programs are the listings of runc's own generator tests (opencontainers/cgroups
 // devices/devicefilter_test.go), in cilium/ebpf's text form; listing() prints ours the same way.
 const test = require('ava');
+const { DOCKER_DEVICES } = require('./helpers/cgroup-tools');
 
 const { compileDeviceFilter, emulateDeviceRules, deviceRulesFromConfig, filterAllows, RUNC_DEFAULT_RULES } = require('../dist/cgroups/devices');
 const { deviceFilterProgram, encodeProgram, OP, DEVICE_FILTER_LICENSE } = require('../dist/cgroups/device-bpf');
@@ -268,20 +269,8 @@ test('filter: the last rule for a device wins; runc\'s built-ins come last, so a
   t.true(filterAllows(filter, 'c', 1, 3, 'w'), 'runc\'s built-in allow of /dev/null comes after the deny');
 });
 
-// Docker 20.10's default list: deny all, allow its own list, deny fuse.
-const DOCKER = [
-  { allow: false, access: 'rwm' },
-  { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' },
-  { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
-  { allow: true, type: 'c', major: 1, minor: 9, access: 'rwm' },
-  { allow: true, type: 'c', major: 1, minor: 8, access: 'rwm' },
-  { allow: true, type: 'c', major: 5, minor: 0, access: 'rwm' },
-  { allow: true, type: 'c', major: 5, minor: 1, access: 'rwm' },
-  { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' },
-];
-
 test('filter: Docker\'s default list is runc\'s exceptions (no hole): fuse can be made, not opened', (t) => {
-  const { filter, problems, hole } = compileDeviceFilter(DOCKER);
+  const { filter, problems, hole } = compileDeviceFilter(DOCKER_DEVICES);
   t.deepEqual(problems, []);
   t.is(hole, undefined);
   t.is(filter.ordered, undefined);
@@ -345,7 +334,7 @@ test('filter: a hole in a wildcard (runc refuses it) keeps the ordered rules; ea
 });
 
 test('filter: the exceptions program and the model agree for runc-expressible lists too', (t) => {
-  const { filter } = compileDeviceFilter(DOCKER);
+  const { filter } = compileDeviceFilter(DOCKER_DEVICES);
   const program = deviceFilterProgram(filter);
   for (const [type, major, minor] of [['c', 10, 229], ['c', 1, 5], ['c', 4, 1], ['b', 8, 0], ['c', 136, 2]]) {
     for (const access of ['r', 'w', 'm', 'rw', 'rwm']) t.is(runProgram(program, type, major, minor, access), filterAllows(filter, type, major, minor, access), `${type} ${major}:${minor} ${access}`);

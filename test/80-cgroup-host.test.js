@@ -92,14 +92,14 @@ test('pause freezes every process (state says paused), resume thaws them', async
 test('ps --format json lists every process; kill --all kills them all', async (t) => {
   const rt = useRuntime(t);
   // No pid namespace: only the cgroup knows the forked child belongs to the container.
-  const { id, pid } = await rt.startContainer(sh('sleep 300 & trap "" TERM; wait', (c) => {
+  const { id, pid } = await rt.startContainer(sh('sleep 300 & sleep 301 & trap "" TERM; wait', (c) => {
     c.linux.namespaces = c.linux.namespaces.filter((ns) => ns.type !== 'pid');
   }));
   const pids = await waitFor(async () => {
     const r = await rt.runtime(['ps', '--format', 'json', id]);
     const list = JSON.parse(r.stdout || '[]');
-    return list.length >= 2 && list;
-  }, { what: 'two processes in ps' });
+    return list.length >= 3 && list;
+  }, { what: 'three processes in ps' });
   t.true(pids.includes(pid));
   t.is((await rt.runtime(['kill', '--all', id, 'KILL'])).code, 0);
   await waitFor(() => pids.every((p) => !fs.existsSync(`/proc/${p}`) || fs.readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z')), { what: 'every process to die' });

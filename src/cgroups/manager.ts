@@ -49,7 +49,8 @@ export function enableControllers(unifiedRoot: string, parents: string[], contro
   }
 }
 
-function applyWrite(dir: string, w: CgroupWrite): void {
+/** One write into a cgroup directory, with its ifMissing fallback; failures name file, field and errno. */
+export function applyWrite(dir: string, w: CgroupWrite): void {
   try {
     fs.writeFileSync(path.join(dir, w.file), w.value);
   } catch (e) {

@@ -14,6 +14,15 @@ export function readText(dir: string, file: string): string | undefined {
   }
 }
 
+/** The file names of a cgroup directory; none when it is gone (the container went away meanwhile). */
+export function filesOf(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** "key value" lines -> {key: value}. */
 export function keyed(text: string | undefined): Flat | undefined {
   if (text === undefined) return undefined;
@@ -72,7 +81,7 @@ function blkio(dir: string) {
 
 export function hugetlb(dir: string) {
   const out: Record<string, { usage: number; max: number; failcnt: number }> = {};
-  for (const file of fs.readdirSync(dir)) {
+  for (const file of filesOf(dir)) {
     const m = /^hugetlb\.(\w+)\.current$/.exec(file);
     if (!m) continue;
     const events = keyed(readText(dir, `hugetlb.${m[1]}.events`)) ?? {};

@@ -83,4 +83,19 @@ function streamEvents(t, rt, id, interval = '100ms') {
   };
 }
 
-module.exports = { MiB, WAIT_GO, keyed, ioDir, runtimeWithInput, statsOf, streamEvents };
+/**
+ * Docker 20.10's default linux.resources.devices (moby's oci defaults): deny all, allow its own list,
+ * deny c 10:229 (fuse). runc's built-in allows ("c *:* m" among them) come after it.
+ */
+const DOCKER_DEVICES = [
+  { allow: false, access: 'rwm' },
+  { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' },
+  { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+  { allow: true, type: 'c', major: 1, minor: 9, access: 'rwm' },
+  { allow: true, type: 'c', major: 1, minor: 8, access: 'rwm' },
+  { allow: true, type: 'c', major: 5, minor: 0, access: 'rwm' },
+  { allow: true, type: 'c', major: 5, minor: 1, access: 'rwm' },
+  { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' },
+];
+
+module.exports = { MiB, WAIT_GO, DOCKER_DEVICES, keyed, ioDir, runtimeWithInput, statsOf, streamEvents };

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 
 import type { DeviceFilter } from '../devices';
 import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, sleepMs, writeCgroupFile } from '../fs-errors';
-import { attachDevices, enableControllers, makeCgroupDir, signalPids, type CgroupRecord } from '../manager';
+import { applyWrite, attachDevices, enableControllers, makeCgroupDir, signalPids, type CgroupRecord } from '../manager';
 import { controllerOf } from '../availability';
 import type { CgroupWrite } from '../types';
 import { deviceTransition, filterFromList, listMatches } from './devices';
@@ -87,17 +87,6 @@ export function writeLimitsV1(record: V1Record, writes: readonly CgroupWrite[]):
     const dir = dirFor(record, controllerOf(w.file)!);
     if (dir === undefined) throw cgroupFsError(`write ${JSON.stringify(w.value)} to`, w.file, new Error('no hierarchy has its controller'), w.pointer, 'SETUP_FAILED');
     applyWrite(dir, w);
-  }
-}
-
-function applyWrite(dir: string, w: CgroupWrite): void {
-  try {
-    fs.writeFileSync(path.join(dir, w.file), w.value);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && w.ifMissing === 'skip') return;
-    if (code === 'ENOENT' && typeof w.ifMissing === 'object') return applyWrite(dir, { ...w, ...w.ifMissing, ifMissing: undefined });
-    throw cgroupFsError(`write ${JSON.stringify(w.value)} to`, path.join(dir, w.file), e, w.pointer, 'SETUP_FAILED');
   }
 }
 

@@ -2,9 +2,8 @@
 // libcontainer Stats converted by types.go): cpu usage per CPU and throttling, memory with swap
 // (memsw: memory + swap, as v1 counts it) and kernel memory, pids, blkio, hugetlb. A controller the
 // container has no cgroup for is simply absent.
-import * as fs from 'node:fs';
 
-import { hugetlb as hugetlbV2, keyed, readText, single } from '../stats';
+import { filesOf, hugetlb as hugetlbV2, keyed, readText, single } from '../stats';
 
 /** cpuacct.stat counts USER_HZ ticks (100 per second on every Linux ABI); runc reports nanoseconds. */
 const NS_PER_TICK = 1e9 / 100;
@@ -79,7 +78,7 @@ function blkio(dir: string | undefined) {
 function hugetlb(dir: string | undefined) {
   if (dir === undefined) return undefined;
   const out: Record<string, { usage: number; max: number; failcnt: number }> = {};
-  for (const file of fs.readdirSync(dir)) {
+  for (const file of filesOf(dir)) {
     const m = /^hugetlb\.(\w+)\.usage_in_bytes$/.exec(file);
     if (m) out[m[1]!] = { usage: single(dir, file) ?? 0, max: single(dir, `hugetlb.${m[1]}.max_usage_in_bytes`) ?? 0, failcnt: single(dir, `hugetlb.${m[1]}.failcnt`) ?? 0 };
   }

@@ -18,6 +18,10 @@ export const builder = (y: Argv<GlobalArgs>) =>
     .option('cpu-shares', { type: 'string' })
     .option('cpu-quota', { type: 'string' })
     .option('cpu-period', { type: 'string' })
+    .option('cpu-rt-period', { type: 'string', describe: 'real-time period (µs, cgroup v1)' })
+    .option('cpu-rt-runtime', { type: 'string', describe: 'real-time runtime per period (µs, cgroup v1)' })
+    .option('kernel-memory', { type: 'string', describe: 'accepted and ignored, as by runc' })
+    .option('kernel-memory-tcp', { type: 'string', describe: 'accepted and ignored, as by runc' })
     .option('cpuset-cpus', { type: 'string' })
     .option('cpuset-mems', { type: 'string' })
     .option('pids-limit', { type: 'string' })
@@ -60,6 +64,10 @@ export function resourcesFromArgs(argv: Args): LinuxResources {
     ['cpu-shares', 'cpu', 'shares', integer],
     ['cpu-quota', 'cpu', 'quota', integer],
     ['cpu-period', 'cpu', 'period', integer],
+    ['cpu-rt-period', 'cpu', 'realtimePeriod', integer],
+    ['cpu-rt-runtime', 'cpu', 'realtimeRuntime', integer],
+    ['kernel-memory', 'memory', 'kernel', parseBytes],
+    ['kernel-memory-tcp', 'memory', 'kernelTCP', parseBytes],
     ['cpuset-cpus', 'cpu', 'cpus', (_f, v) => v],
     ['cpuset-mems', 'cpu', 'mems', (_f, v) => v],
     ['pids-limit', 'pids', 'limit', integer],
