@@ -60,7 +60,7 @@ v1Test('every field is written to its v1 file, read back while the container run
     memory: { limit: 48 * MiB, reservation: 16 * MiB, swap: 64 * MiB, swappiness: 10, disableOOMKiller: false },
     cpu: { shares: 512, quota: 20000, period: 50000, burst: 5000, cpus: '0', mems: '0', realtimePeriod: 1000000, realtimeRuntime: 10000 },
     pids: { limit: 50 },
-    blockIO: { throttleReadBpsDevice: [{ major: loop.major, minor: loop.minor, rate: 1048576 }], throttleWriteIOPSDevice: [{ major: loop.major, minor: loop.minor, rate: 300 }] },
+    blockIO: { weight: 500, throttleReadBpsDevice: [{ major: loop.major, minor: loop.minor, rate: 1048576 }], throttleWriteIOPSDevice: [{ major: loop.major, minor: loop.minor, rate: 300 }] },
   };
   const { pid } = await rt.startContainer(shell('sleep 600', (c) => {
     c.linux.resources = resources;
@@ -81,6 +81,8 @@ v1Test('every field is written to its v1 file, read back while the container run
   t.is(read(d.cpuset, 'cpuset.cpus'), '0');
   t.is(read(d.cpuset, 'cpuset.mems'), '0');
   t.is(read(d.pids, 'pids.max'), '50');
+  // BFQ's weight where the scheduler is loaded (CFQ's blkio.weight on old kernels), as runc picks it.
+  t.is(read(d.blkio, fs.existsSync(path.join(d.blkio, 'blkio.bfq.weight')) ? 'blkio.bfq.weight' : 'blkio.weight'), '500');
   t.is(read(d.blkio, 'blkio.throttle.read_bps_device'), `${loop.major}:${loop.minor} 1048576`);
   t.is(read(d.blkio, 'blkio.throttle.write_iops_device'), `${loop.major}:${loop.minor} 300`);
   // runc's built-in device rules (and nothing else) are the container's whitelist.
@@ -285,9 +287,6 @@ function wouldBeDirs(id) {
 for (const { what, resources, pointer, reason, only } of [
   { what: 'linux.resources.unified on a v1 host', resources: { unified: { 'memory.high': '1000000' } }, pointer: '/linux/resources/unified/memory.high', reason: /cgroup v2 file.*cgroup v1/ },
   ...(has('net_cls') ? [] : [{ what: 'a controller this host lacks (net_cls)', resources: { network: { classID: 42 } }, pointer: '/linux/resources/network/classID', reason: /no net_cls controller/ }]),
-  // A kernel file the host lacks: blkio weights exist only with the CFQ or BFQ scheduler.
-  ...(['blkio.weight', 'blkio.bfq.weight'].some((f) => fs.existsSync(path.join(CGROUP_ROOT, 'blkio', f))) ? []
-    : [{ what: 'blockIO.weight without a scheduler that has weights', resources: { blockIO: { weight: 500 } }, pointer: '/linux/resources/blockIO/weight', reason: /blkio\.weight.*ENOENT/ }]),
   { what: 'swappiness above 100', resources: { memory: { swappiness: 101 } }, pointer: '/linux/resources/memory/swappiness', reason: /0 to 100/ },
 ]) {
   (only ? tsruncOnly : v1Test)(`bad input: ${what} is refused with its field; nothing is left behind`, async (t) => {
@@ -307,3 +306,13 @@ for (const { what, resources, pointer, reason, only } of [
     for (const dir of wouldBeDirs(id)) t.false(fs.existsSync(dir), `${dir} was not left`);
   });
 }
+
+tsruncOnly('features names the cgroup v1 driver this host gets, and why', async (t) => {
+  const rt = useRuntime(t);
+  const r = await rt.runtime(['features']);
+  t.is(r.code, 0, r.stderr);
+  const f = JSON.parse(r.stdout);
+  t.is(f.annotations['org.tsrunc.cgroup.driver'], 'v1');
+  t.regex(f.annotations['org.tsrunc.cgroup.driver.reason'], UNIFIED ? /^hybrid host: cgroup v1 hierarchies own .*memory/ : /^legacy host/);
+  t.like(f.linux.cgroup, { v1: true, v2: true });
+});

@@ -7,7 +7,8 @@ import type { CgroupRecord, CgroupSetup } from './manager';
 import type { CompiledResources } from './resources';
 import { cgroupStats as statsV2, oomKills as oomKillsV2 } from './stats';
 import * as v1 from './v1/manager';
-import { cgroupStatsV1, oomKillsV1 } from './v1/stats';
+import { OomNotifier } from './v1/oom';
+import { cgroupStatsV1 } from './v1/stats';
 
 export type { CgroupRecord } from './manager';
 /** What plan.ts decided: the cgroup v2 driver's set-up or the v1 driver's. */
@@ -78,9 +79,29 @@ export function cgroupStats(record: CgroupRecord): Record<string, unknown> {
   return r ? cgroupStatsV1((c) => v1.dirFor(r, c)) : statsV2(record.dir);
 }
 
-export function oomKills(record: CgroupRecord): number {
+/** Counts the container's OOM kills from now on: take() returns those since its last call. */
+export interface OomWatch {
+  take(): number;
+  close(): void;
+}
+
+/** v2: memory.events' oom_kill counter; v1: an eventfd on memory.oom_control (none without memory). */
+export function watchOoms(record: CgroupRecord): OomWatch {
   const r = asV1(record);
-  return r ? oomKillsV1(v1.dirFor(r, 'memory')) : oomKillsV2(record.dir);
+  if (r) {
+    const dir = v1.v1DirOf(r, 'memory');
+    return dir === undefined ? { take: () => 0, close: () => {} } : new OomNotifier(dir);
+  }
+  let last = oomKillsV2(record.dir);
+  return {
+    take: () => {
+      const now = oomKillsV2(record.dir);
+      const n = Math.max(0, now - last);
+      last = now;
+      return n;
+    },
+    close: () => {},
+  };
 }
 
 /** update: the new limits (compiled by the record's driver) written into the running container's cgroup. */

@@ -39,9 +39,9 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
     }
     // The init is gone; processes it left in a cgroup of our own go too (a shared cgroup, such
     // as a pod's, is left alone). removeCgroup waits for the cgroup to empty.
-    if (stored.cgroup?.created) {
-      signalAll(stored.cgroup, 9);
-      removeCgroup(stored.cgroup);
+    if (stored.cgroup) {
+      if (stored.cgroup.created) signalAll(stored.cgroup, 9);
+      removeCgroup(stored.cgroup); // only what tsrunc made
     }
     await runHooks(stored.config, 'poststop', hookState(stored, 'stopped'), logger, false);
     dir.remove();

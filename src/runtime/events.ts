@@ -1,7 +1,7 @@
 // events: runc's event stream for a container - {"type":"stats","id":..,"data":{...}} every
 // interval (once with --stats), and {"type":"oom","id":..} when the kernel OOM-kills in it.
 import { TsruncError } from '../errors';
-import { cgroupStats, oomKills } from '../cgroups/driver';
+import { cgroupStats, watchOoms } from '../cgroups/driver';
 import { sleep } from '../process/wait';
 import { ContainerDir, type StoredState } from '../state/store';
 import { deriveStatus } from './status';
@@ -32,16 +32,20 @@ export async function watchEvents(root: string, id: string, intervalMs: number, 
   const { stored, dir } = load(root, id);
   if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to watch`);
   const cgroup = stored.cgroup;
-  let ooms = oomKills(cgroup);
-  let nextStats = 0;
-  while (!signal?.aborted && deriveStatus(dir, stored) !== 'stopped') {
-    const now = oomKills(cgroup);
-    if (now > ooms) emit({ type: 'oom', id });
-    ooms = now;
-    if (Date.now() >= nextStats) {
-      emit({ type: 'stats', id, data: cgroupStats(cgroup) });
-      nextStats = Date.now() + intervalMs;
+  const ooms = watchOoms(cgroup);
+  try {
+    let nextStats = 0;
+    while (!signal?.aborted && deriveStatus(dir, stored) !== 'stopped') {
+      if (ooms.take() > 0) emit({ type: 'oom', id });
+      if (Date.now() >= nextStats) {
+        emit({ type: 'stats', id, data: cgroupStats(cgroup) });
+        nextStats = Date.now() + intervalMs;
+      }
+      await sleep(Math.min(intervalMs, 100));
     }
-    await sleep(Math.min(intervalMs, 100));
+    // An OOM kill of the init ends the loop: report it before leaving.
+    if (ooms.take() > 0) emit({ type: 'oom', id });
+  } finally {
+    ooms.close();
   }
 }

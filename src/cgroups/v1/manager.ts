@@ -47,7 +47,9 @@ export function setUpV1(s: V1Setup): V1Record {
       if (makeCgroupDir(l.dir)) made.push(l.dir);
       if (l.key.split(',').includes('cpuset')) fillCpusets(l);
     }
-    record.created = made.length > 0;
+    // "Our own cgroup" (kill --all and ps list it) means the one processes are listed from: a joined
+    // one (a pod's) holds others' processes too.
+    record.created = made.includes(v1DirOf(record, 'freezer') ?? main.dir);
     if (unified && s.controllers.length > 0) enableControllers(unified.mountPoint, unifiedParents(unified), s.controllers);
     writeLimitsV1(record, s.writes);
     if (s.devices) applyDevices(record, s.devices);
@@ -154,7 +156,7 @@ function freezerDir(record: V1Record): string {
 }
 
 /** The directory of the v1 hierarchy holding `controller`, if one does. */
-function v1DirOf(record: V1Record, controller: string): string | undefined {
+export function v1DirOf(record: V1Record, controller: string): string | undefined {
   const key = Object.keys(record.v1.dirs).find((k) => k !== '' && k.split(',').includes(controller));
   return key === undefined ? undefined : record.v1.dirs[key];
 }

@@ -99,9 +99,3 @@ export function cgroupStatsV1(dirFor: (controller: string) => string | undefined
   for (const [key, value] of Object.entries(parts)) if (value !== undefined) data[key] = value;
   return data;
 }
-
-/** The OOM kills in the cgroup: memory.oom_control's oom_kill counter (Linux 4.13+). */
-export function oomKillsV1(memoryDir: string | undefined): number {
-  return memoryDir === undefined ? 0 : keyed(readText(memoryDir, 'memory.oom_control'))?.oom_kill ?? 0;
-}
-
