@@ -249,7 +249,7 @@ v1Test('update changes memory and pids of a running container; events --stats sh
   const d = cgroupDirs(pid);
   t.is(read(d.memory, 'memory.limit_in_bytes'), String(96 * MiB));
   t.is(read(d.pids, 'pids.max'), '30');
-  const flags = await rt.runtime(['update', '--memory', String(80 * MiB), '--pids-limit', '25', '--cpu-shares', '300', '--cpu-rt-period', '1000000', '--cpu-rt-runtime', '20000', id]);
+  const flags = await rt.runtime(['update', '--memory', String(80 * MiB), '--pids-limit', '25', '--cpu-share', '300', '--cpu-rt-period', '1000000', '--cpu-rt-runtime', '20000', id]);
   t.is(flags.code, 0, flags.stderr);
   t.is(read(d.cpu, 'cpu.shares'), '300');
   t.is(read(d.cpu, 'cpu.rt_runtime_us'), '20000');

@@ -15,7 +15,7 @@ export const builder = (y: Argv<GlobalArgs>) =>
     .option('memory', { type: 'string', describe: 'memory limit (bytes, or with k/m/g/t suffix)' })
     .option('memory-reservation', { type: 'string' })
     .option('memory-swap', { type: 'string', describe: 'memory + swap limit, -1 for unlimited' })
-    .option('cpu-shares', { type: 'string' })
+    .option('cpu-share', { alias: 'cpu-shares', type: 'string', describe: 'cpu shares (runc spells it --cpu-share)' })
     .option('cpu-quota', { type: 'string' })
     .option('cpu-period', { type: 'string' })
     .option('cpu-rt-period', { type: 'string', describe: 'real-time period (µs, cgroup v1)' })
@@ -61,7 +61,7 @@ export function resourcesFromArgs(argv: Args): LinuxResources {
     ['memory', 'memory', 'limit', parseBytes],
     ['memory-reservation', 'memory', 'reservation', parseBytes],
     ['memory-swap', 'memory', 'swap', parseBytes],
-    ['cpu-shares', 'cpu', 'shares', integer],
+    ['cpu-share', 'cpu', 'shares', integer],
     ['cpu-quota', 'cpu', 'quota', integer],
     ['cpu-period', 'cpu', 'period', integer],
     ['cpu-rt-period', 'cpu', 'realtimePeriod', integer],
