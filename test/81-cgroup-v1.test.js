@@ -6,7 +6,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const test = require('ava');
-const { useRuntime, isTsrunc, sleep, waitFor } = require('./helpers/runtime');
+const { RUNTIME, useRuntime, isTsrunc, sleep, waitFor } = require('./helpers/runtime');
 const { MiB, WAIT_GO, DOCKER_DEVICES, keyed, ioDir, runtimeWithInput, statsOf, streamEvents } = require('./helpers/cgroup-tools');
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -315,4 +315,41 @@ tsruncOnly('features names the cgroup v1 driver this host gets, and why', async 
   t.is(f.annotations['org.tsrunc.cgroup.driver'], 'v1');
   t.regex(f.annotations['org.tsrunc.cgroup.driver.reason'], UNIFIED ? /^hybrid host: cgroup v1 hierarchies own .*memory/ : /^legacy host/);
   t.like(f.linux.cgroup, { v1: true, v2: true });
+});
+
+/**
+ * `tsrunc ARGS` as on a legacy (v1-only) host: in a private mount namespace whose cgroup2 mount is
+ * gone, so that host detection sees cgroup v1 only. Everything else (state dir, cgroups) is shared.
+ */
+function runLegacy(rt, args) {
+  const { spawnSync } = require('node:child_process');
+  const script = `umount ${UNIFIED} && exec "$@"`;
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', RUNTIME, '--root', rt.root, ...args], { encoding: 'utf8', timeout: 30000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+(UNIFIED ? tsruncOnly : test.skip)('a legacy host (cgroup2 hidden): limits in every v1 hierarchy, no cgroup2 placement; a device hole is refused naming its rule', async (t) => {
+  const rt = useRuntime(t);
+  const io = ioDir(rt);
+  const bundle = rt.makeBundle(shell('cat /proc/self/cgroup > /io/cgroup; cat /sys/fs/cgroup/pids.max 2>/dev/null; i=0; while [ $i -lt 30 ]; do sleep 60 & i=$((i+1)); done; echo $i', (c) => {
+    c.linux.resources = { pids: { limit: 8 } };
+    io.mount(c);
+  }));
+  const id = rt.id('legacy');
+  const r = runLegacy(rt, ['run', '--bundle', bundle.dir, id]);
+  t.regex(r.stderr, /can't fork/, 'the pids limit stopped the loop');
+  const lines0 = lines(io.read('cgroup'));
+  t.true(lines0.filter((l) => !l.startsWith('0::')).every((l) => l.endsWith(`/${id}`)), 'in its own cgroup in every v1 hierarchy');
+  t.true(lines0.some((l) => l === '0::/'), 'and not placed in the (hidden) cgroup2 tree');
+  t.false(fs.existsSync(path.join(UNIFIED, id)));
+
+  const holed = rt.makeBundle((c) => {
+    c.linux.resources = { devices: [{ allow: true, type: 'c', access: 'rwm' }, { allow: false, type: 'c', major: 10, minor: 229, access: 'r' }] };
+  });
+  const id2 = rt.id('legacy');
+  const refused = runLegacy(rt, ['create', '--bundle', holed.dir, id2]);
+  t.not(refused.code, 0);
+  t.regex(refused.stderr, /\/linux\/resources\/devices\/1: c 10:229 r cannot be denied by cgroup v1's devices controller.*legacy host has no cgroup2 tree/);
+  t.deepEqual(await rt.leftovers(id2), { stateDir: false, processes: [], mounts: [] });
+  for (const dir of wouldBeDirs(id2)) t.false(fs.existsSync(dir), `${dir} was not left`);
 });
