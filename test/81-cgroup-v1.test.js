@@ -266,15 +266,17 @@ tsruncOnly('update below current usage: the kernel\'s refusal names the field an
   const io = ioDir(rt);
   // A tmpfs file is charged to the container's memory cgroup and cannot be reclaimed without swap.
   const { id, pid } = await rt.startContainer(shell('dd if=/dev/zero of=/tmp/fill bs=1M count=24 2>/dev/null; touch /io/filled; sleep 600', (c) => {
-    c.linux.resources = { memory: { limit: 64 * MiB, swap: 64 * MiB } };
+    c.linux.resources = { memory: { limit: 64 * MiB, swap: 64 * MiB }, cpu: { shares: 512 } };
     c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' });
     io.mount(c);
   }));
   await waitFor(() => io.read('filled') !== undefined, { what: 'the tmpfs to fill' });
-  const r = await rt.runtime(['update', '--memory', String(8 * MiB), '--memory-swap', String(8 * MiB), id]);
+  // cpu.shares is written before memory (runc's order) and goes through: it is put back.
+  const r = await rt.runtime(['update', '--cpu-share', '300', '--memory', String(8 * MiB), '--memory-swap', String(8 * MiB), id]);
   t.not(r.code, 0);
   t.regex(r.stderr, /\/linux\/resources\/memory\/(limit|swap).*E(BUSY|INVAL)/);
   t.is(read(cgroupDirs(pid).memory, 'memory.limit_in_bytes'), String(64 * MiB), 'the old limit is in force');
+  t.is(read(cgroupDirs(pid).cpu, 'cpu.shares'), '512', 'the other fields\' old values too');
   const state = JSON.parse(fs.readFileSync(path.join(rt.root, id, 'state.json'), 'utf8'));
   t.is(state.config.linux.resources.memory.limit, 64 * MiB, 'and recorded');
 });

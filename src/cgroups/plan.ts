@@ -64,14 +64,28 @@ export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[]): A
 export function updateCgroup(record: CgroupRecord, resources: LinuxResources, spec: Spec, id: string): void {
   const host = detectHost();
   const linux = spec.linux ?? {};
-  const compiled = compileFor(record.v1 ? 'v1' : 'v2', resources, host, linux.devices);
+  const driver = record.v1 ? 'v1' : 'v2';
+  const compiled = compileFor(driver, resources, host, linux.devices);
   if (compiled.problems.length > 0) throw new ConfigError(compiled.problems);
-  applyResources(record, compiled, (controllers) => {
+  try {
+    applyResources(record, compiled, enable);
+  } catch (e) {
+    // A write the kernel refused (a memory limit below usage...) may follow writes that went
+    // through: put the limits in force before back, so the container keeps what state.json says.
+    try {
+      applyResources(record, compileFor(driver, linux.resources, host, linux.devices), enable);
+    } catch {
+      // the original error is the one to report
+    }
+    throw e;
+  }
+
+  function enable(controllers: string[]): void {
     if (host.unifiedRoot === null || controllers.length === 0) return;
     const unifiedDir = record.v1 ? record.v1.dirs[''] : record.dir;
     if (unifiedDir === undefined) return;
     const parents = record.v1 ? unifiedParents({ key: '', dir: unifiedDir, mountPoint: host.unifiedRoot })
       : resolveCgroupPath(linux.cgroupsPath, id, host).placement?.parents ?? [];
     enableControllers(host.unifiedRoot, parents, controllers);
-  });
+  }
 }
