@@ -192,7 +192,7 @@ clause('Allowed Device list', 'MUST', 'The runtime MUST apply entries in the lis
   });
 
 const MiB = 1024 * 1024;
-const CGROUP_V1_NOTE = 'On a hybrid host these are cgroup v1 files: tsrunc\'s v1 driver is being added on another branch; until it lands tsrunc refuses v1 limits (naming the field) and so fails here.';
+const CGROUP_V1_NOTE = 'On a hybrid host these are cgroup v1 files (tsrunc\'s v1 driver, issue 10).';
 const resourceTests = [
   ['Memory', '`limit` *(int64, OPTIONAL)* - sets limit of memory usage', 'memory.limit', 'memory', { memory: { limit: 64 * MiB } },
     { v1: ['memory.limit_in_bytes'], v2: ['memory.max'] }, () => [String(64 * MiB)]],
