@@ -167,7 +167,7 @@ clause('Process', 'OPTIONAL', '`consoleSize` (object, OPTIONAL) specifies the co
   'consoleSize sets the pty size', async (c) => {
     const p = await c.probe({ process: { terminal: true, consoleSize: { height: 33, width: 111 } } }, [], { tty: true });
     c.equal([p.tty.rows, p.tty.cols], [33, 111], 'TIOCGWINSZ (rows, cols)');
-  });
+   }, { note: 'Intermittent on runc 1.1: it sizes the pty while the process already runs, so the process may see 0x0. crun 1.8 in the foreground sometimes copies the pty output through its error log, mangled.' });
 
 clause('Process', 'MUST', 'Runtimes MUST ignore `consoleSize` if `terminal` is `false` or unset.',
   'consoleSize without terminal is ignored', async (c) => {

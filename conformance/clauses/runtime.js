@@ -118,7 +118,7 @@ clause('Lifecycle', 'MUST', 'If any poststop hook fails, the runtime MUST log a 
     c.check(r.code === 0, `delete failed (${r.exit}): ${r.stderr.trim()}`);
     c.check(exists(path.join(dir, 'second')), 'the next poststop hook did not run');
     c.check(!(await c.state(id)), 'the container still exists after delete');
-  });
+   }, { note: 'Intermittent on crun 1.8: it can die of SIGPIPE writing the state to a hook that exits without reading it.' });
 
 // ------------------------------------------------------------------ Errors
 clause('Errors', 'MUST', 'Unless otherwise stated, generating an error MUST leave the state of the environment as if the operation were never attempted - modulo any possible trivial ancillary changes such as logging.',
