@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fd.h"
 #include "hooks.h"
 #include "launch.h"
 #include "plan.h"
@@ -68,10 +69,9 @@ void new_time_namespace(const Plan& plan) {
   std::string text;
   for (const TimeOffset& o : plan.timeOffsets)
     text += o.clock + " " + std::to_string(o.secs) + " " + std::to_string(o.nanosecs) + "\n";
-  int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+  Fd offsets(open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
+  if (offsets.fd < 0 || write(offsets.fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
     fail_errno("write the time namespace's clock offsets", "/linux/timeOffsets");
-  close(fd);
 }
 
 // Clones the init into its new namespaces - and, given a cgroup, straight into that cgroup

@@ -18,7 +18,7 @@ import { compileIoPriority, compilePersonality, compileScheduler, type NewerProc
 import { checkJoinedNamespaces, compileNamespaces } from './namespaces';
 import { compileSeccomp } from './seccomp';
 import { compileSysctl, ownNamespaces } from './sysctl';
-import { compileTimeOffsets } from './time';
+import { compileTimeOffsets, type TimeOffsetsSpec } from './time';
 import { PLAN_VERSION, type Plan, type ProcessPlan, type Rlimit } from './types';
 
 export interface CompileOptions {
@@ -104,7 +104,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   checkJoinedNamespaces(ns.joins, own, Boolean(spec.hostname || spec.domainname), problems);
   const sysctl = compileSysctl(linux.sysctl, own, problems);
   // Newer than the pinned schema (runtime-spec 1.1): read from the untyped config.
-  const timeOffsets = compileTimeOffsets((linux as { timeOffsets?: Parameters<typeof compileTimeOffsets>[0] }).timeOffsets, ns.fresh.has('time'), problems);
+  const timeOffsets = compileTimeOffsets((linux as { timeOffsets?: TimeOffsetsSpec }).timeOffsets, ns.fresh.has('time'), problems);
   const seccomp = compileSeccomp(linux.seccomp, problems, options.warnings);
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -3,7 +3,7 @@
 import { pointer, type ConfigProblem } from '../errors';
 import type { TimeOffset } from './types';
 
-type TimeOffsetsSpec = Record<string, { secs?: number | bigint; nanosecs?: number } | undefined>;
+export type TimeOffsetsSpec = Record<string, { secs?: number | bigint; nanosecs?: number } | undefined>;
 
 /** The clocks a time namespace offsets (time_namespaces(7)). */
 const CLOCKS = ['monotonic', 'boottime'] as const;
