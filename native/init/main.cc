@@ -27,10 +27,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "error.h"
+#include "exec.h"
 #include "plan.h"
 #include "process.h"
 #include "procfs.h"
+#include "reap.h"
 #include "rootfs.h"
 #include "sched.h"
 #include "seccomp.h"
@@ -136,6 +139,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_sysctls(plan);
     apply_oom_score_adj(plan.process);
     build_rootfs(plan);
+    if (plan.process.terminal) setup_init_terminal(plan, launch.consoleFd);  // issue 9
     if (plan.runtimeHooks) sync.pause_for_runtime_hooks();
     run_hooks(plan.createContainerHooks, states.creating);
     // Connected now, while the agent's host path is reachable; used once the filter is loaded.
@@ -175,18 +179,6 @@ void report_after_ready(const SetupError& e, int startFd) {
   }
 }
 
-int wait_for_init(pid_t pid) {
-  // The foreground `tsrunc run` forwards signals to the init itself; this process only
-  // reports how the init ended, so it must not die of the same signals first.
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2}) signal(sig, SIG_IGN);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return 1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 1;
-}
-
 }  // namespace
 
 int main() {
@@ -200,14 +192,17 @@ int main() {
   // stdio, the preserved fds, the sync socket and the FIFO (which tsrunc places right after them).
   const int fifoFd = fd_from_env("TSRUNC_FIFO_FD");
   const int cgroupFd = fd_from_env("TSRUNC_CGROUP_FD");
-  syscall(SYS_close_range, static_cast<unsigned>(std::max({syncFd, fifoFd, cgroupFd}) + 1), ~0U, 0);
+  const int consoleFd = fd_from_env("TSRUNC_CONSOLE_FD");  // issue 9: --console-socket / tsrunc's own
+  syscall(SYS_close_range, static_cast<unsigned>(std::max({syncFd, fifoFd, cgroupFd, consoleFd}) + 1), ~0U, 0);
   SyncSocket sync(syncFd);
   Launch launch;
   pid_t pid;
   try {
     std::string line;
     if (!sync.read_line(line)) return 1;
+    if (line.rfind("{\"exec\":", 0) == 0) return run_exec(line, sync, consoleFd);  // issue 9
     launch = parse_launch(line);
+    launch.consoleFd = consoleFd;
     launch.fifoFd = fifoFd;
     join_namespaces(launch.plan);
     pid = clone_init(launch.plan.cloneFlags, cgroupFd);
@@ -225,8 +220,9 @@ int main() {
     kill(pid, SIGKILL);
     return 1;
   }
+  if (consoleFd >= 0) close(consoleFd);
   if (!launch.wait) return 0;
   close(sync.fd());
   if (launch.fifoFd >= 0) close(launch.fifoFd);
-  return wait_for_init(pid);
+  return wait_for_exit(pid);
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.h"
+#include "plan_json.h"
 
 using nlohmann::json;
 
@@ -36,6 +37,8 @@ std::optional<unsigned int> optional_uint(const json& j) {
   return j.get<unsigned int>();
 }
 
+}  // namespace
+
 std::optional<SeccompPlan> parse_seccomp(const json& plan) {
   if (!plan.contains("seccomp") || plan.at("seccomp").is_null()) return std::nullopt;
   const json& s = plan.at("seccomp");
@@ -61,7 +64,38 @@ std::optional<SeccompPlan> parse_seccomp(const json& plan) {
   return out;
 }
 
-}  // namespace
+ProcessPlan parse_process(const json& pr) {
+  ProcessPlan proc;
+  proc.args = pr.at("args").get<std::vector<std::string>>();
+  proc.env = pr.at("env").get<std::vector<std::string>>();
+  proc.cwd = pr.at("cwd");
+  proc.uid = pr.at("uid");
+  proc.gid = pr.at("gid");
+  proc.additionalGids = pr.at("additionalGids").get<std::vector<unsigned int>>();
+  proc.umask = pr.at("umask").is_null() ? -1 : pr.at("umask").get<int>();
+  proc.noNewPrivileges = pr.at("noNewPrivileges");
+  for (const json& j : pr.at("rlimits"))
+    proc.rlimits.push_back({j.at("resource"), u64(j.at("soft")), u64(j.at("hard")), j.at("pointer")});
+  proc.capabilities = capability_masks(pr.at("capabilities"));
+  if (!pr.at("oomScoreAdj").is_null()) proc.oomScoreAdj = pr.at("oomScoreAdj").get<int>();
+  proc.ioPriority = pr.at("ioPriority").is_null() ? -1 : pr.at("ioPriority").at("value").get<int>();
+  if (!pr.at("scheduler").is_null()) {
+    const json& sc = pr.at("scheduler");
+    proc.scheduler = SchedulerPlan{sc.at("policy"), sc.at("nice"), sc.at("priority"), u64(sc.at("flags")),
+                                   u64(sc.at("runtime")), u64(sc.at("deadline")), u64(sc.at("period"))};
+  }
+  const json& lsm = pr.at("lsm");
+  proc.apparmorProfile = lsm.at("apparmorProfile").is_null() ? "" : lsm.at("apparmorProfile").get<std::string>();
+  proc.selinuxLabel = lsm.at("selinuxLabel").is_null() ? "" : lsm.at("selinuxLabel").get<std::string>();
+  // --- terminal (issue 9) ---
+  proc.terminal = pr.value("terminal", false);
+  proc.consoleRows = proc.consoleCols = 0;
+  if (pr.contains("consoleSize") && !pr.at("consoleSize").is_null()) {
+    proc.consoleRows = pr.at("consoleSize").at("rows");
+    proc.consoleCols = pr.at("consoleSize").at("cols");
+  }
+  return proc;
+}
 
 Launch parse_launch(const std::string& text) {
   try {
@@ -112,29 +146,7 @@ Launch parse_launch(const std::string& text) {
     plan.createContainerHooks = parse_hooks(hooks.at("createContainer"));
     plan.startContainerHooks = parse_hooks(hooks.at("startContainer"));
     plan.runtimeHooks = hooks.at("runtimeHooks");
-    const json& pr = p.at("process");
-    ProcessPlan& proc = plan.process;
-    proc.args = pr.at("args").get<std::vector<std::string>>();
-    proc.env = pr.at("env").get<std::vector<std::string>>();
-    proc.cwd = pr.at("cwd");
-    proc.uid = pr.at("uid");
-    proc.gid = pr.at("gid");
-    proc.additionalGids = pr.at("additionalGids").get<std::vector<unsigned int>>();
-    proc.umask = pr.at("umask").is_null() ? -1 : pr.at("umask").get<int>();
-    proc.noNewPrivileges = pr.at("noNewPrivileges");
-    for (const json& j : pr.at("rlimits"))
-      proc.rlimits.push_back({j.at("resource"), u64(j.at("soft")), u64(j.at("hard")), j.at("pointer")});
-    proc.capabilities = capability_masks(pr.at("capabilities"));
-    if (!pr.at("oomScoreAdj").is_null()) proc.oomScoreAdj = pr.at("oomScoreAdj").get<int>();
-    proc.ioPriority = pr.at("ioPriority").is_null() ? -1 : pr.at("ioPriority").at("value").get<int>();
-    if (!pr.at("scheduler").is_null()) {
-      const json& sc = pr.at("scheduler");
-      proc.scheduler = SchedulerPlan{sc.at("policy"), sc.at("nice"), sc.at("priority"), u64(sc.at("flags")),
-                                     u64(sc.at("runtime")), u64(sc.at("deadline")), u64(sc.at("period"))};
-    }
-    const json& lsm = pr.at("lsm");
-    proc.apparmorProfile = lsm.at("apparmorProfile").is_null() ? "" : lsm.at("apparmorProfile").get<std::string>();
-    proc.selinuxLabel = lsm.at("selinuxLabel").is_null() ? "" : lsm.at("selinuxLabel").get<std::string>();
+    plan.process = parse_process(p.at("process"));
     plan.personality = p.at("personality").is_null() ? -1 : p.at("personality").get<long>();
     plan.seccomp = parse_seccomp(p);
     return out;

@@ -63,6 +63,9 @@ struct ProcessPlan {
   int ioPriority;                               // ioprio_set value; -1 = inherit
   std::optional<SchedulerPlan> scheduler;       // none = inherit
   std::string apparmorProfile, selinuxLabel;    // "" = none
+  // --- terminal (issue 9): process.terminal / consoleSize ---
+  bool terminal;                       // a pty slave becomes stdio and the controlling tty
+  unsigned short consoleRows, consoleCols;  // consoleSize; 0 = the kernel's default
 };
 
 // One linux.sysctl entry: write `value` to `path` (a /proc/sys file).
@@ -119,6 +122,7 @@ struct Launch {
   int fifoFd;        // O_PATH fd of exec.fifo (from $TSRUNC_FIFO_FD); -1 = start at once
   bool wait;         // stay as the init's parent and exit with its status (foreground `run`)
   int preserveFds;   // fds 3 .. 3+N-1 pass into the container
+  int consoleFd = -1;  // process.terminal: where the pty master goes (from $TSRUNC_CONSOLE_FD)
 };
 
 // Parses the launch message (one JSON document). Throws SetupError on malformed input.

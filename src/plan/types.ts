@@ -111,6 +111,11 @@ export interface ProcessPlan {
   scheduler: SchedulerPlan | null;
   /** LSM labels for the exec; each null when not asked for. */
   lsm: LsmPlan;
+  // --- terminal (issue 9) ---
+  /** process.terminal: a pty from the container's devpts becomes stdio and controlling tty. */
+  terminal: boolean;
+  /** process.consoleSize, applied to that pty; null = the kernel's default (0x0). */
+  consoleSize: { rows: number; cols: number } | null;
 }
 
 /** One linux.sysctl entry: a write of `value` to a /proc/sys file of the container's namespaces. */

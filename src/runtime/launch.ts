@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 
 import { addon, initHelperPath } from '../native/addon';
+import type { ExecPlan } from '../plan/exec';
 import type { Plan } from '../plan/types';
 import { SyncChannel } from './sync-channel';
 
@@ -19,6 +20,8 @@ export interface LaunchOptions {
   wait: boolean;
   /** Pass fds 3 .. 3+N-1 of this process into the container. */
   preserveFds: number;
+  /** process.terminal: the socket the pty master is sent over (--console-socket, or tsrunc's own). */
+  consoleFd?: number;
 }
 
 export interface Launched {
@@ -27,13 +30,24 @@ export interface Launched {
 }
 
 export function launchInit(plan: Plan, options: LaunchOptions): Launched {
+  return launchHelper({ plan, wait: options.wait, preserveFds: options.preserveFds }, options);
+}
+
+/** tsrunc-init's exec mode: one more process in a running container (native/init/exec.h). */
+export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd'>): Launched {
+  // "exec" first: tsrunc-init tells the two launch messages apart by it.
+  return launchHelper({ exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options);
+}
+
+function launchHelper(message: object, options: LaunchOptions): Launched {
   const exe = addon().sealedExecutable(initHelperPath());
   const preserved = Array.from({ length: options.preserveFds }, (_, i) => 3 + i);
   const syncFd = 3 + options.preserveFds;
   const env: NodeJS.ProcessEnv = { TSRUNC_SYNC_FD: String(syncFd) };
   const stdio: (number | 'pipe')[] = [0, 1, 2, ...preserved, 'pipe'];
   // Further fds follow the sync socket; tsrunc-init closes everything after the last of them.
-  for (const [name, fd] of [['TSRUNC_FIFO_FD', options.fifoFd], ['TSRUNC_CGROUP_FD', options.cgroupFd]] as const) {
+  const extra = [['TSRUNC_FIFO_FD', options.fifoFd], ['TSRUNC_CGROUP_FD', options.cgroupFd], ['TSRUNC_CONSOLE_FD', options.consoleFd]] as const;
+  for (const [name, fd] of extra) {
     if (fd === undefined || fd < 0) continue;
     env[name] = String(stdio.length);
     stdio.push(fd);
@@ -45,6 +59,6 @@ export function launchInit(plan: Plan, options: LaunchOptions): Launched {
     fs.closeSync(exe);
   }
   const sync = new SyncChannel(helper.stdio[syncFd] as Socket);
-  sync.send({ plan, wait: options.wait, preserveFds: options.preserveFds });
+  sync.send(message);
   return { helper, sync };
 }

@@ -1,0 +1,180 @@
+#include "exec.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "console.h"
+#include "error.h"
+#include "fd.h"
+#include "plan_json.h"
+#include "process.h"
+#include "procfs.h"
+#include "reap.h"
+#include "sched.h"
+#include "seccomp.h"
+
+using nlohmann::json;
+
+namespace {
+
+struct ExecLaunch {
+  std::string id;
+  int pid = 0;                // the container's init, as the host sees it
+  std::string pidStartTime;   // /proc/<pid>/stat field 22 when tsrunc recorded it
+  int namespaces = 0;         // CLONE_NEW* of every namespace the container has
+  std::vector<std::string> cgroups;  // cgroup directories to enter (one per hierarchy)
+  Plan plan;                  // only process, seccomp and personality are used
+  bool wait = false;
+  int preserveFds = 0;
+};
+
+ExecLaunch parse_exec(const std::string& text) {
+  try {
+    const json l = json::parse(text);
+    const json& x = l.at("exec");
+    ExecLaunch out;
+    out.id = x.at("id");
+    out.pid = x.at("pid");
+    out.pidStartTime = x.at("pidStartTime");
+    out.namespaces = x.at("namespaces");
+    out.cgroups = x.at("cgroups").get<std::vector<std::string>>();
+    out.plan.process = parse_process(x.at("process"));
+    out.plan.seccomp = parse_seccomp(x);
+    out.plan.personality = x.at("personality").is_null() ? -1 : x.at("personality").get<long>();
+    out.wait = l.at("wait");
+    out.preserveFds = l.at("preserveFds");
+    return out;
+  } catch (const json::exception& e) {
+    throw SetupError(std::string("plan: malformed exec message: ") + e.what());
+  }
+}
+
+std::string start_time_of(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return "";
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string f;
+  for (int i = 3; i <= 22 && fields >> f; i++) {
+  }
+  return f;
+}
+
+// A pidfd of the init, checked to be the process tsrunc recorded: from here on a pid reused by
+// another process cannot redirect the exec into someone else's namespaces.
+int open_init(const ExecLaunch& x) {
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, x.pid, 0));
+  if (fd < 0 && errno == ESRCH) throw SetupError("container " + x.id + " is not running", ESRCH);
+  if (fd < 0) fail_errno("pidfd_open");
+  if (start_time_of(x.pid) != x.pidStartTime) {
+    close(fd);
+    throw SetupError("container " + x.id + " is not running", ESRCH);
+  }
+  return fd;
+}
+
+void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>& names) {
+  for (size_t i = 0; i < dirs.size(); i++) {
+    Fd procs(openat(dirs[i], "cgroup.procs", O_WRONLY | O_CLOEXEC));
+    if (procs.fd < 0 || write(procs.fd, "0", 1) != 1) fail_errno("enter cgroup " + names[i], "/linux/cgroupsPath");
+    close(dirs[i]);
+  }
+}
+
+// The exec process: everything here runs in the container's pid namespace.
+[[noreturn]] void run_exec_process(const ExecLaunch& x, SyncSocket& sync, int consoleFd, int pidfd,
+                                   const std::vector<int>& cgroupDirs) {
+  const ProcessPlan& p = x.plan.process;
+  try {
+    prctl(PR_SET_NAME, "tsrunc:[2:EXEC]", 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // nothing in the container may ptrace or open us
+    // Before the cgroup namespace: moving into a cgroup is checked against the mover's one.
+    enter_cgroups(cgroupDirs, x.cgroups);
+    const int rest = x.namespaces & ~(CLONE_NEWUSER | CLONE_NEWPID);
+    if (rest && setns(pidfd, rest) < 0) fail_errno("join the container's namespaces", "/linux/namespaces");
+    close(pidfd);
+    Pty pty;
+    if (p.terminal) {
+      Fd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+      pty = open_container_pty(root.fd, p);
+    }
+    apply_oom_score_adj(p);
+    apply_rlimits(p);
+    if (chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd (\"" + p.cwd + "\") set in config.json failed", "/process/cwd");
+    const std::string exe = find_executable(p);
+    std::unique_ptr<SeccompFilter> filter;
+    if (x.plan.seccomp) filter = std::make_unique<SeccompFilter>(*x.plan.seccomp);
+    if (p.terminal) {
+      send_console_master(consoleFd, pty);
+      close(pty.master);
+      become_terminal_owner(pty.slave);
+    }
+    if (consoleFd >= 0) close(consoleFd);
+    close_runtime_fds(x.preserveFds);
+    apply_scheduling(p);
+    apply_personality(x.plan);
+    apply_exec_labels(p);
+    if (filter && !p.noNewPrivileges) filter->load();
+    apply_identity(p);
+    if (filter && p.noNewPrivileges) filter->load();
+    exec_process(exe, p);
+  } catch (const SetupError& e) {
+    sync.send_error(e.what(), e.err, e.pointer);
+    _exit(1);
+  }
+}
+
+}  // namespace
+
+int run_exec(const std::string& message, SyncSocket& sync, int consoleFd) {
+  prctl(PR_SET_NAME, "tsrunc:[0:EXEC]", 0, 0, 0);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  ExecLaunch x;
+  int pidfd = -1;
+  std::vector<int> cgroupDirs;
+  pid_t pid;
+  try {
+    x = parse_exec(message);
+    if (x.plan.process.terminal && consoleFd < 0) throw SetupError("process.terminal needs a console socket", 0, "/process/terminal");
+    pidfd = open_init(x);
+    for (const std::string& dir : x.cgroups) {
+      int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) fail_errno("open cgroup " + dir, "/linux/cgroupsPath");
+      cgroupDirs.push_back(fd);
+    }
+    // The user namespace first (it owns the others), and the pid namespace here: only the
+    // children of a process enter a pid namespace.
+    const int early = x.namespaces & (CLONE_NEWUSER | CLONE_NEWPID);
+    if (early && setns(pidfd, early) < 0) fail_errno("join the container's pid namespace", "/linux/namespaces");
+    pid = fork();
+    if (pid < 0) fail_errno("fork");
+  } catch (const SetupError& e) {
+    sync.send_error(e.what(), e.err, e.pointer);
+    return 1;
+  }
+  if (pid == 0) run_exec_process(x, sync, consoleFd, pidfd, cgroupDirs);
+  close(pidfd);
+  for (int fd : cgroupDirs) close(fd);
+  if (consoleFd >= 0) close(consoleFd);
+  try {
+    sync.send_pid(pid);
+  } catch (const SetupError&) {
+    kill(pid, SIGKILL);
+    return 1;
+  }
+  close(sync.fd());
+  if (!x.wait) return 0;
+  return wait_for_exit(pid);
+}
