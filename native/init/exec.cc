@@ -157,7 +157,11 @@ int run_exec(const std::string& message, SyncSocket& sync, int consoleFd) {
     // The user namespace first (it owns the others), and the pid namespace here: only the
     // children of a process enter a pid namespace.
     const int early = x.namespaces & (CLONE_NEWUSER | CLONE_NEWPID);
-    if (early && setns(pidfd, early) < 0) fail_errno("join the container's pid namespace", "/linux/namespaces");
+    if (early && setns(pidfd, early) < 0) {
+      // The init died since tsrunc looked (its pid namespace is going away with it).
+      if (errno == ESRCH) throw SetupError("container " + x.id + " is not running", ESRCH);
+      fail_errno("join the container's pid namespace", "/linux/namespaces");
+    }
     pid = fork();
     if (pid < 0) fail_errno("fork");
   } catch (const SetupError& e) {
