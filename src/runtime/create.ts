@@ -88,7 +88,7 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
 function consoleChannel(plan: Plan, options: CreateOptions): number {
   const tty = plan.process.terminal;
   if (tty && !options.consoleSocket && options.consoleFd === undefined) {
-    throw new TsruncError('INVALID_ARGUMENT', 'cannot allocate tty if tsrunc will detach without setting console socket', { pointer: '/process/terminal' });
+    throw new TsruncError('INVALID_ARGUMENT', 'config.json /process/terminal: cannot allocate tty if tsrunc will detach without setting console socket (--console-socket)', { pointer: '/process/terminal' });
   }
   if (!tty && options.consoleSocket) throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty');
   if (!tty) return -1;

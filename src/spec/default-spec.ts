@@ -1,5 +1,6 @@
-// The config `tsrunc spec` writes: the same document as `runc spec` (runc 1.1), with two differences:
-// process.terminal is false (tsrunc has no --console-socket support yet) and the hostname is "tsrunc".
+// The config `tsrunc spec` writes: the same document as `runc spec` (runc 1.1), interactive like
+// runc's (terminal: true, args ["sh"]: `tsrunc run ID` gives a shell), but for the hostname, "tsrunc".
+// (bundles/default is a separate, non-interactive config that prints a greeting.)
 
 import * as path from 'path';
 import { TsruncError } from '../errors';
@@ -20,7 +21,7 @@ export function defaultSpec(opts: DefaultSpecOptions = {}): Spec {
   return {
     ociVersion: DEFAULT_OCI_VERSION,
     process: {
-      terminal: false,
+      terminal: true,
       user: { uid: 0, gid: 0 },
       args: ['sh'],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
