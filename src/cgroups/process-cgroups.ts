@@ -33,10 +33,11 @@ function hierarchies(): Hierarchy[] {
 
 /**
  * Host directories of the cgroups `pid` is in. `sub` (runc's exec --cgroup, "[<controller>[,...]:]<path>")
- * names an existing sub-cgroup to use instead: in every hierarchy, or only in those of the named
- * controllers.
+ * names an existing sub-cgroup to use instead, below the container's own cgroups (`own`, those the
+ * runtime made for it; not the hierarchies it merely inherited): in all of them, or only in those
+ * of the named controllers.
  */
-export function cgroupDirsOf(pid: number, sub?: string): string[] {
+export function cgroupDirsOf(pid: number, sub?: string, own: readonly string[] = []): string[] {
   let text: string;
   try {
     text = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
@@ -57,7 +58,7 @@ export function cgroupDirsOf(pid: number, sub?: string): string[] {
     if (!(cgroup === mount.root || cgroup.startsWith(mount.root === '/' ? '/' : mount.root + '/'))) continue;
     let dir = path.join(mount.mountPoint, cgroup.slice(mount.root === '/' ? 0 : mount.root.length));
     const v2Controllers = () => fs.readFileSync(path.join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/);
-    if (subPath && (!subControllers || subControllers.some((c) => (id === '0' ? v2Controllers().includes(c) : controllers.includes(c))))) {
+    if (subPath && own.includes(dir) && (!subControllers || subControllers.some((c) => (id === '0' ? v2Controllers().includes(c) : controllers.includes(c))))) {
       dir = path.join(dir, subPath);
       if (!fs.existsSync(dir)) throw new TsruncError('INVALID_ARGUMENT', `--cgroup ${sub}: cgroup ${dir} does not exist`);
     }

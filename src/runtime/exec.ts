@@ -45,7 +45,7 @@ function planExec(root: string, id: string, options: ExecOptions, logger: Logger
     const process = execProcess(stored.config, options);
     const warnings: ConfigProblem[] = [];
     const plan = compileExec(stored.config, process, {
-      id, pid: stored.pid, pidStartTime: stored.pidStartTime, cgroups: cgroupDirsOf(stored.pid, options.cgroup),
+      id, pid: stored.pid, pidStartTime: stored.pidStartTime, cgroups: cgroupDirsOf(stored.pid, options.cgroup, stored.cgroup ? [stored.cgroup.dir] : []),
     }, { warnings });
     // What the init's create already warned about (e.g. ambient capabilities without inheritable).
     warnings.forEach((w) => logger.debug(`exec: ${w.pointer}: ${w.message}`));
