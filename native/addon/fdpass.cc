@@ -7,6 +7,9 @@
 //   openpty()                  -> {master, slave, name}  (for tests: a terminal to run tsrunc on)
 //   getWindowSize(fd)          -> {rows, cols}
 //   setWindowSize(fd, rows, cols)
+//   makeRaw(fd)                -> Buffer  puts a terminal in raw mode as runc does (cfmakeraw: no
+//                                 output processing either, unlike Node's setRawMode); returns the
+//                                 old settings for restoreTerminal(fd, saved)
 #include <napi.h>
 
 #include <cerrno>
@@ -123,6 +126,26 @@ Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value MakeRaw(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info, 0);
+  struct termios saved;
+  if (tcgetattr(fd, &saved) < 0) ThrowErrno(env, errno, "tcgetattr");
+  struct termios raw = saved;
+  cfmakeraw(&raw);
+  if (tcsetattr(fd, TCSANOW, &raw) < 0) ThrowErrno(env, errno, "tcsetattr");
+  return Napi::Buffer<char>::Copy(env, reinterpret_cast<const char*>(&saved), sizeof saved);
+}
+
+Napi::Value RestoreTerminal(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Buffer<char> saved = info[1].As<Napi::Buffer<char>>();
+  if (saved.Length() != sizeof(struct termios)) ThrowErrno(env, EINVAL, "tcsetattr");
+  if (tcsetattr(FdArg(info, 0), TCSANOW, reinterpret_cast<const struct termios*>(saved.Data())) < 0)
+    ThrowErrno(env, errno, "tcsetattr");
+  return env.Undefined();
+}
+
 }  // namespace
 
 // Registered by addon.cc's Init.
@@ -133,4 +156,6 @@ void RegisterFdPass(Napi::Env env, Napi::Object exports) {
   exports.Set("openpty", Napi::Function::New(env, OpenPty));
   exports.Set("getWindowSize", Napi::Function::New(env, GetWindowSize));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
+  exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
+  exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
 }

@@ -21,6 +21,9 @@ export interface Addon {
   openpty(): { master: number; slave: number; name: string };
   getWindowSize(fd: number): { rows: number; cols: number };
   setWindowSize(fd: number, rows: number, cols: number): void;
+  /** cfmakeraw, as runc's terminal proxy; returns the previous settings. */
+  makeRaw(fd: number): Buffer;
+  restoreTerminal(fd: number, saved: Buffer): void;
 }
 
 const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');

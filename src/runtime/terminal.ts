@@ -47,7 +47,9 @@ const DRAIN_MS = 200;
 
 export function proxyTerminal(master: number): TerminalProxy {
   const stdin = process.stdin as NodeJS.ReadStream;
-  const raw = stdin.isTTY === true;
+  // runc's raw mode (cfmakeraw), not Node's setRawMode, which keeps output processing: the
+  // container's pty already turns "\n" into "\r\n", and a second pass would double the "\r".
+  const saved = stdin.isTTY === true ? addon().makeRaw(0) : undefined;
   const resize = () => {
     if (!process.stdout.isTTY) return;
     try {
@@ -58,7 +60,6 @@ export function proxyTerminal(master: number): TerminalProxy {
   };
   resize();
   process.stdout.on('resize', resize);
-  if (raw) stdin.setRawMode(true);
   const input = (chunk: Buffer) => {
     try {
       fs.writeSync(master, chunk);
@@ -81,7 +82,7 @@ export function proxyTerminal(master: number): TerminalProxy {
       output.destroy();
       stdin.off('data', input);
       stdin.pause();
-      if (raw) stdin.setRawMode(false);
+      if (saved) addon().restoreTerminal(0, saved);
       process.stdout.off('resize', resize);
       await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
     },
