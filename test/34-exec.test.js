@@ -57,7 +57,7 @@ test('signals sent to the runtime reach the exec\'d process; stdio passes throug
 test('--cwd, --env, --user, --additional-gids, --no-new-privs, --cap', async (t) => {
   const rt = useRuntime(t);
   const { id } = await rt.startContainer({ ...SLEEPER, process: { ...SLEEPER.process, env: ['PATH=/usr/bin:/bin', 'KEEP=1', 'OVER=old'] } });
-  const r = await exec(rt, ['--cwd', '/tmp', '-e', 'OVER=new', '--env', 'ADDED=yes', '-u', '1000:1001', '-g', '20', '--additional-gids', '30',
+  const r = await exec(rt, ['--cwd', '/tmp', '--env', 'OVER=new', '--env', 'ADDED=yes', '-u', '1000:1001', '-g', '20', '-g', '30',
     id, 'sh', '-c', 'pwd; echo "$KEEP $OVER $ADDED"; id -u; id -g; id -G']);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, '/tmp\n1 new yes\n1000\n1001\n1001 20 30\n');
@@ -66,7 +66,7 @@ test('--cwd, --env, --user, --additional-gids, --no-new-privs, --cap', async (t)
   t.deepEqual(env.stdout.split('\n').filter((l) => l.startsWith('OVER=')), ['OVER=new']);
 
   const before = statusFields((await exec(rt, [id, 'cat', '/proc/self/status'])).stdout);
-  const after = statusFields((await exec(rt, ['--no-new-privs', '--cap', 'CAP_SYS_ADMIN', '-c', 'CAP_NET_RAW', id, 'cat', '/proc/self/status'])).stdout);
+  const after = statusFields((await exec(rt, ['--no-new-privs', '--cap', 'CAP_SYS_ADMIN', '--cap', 'CAP_NET_RAW', id, 'cat', '/proc/self/status'])).stdout);
   t.is(before.NoNewPrivs, '0');
   t.is(after.NoNewPrivs, '1');
   const bits = (hex) => BigInt('0x' + hex);

@@ -39,10 +39,8 @@ Pty open_container_pty(int rootfd, const ProcessPlan& p) {
   if (fstat(pty.master, &st) < 0 || fstatfs(pty.master, &fs) < 0) fail_errno("stat /dev/pts/ptmx", POINTER);
   if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2 || fs.f_type != DEVPTS_SUPER_MAGIC)
     throw SetupError("/dev/pts/ptmx in the container is not a devpts ptmx (is devpts mounted on /dev/pts?)", 0, POINTER);
-  int unlock = 0, n = 0;
+  int unlock = 0;
   if (ioctl(pty.master, TIOCSPTLCK, &unlock) < 0) fail_errno("unlock the pty", POINTER);
-  if (ioctl(pty.master, TIOCGPTN, &n) < 0) fail_errno("get the pty number", POINTER);
-  pty.name = "/dev/pts/" + std::to_string(n);
   if (p.consoleRows || p.consoleCols) {
     struct winsize ws = {p.consoleRows, p.consoleCols, 0, 0};
     if (ioctl(pty.master, TIOCSWINSZ, &ws) < 0) fail_errno("set the console size", "/process/consoleSize");
@@ -53,7 +51,9 @@ Pty open_container_pty(int rootfd, const ProcessPlan& p) {
 }
 
 void send_console_master(int socketFd, const Pty& pty) {
-  struct iovec iov = {const_cast<char*>(pty.name.data()), pty.name.size()};
+  // The payload is the master's name, as runc sends it (clients use it to name the fd).
+  static const char name[] = "/dev/ptmx";
+  struct iovec iov = {const_cast<char*>(name), sizeof name - 1};
   char control[CMSG_SPACE(sizeof(int))] = {};
   struct msghdr msg = {};
   msg.msg_iov = &iov;

@@ -5,20 +5,17 @@
 //                        for it), unlocks it, applies consoleSize and opens the slave through the
 //                        master (TIOCGPTPEER: no path lookup of /dev/pts/N at all);
 //   send_console_master  hands the master to whoever listens on --console-socket: one message
-//                        carrying the fd (SCM_RIGHTS) and the slave's name, runc's protocol
+//                        carrying the fd (SCM_RIGHTS) and the name "/dev/ptmx", runc's protocol
 //                        (runc#1302), which containerd, podman and conmon read;
 //   mount_console        binds the slave over a regular file it creates as <root>/dev/console,
 //                        never through a symlink or device the rootfs planted there (runc's
 //                        2025 /dev/console advisory);
 //   become_terminal_owner  setsid + TIOCSCTTY + the slave onto fds 0-2.
 #pragma once
-#include <string>
-
 #include "plan.h"
 
 struct Pty {
   int master = -1, slave = -1;
-  std::string name;  // "/dev/pts/N" as the container sees it
 };
 
 Pty open_container_pty(int rootfd, const ProcessPlan& p);
