@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-step setup on a Debian/Ubuntu machine (as root): system packages, npm dependencies,
-# the build (schemas -> validators/types, the C++ addon and init helper, TypeScript) and the
-# default bundle's rootfs. Safe to run again.
+# the build (schemas -> validators/types, the Plan schema -> TS + C++ types, the C++ addon and init
+# helper, TypeScript) and the default bundle's rootfs. Safe to run again.
 #   scripts/setup.sh          what tsrunc needs to build and run
 #   scripts/setup.sh --dev    plus what the tests and benchmarks compare against (runc, crun, hyperfine)
 set -euo pipefail

@@ -1,21 +1,13 @@
 // The plan compiler is pure: these run without root and check the exact plan a config yields.
 const test = require('ava');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const { compilePlan } = require('../dist/plan/compile');
 const { parseMountOptions } = require('../dist/plan/mount-options');
 const { MS, CLONE_NEW } = require('../dist/plan/linux');
 
-function bundle(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-plan-'));
-  fs.mkdirSync(path.join(dir, 'rootfs'));
-  fs.mkdirSync(path.join(dir, 'data'));
-  fs.writeFileSync(path.join(dir, 'file.txt'), 'x');
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const { planBundle: bundle } = require('./helpers/plan-bundle');
 
 const base = (extra = {}) => ({
   ociVersion: '1.0.2',
@@ -57,12 +49,23 @@ test('bind mounts: source resolved against the bundle, flags split into bind + r
   const [d, f] = plan.mounts;
   t.is(d.source, path.join(dir, 'data'));
   t.is(d.flags, MS.BIND | MS.REC);
-  t.is(d.remountFlags, MS.RDONLY | MS.NOSUID);
+  t.is(d.remountFlags, MS.REMOUNT | MS.BIND | MS.RDONLY | MS.NOSUID, 'the whole second mount(2) call, decided here');
   t.deepEqual(d.propagation, [MS.SLAVE | MS.REC]);
   t.is(d.createAs, 'dir');
   t.is(f.createAs, 'file');
   t.is(f.destination, '/etc/file.txt', 'relative destination is taken relative to /');
   t.is(f.remountFlags, 0);
+  t.is(d.fallback, null);
+});
+
+test('a bind mount source must exist (absolute or relative to the bundle)', (t) => {
+  const dir = bundle(t);
+  const compile = (source) => compilePlan(base({ mounts: [{ destination: '/x', type: 'bind', source, options: ['rbind'] }] }), dir, { id: 'x' });
+  const absolute = t.throws(() => compile('/nonexistent/tsrunc-test'));
+  t.deepEqual(absolute.problems, [{ pointer: '/mounts/0/source', message: 'bind mount source /nonexistent/tsrunc-test does not exist' }]);
+  const relative = t.throws(() => compile('missing'));
+  t.deepEqual(relative.problems, [{ pointer: '/mounts/0/source', message: `bind mount source ${path.join(dir, 'missing')} does not exist` }]);
+  t.is(compile('data').mounts[0].source, path.join(dir, 'data'));
 });
 
 test('filesystem mounts keep their data; sysfs falls back to a bind without a network namespace', (t) => {
@@ -70,11 +73,18 @@ test('filesystem mounts keep their data; sysfs falls back to a bind without a ne
   const plan = compilePlan(base({
     mounts: [
       { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m', 'mode=1777'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['ro'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['ro', 'nosuid', 'noatime'] },
     ],
   }), dir, { id: 'x' });
-  t.like(plan.mounts[0], { fstype: 'tmpfs', flags: MS.NOSUID, data: 'size=1m,mode=1777' });
-  t.like(plan.mounts[1], { fstype: 'sysfs', flags: MS.RDONLY, sysfsFallback: true });
+  t.like(plan.mounts[0], { fstype: 'tmpfs', flags: MS.NOSUID, data: 'size=1m,mode=1777', fallback: null });
+  // The fallback bind gets the flags the sysfs mount asked for, through the same remount as any bind.
+  t.like(plan.mounts[1], { fstype: 'sysfs', flags: MS.RDONLY | MS.NOSUID | MS.NOATIME,
+    fallback: { source: '/sys', flags: MS.BIND | MS.REC, remountFlags: MS.REMOUNT | MS.BIND | MS.RDONLY | MS.NOSUID | MS.NOATIME } });
+  const ownNet = compilePlan(base({
+    mounts: [{ destination: '/sys', type: 'sysfs', source: 'sysfs' }],
+    linux: { namespaces: [{ type: 'mount' }, { type: 'network' }] },
+  }), dir, { id: 'x' });
+  t.is(ownNet.mounts[0].fallback, null, 'with its own network namespace sysfs mounts as itself');
 });
 
 test('default devices are created unless /dev is bind-mounted; linux.devices override by path', (t) => {
@@ -85,6 +95,9 @@ test('default devices are created unless /dev is bind-mounted; linux.devices ove
   t.is(nul.mode, 0o020000 | 0o600);
   t.is(nul.pointer, '/linux/devices/0');
   t.true(plan.devices.some((d) => d.path === '/dev/urandom' && d.major === 1 && d.minor === 9));
+  // Paths are cleaned before they are compared (and the init gets them clean).
+  const unclean = compilePlan(base({ linux: { namespaces: [{ type: 'mount' }], devices: [{ type: 'c', path: 'dev/../dev/./zero', major: 1, minor: 5, fileMode: 0o600 }] } }), dir, { id: 'x' });
+  t.deepEqual(unclean.devices.filter((d) => d.path.endsWith('zero')).map((d) => [d.path, d.mode]), [['/dev/zero', 0o020000 | 0o600]]);
 
   const bound = compilePlan(base({ mounts: [{ destination: '/dev', type: 'bind', source: 'data', options: ['rbind'] }] }), dir, { id: 'x' });
   t.false(bound.setupDev);

@@ -41,8 +41,8 @@ Pty open_container_pty(int rootfd, const ProcessPlan& p) {
     throw SetupError("/dev/pts/ptmx in the container is not a devpts ptmx (is devpts mounted on /dev/pts?)", 0, POINTER);
   int unlock = 0;
   if (ioctl(pty.master, TIOCSPTLCK, &unlock) < 0) fail_errno("unlock the pty", POINTER);
-  if (p.consoleRows || p.consoleCols) {
-    struct winsize ws = {p.consoleRows, p.consoleCols, 0, 0};
+  if (p.consoleSize) {
+    struct winsize ws = {p.consoleSize->rows, p.consoleSize->cols, 0, 0};
     if (ioctl(pty.master, TIOCSWINSZ, &ws) < 0) fail_errno("set the console size", "/process/consoleSize");
   }
   pty.slave = ioctl(pty.master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);

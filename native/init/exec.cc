@@ -17,7 +17,7 @@
 #include "console.h"
 #include "error.h"
 #include "fd.h"
-#include "plan_json.h"
+#include "plan.h"
 #include "process.h"
 #include "procfs.h"
 #include "reap.h"
@@ -28,13 +28,9 @@ using nlohmann::json;
 
 namespace {
 
+// The exec launch message: {"exec": ExecPlan, "wait": bool, "preserveFds": N}.
 struct ExecLaunch {
-  std::string id;
-  int pid = 0;                // the container's init, as the host sees it
-  std::string pidStartTime;   // /proc/<pid>/stat field 22 when tsrunc recorded it
-  int namespaces = 0;         // CLONE_NEW* of every namespace the container has
-  std::vector<std::string> cgroups;  // cgroup directories to enter (one per hierarchy)
-  Plan plan;                  // only process, seccomp and personality are used
+  ExecPlan plan;
   bool wait = false;
   int preserveFds = 0;
 };
@@ -42,20 +38,15 @@ struct ExecLaunch {
 ExecLaunch parse_exec(const std::string& text) {
   try {
     const json l = json::parse(text);
-    const json& x = l.at("exec");
     ExecLaunch out;
-    out.id = x.at("id");
-    out.pid = x.at("pid");
-    out.pidStartTime = x.at("pidStartTime");
-    out.namespaces = x.at("namespaces");
-    out.cgroups = x.at("cgroups").get<std::vector<std::string>>();
-    out.plan.process = parse_process(x.at("process"));
-    out.plan.seccomp = parse_seccomp(x);
-    out.plan.personality = x.at("personality").is_null() ? -1 : x.at("personality").get<long>();
+    out.plan = l.at("exec").get<ExecPlan>();
+    if (out.plan.version != 1) throw SetupError("plan: unsupported plan version");
     out.wait = l.at("wait");
     out.preserveFds = l.at("preserveFds");
     return out;
   } catch (const json::exception& e) {
+    throw SetupError(std::string("plan: malformed exec message: ") + e.what());
+  } catch (const std::logic_error& e) {  // the generated parser's own checks
     throw SetupError(std::string("plan: malformed exec message: ") + e.what());
   }
 }
@@ -74,7 +65,7 @@ std::string start_time_of(int pid) {
 
 // A pidfd of the init, checked to be the process tsrunc recorded: from here on a pid reused by
 // another process cannot redirect the exec into someone else's namespaces.
-int open_init(const ExecLaunch& x) {
+int open_init(const ExecPlan& x) {
   int fd = static_cast<int>(syscall(SYS_pidfd_open, x.pid, 0));
   if (fd < 0 && errno == ESRCH) throw SetupError("container " + x.id + " is not running", ESRCH);
   if (fd < 0) fail_errno("pidfd_open");
@@ -94,9 +85,10 @@ void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>&
 }
 
 // The exec process: everything here runs in the container's pid namespace.
-[[noreturn]] void run_exec_process(const ExecLaunch& x, SyncSocket& sync, int consoleFd, int pidfd,
+[[noreturn]] void run_exec_process(const ExecLaunch& launch, SyncSocket& sync, int consoleFd, int pidfd,
                                    const std::vector<int>& cgroupDirs) {
-  const ProcessPlan& p = x.plan.process;
+  const ExecPlan& x = launch.plan;
+  const ProcessPlan& p = x.process;
   try {
     prctl(PR_SET_NAME, "tsrunc:[2:EXEC]", 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // nothing in the container may ptrace or open us
@@ -115,16 +107,16 @@ void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>&
     if (chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd (\"" + p.cwd + "\") set in config.json failed", "/process/cwd");
     const std::string exe = find_executable(p);
     std::unique_ptr<SeccompFilter> filter;
-    if (x.plan.seccomp) filter = std::make_unique<SeccompFilter>(*x.plan.seccomp);
+    if (x.seccomp) filter = std::make_unique<SeccompFilter>(*x.seccomp);
     if (p.terminal) {
       send_console_master(consoleFd, pty);
       close(pty.master);
       become_terminal_owner(pty.slave);
     }
     if (consoleFd >= 0) close(consoleFd);
-    close_runtime_fds(x.preserveFds);
+    close_runtime_fds(launch.preserveFds);
     apply_scheduling(p);
-    apply_personality(x.plan);
+    apply_personality(x.personality);
     apply_exec_labels(p);
     if (filter && !p.noNewPrivileges) filter->load();
     apply_identity(p);
@@ -141,13 +133,14 @@ void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>&
 int run_exec(const std::string& message, SyncSocket& sync, int consoleFd) {
   prctl(PR_SET_NAME, "tsrunc:[0:EXEC]", 0, 0, 0);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  ExecLaunch x;
+  ExecLaunch launch;
+  const ExecPlan& x = launch.plan;
   int pidfd = -1;
   std::vector<int> cgroupDirs;
   pid_t pid;
   try {
-    x = parse_exec(message);
-    if (x.plan.process.terminal && consoleFd < 0) throw SetupError("process.terminal needs a console socket", 0, "/process/terminal");
+    launch = parse_exec(message);
+    if (x.process.terminal && consoleFd < 0) throw SetupError("process.terminal needs a console socket", 0, "/process/terminal");
     pidfd = open_init(x);
     for (const std::string& dir : x.cgroups) {
       int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -168,7 +161,7 @@ int run_exec(const std::string& message, SyncSocket& sync, int consoleFd) {
     sync.send_error(e.what(), e.err, e.pointer);
     return 1;
   }
-  if (pid == 0) run_exec_process(x, sync, consoleFd, pidfd, cgroupDirs);
+  if (pid == 0) run_exec_process(launch, sync, consoleFd, pidfd, cgroupDirs);
   close(pidfd);
   for (int fd : cgroupDirs) close(fd);
   if (consoleFd >= 0) close(consoleFd);
@@ -179,6 +172,6 @@ int run_exec(const std::string& message, SyncSocket& sync, int consoleFd) {
     return 1;
   }
   close(sync.fd());
-  if (!x.wait) return 0;
+  if (!launch.wait) return 0;
   return wait_for_exit(pid);
 }

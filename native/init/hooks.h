@@ -8,12 +8,7 @@
 #include <string>
 #include <vector>
 
-struct HookPlan {
-  std::string path;
-  std::vector<std::string> args, env;
-  int timeout;  // seconds, 0 = none
-  std::string pointer;
-};
+#include "plan.gen.h"  // HookPlan
 
 // Runs each hook in order with `state` (the container's state JSON) on its stdin. Throws
 // SetupError naming the hook's pointer when one fails, times out or cannot be started; the

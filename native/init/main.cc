@@ -30,6 +30,7 @@
 #include "console.h"
 #include "error.h"
 #include "exec.h"
+#include "hooks.h"
 #include "plan.h"
 #include "process.h"
 #include "procfs.h"
@@ -140,10 +141,10 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_oom_score_adj(plan.process);
     build_rootfs(plan);
     if (plan.process.terminal) setup_init_terminal(plan, launch.consoleFd);  // issue 9
-    if (plan.runtimeHooks) sync.pause_for_runtime_hooks();
-    run_hooks(plan.createContainerHooks, states.creating);
+    if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();
+    run_hooks(plan.hooks.createContainer, states.creating);
     // Connected now, while the agent's host path is reachable; used once the filter is loaded.
-    const int agent = plan.seccomp && !plan.seccomp->listenerPath.empty() ? connect_agent(plan.seccomp->listenerPath) : -1;
+    const int agent = plan.seccomp && plan.seccomp->listener ? connect_agent(plan.seccomp->listener->path) : -1;
     apply_hostname(plan);
     enter_rootfs(plan);
     apply_rlimits(plan.process);
@@ -158,16 +159,16 @@ void report_after_ready(const SetupError& e, int startFd) {
     reported = true;
     close(sync.fd());
     if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);
-    run_hooks(plan.startContainerHooks, states.created);
+    run_hooks(plan.hooks.startContainer, states.created);
     apply_scheduling(plan.process);
-    apply_personality(plan);
+    apply_personality(plan.personality);
     apply_exec_labels(plan.process);
     // Without no_new_privs loading a filter takes CAP_SYS_ADMIN: before the user switch and the
     // capability drop. With it, as the very last step, so the filter sees no syscall of ours.
     if (filter && !plan.process.noNewPrivileges) notifyFd = filter->load();
     apply_identity(plan.process);
     if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
-    if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listenerMetadata, states.created);
+    if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listener->metadata, states.created);
     exec_process(exe, plan.process);
   } catch (const SetupError& e) {
     if (!reported) {
@@ -182,6 +183,9 @@ void report_after_ready(const SetupError& e, int startFd) {
 }  // namespace
 
 int main() {
+  // Hidden diagnostics mode for test/18-plan-contract.test.js: echo a plan as this side reads it.
+  if (const char* echo = getenv("TSRUNC_PLAN_ECHO"); echo && (std::string(echo) == "1" || std::string(echo) == "exec"))
+    return echo_plan(std::string(echo) == "exec");
   prctl(PR_SET_NAME, "tsrunc:[0:PARENT]", 0, 0, 0);
   const int syncFd = fd_from_env("TSRUNC_SYNC_FD");
   if (syncFd < 0) {

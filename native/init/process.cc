@@ -24,9 +24,9 @@ void apply_rlimits(const ProcessPlan& p) {
 }
 
 void apply_hostname(const Plan& plan) {
-  if (plan.hasHostname && sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
+  if (plan.hostname && sethostname(plan.hostname->data(), plan.hostname->size()) < 0)
     fail_errno("sethostname", "/hostname");
-  if (plan.hasDomainname && setdomainname(plan.domainname.data(), plan.domainname.size()) < 0)
+  if (plan.domainname && setdomainname(plan.domainname->data(), plan.domainname->size()) < 0)
     fail_errno("setdomainname", "/domainname");
 }
 
@@ -78,21 +78,16 @@ void switch_user(const ProcessPlan& p) {
 }  // namespace
 
 // The capability steps wrap the user switch (see capabilities.h for why in this order). The
-// compiler always sends the five masks (no capabilities object = all empty, as runc); a plan
-// without them leaves the kernel's own rules (a non-root uid loses them all).
+// compiler always sends the five masks (no capabilities object = all empty, as runc).
 void apply_identity(const ProcessPlan& p) {
-  if (p.capabilities) {
-    drop_bounding_set(*p.capabilities);
-    keep_capabilities(true);
-  }
+  drop_bounding_set(p.capabilities);
+  keep_capabilities(true);
   switch_user(p);
-  if (p.capabilities) {
-    keep_capabilities(false);
-    set_capabilities(*p.capabilities);
-  }
+  keep_capabilities(false);
+  set_capabilities(p.capabilities);
   if (p.noNewPrivileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail_errno("prctl(PR_SET_NO_NEW_PRIVS)", "/process/noNewPrivileges");
-  if (p.umask >= 0) umask(p.umask);
+  umask(p.umask);
 }
 
 void close_runtime_fds(int preserveFds) {

@@ -27,8 +27,10 @@ int openat2_in_root(int rootfd, const std::string& rel) {
   return fd;
 }
 
-// Splits an absolute or relative path into clean components, applying "." and ".." lexically
-// and clamping ".." at the root (the kernel does the same under RESOLVE_IN_ROOT).
+// Splits a path into its components, applying "." and ".." lexically and clamping ".." at the
+// root (the kernel does the same under RESOLVE_IN_ROOT). The plan's paths are already clean (the
+// compiler cleaned them: src/plan/mounts.ts containerPath), so for them this only splits; the
+// cleaning is for what the rootfs supplies at run time, the targets of dangling symlinks.
 std::vector<std::string> components(const std::string& path) {
   std::vector<std::string> out;
   size_t i = 0;

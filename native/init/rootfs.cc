@@ -45,13 +45,11 @@ std::string mount_point_of(const std::string& path) {
 
 // After the first mount(2) the fd we mounted onto still names the covered directory, so
 // every later change (remount, propagation) needs a fresh fd of the new mount.
-void finish_mount(int rootfd, const MountOp& m) {
-  if (m.remountFlags == 0 && m.propagation.empty()) return;
+void finish_mount(int rootfd, const MountOp& m, unsigned long remountFlags) {
+  if (remountFlags == 0 && m.propagation.empty()) return;
   Fd fresh(open_in_root(rootfd, m.destination, Create::None, m.pointer));
   const std::string target = fd_path(fresh.fd);
-  if (m.remountFlags)
-    do_mount("", target, nullptr, MS_REMOUNT | MS_BIND | m.remountFlags, "",
-             "remount " + m.destination, m.pointer);
+  if (remountFlags) do_mount("", target, nullptr, remountFlags, "", "remount " + m.destination, m.pointer);
   for (unsigned long p : m.propagation)
     do_mount("", target, nullptr, p, "", "set propagation of " + m.destination, m.pointer);
 }
@@ -63,17 +61,16 @@ void mount_one(int rootfd, const MountOp& m) {
   if (mount(m.source.empty() ? nullptr : m.source.c_str(), target.c_str(), fstype, m.flags,
             m.data.empty() ? nullptr : m.data.c_str()) < 0) {
     int e = errno;
-    // Without its own network namespace a container may not mount a fresh sysfs: show it
-    // the host's /sys instead, as runc does.
-    if (!(m.sysfsFallback && (e == EPERM || e == EBUSY)))
+    // Whether the kernel refuses is a run-time fact (sysfs without a network namespace of its
+    // own); what to mount instead the compiler decided.
+    if (!(m.fallback && (e == EPERM || e == EBUSY)))
       fail_errno("mount " + (m.source.empty() ? m.fstype : m.source) + " on " + m.destination, m.pointer, e);
-    do_mount("/sys", target, nullptr, MS_BIND | MS_REC, "", "bind /sys on " + m.destination, m.pointer);
-    MountOp ro = m;
-    ro.remountFlags = m.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
-    finish_mount(rootfd, ro);
+    do_mount(m.fallback->source, target, nullptr, m.fallback->flags, "",
+             "bind " + m.fallback->source + " on " + m.destination, m.pointer);
+    finish_mount(rootfd, m, m.fallback->remountFlags);
     return;
   }
-  finish_mount(rootfd, m);
+  finish_mount(rootfd, m, m.remountFlags);
 }
 
 // maskedPaths: directories get an empty read-only tmpfs, anything else the container's own

@@ -32,7 +32,7 @@ void write_attr(const char* path, const std::string& value, const std::string& p
 }  // namespace
 
 void apply_scheduling(const ProcessPlan& p) {
-  if (p.ioPriority >= 0 && syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, p.ioPriority) < 0)
+  if (p.ioPriority && syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, p.ioPriority->value) < 0)
     fail_errno("ioprio_set", "/process/ioPriority");
   if (p.scheduler) {
     const SchedulerPlan& s = *p.scheduler;
@@ -41,17 +41,17 @@ void apply_scheduling(const ProcessPlan& p) {
   }
 }
 
-void apply_personality(const Plan& plan) {
-  if (plan.personality >= 0 && personality(static_cast<unsigned long>(plan.personality)) < 0)
+void apply_personality(const std::optional<unsigned long>& domain) {
+  if (domain && personality(*domain) < 0)
     fail_errno("personality", "/linux/personality");
 }
 
 void apply_exec_labels(const ProcessPlan& p) {
-  if (!p.apparmorProfile.empty()) {
+  if (p.lsm.apparmorProfile) {
     // Newer kernels keep AppArmor's attributes in their own directory (stacked LSMs).
     const char* attr = access("/proc/self/attr/apparmor/exec", F_OK) == 0 ? "/proc/self/attr/apparmor/exec"
                                                                           : "/proc/self/attr/exec";
-    write_attr(attr, "exec " + p.apparmorProfile, "/process/apparmorProfile");
+    write_attr(attr, "exec " + *p.lsm.apparmorProfile, "/process/apparmorProfile");
   }
-  if (!p.selinuxLabel.empty()) write_attr("/proc/self/attr/exec", p.selinuxLabel, "/process/selinuxLabel");
+  if (p.lsm.selinuxLabel) write_attr("/proc/self/attr/exec", *p.lsm.selinuxLabel, "/process/selinuxLabel");
 }

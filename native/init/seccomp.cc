@@ -21,13 +21,19 @@ const std::string POINTER = "/linux/seccomp";
   fail_errno("seccomp: " + what, pointer, -rc);
 }
 
+// The compiler always gives ERRNO and TRACE their value (EPERM when the config has none).
+unsigned int errno_ret(const std::optional<unsigned int>& errnoRet, const std::string& pointer) {
+  if (!errnoRet) throw SetupError("seccomp: plan has no errnoRet for this action", EINVAL, pointer);
+  return *errnoRet;
+}
+
 uint32_t action(const std::string& name, const std::optional<unsigned int>& errnoRet, const std::string& pointer) {
   if (name == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
-  if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errnoRet.value_or(EPERM));
+  if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errno_ret(errnoRet, pointer));
   if (name == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
   if (name == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
   if (name == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
-  if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errnoRet.value_or(EPERM));
+  if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_ret(errnoRet, pointer));
   if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
   if (name == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
   throw SetupError("seccomp: unknown action " + name, EINVAL, pointer);
@@ -113,7 +119,7 @@ void add_rule(scmp_filter_ctx ctx, const SeccompRule& rule) {
 
 }  // namespace
 
-SeccompFilter::SeccompFilter(const SeccompPlan& plan) : flags_(plan.listenerPath.empty() ? 0 : SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+SeccompFilter::SeccompFilter(const SeccompPlan& plan) : flags_(plan.listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0) {
   scmp_filter_ctx ctx = seccomp_init(action(plan.defaultAction, plan.defaultErrnoRet, POINTER + "/defaultAction"));
   if (ctx == nullptr) throw SetupError("seccomp: cannot create a filter (seccomp_init failed)", EINVAL, POINTER);
   struct Release {

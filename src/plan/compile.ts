@@ -1,4 +1,4 @@
-// Compiles a validated config.json into a Plan (see types.ts). Pure apart from stat() of bind
+// Compiles a validated config.json into a Plan (its shape: plan.schema.json). Pure apart from stat() of bind
 // sources and namespace paths and reading the kernel's cap_last_cap: no root needed, nothing
 // created, so it is unit-tested and printable.
 import * as fs from 'node:fs';

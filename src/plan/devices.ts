@@ -1,6 +1,7 @@
 // Device nodes and /dev links: runc's defaults plus linux.devices.
 import { pointer } from '../errors';
 import { S_IF } from './linux';
+import { containerPath } from './mounts';
 import type { DeviceNode, Symlink } from './types';
 
 export interface DeviceSpec {
@@ -37,7 +38,7 @@ const TYPE_BITS: Record<string, number> = { c: S_IF.CHR, u: S_IF.CHR, b: S_IF.BL
 
 function toNode(d: DeviceSpec, ptr: string): DeviceNode {
   return {
-    path: d.path,
+    path: containerPath(d.path),
     mode: TYPE_BITS[d.type] | ((d.fileMode ?? 0o666) & 0o7777),
     major: d.type === 'p' ? 0 : Number(d.major ?? 0),
     minor: d.type === 'p' ? 0 : Number(d.minor ?? 0),
@@ -50,7 +51,10 @@ function toNode(d: DeviceSpec, ptr: string): DeviceNode {
 /** Default devices first; a linux.devices entry with the same path replaces the default. */
 export function compileDevices(devices: readonly DeviceSpec[] = []): DeviceNode[] {
   const byPath = new Map<string, DeviceNode>();
-  for (const d of DEFAULT_DEVICES) byPath.set(d.path, toNode(d, ''));
-  devices.forEach((d, i) => byPath.set(d.path, toNode(d, pointer('linux', 'devices', i))));
+  for (const node of DEFAULT_DEVICES.map((d) => toNode(d, ''))) byPath.set(node.path, node);
+  devices.forEach((d, i) => {
+    const node = toNode(d, pointer('linux', 'devices', i));
+    byPath.set(node.path, node);
+  });
   return [...byPath.values()];
 }

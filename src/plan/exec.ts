@@ -10,7 +10,9 @@ import { detectLsm, type LsmHost } from './lsm';
 import { compileNamespaces } from './namespaces';
 import { compilePersonality } from './scheduling';
 import { compileSeccomp } from './seccomp';
-import { PLAN_VERSION, type ProcessPlan, type SeccompPlan } from './types';
+import { PLAN_VERSION, type ExecPlan } from './types';
+
+export type { ExecPlan } from './types';
 
 
 /** The running container an exec goes into. */
@@ -21,20 +23,6 @@ export interface ExecTarget {
   pidStartTime: string;
   /** The cgroup directories the exec'd process enters, one per hierarchy. */
   cgroups: string[];
-}
-
-export interface ExecPlan {
-  version: typeof PLAN_VERSION;
-  id: string;
-  pid: number;
-  pidStartTime: string;
-  /** CLONE_NEW* of every namespace in the container's config (created or joined): all are entered. */
-  namespaces: number;
-  cgroups: string[];
-  process: ProcessPlan;
-  /** The container's linux.seccomp (an exec gets the same filter as the init); null = none. */
-  seccomp: SeccompPlan | null;
-  personality: number | null;
 }
 
 export interface ExecCompileOptions {

@@ -3,24 +3,7 @@
 // itself (src/runtime/hooks.ts) straight from the stored config.
 import { pointer } from '../errors';
 import type { Hook, Spec } from '../generated/config';
-
-export interface HookPlan {
-  path: string;
-  /** argv, args[0] included (the spec's `args`); empty = just the path. */
-  args: string[];
-  /** The hook's whole environment: hooks do not inherit the runtime's. */
-  env: string[];
-  /** Seconds; 0 = no limit. */
-  timeout: number;
-  pointer: string;
-}
-
-export interface HooksPlan {
-  createContainer: HookPlan[];
-  startContainer: HookPlan[];
-  /** prestart/createRuntime exist: the init must pause after its mounts for tsrunc to run them. */
-  runtimeHooks: boolean;
-}
+import type { HookPlan, HooksPlan } from './types';
 
 export type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
 

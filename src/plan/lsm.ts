@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 
 import type { ConfigProblem } from '../errors';
+import type { LsmPlan } from './types';
 
 export interface LsmHost {
   apparmor: boolean;
@@ -22,13 +23,6 @@ export function detectLsm(): LsmHost {
     apparmor: read('/sys/module/apparmor/parameters/enabled') === 'Y',
     selinux: fs.existsSync('/sys/fs/selinux/enforce'),
   };
-}
-
-export interface LsmPlan {
-  /** Written as "exec <profile>" to /proc/self/attr/apparmor/exec just before execve. */
-  apparmorProfile: string | null;
-  /** Written to /proc/self/attr/exec just before execve. */
-  selinuxLabel: string | null;
 }
 
 export function compileLsm(

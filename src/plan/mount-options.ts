@@ -1,5 +1,6 @@
 // Mount option strings ("ro", "nosuid", "rprivate", "size=64m", ...) -> mount(2) arguments,
 // following the table runc and crun use, so a config means the same under every runtime.
+import type { RootfsPropagation } from '../generated/config';
 import { MS } from './linux';
 
 export interface ParsedMountOptions {
@@ -43,7 +44,11 @@ export const FLAG_WORDS: Record<string, [number, boolean]> = {
   rbind: [MS.BIND | MS.REC, true],
 };
 
-export const PROPAGATION_WORDS: Record<string, number> = {
+// The propagation words, for mount options and linux.rootfsPropagation alike. The config schema
+// validates linux.rootfsPropagation against its RootfsPropagation enum (with the recursive modes
+// scripts/build-schemas.js adds, as runc accepts them); keyed by that type, this table cannot
+// list a word the schema lacks, nor miss one.
+export const PROPAGATION_WORDS: Record<RootfsPropagation, number> = {
   private: MS.PRIVATE,
   rprivate: MS.PRIVATE | MS.REC,
   shared: MS.SHARED,
@@ -63,7 +68,7 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
     if (flag) {
       flags = flag[1] ? flags | flag[0] : flags & ~flag[0];
     } else if (word in PROPAGATION_WORDS) {
-      propagation.push(PROPAGATION_WORDS[word]);
+      propagation.push(PROPAGATION_WORDS[word as RootfsPropagation]);
     } else {
       data.push(word);
     }
@@ -72,5 +77,5 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
 }
 
 export function propagationFlags(word: string): number | undefined {
-  return PROPAGATION_WORDS[word];
+  return word in PROPAGATION_WORDS ? PROPAGATION_WORDS[word as RootfsPropagation] : undefined;
 }

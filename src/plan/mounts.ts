@@ -20,9 +20,23 @@ export interface MountSpec {
 const UNSUPPORTED_WORDS = new Set(['tmpcopyup', 'rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev',
   'rnoexec', 'rexec', 'idmap', 'ridmap', 'recursiveReadOnly']);
 
-/** Container paths are absolute and clean; a relative one is taken relative to "/". */
+/**
+ * Container paths are absolute and clean ("." and ".." applied, a relative one taken relative to
+ * "/"): cleaned here, once. The init still resolves every path with openat2(RESOLVE_IN_ROOT), which
+ * is what keeps a symlink in the rootfs from pointing it outside.
+ */
 export function containerPath(p: string): string {
   return path.posix.normalize('/' + p);
+}
+
+/**
+ * Flags of the mount(2) call that applies a bind mount's own flags (ro, nosuid, noatime...): the
+ * kernel ignores them on the bind itself and only takes them through a MS_REMOUNT | MS_BIND call.
+ * 0 = no such call needed. Decided here, for config binds and the sysfs fallback alike.
+ */
+function bindRemountFlags(flags: number): number {
+  const own = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+  return own === 0 ? 0 : MS.REMOUNT | MS.BIND | own;
 }
 
 export function compileMounts(
@@ -43,11 +57,15 @@ export function compileMounts(
     const destination = containerPath(m.destination);
     if (isBindMount(m)) {
       const source = path.resolve(bundle, m.source ?? '');
+      // The one check that a bind source exists (spec/semantics only checks that one is given):
+      // its kind is needed here anyway, to create a file or a directory as the mount point.
       let isDir: boolean;
       try {
         isDir = fs.statSync(source).isDirectory();
-      } catch {
-        problems.push({ pointer: ptr + '/source', message: `bind source ${source} does not exist` });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be accessed (${code ?? String(e)})`;
+        problems.push({ pointer: ptr + '/source', message: `bind mount source ${source} ${why}` });
         return;
       }
       const bind = MS.BIND | (opts.flags & MS.REC);
@@ -57,11 +75,10 @@ export function compileMounts(
         fstype: '',
         flags: bind,
         data: '',
-        // Flags on a bind mount only take effect through a second, remounting call.
-        remountFlags: opts.flags & ~(MS.BIND | MS.REC | MS.REMOUNT),
+        remountFlags: bindRemountFlags(opts.flags),
         propagation: opts.propagation,
         createAs: isDir ? 'dir' : 'file',
-        sysfsFallback: false,
+        fallback: null,
         pointer: ptr,
       });
       return;
@@ -82,7 +99,11 @@ export function compileMounts(
       remountFlags: 0,
       propagation: opts.propagation,
       createAs: 'dir',
-      sysfsFallback: fstype === 'sysfs' && !freshNetNs,
+      // Without its own network namespace a container may not mount a fresh sysfs (EPERM, or
+      // EBUSY): it gets the host's /sys instead, with the flags it asked for, as runc does.
+      fallback: fstype === 'sysfs' && !freshNetNs
+        ? { source: '/sys', flags: MS.BIND | MS.REC, remountFlags: bindRemountFlags(opts.flags) }
+        : null,
       pointer: ptr,
     });
   });

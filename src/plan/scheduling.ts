@@ -5,22 +5,7 @@
 // generated types lack them: they are described here, and checked here, field by field.
 import { pointer, type ConfigProblem } from '../errors';
 import { exactInteger } from '../spec/load';
-
-export interface IoPriorityPlan {
-  /** (class << 13) | priority, as ioprio_set(IOPRIO_WHO_PROCESS, 0, value) takes it. */
-  value: number;
-}
-
-export interface SchedulerPlan {
-  policy: number;
-  nice: number;
-  priority: number;
-  /** SCHED_FLAG_* bits, and the SCHED_DEADLINE times in nanoseconds: 64-bit decimal strings. */
-  flags: string;
-  runtime: string;
-  deadline: string;
-  period: string;
-}
+import type { IoPriorityPlan, SchedulerPlan } from './types';
 
 /** The process fields of runtime-spec 1.2 that the pinned schema's types lack. */
 export interface NewerProcessFields {

@@ -25,11 +25,6 @@ interface Context extends SemanticsResult {
 
 type Rule = (ctx: Context) => void;
 
-/** Rootfs propagation modes runc accepts (the spec lists the first four; runc adds the recursive ones). */
-export const ROOTFS_PROPAGATIONS: readonly string[] = [
-  'shared', 'slave', 'private', 'unbindable', 'rshared', 'rslave', 'rprivate', 'runbindable',
-];
-
 const RULES: Rule[] = [
   checkOciVersion,
   checkProcessPresent,
@@ -40,7 +35,6 @@ const RULES: Rule[] = [
   checkHostnameNeedsUts,
   checkMountDestinations,
   checkBindSources,
-  checkRootfsPropagation,
 ];
 
 /** Runs every rule; `bundle` is the absolute bundle directory (relative paths in the config start there). */
@@ -126,18 +120,6 @@ function checkRoot(ctx: Context): void {
     ctx.problems.push({ pointer: '/root/path', message: `root filesystem ${dir} does not exist` });
   } else if (kind === 'file') {
     ctx.problems.push({ pointer: '/root/path', message: `root filesystem ${dir} is not a directory` });
-  }
-}
-
-/** runc (and the kernel's mount propagation types) accept exactly these values. */
-function checkRootfsPropagation(ctx: Context): void {
-  const linux: unknown = ctx.config.linux;
-  if (!isObject(linux) || typeof linux.rootfsPropagation !== 'string') return;
-  if (!ROOTFS_PROPAGATIONS.includes(linux.rootfsPropagation)) {
-    ctx.problems.push({
-      pointer: '/linux/rootfsPropagation',
-      message: `must be equal to one of the allowed values: ${ROOTFS_PROPAGATIONS.map((v) => `"${v}"`).join(', ')} (got "${linux.rootfsPropagation}")`,
-    });
   }
 }
 
@@ -250,7 +232,10 @@ export function isBindMount(mount: { type?: unknown; options?: unknown }): boole
   return Array.isArray(mount.options) && mount.options.some((o) => o === 'bind' || o === 'rbind');
 }
 
-/** A bind mount's source (absolute, or relative to the bundle) must exist, or mount(2) fails mid-setup. */
+/**
+ * A bind mount needs a source. Whether it exists is checked once, by the compiler (src/plan/mounts.ts),
+ * which stats it anyway to know whether the mount point is a file or a directory.
+ */
 function checkBindSources(ctx: Context): void {
   for (const { index, mount } of mounts(ctx.config)) {
     if (!isBindMount(mount)) continue;
@@ -258,11 +243,6 @@ function checkBindSources(ctx: Context): void {
     if (mount.source === undefined || mount.source === '') {
       ctx.problems.push({ pointer: at, message: 'is required for a bind mount' });
       continue;
-    }
-    if (typeof mount.source !== 'string') continue;
-    const source = path.resolve(ctx.bundle, mount.source);
-    if (fileKind(source) === 'missing') {
-      ctx.problems.push({ pointer: at, message: `bind mount source ${source} does not exist` });
     }
   }
 }
