@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "../init/scm_rights.h"
 
 namespace {
 
@@ -62,22 +63,12 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sock = FdArg(info, 0);
   char name[4096];
-  struct iovec iov = {name, sizeof name - 1};
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  OneFdMessage msg(name, sizeof name - 1);
+  ssize_t n = msg.receive(sock, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return env.Null();
   if (n < 0) ThrowErrno(env, errno, "recvmsg");
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (n == 0 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-    ThrowErrno(env, EBADMSG, "recvmsg");
-  int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  int fd = msg.fd();
+  if (n == 0 || fd < 0) ThrowErrno(env, EBADMSG, "recvmsg");
   Napi::Object out = Napi::Object::New(env);
   out.Set("fd", Napi::Number::New(env, fd));
   out.Set("name", Napi::String::New(env, std::string(name, n)));

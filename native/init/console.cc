@@ -6,7 +6,6 @@
 #include <linux/magic.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -16,6 +15,7 @@
 #include "error.h"
 #include "fd.h"
 #include "resolve.h"
+#include "scm_rights.h"
 
 namespace {
 
@@ -52,22 +52,9 @@ Pty open_container_pty(int rootfd, const ProcessPlan& p) {
 
 void send_console_master(int socketFd, const Pty& pty) {
   // The payload is the master's name, as runc sends it (clients use it to name the fd).
-  static const char name[] = "/dev/ptmx";
-  struct iovec iov = {const_cast<char*>(name), sizeof name - 1};
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &pty.master, sizeof(int));
-  ssize_t n;
-  do n = sendmsg(socketFd, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  if (n < 0) fail_errno("send the pty master to the console socket", POINTER);
+  char name[] = "/dev/ptmx";
+  if (OneFdMessage(name, sizeof name - 1).send(socketFd, pty.master) < 0)
+    fail_errno("send the pty master to the console socket", POINTER);
 }
 
 void mount_console(int rootfd, const Pty& pty) {

@@ -87,13 +87,17 @@ export function execProcess(config: Spec, flags: ExecProcessFlags): Process {
     p.user = { uid: 0, gid: 0, ...p.user };
     p.user.additionalGids = [...(p.user.additionalGids ?? []), ...flags.additionalGids.map((g) => parseId(String(g), 'additional gid'))];
   }
-  checkProcess(config, p);
+  checkProcess(config, p, fromFile);
   return p;
 }
 
-/** The schema, then runc's own checks of an exec'd process (validateProcessSpec), in its words. */
-function checkProcess(config: Spec, p: Process): void {
-  const problems = validateConfig({ ...config, process: p }).filter((x) => x.pointer.startsWith('/process'));
+/**
+ * The schema (for a --process file: the container's own process passed it at create, and flags only
+ * add strings and numbers already checked), then runc's own checks of an exec'd process
+ * (validateProcessSpec), in its words.
+ */
+function checkProcess(config: Spec, p: Process, fromFile: boolean): void {
+  const problems = fromFile ? validateConfig({ ...config, process: p }).filter((x) => x.pointer.startsWith('/process')) : [];
   if (problems.length > 0) {
     throw new TsruncError('INVALID_ARGUMENT', `invalid process: ${problems.map((x) => `${x.pointer}: ${x.message}`).join('; ')}`, { pointer: problems[0].pointer });
   }

@@ -45,7 +45,7 @@ function planExec(root: string, id: string, options: ExecOptions, logger: Logger
     const process = execProcess(stored.config, options);
     const warnings: ConfigProblem[] = [];
     const plan = compileExec(stored.config, process, {
-      id, pid: stored.pid, pidStartTime: stored.pidStartTime, cgroups: cgroupDirsOf(stored.pid, options.cgroup, stored.cgroup ? [stored.cgroup.dir] : []),
+      id, pid: stored.pid, pidStartTime: stored.pidStartTime, cgroups: cgroupsToEnter(stored.pid, options.cgroup, stored.cgroup?.dir),
     }, { warnings });
     // What the init's create already warned about (e.g. ambient capabilities without inheritable).
     warnings.forEach((w) => logger.debug(`exec: ${w.pointer}: ${w.message}`));
@@ -65,6 +65,16 @@ function closeHelperSide(c: ConsoleChannel): void {
   if (c.own) c.own.closeTheirs();
   else if (c.fd !== undefined) fs.closeSync(c.fd);
   c.fd = undefined;
+}
+
+/**
+ * The init's cgroups the exec'd process is not in already. It starts in tsrunc's own (it is forked
+ * from tsrunc's helper): on a hybrid host the init shares most v1 hierarchies with tsrunc, and each
+ * needless cgroup.procs write costs a v1 migration (milliseconds).
+ */
+function cgroupsToEnter(initPid: number, sub: string | undefined, own: string | undefined): string[] {
+  const ours = new Set(cgroupDirsOf(process.pid));
+  return cgroupDirsOf(initPid, sub, own ? [own] : []).filter((dir) => !ours.has(dir));
 }
 
 function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {
