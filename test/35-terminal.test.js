@@ -125,23 +125,23 @@ tsruncOnly('/dev/console: a symlink the rootfs planted there is replaced, never 
   t.false(fs.lstatSync(path.join(bundle.rootfs, 'dev/console')).isSymbolicLink());
 });
 
+const stty = (name) => execFileSync('stty', ['-g', '-F', name], { encoding: 'utf8' });
+
 /** Runs the runtime with a real terminal as its stdio: {terminal, name, exited}. */
 function onTerminal(t, rt, args, size) {
   const { terminal, slave, name } = openTerminal(size);
   t.teardown(() => { terminal.close(); try { fs.closeSync(slave); } catch { /* closed */ } });
+  const cooked = stty(name); // before the runtime can touch it
   const child = spawn(RUNTIME, ['--root', rt.root, ...args], { stdio: [slave, slave, slave], detached: true });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { terminal, name, child, exited };
+  return { terminal, name, child, exited, cooked };
 }
-
-const stty = (name) => execFileSync('stty', ['-g', '-F', name], { encoding: 'utf8' });
 
 test('foreground run on a real terminal: interactive shell, raw mode while it runs, restored after, exit status', async (t) => {
   const rt = useRuntime(t);
   const bundle = rt.makeBundle(shellConfig());
   const id = rt.id('fg');
-  const { terminal, name, child, exited } = onTerminal(t, rt, ['run', '--bundle', bundle.dir, id], { rows: 40, cols: 120 });
-  const cooked = stty(name);
+  const { terminal, name, child, exited, cooked } = onTerminal(t, rt, ['run', '--bundle', bundle.dir, id], { rows: 40, cols: 120 });
   await terminal.expect(PROMPT);
   t.not(stty(name), cooked, 'the caller\'s terminal is raw while the container runs');
   t.truthy(await terminal.send('tty; stty size', /\r\n\/dev\/pts\/0\r\n40 120\r\n/));
@@ -159,8 +159,7 @@ test('foreground run on a real terminal: interactive shell, raw mode while it ru
 test('foreground exec -t on a real terminal: a shell in the container, exit status, terminal restored', async (t) => {
   const rt = useRuntime(t);
   const { id } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
-  const { terminal, name, exited } = onTerminal(t, rt, ['exec', '-t', id, 'sh'], { rows: 33, cols: 99 });
-  const cooked = stty(name);
+  const { terminal, name, exited, cooked } = onTerminal(t, rt, ['exec', '-t', id, 'sh'], { rows: 33, cols: 99 });
   await terminal.expect(PROMPT);
   t.truthy(await terminal.send('tty; stty size; cat /proc/1/cmdline', /\r\n\/dev\/pts\/0\r\n33 99\r\nsleep/));
   terminal.write('exit 6\r');
