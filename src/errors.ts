@@ -11,17 +11,23 @@ export type ErrorCode =
   | 'INVALID_STATE'       // e.g. start on a running container
   | 'INVALID_ARGUMENT'    // bad command-line input (unknown signal, ...)
   | 'SETUP_FAILED'        // the init process failed while building the container
+  | 'PROTOCOL'            // tsrunc-init sent a message other than the sync step expected
   | 'SYSTEM';             // unexpected OS error
 
 export class TsruncError extends Error {
   readonly code: ErrorCode;
   /** JSON pointer into config.json (RFC 6901) when the error is about one field. */
   readonly pointer?: string;
-  constructor(code: ErrorCode, message: string, options: { pointer?: string; cause?: unknown } = {}) {
+  /** For an OS error: its errno name ('ENOENT', ...) and the failing call. */
+  readonly errno?: string;
+  readonly syscall?: string;
+  constructor(code: ErrorCode, message: string, options: { pointer?: string; cause?: unknown; errno?: string; syscall?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TsruncError';
     this.code = code;
     this.pointer = options.pointer;
+    this.errno = options.errno;
+    this.syscall = options.syscall;
   }
 }
 

@@ -126,3 +126,35 @@ specOrder('failing poststart and poststop hooks only warn', async (t) => {
   t.is(deleted.code, 0, deleted.stderr);
   if (isTsrunc) t.regex(started.stderr + deleted.stderr, /warning.*hook says no/);
 });
+
+test("createContainer and startContainer hooks run with the runtime's umask, not the init's", async (t) => {
+  const rt = useRuntime(t);
+  const logDir = rt.hostDir('hooklog');
+  const log = path.join(logDir, 'log');
+  const umaskHook = (name, file) => ({ path: '/bin/sh', args: ['sh', '-c', `echo "${name} $(umask)" >> ${file}`] });
+  const bundle = rt.makeBundle((c) => {
+    c.process.args = ['true'];
+    c.mounts.push({ destination: '/hooklog', type: 'bind', source: logDir, options: ['bind'] });
+    c.hooks = {
+      prestart: [umaskHook('prestart', log)],
+      createContainer: [umaskHook('createContainer', log)],
+      startContainer: [umaskHook('startContainer', '/hooklog/log')],
+    };
+  });
+  const id = rt.id('umask');
+  // The runtime inherits this umask from the spawn, which happens synchronously: no other test
+  // of this file sees it.
+  const saved = process.umask(0o027);
+  let run;
+  try {
+    run = rt.spawnRuntime(['run', '--bundle', bundle.dir, id]);
+  } finally {
+    process.umask(saved);
+  }
+  const r = await run.done;
+  t.is(r.code, 0, r.stderr);
+  // runc gives startContainer hooks the container process's umask (0022 here); tsrunc applies
+  // process.user.umask to the process only (README: hooks).
+  const expected = ['prestart 0027', 'createContainer 0027', isTsrunc ? 'startContainer 0027' : 'startContainer 0022'];
+  t.deepEqual(logLines(log), expected);
+});

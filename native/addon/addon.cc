@@ -17,13 +17,22 @@
 
 namespace {
 
-// sealedExecutable(path): copies an executable into a memfd and seals it against any change.
-// Returns the fd (close-on-exec). Executing /proc/self/fd/N of this fd gives a process whose
-// /proc/<pid>/exe is the sealed copy: a container that opens it for writing gets EPERM, and the
-// file on disk is never exposed (CVE-2019-5736).
+// setErrorClass(TsruncError): called once at load, see errors.h.
+Napi::Value SetErrorClassFn(const Napi::CallbackInfo& info) {
+  SetErrorClass(info.Env(), info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+// sealedExecutable(path, lowestFd): copies an executable into a memfd and seals it against any
+// change. Returns the fd (close-on-exec), numbered lowestFd or above: the spawn that executes it
+// dup2()s the child's fds onto 0 .. lowestFd-1 before exec, and would overwrite a lower one.
+// Executing /proc/self/fd/N of this fd gives a process whose /proc/<pid>/exe is the sealed copy: a
+// container that opens it for writing gets EPERM, and the file on disk is never exposed
+// (CVE-2019-5736).
 Napi::Value SealedExecutable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
+  int lowestFd = info[1].As<Napi::Number>().Int32Value();
   int src = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (src < 0) ThrowErrno(env, errno, "open", path);
   struct stat st;
@@ -45,6 +54,13 @@ Napi::Value SealedExecutable(const Napi::CallbackInfo& info) {
   if (fchmod(mfd, 0500) < 0 ||
       fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
     int e = errno; close(mfd); ThrowErrno(env, e, "F_ADD_SEALS");
+  }
+  if (mfd < lowestFd) {
+    int high = fcntl(mfd, F_DUPFD_CLOEXEC, lowestFd);
+    int e = errno;
+    close(mfd);
+    if (high < 0) ThrowErrno(env, e, "F_DUPFD_CLOEXEC");
+    mfd = high;
   }
   return Napi::Number::New(env, mfd);
 }
@@ -83,6 +99,7 @@ void RegisterFdPass(Napi::Env env, Napi::Object exports);        // fdpass.cc
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClassFn));
   exports.Set("sealedExecutable", Napi::Function::New(env, SealedExecutable));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));

@@ -28,16 +28,15 @@ using nlohmann::json;
 
 namespace {
 
-// The exec launch message: {"exec": ExecPlan, "wait": bool, "preserveFds": N}.
+// Sync step 9: {"type":"exec","exec":ExecPlan,"wait":bool,"preserveFds":N}.
 struct ExecLaunch {
   ExecPlan plan;
   bool wait = false;
   int preserveFds = 0;
 };
 
-ExecLaunch parse_exec(const std::string& text) {
+ExecLaunch parse_exec(const json& l) {
   try {
-    const json l = json::parse(text);
     ExecLaunch out;
     out.plan = l.at("exec").get<ExecPlan>();
     if (out.plan.version != 1) throw SetupError("plan: unsupported plan version");
@@ -130,7 +129,7 @@ void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>&
 
 }  // namespace
 
-int run_exec(const std::string& message, SyncSocket& sync, int consoleFd) {
+int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
   prctl(PR_SET_NAME, "tsrunc:[0:EXEC]", 0, 0, 0);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ExecLaunch launch;
@@ -166,7 +165,7 @@ int run_exec(const std::string& message, SyncSocket& sync, int consoleFd) {
   for (int fd : cgroupDirs) close(fd);
   if (consoleFd >= 0) close(consoleFd);
   try {
-    sync.send_pid(pid);
+    sync.send(SyncStep::Pid, {{"pid", pid}});  // sync step 2
   } catch (const SetupError&) {
     kill(pid, SIGKILL);
     return 1;

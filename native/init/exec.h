@@ -1,6 +1,6 @@
 // tsrunc-init's exec mode (`tsrunc exec`): one more process in a running container, set up the
-// way the init sets up its own process. The launch message is {"exec": ExecPlan, "wait", ...}
-// (see src/plan/exec.ts). Two processes:
+// way the init sets up its own process. tsrunc sends sync step 9 (sync.h) with an ExecPlan
+// (src/plan/exec.ts) instead of the init's launch. Two processes:
 //   stage-0 ("tsrunc:[0:EXEC]")  opens a pidfd of the container's init (checked to be the same
 //            process tsrunc recorded: a reused pid is refused), joins its user and pid
 //            namespaces, forks the exec process, reports its host pid and exits - or, in the
@@ -16,5 +16,5 @@
 
 #include "sync.h"
 
-// `message` is the whole launch line; `consoleFd` the --console-socket connection (or -1).
-int run_exec(const std::string& message, SyncSocket& sync, int consoleFd);
+// `message`: sync step 9; `consoleFd`: where a pty master goes (or -1). Returns the exit status.
+int run_exec(const nlohmann::json& message, SyncSocket& sync, int consoleFd);

@@ -8,6 +8,11 @@ struct Fd {
   ~Fd() {
     if (fd >= 0) close(fd);
   }
+  // Closes it now rather than at the end of the scope.
+  void reset() {
+    if (fd >= 0) close(fd);
+    fd = -1;
+  }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
 };

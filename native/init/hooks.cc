@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,7 +26,8 @@ long long now_ms() {
   return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-[[noreturn]] void exec_hook(const HookPlan& h, int in, int out) {
+[[noreturn]] void exec_hook(const HookPlan& h, int in, int out, mode_t mask) {
+  umask(mask);
   dup2(in, 0);
   dup2(out, 1);
   dup2(out, 2);
@@ -42,15 +44,42 @@ long long now_ms() {
   _exit(127);
 }
 
-void run_hook(const HookPlan& h, const std::string& state) {
+// A forked hook: killed and reaped if we leave before waiting for it (a throw), so no zombie or
+// stray hook outlives the failure.
+struct Child {
+  pid_t pid;
+  explicit Child(pid_t p) : pid(p) {}
+  ~Child() {
+    if (pid <= 0) return;
+    kill(pid, SIGKILL);
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  // waitpid until it exits; from then on the destructor has nothing to do.
+  int reap() {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid = -1;
+    return status;
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+};
+
+void run_hook(const HookPlan& h, const std::string& state, mode_t mask) {
   int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) fail_errno("pipe for hook " + h.path, h.pointer);
-  pid_t pid = fork();
-  if (pid < 0) fail_errno("fork hook " + h.path, h.pointer);
-  if (pid == 0) exec_hook(h, in[0], out[1]);
-  close(in[0]);
-  close(out[1]);
-  Fd output(out[0]);
+  if (pipe2(in, O_CLOEXEC) < 0) fail_errno("pipe for hook " + h.path, h.pointer);
+  Fd inRead(in[0]), inWrite(in[1]);
+  if (pipe2(out, O_CLOEXEC) < 0) fail_errno("pipe for hook " + h.path, h.pointer);
+  Fd output(out[0]), outWrite(out[1]);
+  pid_t forked = fork();
+  if (forked < 0) fail_errno("fork hook " + h.path, h.pointer);
+  if (forked == 0) exec_hook(h, inRead.fd, outWrite.fd, mask);
+  Child child(forked);
+  const pid_t pid = forked;
+  inRead.reset();
+  outWrite.reset();
   {
     // The state is small (far below a pipe's buffer), so this write does not block. A hook
     // that exits without reading it gives EPIPE, which is not an error of ours.
@@ -59,10 +88,10 @@ void run_hook(const HookPlan& h, const std::string& state) {
     struct sigaction ignore = {}, old = {};
     ignore.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &ignore, &old);
-    Fd input(in[1]);
-    ssize_t n = write(input.fd, state.data(), state.size());
+    ssize_t n = write(inWrite.fd, state.data(), state.size());
     (void)n;
     sigaction(SIGPIPE, &old, nullptr);
+    inWrite.reset();
   }
   Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
   if (pidfd.fd < 0) fail_errno("pidfd_open for hook " + h.path, h.pointer);
@@ -74,6 +103,7 @@ void run_hook(const HookPlan& h, const std::string& state) {
     int wait = deadline < 0 ? -1 : static_cast<int>(std::max(0LL, deadline - now_ms()));
     int n = poll(fds, output.fd >= 0 ? 2 : 1, wait);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_errno("poll hook " + h.path, h.pointer);
     if (n == 0) {
       timedOut = true;
       kill(pid, SIGKILL);
@@ -84,15 +114,12 @@ void run_hook(const HookPlan& h, const std::string& state) {
       ssize_t r = read(output.fd, buf, sizeof buf);
       if (r > 0 && said.size() < kMaxOutput) said.append(buf, std::min<size_t>(r, kMaxOutput - said.size()));
       if (r <= 0) {
-        close(output.fd);
-        output.fd = -1;
+        output.reset();
       }
     }
     if (fds[0].revents) exited = true;
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  const int status = child.reap();
   while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
   const std::string tail = said.empty() ? "" : ": " + said;
   if (timedOut)
@@ -106,6 +133,6 @@ void run_hook(const HookPlan& h, const std::string& state) {
 
 }  // namespace
 
-void run_hooks(const std::vector<HookPlan>& hooks, const std::string& state) {
-  for (const HookPlan& h : hooks) run_hook(h, state);
+void run_hooks(const std::vector<HookPlan>& hooks, const std::string& state, mode_t mask) {
+  for (const HookPlan& h : hooks) run_hook(h, state, mask);
 }

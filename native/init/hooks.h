@@ -6,11 +6,12 @@
 // (src/runtime/hooks.ts).
 #pragma once
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include "plan.gen.h"  // HookPlan
 
-// Runs each hook in order with `state` (the container's state JSON) on its stdin. Throws
-// SetupError naming the hook's pointer when one fails, times out or cannot be started; the
-// message includes what the hook printed.
-void run_hooks(const std::vector<HookPlan>& hooks, const std::string& state);
+// Runs each hook in order with `state` (the container's state JSON) on its stdin and umask `mask`
+// (the runtime's, not the init's umask(0)). Throws SetupError naming the hook's pointer when one
+// fails, times out or cannot be started; the message includes what the hook printed.
+void run_hooks(const std::vector<HookPlan>& hooks, const std::string& state, mode_t mask);

@@ -1,9 +1,5 @@
-// tsrunc-init: executes one plan. tsrunc (Node) starts it from a sealed memfd with
-//   fd 0-2  the container's stdio
-//   fd 3..  the fds the container keeps (--preserve-fds)
-//   $TSRUNC_SYNC_FD  the sync socket (see sync.h for the protocol)
-//   $TSRUNC_FIFO_FD  O_PATH fd of <state dir>/exec.fifo (create), or absent (run at once)
-//   $TSRUNC_CGROUP_FD directory fd of the container's cgroup, or absent (no cgroup)
+// tsrunc-init: executes one plan. tsrunc (Node) starts it from a sealed memfd; the fds and
+// variables it gets and the numbered steps of the sync protocol are in sync.h.
 //
 // Two processes come out of it:
 //   stage-0 ("tsrunc:[0:PARENT]") joins existing namespaces, clones the init into the new
@@ -31,6 +27,7 @@
 #include "error.h"
 #include "exec.h"
 #include "hooks.h"
+#include "launch.h"
 #include "plan.h"
 #include "process.h"
 #include "procfs.h"
@@ -105,6 +102,7 @@ pid_t clone_init(int flags, int cgroupFd) {
 int wait_for_start(int fifoFd) {
   const std::string path = "/proc/self/fd/" + std::to_string(fifoFd);
   int fd;
+  // sync step 7: blocks until `tsrunc start` opens the read side.
   do fd = open(path.c_str(), O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
   if (fd < 0) fail_errno("open exec fifo (is /proc mounted in the container?)");
   if (write(fd, "0", 1) != 1) fail_errno("write exec fifo");
@@ -116,7 +114,7 @@ void report_after_ready(const SetupError& e, int startFd) {
   const std::string where = e.pointer.empty() ? "" : " (config.json " + e.pointer + ")";
   const std::string msg = std::string(e.what()) + where;
   if (startFd >= 0) {
-    const std::string record = "e" + msg;
+    const std::string record = "e" + msg;  // sync step 8, failed
     ssize_t n = write(startFd, record.data(), record.size());
     (void)n;
   }
@@ -124,6 +122,7 @@ void report_after_ready(const SetupError& e, int startFd) {
   dprintf(2, "tsrunc: container init failed: %s\n", msg.c_str());
 }
 
+// The init: sync steps 3 to 8, in order (steps 1 and 2 are stage-0's, in main()).
 [[noreturn]] void run_init(const Launch& launch, SyncSocket& sync) {
   const Plan& plan = launch.plan;
   bool reported = false;
@@ -132,17 +131,19 @@ void report_after_ready(const SetupError& e, int startFd) {
     prctl(PR_SET_NAME, "tsrunc:[1:INIT]", 0, 0, 0);
     // Non-dumpable: processes in the container cannot ptrace us or open our /proc files.
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    umask(0);  // nodes and mount points get exactly the modes the plan asks for
-    const HookStates states = sync.wait_go();
+    // Nodes and mount points get exactly the modes the plan asks for. The hooks are the
+    // runtime's programs, not ours: they run with the umask tsrunc was started with.
+    const mode_t runtimeUmask = umask(0);
+    const HookStates states = sync.wait_go();  // sync step 3
     // Before the rootfs is built: readonlyPaths usually include /proc/sys (runc's default config
     // does), and runc too writes sysctls before making paths read-only. The init is already in
     // the container's namespaces, which is what a /proc/sys write changes.
     apply_sysctls(plan);
     apply_oom_score_adj(plan.process);
     build_rootfs(plan);
-    if (plan.process.terminal) setup_init_terminal(plan, launch.consoleFd);  // issue 9
-    if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();
-    run_hooks(plan.hooks.createContainer, states.creating);
+    if (plan.process.terminal) setup_init_terminal(plan, launch.consoleFd);
+    if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();  // sync steps 4 and 5
+    run_hooks(plan.hooks.createContainer, states.creating, runtimeUmask);
     // Connected now, while the agent's host path is reachable; used once the filter is loaded.
     const int agent = plan.seccomp && plan.seccomp->listener ? connect_agent(plan.seccomp->listener->path) : -1;
     apply_hostname(plan);
@@ -155,11 +156,12 @@ void report_after_ready(const SetupError& e, int startFd) {
     int notifyFd = -1;
     if (plan.seccomp) filter = std::make_unique<SeccompFilter>(*plan.seccomp);
     close_runtime_fds(launch.preserveFds);
-    sync.send_ready();
+    sync.send(SyncStep::Ready);  // sync step 6
     reported = true;
     close(sync.fd());
-    if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);
-    run_hooks(plan.hooks.startContainer, states.created);
+    if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);  // sync step 7
+    // sync step 8: from here, exec closes startFd (close-on-exec), or a failure writes "e<message>"
+    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
     apply_scheduling(plan.process);
     apply_personality(plan.personality);
     apply_exec_labels(plan.process);
@@ -172,7 +174,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     exec_process(exe, plan.process);
   } catch (const SetupError& e) {
     if (!reported) {
-      sync.send_error(e.what(), e.err, e.pointer);
+      sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 4 or 6
     } else {
       report_after_ready(e, startFd);
     }
@@ -202,16 +204,15 @@ int main() {
   Launch launch;
   pid_t pid;
   try {
-    std::string line;
-    if (!sync.read_line(line)) return 1;
-    if (line.rfind("{\"exec\":", 0) == 0) return run_exec(line, sync, consoleFd);  // issue 9
-    launch = parse_launch(line);
+    const nlohmann::json first = sync.expect({SyncStep::Launch, SyncStep::Exec});  // sync step 1
+    if (first["type"] == step_name(SyncStep::Exec)) return run_exec(first, sync, consoleFd);
+    launch = parse_launch(first);
     launch.consoleFd = consoleFd;
     launch.fifoFd = fifoFd;
     join_namespaces(launch.plan);
     pid = clone_init(launch.plan.cloneFlags, cgroupFd);
   } catch (const SetupError& e) {
-    sync.send_error(e.what(), e.err, e.pointer);
+    sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 2
     return 1;
   }
   if (pid == 0) {
@@ -219,7 +220,7 @@ int main() {
     run_init(launch, sync);
   }
   try {
-    sync.send_pid(pid);
+    sync.send(SyncStep::Pid, {{"pid", pid}});  // sync step 2
   } catch (const SetupError&) {
     kill(pid, SIGKILL);
     return 1;

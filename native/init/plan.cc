@@ -23,19 +23,13 @@ Plan read_plan(const json& j) {
 
 }  // namespace
 
-Launch parse_launch(const std::string& text) {
+Plan parse_plan(const json& plan) {
   try {
-    const json l = json::parse(text);
-    Launch out;
-    out.plan = read_plan(l.at("plan"));
-    out.fifoFd = -1;  // from the environment, see main.cc
-    out.wait = l.at("wait").get<bool>();
-    out.preserveFds = l.at("preserveFds").get<int>();
-    return out;
+    return read_plan(plan);
   } catch (const json::exception& e) {
-    throw SetupError(std::string("plan: malformed launch message: ") + e.what());
+    throw SetupError(std::string("plan: malformed plan: ") + e.what());
   } catch (const std::logic_error& e) {  // the generated parser's own checks (unknown field, bad 64-bit value)
-    throw SetupError(std::string("plan: malformed launch message: ") + e.what());
+    throw SetupError(std::string("plan: malformed plan: ") + e.what());
   }
 }
 

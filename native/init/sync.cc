@@ -2,11 +2,47 @@
 
 #include <cerrno>
 #include <nlohmann/json.hpp>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "error.h"
 
 using nlohmann::json;
+
+namespace {
+
+constexpr SyncStep kSteps[] = {SyncStep::Launch, SyncStep::Pid,   SyncStep::Go,  SyncStep::Hooks,
+                               SyncStep::Resume, SyncStep::Ready, SyncStep::Exec};
+
+std::string describe(SyncStep step) {
+  return "step " + std::to_string(static_cast<int>(step)) + " (" + step_name(step) + ")";
+}
+
+// What was received instead, for the error: its step if it is one, else the raw line.
+std::string describe_received(const json& j, const std::string& line) {
+  if (j.is_object() && j.contains("type") && j["type"].is_string()) {
+    const std::string type = j["type"];
+    for (SyncStep s : kSteps)
+      if (type == step_name(s)) return describe(s);
+    return "'" + type + "' (not a step of the protocol)";
+  }
+  return "a malformed message: " + line.substr(0, 200);
+}
+
+}  // namespace
+
+const char* step_name(SyncStep step) {
+  switch (step) {
+    case SyncStep::Launch: return "launch";
+    case SyncStep::Pid: return "pid";
+    case SyncStep::Go: return "go";
+    case SyncStep::Hooks: return "hooks";
+    case SyncStep::Resume: return "resume";
+    case SyncStep::Ready: return "ready";
+    case SyncStep::Exec: return "exec";
+  }
+  return "?";
+}
 
 bool SyncSocket::read_line(std::string& line) {
   for (;;) {
@@ -35,30 +71,26 @@ void SyncSocket::write_all(const std::string& s) {
   }
 }
 
-void SyncSocket::send_pid(int pid) { write_all(json{{"type", "pid"}, {"pid", pid}}.dump() + "\n"); }
-
-void SyncSocket::send_ready() { write_all("{\"type\":\"ready\"}\n"); }
-
-void SyncSocket::send_error(const std::string& message, int err, const std::string& pointer) {
-  // dump() with replace: a message may quote a path that is not valid UTF-8.
-  json j{{"type", "error"}, {"message", message}, {"errno", err}, {"pointer", pointer}};
-  std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  // Best effort: tsrunc may already be gone.
-  ssize_t n;
-  do n = write(fd_, s.data(), s.size()); while (n < 0 && errno == EINTR);
+json SyncSocket::expect(std::initializer_list<SyncStep> steps) {
+  std::string wanted;
+  for (SyncStep s : steps) wanted += (wanted.empty() ? "" : " or ") + describe(s);
+  std::string line;
+  if (!read_line(line))
+    throw SetupError("tsrunc went away before sync " + wanted + " (the container was not set up)");
+  const json j = json::parse(line, nullptr, false);
+  const bool typed = j.is_object() && j.contains("type") && j["type"].is_string();
+  for (SyncStep s : steps)
+    if (typed && j["type"].get<std::string>() == step_name(s)) return j;
+  throw SetupError("sync protocol: expected " + wanted + ", received " + describe_received(j, line));
 }
 
-json SyncSocket::expect(const char* type) {
-  std::string line;
-  if (!read_line(line)) throw SetupError("tsrunc went away before the container was set up");
-  json j = json::parse(line, nullptr, false);
-  if (j.is_discarded() || j.value("type", "") != type)
-    throw SetupError(std::string("expected sync message '") + type + "', got: " + line);
-  return j;
+void SyncSocket::send(SyncStep step, json fields) {
+  fields["type"] = step_name(step);
+  write_all(fields.dump() + "\n");
 }
 
 HookStates SyncSocket::wait_go() {
-  json go = expect("go");
+  const json go = expect(SyncStep::Go);  // sync step 3
   HookStates states;
   if (go.contains("states")) {
     states.creating = go["states"].value("creating", "");
@@ -69,6 +101,15 @@ HookStates SyncSocket::wait_go() {
 }
 
 void SyncSocket::pause_for_runtime_hooks() {
-  write_all("{\"type\":\"hooks\"}\n");
-  expect("resume");
+  send(SyncStep::Hooks);      // sync step 4
+  expect(SyncStep::Resume);   // sync step 5
+}
+
+void SyncSocket::send_error(const std::string& message, int err, const std::string& pointer) {
+  // dump() with replace: a message may quote a path that is not valid UTF-8.
+  json j{{"type", "error"}, {"message", message}, {"errno", err}, {"pointer", pointer}};
+  std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  // MSG_NOSIGNAL: if tsrunc is gone, this is EPIPE (ignored), not a SIGPIPE death.
+  ssize_t n;
+  do n = ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
 }

@@ -1,19 +1,67 @@
-// The sync socket between tsrunc (Node) and tsrunc-init: one JSON document per line.
+// The sync protocol between tsrunc (src/runtime/sync-channel.ts, create.ts, start.ts) and
+// tsrunc-init (main.cc). Each step below is marked `// sync step N` where it is sent and where it
+// is received, on both sides, and the code handles them in this order.
 //
-//   tsrunc -> stage-0 : {"plan":..., "fifoFd":N, "wait":bool, "preserveFds":N}
-//   stage-0 -> tsrunc : {"type":"pid","pid":HOSTPID}          the init exists (namespaces made)
-//   tsrunc -> init    : {"type":"go","states":{"creating":S,"created":S}}
-//                                                              host-side setup done, state saved;
-//                                                              S: state JSON for in-container hooks
-//   init -> tsrunc    : {"type":"hooks"}                      (only with prestart/createRuntime hooks)
-//   tsrunc -> init    : {"type":"resume"}                     mounts done; tsrunc ran those hooks
-//   init -> tsrunc    : {"type":"ready"}                      rootfs built; now waiting for start
-//                   or  {"type":"error","message":..,"errno":..,"pointer":..}
+// Before step 1, tsrunc spawns tsrunc-init (src/runtime/launch.ts) with
+//   fd 0-2               the container's stdio
+//   fd 3 .. 3+P-1        the fds the container keeps (P = LISTEN_FDS + --preserve-fds)
+//   fd 3+P               the sync socket, named by $TSRUNC_SYNC_FD: a stream socket, one JSON
+//                        document per line, each with a "type"
+//   next fd, if any      $TSRUNC_FIFO_FD: O_PATH fd of <state dir>/exec.fifo
+//   next fd, if any      $TSRUNC_CGROUP_FD: directory fd of the container's cgroup (the init is
+//                        cloned into it); absent = no cgroup
+// These fds travel by inheritance, never inside a message. Stage-0 first closes every fd above
+// the last of them; the init closes the cgroup fd once cloned.
 //
-// If tsrunc goes away before "go", the init reads EOF and exits: no orphan is left blocked.
+//  step  from -> to        message
+//   1    tsrunc -> stage-0 {"type":"launch","plan":PLAN,"wait":BOOL,"preserveFds":P}
+//                          stage-0 joins the existing namespaces and clones the init into the
+//                          new ones (and into the cgroup)
+//   2    stage-0 -> tsrunc {"type":"pid","pid":HOSTPID}
+//                          the init exists. tsrunc saves state.json (pid + start time), so from
+//                          here `delete --force` can clean up whatever happens. Stage-0 then
+//                          exits, or with "wait" (foreground `run`) closes its copies of the
+//                          socket and the FIFO fd and exits with the init's status.
+//   3    tsrunc -> init    {"type":"go","pid":HOSTPID,"states":{"creating":S,"created":S}}
+//                          host-side setup done. S: the state JSON for the createContainer /
+//                          startContainer hooks; HOSTPID: the init's pid as the host sees it
+//                          (the init cannot know it in a new pid namespace), for the seccomp agent
+//   4    init -> tsrunc    {"type":"hooks"}     only when plan.runtimeHooks: mounts made, waiting
+//   5    tsrunc -> init    {"type":"resume"}    only when plan.runtimeHooks: tsrunc ran the
+//                                               prestart and createRuntime hooks
+//   6    init -> tsrunc    {"type":"ready"}     rootfs built, every fd above 3+P-1 is close-on-exec;
+//                                               both ends close the socket, `create` returns
+//   in place of 2, 4 or 6 (the sender then exits non-zero):
+//        -> tsrunc         {"type":"error","message":M,"errno":E,"pointer":JSON-POINTER}
+//   Any other message than the one a step expects is an error naming both steps (tsrunc:
+//   TsruncError code PROTOCOL; init: an "error" message). If tsrunc goes away before step 3 or 5,
+//   the init reads EOF and exits: no orphan is left blocked.
+//
+// `tsrunc exec` (exec.h) has a shorter exchange on the same socket:
+//   9    tsrunc -> stage-0 {"type":"exec","exec":EXECPLAN,"wait":BOOL,"preserveFds":P}  (its step 1)
+//   2    stage-0 -> tsrunc {"type":"pid","pid":HOSTPID}   the exec'd process, forked
+//   then end-of-file: the process exec'd (stage-0 closed its copy, the process's is close-on-exec),
+//   or {"type":"error",...} from stage-0 or the process in place of either.
+//   Before step 9 an fd may follow the others: $TSRUNC_CONSOLE_FD, the socket the pty master goes
+//   to (process.terminal); create passes it the same way.
+//
+// After step 6 the exec FIFO carries the rest (main.cc wait_for_start, src/runtime/start.ts):
+//   7    `tsrunc start` opens exec.fifo for reading (O_NONBLOCK); the init, blocked opening
+//        /proc/self/fd/FIFO for writing, gets through and writes "0"
+//   8    the init runs the startContainer hooks and execs the user's process. Its write end is
+//        close-on-exec: `start` reads end-of-file after "0" exactly when the exec happened, then
+//        removes the FIFO and runs the poststart hooks. A failure on the way instead writes the
+//        record "e<message>" to the FIFO (and to stderr) and the init exits 127.
 #pragma once
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
+
+// The steps of the socket part of the protocol; "type" on the wire is step_name().
+enum class SyncStep : int { Launch = 1, Pid = 2, Go = 3, Hooks = 4, Resume = 5, Ready = 6, Exec = 9 };
+
+// "launch", "pid", ...: the "type" of the step's message.
+const char* step_name(SyncStep step);
 
 // The state JSON handed to createContainer / startContainer hooks on stdin.
 struct HookStates {
@@ -25,20 +73,23 @@ class SyncSocket {
  public:
   explicit SyncSocket(int fd) : fd_(fd) {}
   int fd() const { return fd_; }
-  // Reads one line (without the newline). Returns false on EOF.
-  bool read_line(std::string& line);
-  void send_pid(int pid);
-  void send_ready();
-  void send_error(const std::string& message, int err, const std::string& pointer);
-  // Waits for {"type":"go"}; throws SetupError on EOF or anything else.
+  // The next message, which must be `step`'s (or one of `steps`); throws SetupError on EOF or any
+  // other message.
+  nlohmann::json expect(SyncStep step) { return expect({step}); }
+  nlohmann::json expect(std::initializer_list<SyncStep> steps);
+  // Sends `step`'s message: `fields` plus its "type".
+  void send(SyncStep step, nlohmann::json fields = nlohmann::json::object());
+  // Step 3: waits for "go".
   HookStates wait_go();
-  // Tells tsrunc to run its prestart/createRuntime hooks and waits until it has.
+  // Steps 4 and 5: tells tsrunc to run its prestart/createRuntime hooks and waits until it has.
   void pause_for_runtime_hooks();
+  // In place of a step: best effort, tsrunc may already be gone.
+  void send_error(const std::string& message, int err, const std::string& pointer);
 
  private:
+  // Reads one line (without the newline). Returns false on EOF.
+  bool read_line(std::string& line);
   void write_all(const std::string& s);
-  // The next message, which must be of `type`.
-  nlohmann::json expect(const char* type);
   int fd_;
   std::string buffer_;
 };

@@ -3,10 +3,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The raw addon surface (native/addon/addon.cc). */
+import { TsruncError } from '../errors';
+
+/**
+ * The raw addon surface (native/addon/addon.cc). Every function throws TsruncError (code
+ * 'SYSTEM', the OS error's name in `errno`, the call in `syscall`).
+ */
 export interface Addon {
-  /** Copies an executable into a sealed memfd; returns the fd (close-on-exec). */
-  sealedExecutable(path: string): number;
+  /** Once, at load: the class native code throws (native/addon/errors.h). */
+  setErrorClass(errorClass: typeof TsruncError): void;
+  /** Copies an executable into a sealed memfd; returns the fd (close-on-exec), >= lowestFd. */
+  sealedExecutable(path: string, lowestFd: number): number;
   /** flock(2); false when `wait` is false and the lock is held elsewhere. */
   flock(fd: number, exclusive: boolean, wait: boolean): boolean;
   mkfifo(path: string, mode: number): void;
@@ -35,10 +42,12 @@ export function addon(): Addon {
     const file = path.join(BUILD_DIR, 'tsrunc.node');
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      loaded = require(file) as Addon;
+      const raw = require(file) as Addon;
+      raw.setErrorClass(TsruncError);
+      loaded = raw;
     } catch (e) {
-      throw new Error(`cannot load the tsrunc addon (${file}): ${(e as Error).message}\n` +
-        'Build it with `npm run build:native` (needs cmake, g++ and nlohmann-json3-dev).');
+      throw new TsruncError('SYSTEM', `cannot load the tsrunc addon (${file}): ${(e as Error).message}\n` +
+        'Build it with `npm run build:native` (needs cmake, g++ and nlohmann-json3-dev).', { cause: e });
     }
   }
   return loaded;
@@ -47,7 +56,7 @@ export function addon(): Addon {
 export function initHelperPath(): string {
   const file = path.join(BUILD_DIR, 'tsrunc-init');
   if (!fs.existsSync(file)) {
-    throw new Error(`tsrunc-init is missing (${file}): build it with \`npm run build:native\``);
+    throw new TsruncError('SYSTEM', `tsrunc-init is missing (${file}): build it with \`npm run build:native\``);
   }
   return file;
 }

@@ -20,7 +20,6 @@ import { planCgroup } from './cgroup-plan';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit } from './launch';
-import type { SyncChannel } from './sync-channel';
 
 export interface CreateOptions {
   bundle: string;
@@ -95,19 +94,6 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
   return options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : options.consoleFd!;
 }
 
-function initFailed(m: { message: string; pointer: string }): TsruncError {
-  const where = m.pointer ? ` (config.json ${m.pointer})` : '';
-  return new TsruncError('SETUP_FAILED', `container init failed: ${m.message}${where}`, { pointer: m.pointer || undefined });
-}
-
-async function expect(sync: SyncChannel, type: 'pid' | 'hooks' | 'ready'): Promise<number> {
-  const m = await sync.next();
-  if (m === null) throw new TsruncError('SETUP_FAILED', 'container init exited before it was set up');
-  if (m.type === 'error') throw initFailed(m);
-  if (m.type !== type) throw new TsruncError('SETUP_FAILED', `unexpected message from init: ${m.type}`);
-  return m.type === 'pid' ? m.pid : 0;
-}
-
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false): Promise<Created> {
   const { plan, cgroup, stored } = prepare(id, options, logger);
   // Before anything exists: a bad console socket leaves nothing behind.
@@ -138,23 +124,23 @@ export async function create(root: string, id: string, options: CreateOptions, l
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     launched = launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0) });
-    pid = await expect(launched.sync, 'pid');
+    pid = (await launched.sync.expect('pid')).pid; // sync step 2
     startTime = processStartTime(pid) ?? '';
     // Recorded before the init goes on: from here a crash of this process still leaves a
     // container that `delete --force` can clean up.
     record = { ...stored, pid, pidStartTime: startTime, cgroup: cgroupRecord };
     dir.write(record);
     const creating = hookState(record, 'creating');
-    launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } });
+    launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } }); // sync step 3
     if (plan.hooks.runtimeHooks) {
       // The init has made its mounts and waits: prestart and createRuntime run now, in the
       // runtime's namespaces, before pivot_root, as the runtime spec orders them.
-      await expect(launched.sync, 'hooks');
+      await launched.sync.expect('hooks'); // sync step 4
       await runHooks(stored.config, 'prestart', creating, logger, true);
       await runHooks(stored.config, 'createRuntime', creating, logger, true);
-      launched.sync.send({ type: 'resume' });
+      launched.sync.send({ type: 'resume' }); // sync step 5
     }
-    await expect(launched.sync, 'ready');
+    await launched.sync.expect('ready'); // sync step 6
     launched.sync.close();
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
     return { pid, helper: launched.helper, terminal: plan.process.terminal };

@@ -100,15 +100,10 @@ export function connectConsoleSocket(file: string): number {
   }
 }
 
-/** Reads the helper's messages to the end: the exec'd process's host pid, or its failure. */
+/** The exec'd process's host pid, once it exec'd; throws why it did not. */
 async function awaitExec(sync: SyncChannel): Promise<number> {
-  let pid = 0;
-  for (let m = await sync.next(); m !== null; m = await sync.next()) {
-    if (m.type === 'pid') pid = m.pid;
-    else if (m.type === 'error') throw new TsruncError('SETUP_FAILED', `unable to start container process: ${m.message}`, { pointer: m.pointer || undefined });
-  }
-  // End of file without an error: the process exec'd (the socket is close-on-exec everywhere).
-  if (pid === 0) throw new TsruncError('SETUP_FAILED', 'unable to start container process: the exec helper exited');
+  const { pid } = await sync.expect('pid'); // sync step 2
+  await sync.execed();
   return pid;
 }
 

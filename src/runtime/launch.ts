@@ -1,15 +1,17 @@
-// Starts tsrunc-init for one plan. The helper runs from a sealed memfd copy (CVE-2019-5736) and
-// gets exactly these fds: 0-2 (stdio), 3..3+N-1 (--preserve-fds), then the sync socket and the
-// exec FIFO. Node opens everything else close-on-exec, and the init marks every other fd
-// close-on-exec again before it execs the container process (CVE-2024-21626).
+// Starts tsrunc-init for one plan and sends it sync step 1. The helper runs from a sealed memfd
+// copy (CVE-2019-5736) and gets exactly the fds native/init/sync.h lists: 0-2 (stdio), 3..3+N-1
+// (--preserve-fds), then the sync socket, the exec FIFO and the cgroup directory. Node opens
+// everything else close-on-exec, and the init marks every other fd close-on-exec again before it
+// execs the container process (CVE-2024-21626).
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 
+import { TsruncError } from '../errors';
 import { addon, initHelperPath } from '../native/addon';
 import type { ExecPlan } from '../plan/exec';
 import type { Plan } from '../plan/types';
-import { SyncChannel } from './sync-channel';
+import { SyncChannel, type ToInit } from './sync-channel';
 
 export interface LaunchOptions {
   /** O_PATH fd of exec.fifo; omitted = the process starts without waiting for `start`. */
@@ -30,17 +32,15 @@ export interface Launched {
 }
 
 export function launchInit(plan: Plan, options: LaunchOptions): Launched {
-  return launchHelper({ plan, wait: options.wait, preserveFds: options.preserveFds }, options);
+  return launchHelper({ type: 'launch', plan, wait: options.wait, preserveFds: options.preserveFds }, options); // sync step 1
 }
 
 /** tsrunc-init's exec mode: one more process in a running container (native/init/exec.h). */
 export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd'>): Launched {
-  // "exec" first: tsrunc-init tells the two launch messages apart by it.
-  return launchHelper({ exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options);
+  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options, 'unable to start container process'); // sync step 1 of an exec
 }
 
-function launchHelper(message: object, options: LaunchOptions): Launched {
-  const exe = addon().sealedExecutable(initHelperPath());
+function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: string): Launched {
   const preserved = Array.from({ length: options.preserveFds }, (_, i) => 3 + i);
   const syncFd = 3 + options.preserveFds;
   const env: NodeJS.ProcessEnv = { TSRUNC_SYNC_FD: String(syncFd) };
@@ -52,13 +52,17 @@ function launchHelper(message: object, options: LaunchOptions): Launched {
     env[name] = String(stdio.length);
     stdio.push(fd);
   }
+  // Numbered above every slot: the spawn dup2()s the slots into place before it executes this fd.
+  const exe = addon().sealedExecutable(initHelperPath(), stdio.length);
   let helper: ChildProcess;
   try {
     helper = spawn(`/proc/self/fd/${exe}`, [], { argv0: 'tsrunc-init', env, stdio });
   } finally {
     fs.closeSync(exe);
   }
-  const sync = new SyncChannel(helper.stdio[syncFd] as Socket);
-  sync.send(message);
+  const sync = new SyncChannel(helper.stdio[syncFd] as Socket, failurePrefix);
+  // The exec itself can fail (reported after spawn() returned): the waiting step says why.
+  helper.on('error', (e) => sync.abort(new TsruncError('SYSTEM', `cannot start tsrunc-init: ${e.message}`, { cause: e })));
+  sync.send(first);
   return { helper, sync };
 }

@@ -1,8 +1,8 @@
-// start: release a created container. Its init is blocked opening exec.fifo for writing;
-// opening the read side lets it through. It writes "0", runs the startContainer hooks and
-// execs the user's process; its write end is close-on-exec, so end-of-file on the FIFO means
-// the exec happened. Only then do the poststart hooks run. On a failure on the way the init
-// writes "e<message>" instead.
+// start: release a created container (sync steps 7 and 8 of native/init/sync.h). Its init is
+// blocked opening exec.fifo for writing; opening the read side lets it through. It writes "0",
+// runs the startContainer hooks and execs the user's process; its write end is close-on-exec, so
+// end-of-file on the FIFO means the exec happened. Only then do the poststart hooks run. On a
+// failure on the way the init writes "e<message>" instead.
 import * as fs from 'node:fs';
 
 import { TsruncError } from '../errors';
@@ -50,11 +50,11 @@ export async function start(root: string, id: string, logger: Logger): Promise<v
     const status = deriveStatus(dir, stored);
     if (status === 'stopped') throw new TsruncError('INVALID_STATE', 'cannot start a container that has stopped');
     if (status !== 'created') throw new TsruncError('INVALID_STATE', 'cannot start an already running container');
-    // Non-blocking open: it never hangs, even if the init died an instant ago.
+    // sync step 7. Non-blocking open: it never hangs, even if the init died an instant ago.
     const fd = fs.openSync(dir.fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     let said: string;
     try {
-      said = await readUntilExec(fd, stored);
+      said = await readUntilExec(fd, stored); // sync step 8: "0", then end-of-file or "e<message>"
     } finally {
       fs.closeSync(fd);
     }

@@ -1,39 +1,134 @@
-// tsrunc's end of the sync socket with tsrunc-init (protocol: native/init/sync.h).
+// tsrunc's end of the sync socket with tsrunc-init. The protocol, its numbered steps and the fds
+// that travel beside it are drawn at the top of native/init/sync.h; each step is marked
+// `// sync step N` where create.ts and start.ts send or await it.
 import type { Socket } from 'node:net';
 
-export type InitMessage =
-  | { type: 'pid'; pid: number }
-  | { type: 'hooks' }
-  | { type: 'ready' }
-  | { type: 'error'; message: string; errno: number; pointer: string };
+import { TsruncError } from '../errors';
+import type { ExecPlan, Plan } from '../plan/types';
+
+/** The step number of each message "type" (native/init/sync.h: enum SyncStep). 9: exec's step 1. */
+export const SYNC_STEPS = { launch: 1, pid: 2, go: 3, hooks: 4, resume: 5, ready: 6, exec: 9 } as const;
+
+/** Messages tsrunc sends. */
+export type ToInit =
+  | { type: 'launch'; plan: Plan; wait: boolean; preserveFds: number }                   // step 1
+  | { type: 'exec'; exec: ExecPlan; wait: boolean; preserveFds: number }                 // step 1 of an exec (9)
+  | { type: 'go'; pid: number; states: { creating: string; created: string } }           // step 3
+  | { type: 'resume' };                                                                   // step 5
+
+/** A step's message from the init. */
+export type InitStep =
+  | { type: 'pid'; pid: number }                                                          // step 2
+  | { type: 'hooks' }                                                                     // step 4
+  | { type: 'ready' };                                                                    // step 6
+
+/** The init's failure, sent in place of step 2, 4 or 6. */
+export interface InitFailure {
+  type: 'error';
+  message: string;
+  errno: number;
+  pointer: string;
+}
+
+/** Messages tsrunc receives. */
+export type FromInit = InitStep | InitFailure;
+
+function describeStep(type: keyof typeof SYNC_STEPS): string {
+  return `step ${SYNC_STEPS[type]} (${type})`;
+}
+
+function protocolError(expected: InitStep['type'], received: string): TsruncError {
+  return new TsruncError('PROTOCOL', `sync protocol: expected ${describeStep(expected)} from tsrunc-init, received ${received}`);
+}
+
+/** Checks a line against FromInit; a description of what it is instead when it does not fit. */
+function parseMessage(line: string): FromInit | string {
+  let m: unknown;
+  try {
+    m = JSON.parse(line);
+  } catch {
+    return `a malformed message: ${line.slice(0, 200)}`;
+  }
+  const type = (m as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string') return `a message without a type: ${line.slice(0, 200)}`;
+  const fields = m as Record<string, unknown>;
+  switch (type) {
+    case 'pid':
+      return Number.isInteger(fields.pid) && (fields.pid as number) > 0 ? { type, pid: fields.pid as number } : `step 2 (pid) without a pid: ${line}`;
+    case 'hooks':
+    case 'ready':
+      return { type };
+    case 'error':
+      return { type, message: String(fields.message), errno: Number(fields.errno) || 0, pointer: typeof fields.pointer === 'string' ? fields.pointer : '' };
+    default:
+      return type in SYNC_STEPS ? describeStep(type as keyof typeof SYNC_STEPS) : `"${type}" (not a step of the protocol)`;
+  }
+}
 
 export class SyncChannel {
   private buffer = '';
-  private queue: InitMessage[] = [];
-  private waiter: ((m: InitMessage | null) => void) | null = null;
+  private lines: string[] = [];
+  private waiter: ((line: string | null) => void) | null = null;
   private ended = false;
+  /** Why the init side is gone, when it never started. */
+  private failure: TsruncError | null = null;
 
-  constructor(private readonly socket: Socket) {
+  /** `failurePrefix`: how the init's failures are introduced ("container init failed"). */
+  constructor(private readonly socket: Socket, private readonly failurePrefix = 'container init failed') {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', () => this.onEnd());
   }
 
-  send(message: unknown): void {
+  send(message: ToInit): void {
     this.socket.write(JSON.stringify(message) + '\n');
   }
 
-  /** The next message, or null when the init side closed the socket (it died or exec'd). */
-  next(): Promise<InitMessage | null> {
-    const m = this.queue.shift();
-    if (m) return Promise.resolve(m);
-    if (this.ended) return Promise.resolve(null);
-    return new Promise((resolve) => (this.waiter = resolve));
+  /**
+   * Awaits step `type` and returns its message. Throws SETUP_FAILED when the init failed (with the
+   * config field's pointer) or went away, PROTOCOL when it sent anything else.
+   */
+  async expect<T extends InitStep['type']>(type: T): Promise<Extract<InitStep, { type: T }>> {
+    const m = await this.next();
+    if (m === null && this.failure) throw this.failure;
+    if (m === null) throw new TsruncError('SETUP_FAILED', `container init exited before ${describeStep(type)} of its setup`);
+    if (typeof m === 'string') throw protocolError(type, m);
+    if (m.type === 'error') throw initFailed(m, this.failurePrefix);
+    if (m.type !== type) throw protocolError(type, describeStep(m.type));
+    return m as Extract<InitStep, { type: T }>;
+  }
+
+  /**
+   * An exec after step 2: end-of-file means the process exec'd (every copy of the socket is
+   * close-on-exec); an "error" message, that it failed on the way.
+   */
+  async execed(): Promise<void> {
+    const m = await this.next();
+    if (m === null && this.failure) throw this.failure;
+    if (m === null) return;
+    if (typeof m === 'string') throw new TsruncError('PROTOCOL', `sync protocol: expected end-of-file after step 2 of an exec, received ${m}`);
+    if (m.type === 'error') throw initFailed(m, this.failurePrefix);
+    throw new TsruncError('PROTOCOL', `sync protocol: expected end-of-file after step 2 of an exec, received ${describeStep(m.type)}`);
   }
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** The init could not be started: every later expect() throws `error`. */
+  abort(error: TsruncError): void {
+    this.failure = error;
+    this.onEnd();
+  }
+
+  /**
+   * The next message; what was received instead when it is none the init sends; null when the
+   * init side closed the socket (it died or exec'd).
+   */
+  private async next(): Promise<FromInit | string | null> {
+    const line = this.lines.shift() ?? (this.ended ? null : await new Promise<string | null>((resolve) => (this.waiter = resolve)));
+    return line === null ? null : parseMessage(line);
   }
 
   private onData(chunk: string): void {
@@ -42,7 +137,7 @@ export class SyncChannel {
     while ((nl = this.buffer.indexOf('\n')) >= 0) {
       const line = this.buffer.slice(0, nl);
       this.buffer = this.buffer.slice(nl + 1);
-      this.deliver(JSON.parse(line) as InitMessage);
+      this.deliver(line);
     }
   }
 
@@ -53,13 +148,18 @@ export class SyncChannel {
     w?.(null);
   }
 
-  private deliver(m: InitMessage): void {
+  private deliver(line: string): void {
     const w = this.waiter;
     if (w) {
       this.waiter = null;
-      w(m);
+      w(line);
     } else {
-      this.queue.push(m);
+      this.lines.push(line);
     }
   }
+}
+
+function initFailed(m: InitFailure, prefix: string): TsruncError {
+  const where = m.pointer ? ` (config.json ${m.pointer})` : '';
+  return new TsruncError('SETUP_FAILED', `${prefix}: ${m.message}${where}`, { pointer: m.pointer || undefined });
 }
