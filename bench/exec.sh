@@ -7,7 +7,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${RUNS:-30}"
 work="$(mktemp -d /tmp/tsrunc-bench-exec-XXXXXX)"
-rt() { case "$1" in tsrunc) echo "$repo/bin/tsrunc" ;; *) command -v "$1" ;; esac; }
+# shellcheck source=bench/common.sh
+. "$repo/bench/common.sh"
 cleanup() {
   for r in tsrunc runc crun; do
     bin="$(rt $r || true)"
@@ -17,10 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bash "$repo/scripts/make-default-bundle.sh" >/dev/null
-mkdir -p "$work/bundle"
-cp -a "$repo/bundles/default/rootfs" "$work/bundle/rootfs"
-jq '.process.args = ["sleep", "100000"]' "$repo/bundles/default/config.json" > "$work/bundle/config.json"
+make_bench_bundle "$work/bundle" '["sleep", "100000"]'
 
 # Each runtime starts its own container; one that cannot (crun on a hybrid cgroup host) is left out.
 runtimes=()
