@@ -83,6 +83,26 @@ test('exec -t -d --console-socket: the exec\'d shell gets its own pty of the con
   t.true(await term.closedWithin());
 });
 
+test('exec -d --console-socket --process: a process.json with terminal and consoleSize, as podman writes it', async (t) => {
+  const rt = useRuntime(t);
+  const cs = await receiver(t, rt);
+  const { id } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
+  const file = path.join(rt.base, 'process.json');
+  fs.writeFileSync(file, JSON.stringify({
+    terminal: true, consoleSize: { height: 25, width: 90 }, user: { uid: 0, gid: 0 },
+    args: ['sh'], env: ['PATH=/usr/bin:/bin', 'TERM=xterm', 'HOME=/root'], cwd: '/',
+    capabilities: { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] },
+  }));
+  const r = await rt.runtime(['exec', '-d', '--console-socket', cs.path, '--process', file, id]);
+  t.is(r.code, 0, r.stderr);
+  const term = await cs.terminal();
+  t.teardown(() => term.close());
+  await term.expect(PROMPT);
+  t.truthy(await term.send('stty size; echo $TERM', /25 90\r\nxterm\r\n/));
+  term.write('exit\r');
+  t.true(await term.closedWithin());
+});
+
 test('terminal without --console-socket, or a console socket that is not listening: a clear error, nothing left behind', async (t) => {
   const rt = useRuntime(t);
   const bundle = rt.makeBundle(shellConfig());
