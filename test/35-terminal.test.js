@@ -121,7 +121,7 @@ test('terminal without --console-socket, or a console socket that is not listeni
   t.deepEqual(left, { stateDir: false, processes: [], mounts: [] });
 });
 
-tsruncOnly('/dev/console: a symlink the rootfs planted there is replaced, never followed (runc 1.1.5 follows it)', async (t) => {
+tsruncOnly('/dev/console: a symlink the rootfs planted there is replaced, never followed (runc 1.1.5 follows it and fails the create)', async (t) => {
   const rt = useRuntime(t);
   const cs = await receiver(t, rt);
   const victim = path.join(rt.hostDir('host'), 'victim');
