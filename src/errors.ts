@@ -31,6 +31,25 @@ export class TsruncError extends Error {
   }
 }
 
+/**
+ * An OS error (fs, child process) as a TsruncError whose message names what was being done and on
+ * which path: "cannot read /run/tsrunc/x/state.json: EACCES: permission denied". The errno name
+ * stays readable on `cause.code`. A TsruncError passes through unchanged.
+ */
+export function systemError(what: string, e: unknown, code: ErrorCode = 'SYSTEM'): TsruncError {
+  if (e instanceof TsruncError) return e;
+  const err = e as NodeJS.ErrnoException;
+  // Node appends ", <syscall> '<path>'" to fs messages; `what` already says both.
+  const reason = err?.syscall ? String(err.message).replace(/, \w+ '.*'$/, '') : String(err?.message ?? e);
+  return new TsruncError(code, `${what}: ${reason}`, { cause: e });
+}
+
+/** Any thrown value as a TsruncError: a TsruncError as is, anything else SYSTEM, same message, as `cause`. */
+export function asTsruncError(e: unknown): TsruncError {
+  if (e instanceof TsruncError) return e;
+  return new TsruncError('SYSTEM', e instanceof Error ? e.message : String(e), { cause: e });
+}
+
 /** One problem found in a config: where, and why. */
 export interface ConfigProblem {
   pointer: string;   // "" is the document root

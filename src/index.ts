@@ -1,12 +1,22 @@
-// Public API of tsrunc as a library.
-export { Runtime, DEFAULT_ROOT, type RuntimeOptions } from './runtime/runtime';
+// Public API of tsrunc as a library: the Runtime class and everything its methods take and give.
+export { Runtime, DEFAULT_ROOT, type RuntimeOptions, type SpecOptions } from './runtime/runtime';
 export type { CreateOptions } from './runtime/create';
 export type { RunOptions } from './runtime/run';
 export type { ExecOptions } from './runtime/exec';
 export type { ContainerState, Status } from './runtime/status';
+export type { ContainerEvent } from './runtime/events';
+export type { Features } from './runtime/features';
+export { parseBytes, parseDuration, parseInteger } from './runtime/units';
+export { resourcesFromFlags, readResources, parseResourcesJson, type UpdateFlag, type UpdateFlags } from './runtime/update-flags';
+export { filterPsTable } from './process/ps-table';
 export type { Logger } from './logger';
 export { TsruncError, ConfigError, type ConfigProblem, type ErrorCode } from './errors';
-export { loadBundle } from './spec/load';
+export { loadBundle, type LoadedBundle } from './spec/load';
+export { defaultSpec, parseBind, DEFAULT_OCI_VERSION } from './spec/default-spec';
+export { exactInteger } from './spec/numbers';
 export { compilePlan } from './plan/compile';
-export type { Plan } from './plan/types';
-export type { Spec } from './generated/config';
+export { compileExec, type ExecTarget } from './plan/exec';
+export { execProcess, mergeEnv, type ExecProcessFlags } from './runtime/exec-process';
+export type { Plan, ExecPlan } from './plan/types';
+export type { Spec, LinuxResources } from './generated/config';
+export { versionInfo, versionText, OCI_VERSION, TSRUNC_VERSION, type VersionInfo } from './version';

@@ -4,8 +4,8 @@
 const test = require('ava');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { validateConfig, validateState, MAX_PROBLEMS } = require('../dist/spec/validate');
-const { defaultSpec } = require('../dist/spec/default-spec');
+const { defaultSpec } = require('tsrunc');
+const { validateConfig, validateState, MAX_PROBLEMS } = require('tsrunc/internal');
 
 const at = (problems, pointer) => problems.filter((p) => p.pointer === pointer);
 

@@ -3,17 +3,14 @@
 
 const test = require('ava');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { checkSemantics, isBindMount } = require('../dist/spec/semantics');
-const { loadBundle, exactInteger, parseConfigJson } = require('../dist/spec/load');
-const { defaultSpec } = require('../dist/spec/default-spec');
-const { ConfigError, TsruncError } = require('../dist/errors');
+const { loadBundle, exactInteger, defaultSpec, ConfigError, TsruncError } = require('tsrunc');
+const { checkSemantics, isBindMount, parseConfigJson } = require('tsrunc/internal');
+const { tempDir } = require('./helpers/runtime');
 
 /** A temp bundle dir with an empty rootfs/, removed after the test. */
 function makeBundle(t, { rootfs = true } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-spec-test-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'tsrunc-spec-test-');
   if (rootfs) fs.mkdirSync(path.join(dir, 'rootfs'));
   return dir;
 }

@@ -3,9 +3,9 @@ const test = require('ava');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { compilePlan } = require('../dist/plan/compile');
-const { parseMountOptions } = require('../dist/plan/mount-options');
-const { MS, CLONE_NEW } = require('../dist/plan/linux');
+const { compilePlan } = require('tsrunc');
+const { parseMountOptions, MS, CLONE_NEW } = require('tsrunc/internal');
+const { tempDir } = require('./helpers/runtime');
 
 const { planBundle: bundle } = require('./helpers/plan-bundle');
 

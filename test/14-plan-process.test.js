@@ -4,8 +4,11 @@
 const test = require('ava');
 const fs = require('node:fs');
 
-const { CAPABILITIES, capabilityNames, compileCapabilities } = require('../dist/plan/capabilities');
-const { compileSysctl, isRuntimeNamespace, ownNamespaces, sysctlNamespace } = require('../dist/plan/sysctl');
+const {
+  CAPABILITIES, capabilityNames, compileCapabilities, compileSysctl, isRuntimeNamespace,
+  ownNamespaces, sysctlNamespace
+} = require('tsrunc/internal');
+const { inAllSets } = require('./helpers/config');
 
 const LAST_CAP = 40; // CAP_CHECKPOINT_RESTORE, the newest capability tsrunc knows
 
@@ -18,7 +21,6 @@ function capabilities(caps, capLastCap = LAST_CAP) {
 }
 
 const mask = (...bits) => bits.reduce((m, b) => m | (1n << BigInt(b)), 0n).toString();
-const allSets = (names) => ({ bounding: names, effective: names, inheritable: names, permitted: names, ambient: names });
 
 test('capability numbers follow <linux/capability.h>', (t) => {
   t.is(CAPABILITIES.length, 41);
@@ -40,7 +42,7 @@ test('an empty capabilities object compiles to empty sets', (t) => {
 });
 
 test('each set becomes a 64-bit mask in a decimal string, above 2^32 too', (t) => {
-  const { masks, problems, warnings } = capabilities(allSets(['CAP_KILL', 'CAP_MAC_OVERRIDE', 'CAP_CHECKPOINT_RESTORE']));
+  const { masks, problems, warnings } = capabilities(inAllSets(['CAP_KILL', 'CAP_MAC_OVERRIDE', 'CAP_CHECKPOINT_RESTORE']));
   t.deepEqual(problems, []);
   t.deepEqual(warnings, []);
   for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient']) t.is(masks[set], mask(5, 32, 40), set);

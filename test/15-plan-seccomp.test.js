@@ -1,11 +1,11 @@
 // linux.seccomp -> plan.seccomp: the pure compile step (no root, nothing loaded).
 const test = require('ava');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
-const { compilePlan } = require('../dist/plan/compile');
-const { compileSeccomp } = require('../dist/plan/seccomp');
+const { compilePlan } = require('tsrunc');
+const { compileSeccomp } = require('tsrunc/internal');
+const { tempDir } = require('./helpers/runtime');
 
 const DOCKER = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures/seccomp-docker-default.json'), 'utf8'));
 
@@ -161,8 +161,7 @@ for (const { what, seccomp, pointer } of [
 }
 
 test('compilePlan carries the section and throws ConfigError with the pointer', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-plan-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'tsrunc-test-plan-');
   fs.mkdirSync(path.join(dir, 'rootfs'));
   const spec = (seccomp) => ({
     ociVersion: '1.0.2',

@@ -3,18 +3,12 @@
 // pointer, and the messages for hosts that cannot apply a limit.
 const test = require('ava');
 
-const { parseConfigJson } = require('../dist/spec/load');
-const { parseMountinfo, classifyMounts, detectHost, hugePageSizeName } = require('../dist/cgroups/host');
-const { resolveCgroupPath, parseOwnCgroup } = require('../dist/cgroups/path');
-const { parseIdList, formatIdList } = require('../dist/cgroups/cpu-list');
-const { compileMemory, swapMaxValue } = require('../dist/cgroups/memory');
-const { compileCpu, sharesToWeight } = require('../dist/cgroups/cpu');
-const { compilePids } = require('../dist/cgroups/pids');
-const { compileIo, blkioWeightToIoWeight } = require('../dist/cgroups/io');
-const { compileHugetlb } = require('../dist/cgroups/hugetlb');
-const { compileRdma } = require('../dist/cgroups/rdma');
-const { compileUnified } = require('../dist/cgroups/unified');
-const { compileResources } = require('../dist/cgroups/resources');
+const {
+  parseConfigJson, parseMountinfo, classifyMounts, detectHost, hugePageSizeName,
+  resolveCgroupPath, parseOwnCgroup, parseIdList, formatIdList, compileMemory, swapMaxValue,
+  compileCpu, sharesToWeight, compilePids, compileIo, blkioWeightToIoWeight, compileHugetlb,
+  compileRdma, compileUnified, compileResources
+} = require('tsrunc/internal');
 
 const unifiedHost = {
   mode: 'unified',

@@ -3,8 +3,10 @@
 // devices/devicefilter_test.go), in cilium/ebpf's text form; listing() prints ours the same way.
 const test = require('ava');
 
-const { compileDeviceFilter, emulateDeviceRules, deviceRulesFromConfig, filterAllows, RUNC_DEFAULT_RULES } = require('../dist/cgroups/devices');
-const { deviceFilterProgram, encodeProgram, OP, DEVICE_FILTER_LICENSE } = require('../dist/cgroups/device-bpf');
+const {
+  compileDeviceFilter, emulateDeviceRules, deviceRulesFromConfig, filterAllows,
+  RUNC_DEFAULT_RULES, deviceFilterProgram, encodeProgram, OP, DEVICE_FILTER_LICENSE
+} = require('tsrunc/internal');
 
 const NAMES = {
   [OP.LDX_MEM_W]: 'LdXMemW', [OP.AND_IMM32]: 'AndImm32', [OP.RSH_IMM32]: 'RShImm32', [OP.MOV_IMM32]: 'MovImm32',

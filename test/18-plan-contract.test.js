@@ -15,8 +15,7 @@ const net = require('node:net');
 const { spawnSync } = require('node:child_process');
 const Ajv = require('ajv');
 
-const { compilePlan } = require('../dist/plan/compile');
-const { compileExec } = require('../dist/plan/exec');
+const { compilePlan, compileExec } = require('tsrunc');
 
 const REPO = path.resolve(__dirname, '..');
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(REPO, 'src/plan/plan.schema.json'), 'utf8'));

@@ -5,8 +5,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const test = require('ava');
-const { addon } = require('../dist/native/addon');
-const { TsruncError } = require('../dist/errors');
+const { addon } = require('tsrunc/internal');
+const { TsruncError } = require('tsrunc');
 
 test('a failing syscall in the addon arrives as a TsruncError with code SYSTEM and the errno name apart', (t) => {
   const missing = path.join(os.tmpdir(), `tsrunc-no-such-dir-${process.pid}`, 'exec.fifo');

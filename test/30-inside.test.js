@@ -3,35 +3,25 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const test = require('ava');
-const { useRuntime, parseMountinfo, hostMounts, waitFor } = require('./helpers/runtime');
+const { useRuntime, output, parseMountinfo, hostMounts, waitFor } = require('./helpers/runtime');
+const { shell } = require('./helpers/config');
 
-const sh = (script) => ({ process: { args: ['sh', '-c', script] } });
 const bind = (source, destination, options = []) => ({ destination, type: 'bind', source, options: ['bind', ...options] });
 
 /** Config patch: run `script` with extra mounts. */
-const withMounts = (script, ...mounts) => (c) => {
-  c.process.args = ['sh', '-c', script];
+const withMounts = (script, ...mounts) => shell(script, (c) => {
   c.mounts.push(...mounts);
-};
-
-/** `run` a container, assert it exits 0, return its stdout. */
-async function output(t, rt, patch) {
-  const r = await rt.run(patch);
-  t.is(r.code, 0, r.stderr);
-  return r.stdout;
-}
+});
 
 const mountAt = (mountinfo, destination) =>
   parseMountinfo(mountinfo).filter((m) => m.mountPoint === destination).pop();
 
 test('the hostname is the configured one', async (t) => {
-  const rt = useRuntime(t);
-  t.is(await output(t, rt, { hostname: 'inside-box', process: { args: ['hostname'] } }), 'inside-box\n');
+  t.is(await output(t, { hostname: 'inside-box', process: { args: ['hostname'] } }), 'inside-box\n');
 });
 
 test('the process is pid 1 of a new PID namespace', async (t) => {
-  const rt = useRuntime(t);
-  t.is(await output(t, rt, sh('echo $$')), '1\n');
+  t.is(await output(t, shell('echo $$')), '1\n');
 });
 
 for (const { options, present, absent } of [
@@ -40,7 +30,7 @@ for (const { options, present, absent } of [
 ]) {
   test(`a bind mount with [${options}] shows them in the container's mountinfo`, async (t) => {
     const rt = useRuntime(t);
-    const stdout = await output(t, rt, withMounts('cat /proc/self/mountinfo', bind(rt.hostDir(), '/data', options)));
+    const stdout = await output(t, withMounts('cat /proc/self/mountinfo', bind(rt.hostDir(), '/data', options)));
     const mount = mountAt(stdout, '/data');
     t.truthy(mount, stdout);
     for (const flag of present) t.true(mount.options.includes(flag), `${flag} in ${mount.options}`);
@@ -90,7 +80,7 @@ for (const { name, forceDelete } of [
       await waitFor(() => fs.existsSync(file), { what: 'the container to write its file' });
       t.is((await rt.runtime(['delete', '--force', id])).code, 0);
     } else {
-      await output(t, rt, withMounts(write, bind(dir, '/rw')));
+      await output(t, withMounts(write, bind(dir, '/rw')));
     }
     t.is(fs.readFileSync(file, 'utf8'), 'written-inside\n');
   });
@@ -98,7 +88,7 @@ for (const { name, forceDelete } of [
 
 test('a tmpfs mount gets its size= and mode= data options', async (t) => {
   const rt = useRuntime(t);
-  const stdout = await output(t, rt, withMounts('stat -c %a /scratch; cat /proc/self/mountinfo',
+  const stdout = await output(t, withMounts('stat -c %a /scratch; cat /proc/self/mountinfo',
     { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m', 'mode=1770'] }));
   const [mode, ...mountinfo] = stdout.split('\n');
   t.is(mode, '1770');
@@ -114,7 +104,7 @@ test('a missing mountpoint is created as a file for a file source, a dir for a d
   const dir = rt.hostDir('src');
   const file = path.join(rt.hostDir('srcfile'), 'payload');
   fs.writeFileSync(file, 'payload\n');
-  const stdout = await output(t, rt, withMounts(
+  const stdout = await output(t, withMounts(
     '[ -d /new/dir/point ] && echo dir; [ -f /new/file/point ] && echo file; cat /new/file/point',
     bind(dir, '/new/dir/point'), bind(file, '/new/file/point')));
   t.is(stdout, 'dir\nfile\npayload\n');

@@ -3,15 +3,8 @@
 // linux.devices, namespaces joined by path, and the process's cwd/env/domainname.
 const fs = require('node:fs');
 const test = require('ava');
-const { useRuntime, isTsrunc } = require('./helpers/runtime');
-
-const sh = (script, extra = {}) => ({ ...extra, process: { args: ['sh', '-c', script] } });
-
-async function output(t, rt, patch) {
-  const r = await rt.run(patch);
-  t.is(r.code, 0, r.stderr);
-  return r.stdout;
-}
+const { useRuntime, isTsrunc, output } = require('./helpers/runtime');
+const { shell } = require('./helpers/config');
 
 for (const readonly of [true, false]) {
   test(`root.readonly=${readonly}: writing to / ${readonly ? 'fails' : 'works'}`, async (t) => {
@@ -33,7 +26,7 @@ for (const readonly of [true, false]) {
 test('the default devices are character devices with the standard numbers', async (t) => {
   const rt = useRuntime(t);
   // stat: type, major, minor (hex), permissions
-  const out = await output(t, rt, sh('for d in null zero full random urandom tty; do stat -c "%n %F %t %T %a" /dev/$d; done'));
+  const out = await output(t, shell('for d in null zero full random urandom tty; do stat -c "%n %F %t %T %a" /dev/$d; done'));
   t.deepEqual(out.trim().split('\n'), [
     '/dev/null character special file 1 3 666',
     '/dev/zero character special file 1 5 666',
@@ -48,8 +41,7 @@ test('the default devices are character devices with the standard numbers', asyn
 });
 
 test('the standard /dev links exist and work', async (t) => {
-  const rt = useRuntime(t);
-  const out = await output(t, rt, sh('for l in fd stdin stdout stderr ptmx; do echo "$l -> $(readlink /dev/$l)"; done; echo via-stdout >> /dev/stdout'));
+  const out = await output(t, shell('for l in fd stdin stdout stderr ptmx; do echo "$l -> $(readlink /dev/$l)"; done; echo via-stdout >> /dev/stdout'));
   t.deepEqual(out.trim().split('\n'), [
     'fd -> /proc/self/fd',
     'stdin -> /proc/self/fd/0',
@@ -61,8 +53,7 @@ test('the standard /dev links exist and work', async (t) => {
 });
 
 test('linux.devices creates nodes with the given type, numbers, mode and owner', async (t) => {
-  const rt = useRuntime(t);
-  const out = await output(t, rt, (c) => {
+  const out = await output(t, (c) => {
     c.linux.devices = [
       { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o640, uid: 1000, gid: 1001 },
       { path: '/dev/sub/loopish', type: 'b', major: 7, minor: 99, fileMode: 0o600 },
@@ -78,8 +69,7 @@ test('linux.devices creates nodes with the given type, numbers, mode and owner',
 });
 
 test('process.cwd (created when missing) and process.env reach the process', async (t) => {
-  const rt = useRuntime(t);
-  const out = await output(t, rt, (c) => {
+  const out = await output(t, (c) => {
     c.root.readonly = false;
     c.process.cwd = '/work/dir';
     c.process.env.push('GREETING=hello there');
@@ -90,16 +80,15 @@ test('process.cwd (created when missing) and process.env reach the process', asy
 
 // runc 1.1 ignores `domainname` (it came in a later runc); the spec defines it.
 (isTsrunc ? test : test.skip)('domainname is set in the UTS namespace', async (t) => {
-  const rt = useRuntime(t);
-  const out = await output(t, rt, { domainname: 'example.test', process: { args: ['cat', '/proc/sys/kernel/domainname'] } });
+  const out = await output(t, { domainname: 'example.test', process: { args: ['cat', '/proc/sys/kernel/domainname'] } });
   t.is(out, 'example.test\n');
 });
 
 test('a namespace given by path is joined, not created', async (t) => {
   const rt = useRuntime(t);
-  const { pid } = await rt.startContainer(sh('sleep 60'));
+  const { pid } = await rt.startContainer(shell('sleep 60'));
   const hostView = fs.readlinkSync(`/proc/${pid}/ns/net`);
-  const out = await output(t, rt, (c) => {
+  const out = await output(t, (c) => {
     c.linux.namespaces = c.linux.namespaces.map((ns) => (ns.type === 'network' ? { type: 'network', path: `/proc/${pid}/ns/net` } : ns));
     c.process.args = ['readlink', '/proc/self/ns/net'];
   });

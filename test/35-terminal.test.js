@@ -103,6 +103,20 @@ test('exec -d --console-socket --process: a process.json with terminal and conso
   t.true(await term.closedWithin());
 });
 
+test('a foreground terminal process with no terminal to take (stdin not a tty) is refused, nothing left behind', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle(shellConfig());
+  const id = rt.id('notty');
+  const run = await rt.runtime(['run', '--bundle', bundle.dir, id]); // the harness's stdin is /dev/null
+  t.not(run.code, 0);
+  if (isTsrunc) t.regex(run.stderr, /cannot allocate tty: tsrunc's stdin is not a terminal/);
+  t.deepEqual(await rt.leftovers(id), { stateDir: false, processes: [], mounts: [] });
+  const { id: running } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
+  const exec = await rt.runtime(['exec', '-t', running, 'sh']);
+  t.is(exec.code, 255);
+  t.regex(exec.stderr, isTsrunc ? /exec failed: cannot allocate tty/ : /exec failed/);
+});
+
 test('terminal without --console-socket, or a console socket that is not listening: a clear error, nothing left behind', async (t) => {
   const rt = useRuntime(t);
   const bundle = rt.makeBundle(shellConfig());

@@ -4,20 +4,8 @@
 // configs asking for confinement that cannot be had, which `create` rejects leaving nothing behind.
 const fs = require('node:fs');
 const test = require('ava');
-const { useRuntime, isTsrunc } = require('./helpers/runtime');
-
-/** Config patch: run `script` in sh, after `edit(config)`. */
-const shell = (script, edit) => (c) => {
-  c.process.args = ['sh', '-c', script];
-  edit?.(c);
-};
-
-/** `run` a container, assert it exits 0, return its stdout. */
-async function output(t, patch) {
-  const r = await useRuntime(t).run(patch);
-  t.is(r.code, 0, r.stderr);
-  return r.stdout;
-}
+const { useRuntime, isTsrunc, output } = require('./helpers/runtime');
+const { shell, inAllSets } = require('./helpers/config');
 
 /** "Key: value" lines -> {Key: value}. */
 const fields = (text) => Object.fromEntries(text.trim().split('\n').map((l) => {
@@ -35,7 +23,6 @@ const RUNC_DEFAULT_MASK = '0000000020000420';
 const NET_BIND_SERVICE_MASK = '0000000000000400';
 const NONE = '0000000000000000';
 
-const inAllSets = (names) => ({ bounding: names, effective: names, inheritable: names, permitted: names, ambient: names });
 const status = (inh, prm, eff, bnd, amb) => ({ CapInh: inh, CapPrm: prm, CapEff: eff, CapBnd: bnd, CapAmb: amb });
 
 // What a capability allows, tried by the kernel: each probe prints "<name>: allowed" or "<name>: refused".

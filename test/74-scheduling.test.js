@@ -3,17 +3,11 @@
 // (runtime-spec 1.2), personality; and LSM labels, refused on a host without that LSM.
 const fs = require('node:fs');
 const test = require('ava');
-const { useRuntime, isTsrunc } = require('./helpers/runtime');
+const { useRuntime, isTsrunc, output } = require('./helpers/runtime');
 
 // runc 1.1.5 predates process.ioPriority and process.scheduler and ignores them (and
 // linux.personality).
 const spec12 = isTsrunc ? test : test.skip;
-
-async function output(t, patch) {
-  const r = await useRuntime(t).run(patch);
-  t.is(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
 spec12('process.ioPriority sets the I/O scheduling class and priority', async (t) => {
   const out = await output(t, (c) => {

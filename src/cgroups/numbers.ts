@@ -2,7 +2,7 @@
 // bigint from the loader; they are handled as bigint throughout and written as decimal strings, never
 // through a double.
 
-import { exactInteger } from '../spec/load';
+import { exactInteger } from '../spec/numbers';
 import type { ResultBuilder } from './types';
 
 export type IntegerKind = 'int64' | 'uint64' | 'uint32';

@@ -1,5 +1,5 @@
 // What every command gets from the global flags.
-import { Runtime, DEFAULT_ROOT } from '../runtime/runtime';
+import { Runtime, DEFAULT_ROOT } from '../index';
 import { CliLogger, type LogFormat } from './log';
 
 export interface GlobalArgs {

@@ -3,7 +3,7 @@
 // Without --log the same lines go to stderr; with --log stderr still gets the bare message.
 import * as fs from 'node:fs';
 
-import type { Logger } from '../logger';
+import type { Logger } from '../index';
 
 export type LogFormat = 'text' | 'json';
 type Level = 'debug' | 'info' | 'warning' | 'error';

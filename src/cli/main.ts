@@ -1,8 +1,9 @@
 // The tsrunc command line: runc's verbs, flags, outputs and exit codes over the Runtime API.
+// It reaches the library only through its public index (src/index.ts), so whatever the CLI can do,
+// a library user can too; the commands parse flags and print, nothing more.
 import yargs from 'yargs/yargs';
 
-import { TsruncError } from '../errors';
-import { OCI_VERSION, TSRUNC_VERSION } from '../version';
+import { DEFAULT_ROOT, TsruncError, versionText } from '../index';
 import * as create from './commands/create';
 import * as del from './commands/delete';
 import * as exec from './commands/exec';
@@ -25,7 +26,7 @@ type Handler = (argv: never) => number | Promise<number>;
 
 export async function main(args: string[]): Promise<number> {
   if (args.includes('--version') || args.includes('-v')) {
-    print(`tsrunc version ${TSRUNC_VERSION}\nspec: ${OCI_VERSION}`);
+    print(versionText());
     return 0;
   }
   let status = 0;
@@ -38,7 +39,7 @@ export async function main(args: string[]): Promise<number> {
   const parser = yargs(stdinValues(execCommandCut(args)))
     .scriptName('tsrunc')
     .usage('tsrunc [global options] <command> [options]\n\nAn OCI container runtime (runc-compatible) in TypeScript.')
-    .option('root', { type: 'string', default: '/run/tsrunc', describe: 'directory for container state', global: true })
+    .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state', global: true })
     .option('log', { type: 'string', describe: 'log file (default: stderr)', global: true })
     .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log line format', global: true })
     .option('debug', { type: 'boolean', default: false, describe: 'debug logging', global: true })

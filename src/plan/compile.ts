@@ -6,7 +6,7 @@ import * as path from 'node:path';
 
 import { ConfigError, pointer, type ConfigProblem } from '../errors';
 import type { Spec } from '../generated/config';
-import { exactInteger } from '../spec/load';
+import { exactInteger } from '../spec/numbers';
 import { compileCapabilities, kernelCapLastCap } from './capabilities';
 import { DEFAULT_SYMLINKS, compileDevices } from './devices';
 import { MS, RLIMIT } from './linux';

@@ -4,7 +4,7 @@
 // ioPriority and scheduler are newer than the pinned schema (runtime-spec 1.0.2), so the
 // generated types lack them: they are described here, and checked here, field by field.
 import { pointer, type ConfigProblem } from '../errors';
-import { exactInteger } from '../spec/load';
+import { exactInteger } from '../spec/numbers';
 import type { IoPriorityPlan, SchedulerPlan } from './types';
 
 /** The process fields of runtime-spec 1.2 that the pinned schema's types lack. */

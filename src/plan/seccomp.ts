@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 
 import { pointer, type ConfigProblem } from '../errors';
 import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from '../generated/config';
-import { exactInteger } from '../spec/load';
+import { exactInteger } from '../spec/numbers';
 import type { SeccompAction, SeccompArgCompare, SeccompFlag, SeccompOperator, SeccompPlan, SeccompRule } from './types';
 
 const ACTIONS: ReadonlySet<string> = new Set<SeccompAction | 'SCMP_ACT_KILL' | 'SCMP_ACT_NOTIFY'>([

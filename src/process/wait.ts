@@ -1,3 +1,4 @@
+import { systemError } from '../errors';
 import { isSameLiveProcess } from './proc';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -20,6 +21,6 @@ export function signalRecorded(pid: number, startTime: string, signal: number): 
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw e;
+    throw systemError(`cannot signal pid ${pid}`, e);
   }
 }

@@ -8,7 +8,24 @@ import { FLAG_WORDS, PROPAGATION_WORDS } from '../plan/mount-options';
 import { SECCOMP_ARCHES } from '../plan/seccomp';
 import { OCI_VERSION } from '../version';
 
-export function features(): Record<string, unknown> {
+/** runc's `features` document (opencontainers/runtime-spec features.md), as tsrunc fills it. */
+export interface Features {
+  ociVersionMin: string;
+  ociVersionMax: string;
+  hooks: string[];
+  mountOptions: string[];
+  linux: {
+    namespaces: string[];
+    capabilities: string[];
+    cgroup: { v1: boolean; v2: boolean; systemd: boolean; systemdUser: boolean };
+    seccomp: { enabled: boolean; archs: string[] };
+    apparmor: { enabled: boolean };
+    selinux: { enabled: boolean };
+  };
+  annotations: Record<string, string>;
+}
+
+export function features(): Features {
   const host = detectHost();
   const lsm = detectLsm();
   return {

@@ -1,19 +1,25 @@
 // The typed, in-process API: `import { Runtime } from 'tsrunc'`. The CLI is a thin layer over
 // this class; nothing here prints or exits.
-import type { LinuxResources } from '../generated/config';
+import { asTsruncError, TsruncError } from '../errors';
+import type { LinuxResources, Spec } from '../generated/config';
 import { silentLogger, type Logger } from '../logger';
+import { psTable } from '../process/ps-table';
+import { defaultSpec } from '../spec/default-spec';
+import { writeConfig } from '../spec/write-config';
 import { validateId } from '../state/id';
 import { ContainerDir, listIds } from '../state/store';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import { exec, type ExecOptions } from './exec';
 import { statsEvent, watchEvents, type ContainerEvent } from './events';
+import { features, type Features } from './features';
 import { setPaused } from './freeze';
 import { update } from './update';
 import { containerPids, kill } from './kill';
 import { run, type RunOptions } from './run';
 import { start } from './start';
 import { deriveStatus, describe, type ContainerState } from './status';
+import { versionInfo, type VersionInfo } from '../version';
 
 export const DEFAULT_ROOT = '/run/tsrunc';
 
@@ -21,6 +27,15 @@ export interface RuntimeOptions {
   /** Directory holding the state of every container (runc --root). */
   root?: string;
   logger?: Logger;
+}
+
+export interface SpecOptions {
+  /** `docker run -v` style binds, "HOST:CTR[:ro|rw]", appended to the mounts (runc spec --bind). */
+  binds?: string[];
+  /** Rootless configs are not supported yet: NOT_SUPPORTED. */
+  rootless?: boolean;
+  /** Also write the config to <bundle>/config.json; INVALID_ARGUMENT if one exists. */
+  bundle?: string;
 }
 
 export class Runtime {
@@ -117,6 +132,29 @@ export class Runtime {
     return watchEvents(this.root, id, intervalMs, emit, signal);
   }
 
+  /** The host's `ps psArgs` (default -ef) cut down to the container's processes, header kept. */
+  ps(id: string, psArgs: string[] = []): string {
+    return psTable(this.pids(id), psArgs);
+  }
+
+  /** The default config.json, as `runc spec` writes it (see spec/default-spec.ts for the differences). */
+  spec(options: SpecOptions = {}): Spec {
+    if (options.rootless) throw new TsruncError('NOT_SUPPORTED', 'rootless containers are not supported yet');
+    const spec = defaultSpec({ binds: options.binds });
+    if (options.bundle !== undefined) writeConfig(options.bundle, spec);
+    return spec;
+  }
+
+  /** What this runtime supports on this host, in the runtime-spec's features document. */
+  features(): Features {
+    return features();
+  }
+
+  /** This build's version, commit, spec version and libseccomp version (`--version`). */
+  version(): VersionInfo {
+    return versionInfo();
+  }
+
   list(): ContainerState[] {
     const out: ContainerState[] = [];
     for (const id of listIds(this.root)) {
@@ -128,4 +166,24 @@ export class Runtime {
     }
     return out;
   }
+}
+
+// The library's contract: every error leaving a Runtime method is a TsruncError. The modules name
+// the errors they expect (with a code, a path, a pointer); anything else - an OS error nobody
+// anticipated, a bug - still arrives as one, code SYSTEM, its message unchanged, the original as
+// `cause`.
+for (const name of Object.getOwnPropertyNames(Runtime.prototype) as (keyof Runtime)[]) {
+  const method = Runtime.prototype[name] as unknown;
+  if (name === ('constructor' as string) || typeof method !== 'function') continue;
+  Object.defineProperty(Runtime.prototype, name, {
+    ...Object.getOwnPropertyDescriptor(Runtime.prototype, name),
+    value: function (this: Runtime, ...args: unknown[]): unknown {
+      try {
+        const result = method.apply(this, args);
+        return result instanceof Promise ? result.catch((e) => Promise.reject(asTsruncError(e))) : result;
+      } catch (e) {
+        throw asTsruncError(e);
+      }
+    },
+  });
 }

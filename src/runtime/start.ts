@@ -5,7 +5,7 @@
 // failure on the way the init writes "e<message>" instead.
 import * as fs from 'node:fs';
 
-import { TsruncError } from '../errors';
+import { systemError, TsruncError } from '../errors';
 import type { Logger } from '../logger';
 import { isSameLiveProcess } from '../process/proc';
 import { sleep } from '../process/wait';
@@ -16,7 +16,7 @@ import { deriveStatus } from './status';
 const START_TIMEOUT_MS = 10_000;
 
 /** Reads the FIFO until the init closes it; returns everything it wrote. */
-async function readUntilExec(fd: number, stored: StoredState): Promise<string> {
+async function readUntilExec(fd: number, fifo: string, stored: StoredState): Promise<string> {
   const chunk = Buffer.alloc(4096);
   let got = '';
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -25,7 +25,7 @@ async function readUntilExec(fd: number, stored: StoredState): Promise<string> {
     try {
       n = fs.readSync(fd, chunk, 0, chunk.length, null);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw systemError(`cannot read ${fifo}`, e);
     }
     if (n > 0) {
       got += chunk.toString('utf8', 0, n);
@@ -43,6 +43,14 @@ async function readUntilExec(fd: number, stored: StoredState): Promise<string> {
   }
 }
 
+function openFifo(fifo: string): number {
+  try {
+    return fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    throw systemError(`cannot open ${fifo}`, e);
+  }
+}
+
 export async function start(root: string, id: string, logger: Logger): Promise<void> {
   const dir = ContainerDir.open(root, id);
   try {
@@ -51,14 +59,18 @@ export async function start(root: string, id: string, logger: Logger): Promise<v
     if (status === 'stopped') throw new TsruncError('INVALID_STATE', 'cannot start a container that has stopped');
     if (status !== 'created') throw new TsruncError('INVALID_STATE', 'cannot start an already running container');
     // sync step 7. Non-blocking open: it never hangs, even if the init died an instant ago.
-    const fd = fs.openSync(dir.fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const fd = openFifo(dir.fifoPath);
     let said: string;
     try {
-      said = await readUntilExec(fd, stored); // sync step 8: "0", then end-of-file or "e<message>"
+      said = await readUntilExec(fd, dir.fifoPath, stored); // sync step 8: "0", then end-of-file or "e<message>"
     } finally {
       fs.closeSync(fd);
     }
-    fs.unlinkSync(dir.fifoPath);
+    try {
+      fs.unlinkSync(dir.fifoPath);
+    } catch (e) {
+      throw systemError(`cannot remove ${dir.fifoPath}`, e);
+    }
     const failure = said.indexOf('e');
     if (failure >= 0) throw new TsruncError('SETUP_FAILED', said.slice(failure + 1));
     await runHooks(stored.config, 'poststart', hookState(stored, 'running'), logger, false);

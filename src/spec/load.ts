@@ -14,7 +14,7 @@ export interface LoadedBundle {
   bundle: string;
   /** Absolute path of config.json. */
   configPath: string;
-  /** The config. Integers beyond 2^53 (only possible in 64-bit fields) are bigint; see exactInteger. */
+  /** The config. Integers beyond 2^53 (only possible in 64-bit fields) are bigint; see spec/numbers.ts. */
   config: Spec;
   /** Accepted oddities (e.g. a relative mount destination), for the CLI to print. */
   warnings: ConfigProblem[];
@@ -123,17 +123,4 @@ function checkNumbers(doc: unknown, at = ''): ConfigProblem[] {
 
 function overlaps(a: string, b: string): boolean {
   return a === b || a.startsWith(b + '/') || b.startsWith(a + '/');
-}
-
-/**
- * The exact decimal value of an integer field, for code that passes 64-bit values on (rlimits, memory
- * limits, seccomp arguments): a bigint as is, a number only if it is an exact integer.
- * undefined stays undefined; a non-integer throws RangeError.
- */
-export function exactInteger(v: number | bigint | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v === 'bigint') return v.toString();
-  if (!Number.isInteger(v)) throw new RangeError(`${v} is not an integer`);
-  // Beyond 2^53 a number is already rounded; BigInt() prints the value it actually holds.
-  return Number.isSafeInteger(v) ? String(v) : BigInt(v).toString();
 }

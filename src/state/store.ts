@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { TsruncError } from '../errors';
+import { systemError, TsruncError } from '../errors';
 import type { CgroupRecord } from '../cgroups/manager';
 import type { Spec } from '../generated/config';
 import { parseJson64, stringifyJson64 } from '../spec/json64';
@@ -48,7 +48,11 @@ export class ContainerDir {
 
   /** Claims the id: fails if a container with it exists. Leaves the directory locked. */
   static create(root: string, id: string): ContainerDir {
-    fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+    try {
+      fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+    } catch (e) {
+      throw systemError(`cannot create state directory ${root}`, e);
+    }
     const c = new ContainerDir(root, id);
     try {
       fs.mkdirSync(c.dir, { mode: 0o711 });
@@ -56,7 +60,7 @@ export class ContainerDir {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new TsruncError('CONTAINER_EXISTS', `container with id exists: ${id}`);
       }
-      throw e;
+      throw systemError(`cannot create state directory ${c.dir}`, e);
     }
     try {
       c.lock();
@@ -84,21 +88,33 @@ export class ContainerDir {
   static removeStale(root: string, id: string): void {
     const c = new ContainerDir(root, id);
     if (!fs.existsSync(c.dir)) return;
-    c.lock();
+    try {
+      c.lock();
+    } catch (e) {
+      // Removed by someone else between the check and the lock: nothing left to clear.
+      if (e instanceof TsruncError && e.code === 'CONTAINER_NOT_FOUND') return;
+      throw e;
+    }
     if (!fs.existsSync(path.join(c.dir, STATE_FILE))) c.remove();
     c.unlock();
   }
 
   private lock(): void {
+    const file = path.join(this.dir, LOCK_FILE);
     try {
-      this.lockFd = fs.openSync(path.join(this.dir, LOCK_FILE), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+      this.lockFd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new TsruncError('CONTAINER_NOT_FOUND', `container ${this.id} does not exist`);
       }
-      throw e;
+      throw systemError(`cannot open lock file ${file}`, e);
     }
-    addon().flock(this.lockFd, true, true);
+    try {
+      addon().flock(this.lockFd, true, true);
+    } catch (e) {
+      this.unlock();
+      throw systemError(`cannot lock ${file}`, e);
+    }
   }
 
   unlock(): void {
@@ -107,9 +123,19 @@ export class ContainerDir {
   }
 
   read(): StoredState {
-    // Lossless: the stored config keeps exact 64-bit integers (see spec/load.ts).
-    const text = fs.readFileSync(path.join(this.dir, STATE_FILE), 'utf8');
-    return parseJson64(text) as StoredState;
+    const file = path.join(this.dir, STATE_FILE);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw systemError(`cannot read state file ${file}`, e);
+    }
+    try {
+      // Lossless: the stored config keeps exact 64-bit integers (see spec/load.ts).
+      return parseJson64(text) as StoredState;
+    } catch (e) {
+      throw systemError(`state file ${file} is corrupt`, e);
+    }
   }
 
   /** Atomic: a reader sees the old file or the new one, never half of one. */
@@ -117,14 +143,15 @@ export class ContainerDir {
     writeFileAtomic(path.join(this.dir, STATE_FILE), stringifyJson64(state));
   }
 
-  hasFifo(): boolean {
-    return fs.existsSync(this.fifoPath);
-  }
-
   /** Removes the state directory. It only ever holds tsrunc's own files: no mounts, no links out. */
   remove(): void {
-    fs.rmSync(this.dir, { recursive: true, force: true });
-    this.unlock();
+    try {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+    } catch (e) {
+      throw systemError(`cannot remove state directory ${this.dir}`, e);
+    } finally {
+      this.unlock();
+    }
   }
 }
 
@@ -133,14 +160,22 @@ export function listIds(root: string): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(root);
-  } catch {
-    return [];
+  } catch (e) {
+    // No root yet: no container was ever created there.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw systemError(`cannot list state directory ${root}`, e);
   }
   return names.filter((n) => fs.existsSync(path.join(root, n, STATE_FILE))).sort();
 }
 
+/** Writes `file` through a temporary file and rename(): readers never see half of it. */
 export function writeFileAtomic(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text, { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw systemError(`cannot write ${file}`, e);
+  }
 }

@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { RUNTIME, waitFor } = require('../helpers/runtime');
+const { shell } = require('../helpers/config');
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 const MiB = 1024 * 1024;
@@ -20,12 +21,6 @@ const pureV2 = fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers'))
 if (!pureV2) {
   throw new Error('test/cgroup-v2 needs a pure cgroup v2 host; run `npm run test:cgroup`, which boots a VM on a hybrid host');
 }
-
-/** A config patch: `sh -c script`, then `more(config)` (resources, mounts...). */
-const shell = (script, more) => (c) => {
-  c.process.args = ['sh', '-c', script];
-  more?.(c);
-};
 
 /** The cgroup directory of a host pid (its "0::" line of /proc/<pid>/cgroup). */
 function cgroupOf(pid) {
@@ -68,19 +63,6 @@ function ioDir(rt) {
 }
 const WAIT_GO = 'until [ -e /io/go ]; do sleep 0.1; done';
 
-/** `<runtime> --root R ...args` with `input` on stdin (`update --resources -`). */
-function runtimeWithInput(rt, args, input) {
-  return new Promise((resolve) => {
-    const child = spawn(RUNTIME, ['--root', rt.root, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
 /** `events --stats ID`, parsed. */
 async function statsOf(rt, id) {
   const r = await rt.runtime(['events', '--stats', id], { timeout: SLOW });
@@ -117,5 +99,5 @@ function streamEvents(t, rt, id, interval = '100ms') {
 }
 
 module.exports = {
-  CGROUP_ROOT, MiB, SLOW, WAIT_GO, shell, cgroupOf, readCgroup, keyed, loopDevice, ioDir, runtimeWithInput, statsOf, streamEvents,
+  CGROUP_ROOT, MiB, SLOW, WAIT_GO, shell, cgroupOf, readCgroup, keyed, loopDevice, ioDir, statsOf, streamEvents,
 };

@@ -5,7 +5,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const test = require('ava');
 const { useRuntime, isAlive, sleep, waitFor } = require('../helpers/runtime');
-const { MiB, SLOW, WAIT_GO, shell, cgroupOf, readCgroup, ioDir, runtimeWithInput, statsOf } = require('./helpers');
+const { MiB, SLOW, WAIT_GO, shell, cgroupOf, readCgroup, ioDir, statsOf } = require('./helpers');
 
 async function ok(t, pending) {
   const r = await pending;
@@ -57,7 +57,7 @@ test('update changes memory.max of a running container: by flag, from stdin, fro
   fs.writeFileSync(file, JSON.stringify({ memory: { limit: 40 * MiB } }));
   const WAYS = [
     ['--memory 64m', () => rt.runtime(['update', '--memory', '64m', id], { timeout: SLOW }), 64 * MiB],
-    ['--resources -', () => runtimeWithInput(rt, ['update', '--resources', '-', id], JSON.stringify({ memory: { limit: 48 * MiB } })), 48 * MiB],
+    ['--resources -', () => rt.runtime(['update', '--resources', '-', id], { input: JSON.stringify({ memory: { limit: 48 * MiB } }), timeout: SLOW }), 48 * MiB],
     ['--resources FILE', () => rt.runtime(['update', '--resources', file, id], { timeout: SLOW }), 40 * MiB],
   ];
   for (const [how, update, limit] of WAYS) {

@@ -17,6 +17,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
+const { applyPatch } = require('./config');
 
 const REPO = path.resolve(__dirname, '../..');
 const DEFAULT_BUNDLE = path.join(REPO, 'bundles/default');
@@ -44,6 +45,13 @@ async function waitFor(fn, { timeout = 10000, interval = 50, what = 'condition' 
   }
 }
 
+/** A fresh directory under os.tmpdir(), removed when test `t` ends (for tests that need no runtime). */
+function tempDir(t, prefix = 'tsrunc-test-') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 // ---------------------------------------------------------------- default bundle
 
 let defaultRootfsReady = false;
@@ -59,21 +67,6 @@ function defaultConfig() {
   return JSON.parse(fs.readFileSync(path.join(DEFAULT_BUNDLE, 'config.json'), 'utf8'));
 }
 
-const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** Deep-merges plain objects; arrays and scalars in `patch` replace. */
-function deepMerge(target, patch) {
-  for (const [key, value] of Object.entries(patch)) {
-    target[key] = isPlainObject(value) && isPlainObject(target[key]) ? deepMerge(target[key], value) : value;
-  }
-  return target;
-}
-
-/** patch: a function (mutates the config or returns a new one) or an object to deep-merge. */
-function applyPatch(config, patch) {
-  if (typeof patch === 'function') return patch(config) ?? config;
-  return patch ? deepMerge(config, patch) : config;
-}
 
 // ---------------------------------------------------------------- OCI schemas
 
@@ -206,19 +199,23 @@ function createContext(t) {
      * Starts `<runtime> --root <root> ...args` and returns {child, done}; `done` resolves
      * to {code, signal, stdout, stderr, timedOut}. Output goes to files, not pipes: a
      * container inherits the runtime's stdio and may keep it open long after the
-     * runtime exited.
+     * runtime exited. `input`: text for its stdin (otherwise stdin is /dev/null).
      */
-    spawnRuntime(args, { timeout = 20000, cwd = base, env } = {}) {
+    spawnRuntime(args, { timeout = 20000, cwd = base, env, input } = {}) {
       const n = ++seq;
       const out = path.join(base, `io-${n}.stdout`);
       const err = path.join(base, `io-${n}.stderr`);
       const fds = [fs.openSync(out, 'w'), fs.openSync(err, 'w')];
       const child = spawn(RUNTIME, ['--root', root, ...args], {
         cwd,
-        stdio: ['ignore', ...fds],
+        stdio: [input === undefined ? 'ignore' : 'pipe', ...fds],
         env: { ...process.env, ...env, [MARKER_VAR]: base },
       });
       fds.forEach((fd) => fs.closeSync(fd));
+      if (input !== undefined) {
+        child.stdin.on('error', () => {}); // it may exit without reading
+        child.stdin.end(input);
+      }
       children.add(child);
       const done = new Promise((resolve) => {
         let timedOut = false;
@@ -265,6 +262,13 @@ function createContext(t) {
       const id = rt.id(prefix);
       const r = await rt.runtime(['run', '--bundle', bundle.dir, id], { timeout });
       return { ...r, id, bundle };
+    },
+
+    /** `run` a fresh container, assert it exited 0, return its stdout. */
+    async output(patch) {
+      const r = await rt.run(patch);
+      t.is(r.code, 0, r.stderr);
+      return r.stdout;
     },
 
     /** `create` + `start` a fresh container, wait until it is `until`; returns {id, bundle, pid}. */
@@ -324,12 +328,17 @@ function createContext(t) {
 /** makeBundle(t, patch): a fresh bundle for test t (see rt.makeBundle). */
 const makeBundle = (t, patch) => useRuntime(t).makeBundle(patch);
 
+/** output(t, patch): stdout of a container run for test t that must exit 0 (see rt.output). */
+const output = (t, patch) => useRuntime(t).output(patch);
+
 module.exports = {
   RUNTIME,
   isTsrunc,
   REPO,
   useRuntime,
   makeBundle,
+  output,
+  tempDir,
   defaultConfig,
   stateSchemaErrors,
   schemaErrors,

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 
-import type { ContainerState } from '../../runtime/status';
+import type { ContainerState } from '../../index';
 import { runtimeFrom, type GlobalArgs } from '../context';
 import { print } from '../output';
 

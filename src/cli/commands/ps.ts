@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import type { Argv } from 'yargs';
 
 import { runtimeFrom, type GlobalArgs } from '../context';
@@ -15,16 +14,7 @@ export const builder = (y: Argv<GlobalArgs>) =>
 type Args = GlobalArgs & { 'container-id': string; 'ps-args': string[]; format: 'table' | 'json' };
 
 export function handler(argv: Args): number {
-  const pids = runtimeFrom(argv).pids(argv['container-id']);
-  if (argv.format === 'json') {
-    print(JSON.stringify(pids));
-    return 0;
-  }
-  // As runc: the host's ps, filtered to the container's pids (header kept).
-  const psArgs = argv['ps-args'].length > 0 ? argv['ps-args'] : ['-ef'];
-  const lines = execFileSync('ps', psArgs, { encoding: 'utf8' }).trimEnd().split('\n');
-  const pidColumn = lines[0].trim().split(/\s+/).indexOf('PID');
-  const mine = new Set(pids);
-  print([lines[0], ...lines.slice(1).filter((l) => mine.has(Number(l.trim().split(/\s+/)[pidColumn])))].join('\n'));
+  const rt = runtimeFrom(argv);
+  print(argv.format === 'json' ? JSON.stringify(rt.pids(argv['container-id'])) : rt.ps(argv['container-id'], argv['ps-args']));
   return 0;
 }

@@ -1,9 +1,6 @@
-import * as fs from 'node:fs';
 import type { Argv } from 'yargs';
 
-import { TsruncError } from '../../errors';
-import type { LinuxResources } from '../../generated/config';
-import { parseJson64 } from '../../spec/json64';
+import { readResources, resourcesFromFlags, type UpdateFlags } from '../../index';
 import { runtimeFrom, type GlobalArgs } from '../context';
 
 export const command = 'update <container-id>';
@@ -23,56 +20,10 @@ export const builder = (y: Argv<GlobalArgs>) =>
     .option('pids-limit', { type: 'string' })
     .option('blkio-weight', { type: 'string' });
 
-type Args = GlobalArgs & Record<string, string | undefined> & { 'container-id': string };
-
-const UNITS: Record<string, bigint> = { '': 1n, b: 1n, k: 1n << 10n, m: 1n << 20n, g: 1n << 30n, t: 1n << 40n, p: 1n << 50n };
-
-/** "512m", "1G", "1024", "-1": bytes, as runc's (docker's) RAMInBytes reads them. */
-export function parseBytes(flag: string, text: string): bigint {
-  if (text.trim() === '-1') return -1n;
-  const m = /^(\d+)\s*([kmgtp]?)i?b?$/i.exec(text.trim());
-  if (!m) throw new TsruncError('INVALID_ARGUMENT', `--${flag}: "${text}" is not a size (e.g. 512m, 1g, 1048576)`);
-  return BigInt(m[1]) * UNITS[m[2].toLowerCase()];
-}
-
-function integer(flag: string, text: string): bigint {
-  if (!/^-?\d+$/.test(text.trim())) throw new TsruncError('INVALID_ARGUMENT', `--${flag}: "${text}" is not an integer`);
-  return BigInt(text.trim());
-}
-
-function readResources(source: string): LinuxResources {
-  const text = fs.readFileSync(source === '-' ? 0 : source, 'utf8');
-  try {
-    return parseJson64(text) as LinuxResources;
-  } catch (e) {
-    throw new TsruncError('INVALID_ARGUMENT', `--resources: invalid JSON: ${(e as Error).message}`);
-  }
-}
-
-/** --resources first, then each flag over it, as runc does. Values stay exact (bigint). */
-export function resourcesFromArgs(argv: Args): LinuxResources {
-  const r: Record<string, Record<string, unknown>> = argv.resources ? (readResources(argv.resources) as never) : {};
-  const set = (group: string, key: string, value: unknown) => ((r[group] ??= {})[key] = value);
-  const flags: [string, string, string, (f: string, v: string) => unknown][] = [
-    ['memory', 'memory', 'limit', parseBytes],
-    ['memory-reservation', 'memory', 'reservation', parseBytes],
-    ['memory-swap', 'memory', 'swap', parseBytes],
-    ['cpu-shares', 'cpu', 'shares', integer],
-    ['cpu-quota', 'cpu', 'quota', integer],
-    ['cpu-period', 'cpu', 'period', integer],
-    ['cpuset-cpus', 'cpu', 'cpus', (_f, v) => v],
-    ['cpuset-mems', 'cpu', 'mems', (_f, v) => v],
-    ['pids-limit', 'pids', 'limit', integer],
-    ['blkio-weight', 'blockIO', 'weight', (f, v) => Number(integer(f, v))],
-  ];
-  for (const [flag, group, key, parse] of flags) {
-    const value = argv[flag];
-    if (value !== undefined) set(group, key, parse(flag, value));
-  }
-  return r as LinuxResources;
-}
+type Args = GlobalArgs & UpdateFlags & { 'container-id': string; resources?: string };
 
 export function handler(argv: Args): number {
-  runtimeFrom(argv).update(argv['container-id'], resourcesFromArgs(argv));
+  const base = argv.resources ? readResources(argv.resources) : {};
+  runtimeFrom(argv).update(argv['container-id'], resourcesFromFlags(argv, base));
   return 0;
 }

@@ -5,9 +5,9 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const test = require('ava');
-const { compilePlan } = require('../dist/plan/compile');
-const { launchInit } = require('../dist/runtime/launch');
-const { TsruncError } = require('../dist/errors');
+const { compilePlan } = require('tsrunc');
+const { launchInit } = require('tsrunc/internal');
+const { TsruncError } = require('tsrunc');
 const { useRuntime } = require('./helpers/runtime');
 
 /** Launches the init for a real plan (new namespaces, no cgroup) and stays its parent. */

@@ -1,0 +1,27 @@
+// `tsrunc/internal`: the building blocks behind the public API (src/index.ts), for the project's own
+// unit tests and for tools that need one step of the pipeline. Not a stable API: names follow the
+// modules, which change as the code does.
+export * from './spec/validate';
+export * from './spec/semantics';
+export * from './spec/load';
+export * from './plan/capabilities';
+export * from './plan/compile';
+export * from './plan/linux';
+export * from './plan/mount-options';
+export * from './plan/seccomp';
+export * from './plan/sysctl';
+export * from './cgroups/host';
+export * from './cgroups/path';
+export * from './cgroups/cpu-list';
+export * from './cgroups/cpu';
+export * from './cgroups/memory';
+export * from './cgroups/pids';
+export * from './cgroups/io';
+export * from './cgroups/hugetlb';
+export * from './cgroups/rdma';
+export * from './cgroups/unified';
+export * from './cgroups/resources';
+export * from './cgroups/devices';
+export * from './cgroups/device-bpf';
+export { addon } from './native/addon';
+export { launchInit } from './runtime/launch';

@@ -1,0 +1,62 @@
+// runc's `update` flags as a resources patch: `--resources` (linux.resources JSON) first, then
+// each flag over it, as runc does. Values stay exact (bigint) all the way to the cgroup files.
+import * as fs from 'node:fs';
+
+import { systemError, TsruncError } from '../errors';
+import type { LinuxResources } from '../generated/config';
+import { parseJson64 } from '../spec/json64';
+import { parseBytes, parseInteger } from './units';
+
+/** The flag names of `runc update`, each taking its value as the command line gives it. */
+export type UpdateFlag =
+  | 'memory' | 'memory-reservation' | 'memory-swap'
+  | 'cpu-shares' | 'cpu-quota' | 'cpu-period' | 'cpuset-cpus' | 'cpuset-mems'
+  | 'pids-limit' | 'blkio-weight';
+
+export type UpdateFlags = Partial<Record<UpdateFlag, string>>;
+
+const asIs = (text: string) => text;
+
+// flag -> where it goes in linux.resources, and how its text is read.
+const FLAGS: [UpdateFlag, string, string, (text: string, name: string) => unknown][] = [
+  ['memory', 'memory', 'limit', parseBytes],
+  ['memory-reservation', 'memory', 'reservation', parseBytes],
+  ['memory-swap', 'memory', 'swap', parseBytes],
+  ['cpu-shares', 'cpu', 'shares', parseInteger],
+  ['cpu-quota', 'cpu', 'quota', parseInteger],
+  ['cpu-period', 'cpu', 'period', parseInteger],
+  ['cpuset-cpus', 'cpu', 'cpus', asIs],
+  ['cpuset-mems', 'cpu', 'mems', asIs],
+  ['pids-limit', 'pids', 'limit', parseInteger],
+  ['blkio-weight', 'blockIO', 'weight', (text, name) => Number(parseInteger(text, name))],
+];
+
+/** linux.resources JSON (what `--resources FILE` holds), 64-bit integers kept exact. */
+export function parseResourcesJson(text: string): LinuxResources {
+  try {
+    return parseJson64(text) as LinuxResources;
+  } catch (e) {
+    throw new TsruncError('INVALID_ARGUMENT', `--resources: invalid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** `--resources SOURCE`: linux.resources JSON from a file, or from stdin for "-" (Docker's way). */
+export function readResources(source: string): LinuxResources {
+  let text: string;
+  try {
+    text = fs.readFileSync(source === '-' ? 0 : source, 'utf8');
+  } catch (e) {
+    throw systemError(`--resources: cannot read ${source === '-' ? 'stdin' : source}`, e, 'INVALID_ARGUMENT');
+  }
+  return parseResourcesJson(text);
+}
+
+/** `flags` laid over `base` (a copy): the patch `Runtime.update()` takes. */
+export function resourcesFromFlags(flags: UpdateFlags, base: LinuxResources = {}): LinuxResources {
+  const r = structuredClone(base) as Record<string, Record<string, unknown>>;
+  for (const [flag, group, key, parse] of FLAGS) {
+    const value = flags[flag];
+    if (value !== undefined) (r[group] ??= {})[key] = parse(value, `--${flag}`);
+  }
+  return r as LinuxResources;
+}
