@@ -94,6 +94,7 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info);  // device_filter.cc
+Napi::Value Eventfd(const Napi::CallbackInfo& info);  // eventfd.cc
 void RegisterFdPass(Napi::Env env, Napi::Object exports);        // fdpass.cc
 
 namespace {
@@ -104,6 +105,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
+  exports.Set("eventfd", Napi::Function::New(env, Eventfd));
   RegisterFdPass(env, exports);
   return exports;
 }
