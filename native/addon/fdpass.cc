@@ -30,6 +30,10 @@ namespace {
 
 int FdArg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
 
+}  // namespace
+
+// Exported by addon.cc's Init.
+
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
@@ -135,18 +139,4 @@ Napi::Value RestoreTerminal(const Napi::CallbackInfo& info) {
   if (tcsetattr(FdArg(info, 0), TCSANOW, reinterpret_cast<const struct termios*>(saved.Data())) < 0)
     ThrowErrno(env, errno, "tcsetattr");
   return env.Undefined();
-}
-
-}  // namespace
-
-// Registered by addon.cc's Init.
-void RegisterFdPass(Napi::Env env, Napi::Object exports) {
-  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
-  exports.Set("socketpair", Napi::Function::New(env, SocketPair));
-  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
-  exports.Set("openpty", Napi::Function::New(env, OpenPty));
-  exports.Set("getWindowSize", Napi::Function::New(env, GetWindowSize));
-  exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
-  exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
-  exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
 }
