@@ -100,7 +100,6 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info);
 Napi::Value SocketPair(const Napi::CallbackInfo& info);
 Napi::Value RecvFd(const Napi::CallbackInfo& info);
 Napi::Value OpenPty(const Napi::CallbackInfo& info);
-Napi::Value GetWindowSize(const Napi::CallbackInfo& info);
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info);
 Napi::Value MakeRaw(const Napi::CallbackInfo& info);
 Napi::Value RestoreTerminal(const Napi::CallbackInfo& info);
@@ -118,7 +117,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socketpair", Napi::Function::New(env, SocketPair));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("openpty", Napi::Function::New(env, OpenPty));
-  exports.Set("getWindowSize", Napi::Function::New(env, GetWindowSize));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
   exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));

@@ -5,7 +5,6 @@
 //   recvFd(fd)                 -> {fd, name} | null  one SCM_RIGHTS message, without blocking
 //                                 (null: nothing there yet); the fd is close-on-exec
 //   openpty()                  -> {master, slave, name}  (for tests: a terminal to run tsrunc on)
-//   getWindowSize(fd)          -> {rows, cols}
 //   setWindowSize(fd, rows, cols)
 //   makeRaw(fd)                -> Buffer  puts a terminal in raw mode as runc does (cfmakeraw: no
 //                                 output processing either, unlike Node's setRawMode); returns the
@@ -99,16 +98,6 @@ Napi::Value OpenPty(const Napi::CallbackInfo& info) {
   out.Set("master", Napi::Number::New(env, master));
   out.Set("slave", Napi::Number::New(env, slave));
   out.Set("name", Napi::String::New(env, name));
-  return out;
-}
-
-Napi::Value GetWindowSize(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  struct winsize ws = {};
-  if (ioctl(FdArg(info, 0), TIOCGWINSZ, &ws) < 0) ThrowErrno(env, errno, "ioctl(TIOCGWINSZ)");
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("rows", Napi::Number::New(env, ws.ws_row));
-  out.Set("cols", Napi::Number::New(env, ws.ws_col));
   return out;
 }
 
