@@ -6,7 +6,6 @@ import * as path from 'node:path';
 
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
-import { DEVICE_FILTER_LICENSE, deviceFilterProgram, encodeProgram } from './device-bpf';
 import type { DeviceFilter } from './devices';
 import type { CgroupWrite } from './types';
 
@@ -58,7 +57,10 @@ export function writeLimits(dir: string, writes: readonly CgroupWrite[]): void {
 }
 
 export function attachDevices(dir: string, filter: DeviceFilter): void {
-  addon().attachDeviceFilter(dir, encodeProgram(deviceFilterProgram(filter)), DEVICE_FILTER_LICENSE);
+  // The compiler loads only here: delete, kill and state never compile a device filter.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bpf = require('./device-bpf') as typeof import('./device-bpf');
+  addon().attachDeviceFilter(dir, bpf.encodeProgram(bpf.deviceFilterProgram(filter)), bpf.DEVICE_FILTER_LICENSE);
 }
 
 export interface CgroupSetup {
