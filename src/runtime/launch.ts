@@ -21,6 +21,8 @@ export interface LaunchOptions {
   wait: boolean;
   /** Pass fds 3 .. 3+N-1 of this process into the container. */
   preserveFds: number;
+  /** fds 0-2 of the init (and so of the container process); default this process's 0-2. */
+  stdio?: (number | 'pipe' | 'ignore')[];
 }
 
 export interface Launched {
@@ -32,7 +34,7 @@ export function launchInit(plan: Plan, options: LaunchOptions): Launched {
   const preserved = Array.from({ length: options.preserveFds }, (_, i) => 3 + i);
   const syncFd = 3 + options.preserveFds;
   const env: NodeJS.ProcessEnv = { TSRUNC_SYNC_FD: String(syncFd) };
-  const stdio: (number | 'pipe')[] = [0, 1, 2, ...preserved, 'pipe'];
+  const stdio: (number | 'pipe' | 'ignore')[] = [...(options.stdio ?? [0, 1, 2]), ...preserved, 'pipe'];
   // Further fds follow the sync socket; tsrunc-init closes everything after the last of them.
   for (const [name, fd] of [['TSRUNC_FIFO_FD', options.fifoFd], ['TSRUNC_CGROUP_FD', options.cgroupFd]] as const) {
     if (fd === undefined || fd < 0) continue;

@@ -10,7 +10,7 @@ import { deleteContainer } from './delete';
 import type { ContainerEvent } from './events';
 import type { Features } from './features';
 import { containerPids, kill } from './kill';
-import type { RunOptions } from './run';
+import type { ContainerProcess, RunOptions, SpawnOptions } from './run';
 import { start } from './start';
 import { deriveStatus, describe, type ContainerState } from './status';
 import type { VersionInfo } from '../version';
@@ -92,6 +92,15 @@ export class Runtime {
   /** create + start; unless detached, waits and resolves with the exit status. */
   run(id: string, options: RunOptions): Promise<number> {
     return lazy.run().run(this.root, id, options, this.logger);
+  }
+
+  /**
+   * create + start, handing over the running process: its pid, its stdio (`stdio: ['pipe', ...]`
+   * gives streams) and `exited`, a promise of its exit status; the container is deleted once it
+   * exits unless `keep`. Nothing is forwarded from this process's signals (run does that).
+   */
+  spawn(id: string, options: SpawnOptions): Promise<ContainerProcess> {
+    return lazy.run().spawnContainer(this.root, id, options, this.logger);
   }
 
   /** Freezes every process of the container (cgroup.freeze); state reports "paused". */
