@@ -17,7 +17,8 @@ export async function main(args: string[]): Promise<number> {
     print(versionText());
     return 0;
   }
-  const fast = parseFast(args);
+  // TSRUNC_FAST_PATH=0 sends everything through yargs: test/61 compares the two paths with it.
+  const fast = process.env.TSRUNC_FAST_PATH === '0' ? undefined : parseFast(args);
   if (fast) {
     try {
       return await fast.verb.load().handler(fast.argv as never);

@@ -41,6 +41,12 @@ export function launchInit(plan: Plan, options: LaunchOptions): Launched {
     env[name] = String(stdio.length);
     stdio.push(fd);
   }
+  // Node creates process.stdout/stderr lazily and, on a pipe, sets O_NONBLOCK on the file
+  // description it shares with the container; any net.Socket's destroy (the sync socket's)
+  // touches process.stderr. tsrunc-init clears O_NONBLOCK on its stdio when it starts, so
+  // both streams must exist before it does, or the container would inherit a non-blocking pipe.
+  void process.stdout;
+  void process.stderr;
   // Numbered above every slot: the spawn dup2()s the slots into place before it executes this fd.
   const exe = addon().sealedExecutable(initHelperPath(), stdio.length);
   let helper: ChildProcess;

@@ -16,20 +16,16 @@ import { deriveStatus } from './status';
 
 const START_TIMEOUT_MS = 10_000;
 
-/** One blocking read on libuv's thread pool: resolves with what the init wrote, '' at end-of-file. */
-function readOnce(fd: number, fifo: string, chunk: Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    fs.read(fd, chunk, 0, chunk.length, null, (e, n) =>
-      e ? reject(systemError(`cannot read ${fifo}`, e)) : resolve(chunk.toString('utf8', 0, n)));
-  });
-}
-
 /**
- * Reads the FIFO until the init closes it; returns everything it wrote. The fd is blocking, so
- * every read returns exactly when the init writes, execs (its end is close-on-exec) or dies: no
- * timer. The one case a timer remains for is rare: end-of-file before anything was written while
- * the init lives means it has not reached its open of the FIFO yet (create returns after sync
- * step 6, an instant before): then the FIFO is re-read after a short pause, bounded overall.
+ * Reads the FIFO until the init closes it; returns everything it wrote. The fd is made blocking
+ * and read synchronously: each read returns exactly when the init writes, execs (its end is
+ * close-on-exec) or dies - no timer, no thread pool. Synchronous on purpose: the container's lock
+ * is held meanwhile, and an in-process caller that, between two turns of the event loop, took
+ * the lock for another verb on this container (kill, state) would block on it for good. The
+ * init is already blocked opening its end, so this takes as long as its startContainer hooks.
+ * The one case a timer remains for is rare: end-of-file before anything was written while the
+ * init lives means it has not reached its open of the FIFO yet (create returns after sync
+ * step 6, an instant before); the FIFO is then read again after a short pause, bounded overall.
  */
 async function readUntilExec(fd: number, fifo: string, stored: StoredState): Promise<string> {
   addon().setBlocking(fd);
@@ -37,9 +33,14 @@ async function readUntilExec(fd: number, fifo: string, stored: StoredState): Pro
   let got = '';
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-    const read = await readOnce(fd, fifo, chunk);
-    if (read.length > 0) {
-      got += read;
+    let n: number;
+    try {
+      n = fs.readSync(fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      throw systemError(`cannot read ${fifo}`, e);
+    }
+    if (n > 0) {
+      got += chunk.toString('utf8', 0, n);
       continue;
     }
     if (got.length > 0) return got;
