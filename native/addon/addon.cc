@@ -105,6 +105,7 @@ Napi::Value SetBlocking(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info);  // device_filter.cc
+Napi::Value Eventfd(const Napi::CallbackInfo& info);  // eventfd.cc
 
 namespace {
 
@@ -115,6 +116,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("setBlocking", Napi::Function::New(env, SetBlocking));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
+  exports.Set("eventfd", Napi::Function::New(env, Eventfd));
   return exports;
 }
 

@@ -21,6 +21,8 @@ export interface Addon {
   setBlocking(fd: number): void;
   /** Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and makes it the cgroup's only device filter. */
   attachDeviceFilter(cgroupDir: string, program: Buffer, license: string): void;
+  /** A non-blocking, close-on-exec eventfd (cgroup v1 notifications, v1/oom.ts). */
+  eventfd(): number;
 }
 
 const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');
