@@ -12,12 +12,10 @@ runs="${RUNS:-30}"
 work="$(mktemp -d /tmp/tsrunc-bench-XXXXXX)"
 trap 'for r in tsrunc runc crun; do "$(rt $r)" --root "$work/root-$r" delete -f bench >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
 
-rt() { case "$1" in tsrunc) echo "$repo/bin/tsrunc" ;; *) command -v "$1" ;; esac; }
+# shellcheck source=bench/common.sh
+. "$repo/bench/common.sh"
 
-bash "$repo/scripts/make-default-bundle.sh" >/dev/null
-mkdir -p "$work/bundle"
-cp -a "$repo/bundles/default/rootfs" "$work/bundle/rootfs"
-jq '.process.args = ["/bin/true"]' "$repo/bundles/default/config.json" > "$work/bundle/config.json"
+make_bench_bundle "$work/bundle" '["/bin/true"]'
 
 # A runtime that cannot run the bundle here is left out with its reason (crun 1.8, for one,
 # refuses hybrid cgroup hosts).

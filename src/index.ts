@@ -2,6 +2,7 @@
 export { Runtime, DEFAULT_ROOT, type RuntimeOptions, type SpecOptions } from './runtime/runtime';
 export type { CreateOptions } from './runtime/create';
 export type { RunOptions } from './runtime/run';
+export type { ExecOptions } from './runtime/exec';
 export type { ContainerState, Status } from './runtime/status';
 export type { ContainerEvent } from './runtime/events';
 export type { Features } from './runtime/features';

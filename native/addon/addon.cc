@@ -94,6 +94,7 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info);  // device_filter.cc
+void RegisterFdPass(Napi::Env env, Napi::Object exports);        // fdpass.cc
 
 namespace {
 
@@ -103,6 +104,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
+  RegisterFdPass(env, exports);
   return exports;
 }
 

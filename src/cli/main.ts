@@ -6,6 +6,7 @@ import yargs from 'yargs/yargs';
 import { DEFAULT_ROOT, TsruncError, versionText } from '../index';
 import * as create from './commands/create';
 import * as del from './commands/delete';
+import * as exec from './commands/exec';
 import * as events from './commands/events';
 import * as features from './commands/features';
 import * as kill from './commands/kill';
@@ -35,7 +36,7 @@ export async function main(args: string[]): Promise<number> {
     globals = argv;
     status = await h(argv);
   };
-  const parser = yargs(stdinValues(args))
+  const parser = yargs(stdinValues(execCommandCut(args)))
     .scriptName('tsrunc')
     .usage('tsrunc [global options] <command> [options]\n\nAn OCI container runtime (runc-compatible) in TypeScript.')
     .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state', global: true })
@@ -54,7 +55,7 @@ export async function main(args: string[]): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new TsruncError('INVALID_ARGUMENT', msg);
     });
-  for (const m of [create, start, state, kill, del, run, list, pause, resume, ps, update, events, features, spec]) {
+  for (const m of [create, start, state, kill, del, run, exec, list, pause, resume, ps, update, events, features, spec]) {
     parser.command(m.command, m.describe, m.builder as never, wrap(m.handler as Handler));
   }
   try {
@@ -80,6 +81,18 @@ function stdinValues(args: string[]): string[] {
     }
   }
   return out;
+}
+
+// Global flags that take a value, to find the command among tsrunc's arguments.
+const GLOBAL_VALUE_FLAGS = new Set(['--root', '--log', '--log-format', '--criu', '--rootless']);
+
+/** `exec ID COMMAND...`: the command is the process's, not tsrunc's to parse (see commands/exec.ts). */
+function execCommandCut(args: string[]): string[] {
+  for (let i = 0; i < args.length; i++) {
+    if (GLOBAL_VALUE_FLAGS.has(args[i])) i++;
+    else if (!args[i].startsWith('-')) return args[i] === 'exec' ? exec.takeCommand(args, i) : args;
+  }
+  return args;
 }
 
 // When parsing itself failed, still honour --log/--log-format so the client sees the error.

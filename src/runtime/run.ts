@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import { start } from './start';
+import { OwnConsole, proxyTerminal } from './terminal';
 
 export interface RunOptions extends CreateOptions {
   detach?: boolean;
@@ -16,7 +17,20 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 /** Resolves with the container's exit status (0-255, 128+N for a signal); 0 when detached. */
 export async function run(root: string, id: string, options: RunOptions, logger: Logger): Promise<number> {
   const wait = !options.detach;
-  const { pid, helper } = await create(root, id, options, logger, wait);
+  // A terminal in the foreground without a console socket: tsrunc holds the master itself
+  // (unused, and closed, when the process has no terminal).
+  const own = wait && !options.consoleSocket ? new OwnConsole() : undefined;
+  let created: Awaited<ReturnType<typeof create>>;
+  try {
+    created = await create(root, id, { ...options, consoleFd: own?.theirs }, logger, wait);
+  } catch (e) {
+    own?.close();
+    throw e;
+  }
+  own?.closeTheirs();
+  const { pid, helper } = created;
+  const terminal = own && created.terminal ? proxyTerminal(own.receive()) : undefined;
+  own?.close();
   const exited = wait
     ? new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))))
     : Promise.resolve(0);
@@ -32,11 +46,13 @@ export async function run(root: string, id: string, options: RunOptions, logger:
     await start(root, id, logger);
   } catch (e) {
     await deleteContainer(root, id, true, logger);
+    await terminal?.finish();
     throw e;
   }
   if (!wait) return 0;
   const status = await exited;
   for (const sig of FORWARDED) process.off(sig, forward);
+  await terminal?.finish();
   if (!options.keep) await deleteContainer(root, id, true, logger);
   return status;
 }

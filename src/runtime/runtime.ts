@@ -10,6 +10,7 @@ import { validateId } from '../state/id';
 import { ContainerDir, listIds } from '../state/store';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
+import { exec, type ExecOptions } from './exec';
 import { statsEvent, watchEvents, type ContainerEvent } from './events';
 import { features, type Features } from './features';
 import { setPaused } from './freeze';
@@ -79,6 +80,15 @@ export class Runtime {
   /** create + start; unless detached, waits and resolves with the exit status. */
   run(id: string, options: RunOptions): Promise<number> {
     return run(this.root, id, options, this.logger);
+  }
+
+  /**
+   * Runs one more process in the running container (runc exec). Unless detached, resolves with its
+   * exit status (128+N for signal N); detached, with 0 once it runs.
+   */
+  exec(id: string, options: ExecOptions): Promise<number> {
+    validateId(id);
+    return exec(this.root, id, options, this.logger);
   }
 
   /** Freezes every process of the container (cgroup.freeze); state reports "paused". */
