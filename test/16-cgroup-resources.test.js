@@ -1,14 +1,26 @@
-// The cgroup v2 layer is pure: hosts are plain objects (or fake files), nothing touches /sys/fs/cgroup.
-// These check runc's conversions with worked numbers, exact 64-bit values, every refusal with its
-// pointer, and the messages for hosts that cannot apply a limit.
+// The cgroup layer is pure: hosts are plain objects (or fake files), nothing touches /sys/fs/cgroup.
+// These check runc's conversions (fs2 for the v2 driver, fs for the v1 driver) with worked numbers,
+// exact 64-bit values, every refusal with its pointer, and the messages for hosts that cannot apply a limit.
 const test = require('ava');
 
-const {
-  parseConfigJson, parseMountinfo, classifyMounts, detectHost, hugePageSizeName,
-  resolveCgroupPath, parseOwnCgroup, parseIdList, formatIdList, compileMemory, swapMaxValue,
-  compileCpu, sharesToWeight, compilePids, compileIo, blkioWeightToIoWeight, compileHugetlb,
-  compileRdma, compileUnified, compileResources
-} = require('tsrunc/internal');
+const { parseConfigJson } = require('../dist/spec/load');
+const { parseMountinfo, classifyMounts, detectHost, hugePageSizeName } = require('../dist/cgroups/host');
+const { resolveCgroupPath, parseOwnCgroup } = require('../dist/cgroups/path');
+const { parseIdList, formatIdList } = require('../dist/cgroups/cpu-list');
+const { compileMemory, swapMaxValue } = require('../dist/cgroups/memory');
+const { compileCpu, sharesToWeight } = require('../dist/cgroups/cpu');
+const { compilePids } = require('../dist/cgroups/pids');
+const { compileIo, blkioWeightToIoWeight } = require('../dist/cgroups/io');
+const { compileHugetlb } = require('../dist/cgroups/hugetlb');
+const { compileRdma } = require('../dist/cgroups/rdma');
+const { compileUnified } = require('../dist/cgroups/unified');
+const { compileResources } = require('../dist/cgroups/resources');
+const { compileResourcesV1 } = require('../dist/cgroups/v1/resources');
+const { orderMemoryWrites } = require('../dist/cgroups/v1/memory');
+const { deviceTransition, filterFromList, listMatches } = require('../dist/cgroups/v1/devices');
+const { resolveV1Paths } = require('../dist/cgroups/v1/paths');
+const { chooseDriver } = require('../dist/cgroups/plan');
+const { compileDeviceFilter } = require('../dist/cgroups/devices');
 
 const unifiedHost = {
   mode: 'unified',
@@ -27,6 +39,11 @@ const hybridHost = {
   controllers: ['hugetlb'],
   v1Controllers: ['blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids'],
   ownCgroup: '/',
+  cpus: [0, 1],
+  hugePageSizes: ['2MB', '1GB'],
+  v1Hierarchies: ['blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids', 'name=systemd'].map((c) => ({
+    controllers: [c], mountPoint: `/sys/fs/cgroup/${c.replace('name=', '')}`, root: '/', own: c === 'memory' ? '/session/abc' : '/',
+  })),
 };
 
 const R = (p) => `/linux/resources/${p}`;
@@ -56,13 +73,22 @@ const LEGACY_MOUNTINFO = `
 test('host: the mode comes from where cgroup2 is mounted and whether v1 hierarchies exist', (t) => {
   t.deepEqual(classifyMounts(parseMountinfo(HYBRID_MOUNTINFO)), {
     mode: 'hybrid', unifiedRoot: '/sys/fs/cgroup/unified', v1Controllers: ['cpu', 'cpuacct', 'memory'],
+    v1Mounts: [
+      { controllers: ['cpu'], mountPoint: '/sys/fs/cgroup/cpu', root: '/' },
+      { controllers: ['cpuacct'], mountPoint: '/sys/fs/cgroup/cpuacct', root: '/' },
+      { controllers: ['memory'], mountPoint: '/sys/fs/cgroup/memory', root: '/' },
+      { controllers: ['name=systemd'], mountPoint: '/sys/fs/cgroup/systemd', root: '/' },
+    ],
   });
-  t.deepEqual(classifyMounts(parseMountinfo(UNIFIED_MOUNTINFO)), { mode: 'unified', unifiedRoot: '/sys/fs/cgroup', v1Controllers: [] });
-  t.deepEqual(classifyMounts(parseMountinfo(LEGACY_MOUNTINFO)), { mode: 'legacy', unifiedRoot: null, v1Controllers: ['cpu', 'cpuacct', 'memory'] });
+  t.deepEqual(classifyMounts(parseMountinfo(UNIFIED_MOUNTINFO)), { mode: 'unified', unifiedRoot: '/sys/fs/cgroup', v1Controllers: [], v1Mounts: [] });
+  t.deepEqual(classifyMounts(parseMountinfo(LEGACY_MOUNTINFO)), {
+    mode: 'legacy', unifiedRoot: null, v1Controllers: ['cpu', 'cpuacct', 'memory'],
+    v1Mounts: [{ controllers: ['cpu', 'cpuacct'], mountPoint: '/sys/fs/cgroup/cpu,cpuacct', root: '/' }, { controllers: ['memory'], mountPoint: '/sys/fs/cgroup/memory', root: '/' }],
+  });
   // The cgroup root is injectable.
   const elsewhere = '1 0 0:1 / /mnt/cg\\040v2 rw - cgroup2 cgroup2 rw\n';
   t.is(parseMountinfo(elsewhere)[0].mountPoint, '/mnt/cg v2', 'mountinfo octal escapes are decoded');
-  t.deepEqual(classifyMounts(parseMountinfo(elsewhere), '/mnt/cg v2'), { mode: 'unified', unifiedRoot: '/mnt/cg v2', v1Controllers: [] });
+  t.deepEqual(classifyMounts(parseMountinfo(elsewhere), '/mnt/cg v2'), { mode: 'unified', unifiedRoot: '/mnt/cg v2', v1Controllers: [], v1Mounts: [] });
 });
 
 test('host: detectHost reads controllers, own cgroup, CPUs, nodes and huge page sizes through the injected fs', (t) => {
@@ -92,9 +118,34 @@ test('host: detectHost reads controllers, own cgroup, CPUs, nodes and huge page 
     cpus: [0, 1, 2, 3, 4, 5, 8],
     mems: [0],
     hugePageSizes: ['2MB', '1GB', '64KB'],
+    v1Hierarchies: [],
   });
   t.is(hugePageSizeName(2048), '2MB');
   t.is(hugePageSizeName(16 * 1024 * 1024), '16GB');
+});
+
+test('host: on a legacy host each v1 hierarchy gets this process\'s cgroup from /proc/self/cgroup; the v1 driver is chosen', (t) => {
+  const fakeFiles = {
+    '/proc/self/mountinfo': LEGACY_MOUNTINFO,
+    '/proc/self/cgroup': '5:memory:/user/a\n3:cpuacct,cpu:/user\n',
+  };
+  const fsImpl = {
+    readFile(f) {
+      if (!(f in fakeFiles)) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      return fakeFiles[f];
+    },
+    readdir() {
+      throw new Error('ENOENT');
+    },
+  };
+  const host = detectHost(fsImpl);
+  t.deepEqual(host.v1Hierarchies, [
+    { controllers: ['cpu', 'cpuacct'], mountPoint: '/sys/fs/cgroup/cpu,cpuacct', root: '/', own: '/user' },
+    { controllers: ['memory'], mountPoint: '/sys/fs/cgroup/memory', root: '/', own: '/user/a' },
+  ]);
+  t.deepEqual(chooseDriver(host), { driver: 'v1', why: 'legacy host: cgroup v1 only' });
+  t.is(chooseDriver(hybridHost).driver, 'v1');
+  t.is(chooseDriver(unifiedHost).driver, 'v2');
 });
 
 test('host: this machine is detected read-only without throwing', (t) => {
@@ -334,11 +385,6 @@ test('unified: a controller the host does not offer is refused (compileResources
   const u = compileResources({ unified: { 'misc.max': 'res_a 1', 'memory.high': 'max' } }, unifiedHost);
   t.deepEqual(pointers(u.problems), ['/linux/resources/unified/misc.max']);
   t.is(u.problems[0].message, 'the host\'s cgroup v2 hierarchy does not offer the misc controller (it has: cpuset cpu io memory hugetlb pids rdma)');
-  const h = compileResources({ unified: { 'memory.high': 'max', 'hugetlb.2MB.max': '0' } }, hybridHost);
-  t.deepEqual(h.problems, [{
-    pointer: '/linux/resources/unified/memory.high',
-    message: 'this host\'s cgroups are hybrid: the memory controller belongs to cgroup v1; tsrunc manages cgroup v2 only',
-  }]);
 });
 
 // --- all together ---------------------------------------------------------------------------
@@ -361,28 +407,99 @@ test('resources: writes in runc\'s order, the controllers to enable, and the dev
   t.is(r.devices.rules.length, 11);
 });
 
-test('resources: on this hybrid host, a v1 controller\'s field is refused with its pointer and why', (t) => {
-  const r = compileResources({ memory: { limit: 1 << 30 }, pids: { limit: 10 }, hugepageLimits: [{ pageSize: '2MB', limit: 0 }] }, hybridHost);
-  t.deepEqual(r.problems, [
-    { pointer: R('pids/limit'), message: 'this host\'s cgroups are hybrid: the pids controller belongs to cgroup v1; tsrunc manages cgroup v2 only' },
-    { pointer: R('memory/limit'), message: 'this host\'s cgroups are hybrid: the memory controller belongs to cgroup v1; tsrunc manages cgroup v2 only' },
+// --- the cgroup v1 driver's compilers ---------------------------------------------------------
+
+test('v1: every field -> its v1 file, in runc\'s fs driver order; hugetlb in the cgroup2 tree where v1 lacks it', (t) => {
+  const r = compileResourcesV1({
+    cpu: { shares: 512, quota: 20000, period: 50000, burst: 1000, cpus: '0', realtimePeriod: 1000000, realtimeRuntime: 5000, idle: 1 },
+    memory: { limit: 1 << 30, swap: 2 ** 31, reservation: 1 << 20, swappiness: 0, disableOOMKiller: true, kernel: 1 << 20 },
+    pids: { limit: -1 },
+    blockIO: { weight: 300, leafWeight: 200, weightDevice: [{ major: 8, minor: 0, weight: 100 }], throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1000 }], throttleWriteIOPSDevice: [{ major: 8, minor: 0, rate: 0 }] },
+    hugepageLimits: [{ pageSize: '2MB', limit: 0 }],
+  }, hybridHost);
+  t.deepEqual(r.problems, []);
+  t.deepEqual(files(r), [
+    'cpuset.cpus=0', 'cpu.shares=512', 'cpu.cfs_period_us=50000', 'cpu.cfs_quota_us=20000', 'cpu.cfs_burst_us=1000',
+    'cpu.rt_period_us=1000000', 'cpu.rt_runtime_us=5000', 'cpu.idle=1',
+    'memory.limit_in_bytes=1073741824', 'memory.memsw.limit_in_bytes=2147483648', 'memory.soft_limit_in_bytes=1048576',
+    'memory.swappiness=0', 'memory.oom_control=1',
+    'pids.max=max',
+    'blkio.bfq.weight=300', 'blkio.leaf_weight=200', 'blkio.bfq.weight_device=8:0 100', 'blkio.throttle.read_bps_device=8:0 1000',
+    'hugetlb.2MB.max=0', 'hugetlb.2MB.rsvd.max=0',
   ]);
-  t.deepEqual(r.controllers, ['hugetlb']);
-  t.is(r.devices, undefined, 'no filter when the config is refused');
-  // A controller neither hierarchy has.
-  const rdma = compileResources({ rdma: { mlx4_0: { hcaHandles: 1 } } }, hybridHost);
-  t.regex(rdma.problems[0].message, /hybrid and neither hierarchy has the rdma controller \(cgroup v2 has: hugetlb\)/);
-  // Without resources, nothing is needed, and a hybrid host is fine (the device filter works on cgroup2).
-  const none = compileResources(undefined, hybridHost);
-  t.deepEqual([none.writes, none.controllers, none.problems], [[], [], []]);
-  t.truthy(none.devices);
+  t.deepEqual(r.writes.find((w) => w.file === 'blkio.bfq.weight').ifMissing, { file: 'blkio.weight', value: '300' }, 'CFQ\'s file where BFQ has none');
+  t.deepEqual(r.controllers, ['hugetlb'], 'enabled in the cgroup2 ancestors');
+  t.deepEqual(pointers(r.warnings), [R('memory/kernel')]);
+  // Unlimited memory means unlimited memory+swap too, where the kernel accounts swap.
+  t.deepEqual(compileResourcesV1({ memory: { limit: -1 } }, hybridHost).writes.map((w) => [w.file, w.value, w.ifMissing]), [
+    ['memory.limit_in_bytes', '-1', undefined], ['memory.memsw.limit_in_bytes', '-1', 'skip'],
+  ]);
+  // Zero values are unset.
+  t.deepEqual(files(compileResourcesV1({ cpu: { shares: 0, quota: 0 }, pids: { limit: 0 }, blockIO: { weight: 0 }, memory: { limit: 0, swap: 0 } }, hybridHost)), []);
 });
 
-test('resources: a legacy host refuses every limit, and device rules it could not enforce', (t) => {
-  const legacy = { mode: 'legacy', unifiedRoot: null, controllers: [], v1Controllers: ['memory', 'devices'], ownCgroup: null };
-  const r = compileResources({ memory: { limit: 1 << 20 }, devices: [{ allow: false, access: 'rwm' }] }, legacy);
-  t.deepEqual(r.problems, [
-    { pointer: R('memory/limit'), message: 'this host has no cgroup v2 hierarchy (legacy cgroup v1 only: the memory controller belongs to cgroup v1); tsrunc manages cgroup v2 only' },
-    { pointer: R('devices'), message: 'this host has no cgroup v2 hierarchy (legacy cgroup v1 only) to attach the device filter to; tsrunc manages cgroup v2 only' },
+test('v1: unified, a controller no hierarchy has, and bad values are refused with their pointers', (t) => {
+  const r = compileResourcesV1({
+    unified: { 'memory.high': '1G' },
+    network: { classID: 7, priorities: [{ name: 'eth0', priority: 1 }, { name: 'a b', priority: 2 }] },
+    memory: { swappiness: 101, limit: 1 << 20, swap: 1 << 19 },
+    rdma: { mlx4_0: { hcaHandles: 1 } },
+  }, hybridHost);
+  t.deepEqual(pointers(r.problems), [
+    R('memory/swap'), R('memory/swappiness'), R('network/priorities/1/name'), R('unified/memory.high'),
+    R('network/classID'), R('network/priorities/0'), R('rdma/mlx4_0'),
   ]);
+  t.regex(r.problems[3].message, /"memory.high" is a cgroup v2 file, but this hybrid host's controllers are in cgroup v1/);
+  t.is(r.problems[4].message, 'this host has no net_cls controller: no cgroup v1 hierarchy has it and the cgroup2 tree offers hugetlb');
+  t.is(r.devices, undefined, 'no filter when the config is refused');
+});
+
+test('v1: a device hole is refused on a legacy host (nothing could enforce it), enforced by eBPF on a hybrid one', (t) => {
+  const devices = [{ allow: true, type: 'c', access: 'rwm' }, { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' }];
+  const legacy = { ...hybridHost, mode: 'legacy', unifiedRoot: null, controllers: [] };
+  const refused = compileResourcesV1({ devices }, legacy);
+  t.deepEqual(pointers(refused.problems), [R('devices/1')]);
+  t.regex(refused.problems[0].message, /legacy host has no cgroup2 tree for the eBPF filter/);
+  const hybrid = compileResourcesV1({ devices }, hybridHost);
+  t.deepEqual(hybrid.problems, []);
+  t.truthy(hybrid.devices.ordered);
+});
+
+test('v1: memory and memsw in runc\'s order: memsw first when raising past the current limit', (t) => {
+  const writes = compileResourcesV1({ memory: { limit: 200, swap: 300 }, pids: { limit: 5 } }, hybridHost).writes;
+  const order = (current) => orderMemoryWrites(writes, current).map((w) => w.file);
+  t.deepEqual(order(100n), ['memory.memsw.limit_in_bytes', 'memory.limit_in_bytes', 'pids.max'], 'raising: memsw first');
+  t.deepEqual(order(500n), ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes', 'pids.max'], 'lowering: memory first');
+});
+
+test('v1: devices.allow/deny are the difference from the current list (runc\'s transition), checked back', (t) => {
+  const { filter } = compileDeviceFilter([{ allow: true, type: 'b', major: 7, minor: 0, access: 'r' }]);
+  // A new cgroup under the root starts with the root's allow-all: deny all first, then allow each.
+  const fromRoot = deviceTransition(filterFromList('a *:* rwm\n'), filter);
+  t.deepEqual(fromRoot[0], { file: 'devices.deny', value: 'a *:* rwm', pointer: '/linux/resources/devices' });
+  t.is(fromRoot.length, 1 + filter.rules.length);
+  t.true(fromRoot.slice(1).every((w) => w.file === 'devices.allow'));
+  t.true(fromRoot.some((w) => w.value === 'b 7:0 r'));
+  // An update from a whitelist writes only what changes: no deny-all window.
+  const current = filter.rules.map((r) => `${r.type} ${r.major === -1 ? '*' : r.major}:${r.minor === -1 ? '*' : r.minor} ${r.access}`).join('\n');
+  t.true(listMatches(current, filter));
+  const next = compileDeviceFilter([{ allow: true, type: 'b', major: 7, minor: 0, access: 'rw' }]).filter;
+  t.deepEqual(deviceTransition(filterFromList(current), next), [{ file: 'devices.allow', value: 'b 7:0 w', pointer: '/linux/resources/devices/0' }]);
+  t.false(listMatches(current, next));
+});
+
+test('v1: cgroupsPath in every hierarchy: relative under our own cgroup there, absolute from its root', (t) => {
+  const rel = resolveV1Paths(undefined, 'abc', hybridHost);
+  t.deepEqual(rel.problems, []);
+  const dirs = Object.fromEntries(rel.locations.map((l) => [l.key, l.dir]));
+  t.is(dirs.memory, '/sys/fs/cgroup/memory/session/abc/abc');
+  t.is(dirs.cpu, '/sys/fs/cgroup/cpu/abc');
+  t.is(dirs['name=systemd'], '/sys/fs/cgroup/systemd/abc');
+  t.is(dirs[''], '/sys/fs/cgroup/unified/abc', 'the cgroup2 tree of a hybrid host too');
+  const abs = resolveV1Paths('/pods/x', 'abc', hybridHost);
+  t.is(abs.locations.find((l) => l.key === 'memory').dir, '/sys/fs/cgroup/memory/pods/x');
+  const bad = resolveV1Paths('/session', 'abc', hybridHost);
+  t.deepEqual(pointers(bad.problems), ['/linux/cgroupsPath']);
+  t.regex(bad.problems[0].message, /holds tsrunc itself.*memory hierarchy/);
+  t.regex(resolveV1Paths('a/../b', 'abc', hybridHost).problems[0].message, /must not contain "\.\."/);
 });

@@ -2,6 +2,7 @@
 // The expected programs are the listings of runc's own generator tests (opencontainers/cgroups
 // devices/devicefilter_test.go), in cilium/ebpf's text form; listing() prints ours the same way.
 const test = require('ava');
+const { DOCKER_DEVICES } = require('./helpers/cgroup-tools');
 
 const {
   compileDeviceFilter, emulateDeviceRules, deviceRulesFromConfig, filterAllows,
@@ -201,13 +202,15 @@ test('bpf: majors and minors above 2^31-1 wrap into imm as runc\'s int32() does'
   t.deepEqual([p[7].imm, p[8].imm], [-1, -2147483648]);
 });
 
-test('rules: runc\'s built-in rules right after the config\'s blanket rule, the config\'s other rules after them; linux.devices replaces a built-in', (t) => {
+test('rules: the config\'s rules first, runc\'s built-in rules appended after them (where runc puts them); linux.devices replaces a built-in', (t) => {
   const { rules, problems } = deviceRulesFromConfig([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 4, minor: 1, access: 'wr' }], [{ path: '/dev/null' }]);
   t.deepEqual(problems, []);
-  t.deepEqual([rules[0], rules[rules.length - 1]], [
+  t.deepEqual(rules.slice(0, 3), [
     { type: 'a', major: -1, minor: -1, access: 'rwm', allow: false, pointer: '/linux/resources/devices/0' },
     { type: 'c', major: 4, minor: 1, access: 'rw', allow: true, pointer: '/linux/resources/devices/1' },
+    { type: 'c', major: -1, minor: -1, access: 'm', allow: true, pointer: '' },
   ]);
+  t.deepEqual(rules[rules.length - 1], { type: 'c', major: 10, minor: 200, access: 'rwm', allow: true, pointer: '' });
   t.is(rules.length, 2 + RUNC_DEFAULT_RULES.length - 1);
   t.false(rules.some((r) => r.type === 'c' && r.major === 1 && r.minor === 3), 'linux.devices /dev/null drops runc\'s c 1:3 rule, as runc does');
 });
@@ -230,7 +233,7 @@ test('rules: a bad type, access or number is refused with its pointer', (t) => {
     '/linux/resources/devices/4/minor',
   ]);
   t.regex(problems[0].message, /unknown device type "x"/);
-  t.is(rules[rules.length - 1].pointer, '/linux/resources/devices/5', 'valid rules are still listed');
+  t.true(rules.some((r) => r.pointer === '/linux/resources/devices/5'), 'valid rules are still listed');
   t.deepEqual(compileDeviceFilter([{ allow: true, type: 'x', access: 'rwm' }]).filter, undefined);
 });
 
@@ -256,16 +259,26 @@ test('filter: deny-by-default, exceptions sorted (major, minor, type) with wildc
   t.false(filterAllows(filter, 'c', 7, 0, 'r'));
 });
 
-test('filter: the last rule for a device wins; a specific deny of a built-in device wins too (stricter than runc)', (t) => {
-  const { filter } = compileDeviceFilter([
+test('filter: the last rule for a device wins; runc\'s built-ins come last, so a config cannot deny /dev/null (as in runc)', (t) => {
+  const { filter, hole } = compileDeviceFilter([
     { allow: true, type: 'c', major: 4, minor: 1, access: 'rwm' },
     { allow: false, type: 'c', major: 4, minor: 1, access: 'w' },
-    // Not "rwm": mknod of every char device is a built-in wildcard, and a filter cannot punch a hole.
     { allow: false, type: 'c', major: 1, minor: 3, access: 'w' },
   ]);
+  t.is(hole, undefined);
+  t.is(filter.ordered, undefined, 'expressible as exceptions: runc\'s program');
   t.is(filter.rules.find((r) => r.major === 4).access, 'rm');
-  t.false(filterAllows(filter, 'c', 1, 3, 'w'), 'the config denied /dev/null, and that stands');
-  t.true(filterAllows(filter, 'c', 1, 5, 'w'), 'the other built-ins stay allowed');
+  t.true(filterAllows(filter, 'c', 1, 3, 'w'), 'runc\'s built-in allow of /dev/null comes after the deny');
+});
+
+test('filter: Docker\'s default list is runc\'s exceptions (no hole): fuse can be made, not opened', (t) => {
+  const { filter, problems, hole } = compileDeviceFilter(DOCKER_DEVICES);
+  t.deepEqual(problems, []);
+  t.is(hole, undefined);
+  t.is(filter.ordered, undefined);
+  t.true(filterAllows(filter, 'c', 10, 229, 'm'));
+  t.false(filterAllows(filter, 'c', 10, 229, 'r'));
+  t.true(filterAllows(filter, 'c', 5, 1, 'rw'));
 });
 
 test('filter: allow-all ("a") makes runc\'s built-ins no-ops: the accept-all program', (t) => {
@@ -273,20 +286,59 @@ test('filter: allow-all ("a") makes runc\'s built-ins no-ops: the accept-all pro
   t.deepEqual(filter, { defaultAllow: true, rules: [] });
 });
 
-test('filter: punching a hole into a wildcard is refused, as runc refuses it', (t) => {
-  const denyInAllowed = compileDeviceFilter([
+/** Runs a device filter program on one access (a tiny interpreter of the opcodes it uses). */
+function runProgram(program, type, major, minor, access) {
+  const bits = { m: 1, r: 2, w: 4 };
+  const ctx = [([...access].reduce((b, a) => b | bits[a], 0) << 16) | (type === 'b' ? 1 : 2), major, minor];
+  const r = new Array(11).fill(0);
+  for (let pc = 0; pc < program.length; pc++) {
+    const { code, dst, src, off, imm } = program[pc];
+    const u32 = (v) => v >>> 0;
+    if (code === OP.LDX_MEM_W) r[dst] = u32(ctx[off / 4]);
+    else if (code === OP.AND_IMM32) r[dst] = u32(r[dst] & imm);
+    else if (code === OP.RSH_IMM32) r[dst] = r[dst] >>> imm;
+    else if (code === OP.MOV_IMM32) r[dst] = u32(imm);
+    else if (code === OP.MOV_REG32) r[dst] = r[src];
+    else if (code === OP.JNE_IMM) pc += r[dst] !== u32(imm) ? off : 0;
+    else if (code === OP.JEQ_IMM) pc += r[dst] === u32(imm) ? off : 0;
+    else if (code === OP.JNE_REG) pc += r[dst] !== r[src] ? off : 0;
+    else if (code === OP.JA) pc += off;
+    else if (code === OP.EXIT) return r[0] === 1;
+    else throw new Error(`opcode ${code}`);
+  }
+  throw new Error('fell off the end');
+}
+
+test('filter: a hole in a wildcard (runc refuses it) keeps the ordered rules; each access is decided by the last rule naming it', (t) => {
+  const { filter, problems, hole } = compileDeviceFilter([
     { allow: true, type: 'c', access: 'rwm' },
-    { allow: false, type: 'c', major: 1, minor: 3, access: 'w' },
+    { allow: false, type: 'c', major: 10, minor: 229, access: 'rw' },
+    { allow: false, type: 'b', access: 'rwm' },
+    { allow: true, type: 'b', major: 7, access: 'r' },
   ]);
-  t.is(denyInAllowed.filter, undefined);
-  t.deepEqual(denyInAllowed.problems.map((p) => p.pointer), ['/linux/resources/devices/1']);
-  t.regex(denyInAllowed.problems[0].message, /^c 1:3 w cannot be denied: c \*:\* rwm allows it \(\/linux\/resources\/devices\/0\), and a device filter cannot punch a hole/);
-  // allow-all, then deny all char devices: the built-ins sit after the blanket allow, so the char
-  // deny comes last and simply stands.
-  const allButChar = compileDeviceFilter([{ allow: true, access: 'rwm' }, { allow: false, type: 'c', access: 'rwm' }]);
-  t.deepEqual(allButChar.problems, []);
-  t.false(filterAllows(allButChar.filter, 'c', 1, 3, 'r'));
-  t.true(filterAllows(allButChar.filter, 'b', 8, 0, 'r'));
-  // A whole wildcard can be taken back: that is no hole.
-  t.deepEqual(compileDeviceFilter([{ allow: true, type: 'b', access: 'rwm' }, { allow: false, type: 'b', access: 'rwm' }]).problems, []);
+  t.deepEqual(problems, []);
+  t.is(hole.pointer, '/linux/resources/devices/1');
+  t.regex(hole.message, /^c 10:229 rw cannot be denied by cgroup v1's devices controller: c \*:\* rwm allows it \(\/linux\/resources\/devices\/0\)/);
+  t.is(filter.ordered.length, 4 + RUNC_DEFAULT_RULES.length);
+  const cases = [
+    ['c', 10, 229, 'r', false], ['c', 10, 229, 'w', false], ['c', 10, 229, 'rw', false], ['c', 10, 229, 'm', true],
+    ['c', 10, 228, 'rw', true], ['c', 1, 3, 'rwm', true], ['b', 7, 0, 'r', true], ['b', 7, 0, 'rw', false],
+    ['b', 7, 3, 'm', true], ['b', 8, 0, 'r', false],
+  ];
+  const program = deviceFilterProgram(filter);
+  for (const [type, major, minor, access, allowed] of cases) {
+    const what = `${type} ${major}:${minor} ${access}`;
+    t.is(filterAllows(filter, type, major, minor, access), allowed, `model: ${what}`);
+    t.is(runProgram(program, type, major, minor, access), allowed, `program: ${what}`);
+  }
+  // The exceptions (what cgroup v1's files get) are the rules without the hole.
+  t.true(filter.rules.some((r) => r.type === 'c' && r.major === -1 && r.access === 'rwm'));
+});
+
+test('filter: the exceptions program and the model agree for runc-expressible lists too', (t) => {
+  const { filter } = compileDeviceFilter(DOCKER_DEVICES);
+  const program = deviceFilterProgram(filter);
+  for (const [type, major, minor] of [['c', 10, 229], ['c', 1, 5], ['c', 4, 1], ['b', 8, 0], ['c', 136, 2]]) {
+    for (const access of ['r', 'w', 'm', 'rw', 'rwm']) t.is(runProgram(program, type, major, minor, access), filterAllows(filter, type, major, minor, access), `${type} ${major}:${minor} ${access}`);
+  }
 });

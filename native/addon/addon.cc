@@ -95,6 +95,7 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
 
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info);  // device_filter.cc
 void RegisterFdPass(Napi::Env env, Napi::Object exports);        // fdpass.cc
+Napi::Value Eventfd(const Napi::CallbackInfo& info);  // eventfd.cc
 
 namespace {
 
@@ -105,6 +106,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   RegisterFdPass(env, exports);
+  exports.Set("eventfd", Napi::Function::New(env, Eventfd));
   return exports;
 }
 

@@ -135,6 +135,9 @@ void report_after_ready(const SetupError& e, int startFd) {
     // runtime's programs, not ours: they run with the umask tsrunc was started with.
     const mode_t runtimeUmask = umask(0);
     const HookStates states = sync.wait_go();  // sync step 3
+    // The cgroup namespace is made now, not at clone: its root is the cgroup the init is in when it
+    // is made, and on cgroup v1 tsrunc places the init in its cgroups only before "go".
+    if ((plan.cloneFlags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) fail_errno("create cgroup namespace", "/linux/namespaces");
     // Before the rootfs is built: readonlyPaths usually include /proc/sys (runc's default config
     // does), and runc too writes sysctls before making paths read-only. The init is already in
     // the container's namespaces, which is what a /proc/sys write changes.
@@ -210,7 +213,7 @@ int main() {
     launch.consoleFd = consoleFd;
     launch.fifoFd = fifoFd;
     join_namespaces(launch.plan);
-    pid = clone_init(launch.plan.cloneFlags, cgroupFd);
+    pid = clone_init(launch.plan.cloneFlags & ~CLONE_NEWCGROUP, cgroupFd);  // see run_init
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 2
     return 1;

@@ -39,26 +39,10 @@ export function compileCpu(resources: LinuxResources, host: CgroupHost): Control
     else out.problem(at('idle'), `${idle} is not a valid idle setting: use 1 (idle) or 0`);
   }
 
-  const shares = unlessZero(readInteger(cpu.shares, 'uint64', at('shares'), out));
-  if (shares !== undefined) {
-    if (shares < MIN_SHARES || shares > MAX_SHARES) out.problem(at('shares'), `${shares} is outside the cpu shares range ${MIN_SHARES} to ${MAX_SHARES}`);
-    else out.write('cpu.weight', sharesToWeight(shares).toString(), at('shares'));
-  }
+  const shares = readShares(cpu, out);
+  if (shares !== undefined) out.write('cpu.weight', sharesToWeight(shares).toString(), at('shares'));
 
-  const quota = unlessZero(readInteger(cpu.quota, 'int64', at('quota'), out));
-  const period = unlessZero(readInteger(cpu.period, 'uint64', at('period'), out));
-  let bandwidthValid = true;
-  if (quota !== undefined && quota < -1n) {
-    out.problem(at('quota'), `${quota} is not a quota: use microseconds per period, or -1 for no limit`);
-    bandwidthValid = false;
-  } else if (quota !== undefined && quota > 0n && quota < MIN_QUOTA) {
-    out.problem(at('quota'), `${quota} µs is below the kernel's minimum quota of ${MIN_QUOTA} µs`);
-    bandwidthValid = false;
-  }
-  if (period !== undefined && (period < MIN_PERIOD || period > MAX_PERIOD)) {
-    out.problem(at('period'), `${period} µs is outside the kernel's period range ${MIN_PERIOD} to ${MAX_PERIOD} µs`);
-    bandwidthValid = false;
-  }
+  const { quota, period, valid: bandwidthValid } = readBandwidth(cpu, out);
   if (bandwidthValid && (quota !== undefined || period !== undefined)) {
     const limit = quota !== undefined && quota > 0n ? quota.toString() : 'max';
     out.write('cpu.max', `${limit} ${(period ?? DEFAULT_PERIOD).toString()}`, quota !== undefined ? at('quota') : at('period'));
@@ -67,11 +51,8 @@ export function compileCpu(resources: LinuxResources, host: CgroupHost): Control
   // 0 (the kernel's default) is left alone rather than written as runc does: that also spares kernels
   // without cpu.max.burst (before 5.14) a pointless failure. Written after cpu.max: the kernel checks
   // burst against the quota in force.
-  const burst = unlessZero(readInteger(cpu.burst, 'uint64', at('burst'), out));
-  if (burst !== undefined) {
-    if (quota !== undefined && quota > 0n && burst > quota) out.problem(at('burst'), `burst (${burst} µs) must not exceed the quota (${quota} µs)`);
-    else out.write('cpu.max.burst', burst.toString(), at('burst'));
-  }
+  const burst = readBurst(cpu, quota, out);
+  if (burst !== undefined) out.write('cpu.max.burst', burst.toString(), at('burst'));
 
   for (const field of ['realtimeRuntime', 'realtimePeriod'] as const) {
     const n = readInteger(cpu[field], field === 'realtimeRuntime' ? 'int64' : 'uint64', at(field), out);
@@ -86,8 +67,50 @@ export function compileCpu(resources: LinuxResources, host: CgroupHost): Control
   return out.result();
 }
 
+type LinuxCpu = NonNullable<LinuxResources['cpu']>;
+
+/** cpu.shares, validated against the v1 range; 0 is unset. Shared by the v1 and v2 compilers. */
+export function readShares(cpu: LinuxCpu, out: ResultBuilder): bigint | undefined {
+  const ptr = resourcePointer('cpu', 'shares');
+  const shares = unlessZero(readInteger(cpu.shares, 'uint64', ptr, out));
+  if (shares === undefined) return undefined;
+  if (shares >= MIN_SHARES && shares <= MAX_SHARES) return shares;
+  out.problem(ptr, `${shares} is outside the cpu shares range ${MIN_SHARES} to ${MAX_SHARES}`);
+  return undefined;
+}
+
+/** quota (-1: no limit) and period, validated against the kernel's CFS bounds; 0 is unset. */
+export function readBandwidth(cpu: LinuxCpu, out: ResultBuilder): { quota?: bigint; period?: bigint; valid: boolean } {
+  const at = (field: string) => resourcePointer('cpu', field);
+  const quota = unlessZero(readInteger(cpu.quota, 'int64', at('quota'), out));
+  const period = unlessZero(readInteger(cpu.period, 'uint64', at('period'), out));
+  let valid = true;
+  if (quota !== undefined && quota < -1n) {
+    out.problem(at('quota'), `${quota} is not a quota: use microseconds per period, or -1 for no limit`);
+    valid = false;
+  } else if (quota !== undefined && quota > 0n && quota < MIN_QUOTA) {
+    out.problem(at('quota'), `${quota} µs is below the kernel's minimum quota of ${MIN_QUOTA} µs`);
+    valid = false;
+  }
+  if (period !== undefined && (period < MIN_PERIOD || period > MAX_PERIOD)) {
+    out.problem(at('period'), `${period} µs is outside the kernel's period range ${MIN_PERIOD} to ${MAX_PERIOD} µs`);
+    valid = false;
+  }
+  return { quota, period, valid };
+}
+
+/** burst, which must not exceed the quota; 0 is unset. */
+export function readBurst(cpu: LinuxCpu, quota: bigint | undefined, out: ResultBuilder): bigint | undefined {
+  const ptr = resourcePointer('cpu', 'burst');
+  const burst = unlessZero(readInteger(cpu.burst, 'uint64', ptr, out));
+  if (burst === undefined) return undefined;
+  if (quota === undefined || quota <= 0n || burst <= quota) return burst;
+  out.problem(ptr, `burst (${burst} µs) must not exceed the quota (${quota} µs)`);
+  return undefined;
+}
+
 /** cpus/mems: a list of ids, each of which the host must have (when the host's list is known). */
-function cpuset(text: string | undefined, file: string, what: string, available: number[] | undefined, ptr: string, out: ResultBuilder): void {
+export function cpuset(text: string | undefined, file: string, what: string, available: number[] | undefined, ptr: string, out: ResultBuilder): void {
   if (text === undefined || text.trim() === '') return;
   const ids = parseIdList(text);
   if (typeof ids === 'string') {

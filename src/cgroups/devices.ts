@@ -1,21 +1,27 @@
-// linux.resources.devices -> the device filter of the container's cgroup, as runc computes it for its
-// cgroup v2 eBPF program (libcontainer/specconv AllowedDevices + cgroups/devices devices_emulator.go):
+// linux.resources.devices -> the device filter of the container's cgroup, as runc computes it
+// (libcontainer/specconv AllowedDevices + cgroups/devices devices_emulator.go):
 //
-// 1. The config's rules come first, runc's built-in rules (RUNC_DEFAULT_RULES) are appended after them,
-//    so a config cannot take those away (runc's own comment calls this questionable, and keeps it).
-//    A built-in rule for a device node path is dropped when linux.devices lists that path, as runc does.
+// 1. The config's rules come first, runc's built-in rules (RUNC_DEFAULT_RULES) are appended after
+//    them, exactly where runc puts them, so a config cannot take those away (runc's own comment calls
+//    this questionable, and keeps it; Docker relies on it: it denies c 10:229 after its own allows, and
+//    runc's "c *:* m" comes after that deny). A built-in rule for a device node path is dropped when
+//    linux.devices lists that path, as runc does.
 // 2. The rules are applied in order to a cgroup v1 "devices" emulator, starting from deny-all:
 //    - type "a" resets everything: allow-all (then the rules that follow add deny exceptions) or
 //      deny-all (then they add allow exceptions), whatever its numbers and access;
 //    - a rule with the default's action removes access from existing exceptions of the same
-//      type:major:minor; removing access that a partial wildcard exception (c 1:* or c *:*) grants is
-//      an error, because a filter of exceptions cannot express the hole.
-//    So a later rule overrides an earlier one for the same device, except that holes cannot be punched
-//    into wildcards.
+//      type:major:minor; a rule with the other action adds an exception.
+//    So a later rule overrides an earlier one for the same device.
 // 3. The outcome is a default action and a set of exceptions, all with the opposite action, sorted by
 //    (major, minor, type) with wildcards (-1) first, as runc sorts them. device-bpf.ts turns that
-//    into the eBPF program; since every exception has the same action, their order is immaterial to
-//    what is allowed, but it fixes the exact program.
+//    into runc's eBPF program; cgroup v1 gets it as devices.allow/deny writes (v1/devices.ts).
+// 4. A rule that takes access back from a device a partial wildcard exception covers (allow c *:* m,
+//    then deny c 10:229 m) is a hole the set of exceptions cannot express; runc refuses it. tsrunc
+//    keeps the whole ordered list then (`ordered`): the eBPF program evaluates it rule by rule, the
+//    last matching rule deciding each access (read, write, mknod) separately. cgroup v1's own
+//    devices files cannot express it either (the kernel ignores such a removal), so there the v1
+//    rules are the exceptions without the hole, and the ordered eBPF program enforces the hole on
+//    the cgroup2 tree of a hybrid host; a legacy host refuses the config (v1/resources.ts).
 
 import { pointer, type ConfigProblem } from '../errors';
 import type { LinuxDeviceCgroup } from '../generated/config';
@@ -43,6 +49,12 @@ export interface DeviceFilter {
   defaultAllow: boolean;
   /** Exceptions to the default (each has allow === !defaultAllow, type "c" or "b"), in runc's order. */
   rules: DeviceRule[];
+  /**
+   * Only when the exceptions cannot express the rules (a hole in a wildcard): the rules after the
+   * last "a" rule, in config order; for each access the last matching one decides, else the default.
+   * `rules` then holds the exceptions without the holes (what cgroup v1 itself can enforce).
+   */
+  ordered?: DeviceRule[];
 }
 
 const builtin = (type: DeviceRuleType, major: number, minor: number, access: string, path?: string) =>
@@ -63,13 +75,7 @@ export const RUNC_DEFAULT_RULES: readonly (DeviceRule & { path?: string })[] = [
   builtin('c', 10, 200, 'rwm'), // /dev/net/tun: removed in runc 1.2.0, restored in 1.2.4 (users relied on it)
 ];
 
-/**
- * The list the emulator applies in order: the config's rules with runc's built-in allows placed
- * right after the config's last blanket rule ("a *:* rwm", which Docker and podman send first).
- * runc appends the built-ins at the very end, so a config cannot deny /dev/null; tsrunc lets a
- * specific deny in the config win over a built-in allow (deliberately stricter), while a blanket
- * deny still leaves the built-ins allowed, as every client expects.
- */
+/** The list the emulator applies in order: the config's rules, then runc's built-in allows (runc's order). */
 export function deviceRulesFromConfig(
   devices: readonly LinuxDeviceCgroup[] = [],
   linuxDevices: readonly { path: string }[] = [],
@@ -94,39 +100,54 @@ export function deviceRulesFromConfig(
   });
   const listed = new Set(linuxDevices.map((d) => d.path));
   const builtins = RUNC_DEFAULT_RULES.filter((r) => r.path === undefined || !listed.has(r.path)).map(({ path, ...rule }) => rule);
-  const isBlanket = (r: DeviceRule) => r.type === 'a' && r.major === -1 && r.minor === -1 && r.access === 'rwm';
-  let after = 0;
-  rules.forEach((r, i) => {
-    if (isBlanket(r)) after = i + 1;
-  });
-  rules.splice(after, 0, ...builtins);
+  rules.push(...builtins);
   return { rules, problems: out.problems };
 }
 
-/** Applies rules in order, as runc's devices emulator does; the resulting filter, or problems. */
-export function emulateDeviceRules(rules: readonly DeviceRule[]): { filter?: DeviceFilter; problems: ConfigProblem[] } {
+/**
+ * Applies rules in order, as runc's devices emulator does. Where runc refuses a hole in a wildcard,
+ * the filter also keeps the ordered rules (see `ordered`), and `hole` says which rule made one.
+ */
+export function emulateDeviceRules(rules: readonly DeviceRule[]): { filter: DeviceFilter; problems: ConfigProblem[]; hole?: ConfigProblem } {
   const emulator = new Emulator();
-  for (const rule of rules) {
-    const problem = emulator.apply(rule);
-    if (problem) return { problems: [problem] };
+  let hole: ConfigProblem | undefined;
+  for (const rule of rules) hole = emulator.apply(rule) ?? (rule.type === 'a' ? undefined : hole);
+  const filter = emulator.filter();
+  if (hole) {
+    let lastReset = -1;
+    rules.forEach((r, i) => {
+      if (r.type === 'a') lastReset = i;
+    });
+    filter.ordered = rules.slice(lastReset + 1);
   }
-  return { filter: emulator.filter(), problems: [] };
+  return { filter, problems: [], ...(hole ? { hole } : {}) };
 }
 
 /** linux.resources.devices (and linux.devices, for the built-in rules it replaces) -> the filter. */
 export function compileDeviceFilter(
   devices?: readonly LinuxDeviceCgroup[],
   linuxDevices?: readonly { path: string }[],
-): { filter?: DeviceFilter; problems: ConfigProblem[] } {
+): { filter?: DeviceFilter; problems: ConfigProblem[]; hole?: ConfigProblem } {
   const { rules, problems } = deviceRulesFromConfig(devices, linuxDevices);
   return problems.length > 0 ? { problems } : emulateDeviceRules(rules);
 }
 
+/** Whether a rule names the device (its type, and its numbers or wildcards). */
+export function ruleMatches(rule: DeviceRule, type: 'c' | 'b', major: number, minor: number): boolean {
+  return rule.type === type && (rule.major === -1 || rule.major === major) && (rule.minor === -1 || rule.minor === minor);
+}
+
 /** Whether the filter lets `access` ("r", "w" or "m") through to a device, as the eBPF program would. */
 export function filterAllows(filter: DeviceFilter, type: 'c' | 'b', major: number, minor: number, access: string): boolean {
+  if (filter.ordered) {
+    // Each access on its own: the last rule naming the device and that access decides.
+    return [...access].every((a) => {
+      const last = [...filter.ordered!].reverse().find((r) => ruleMatches(r, type, major, minor) && r.access.includes(a));
+      return last ? last.allow : filter.defaultAllow;
+    });
+  }
   for (const rule of filter.rules) {
-    if (rule.type === type && (rule.major === -1 || rule.major === major) && (rule.minor === -1 || rule.minor === minor) &&
-      [...access].every((a) => rule.access.includes(a))) {
+    if (ruleMatches(rule, type, major, minor) && [...access].every((a) => rule.access.includes(a))) {
       return rule.allow;
     }
   }
@@ -203,25 +224,28 @@ class Emulator {
     return undefined;
   }
 
+  /** Narrows the exact exception, as the v1 kernel does; a hole in a wildcard is reported, not made. */
   private remove(rule: DeviceRule): ConfigProblem | undefined {
     const bits = accessBits(rule.access);
     const own = key(rule.type, rule.major, rule.minor);
+    let hole: ConfigProblem | undefined;
     for (const [major, minor] of [[-1, rule.minor], [rule.major, -1], [-1, -1]] as const) {
       const k = key(rule.type, major, minor);
       const wildcard = this.exceptions.get(k);
-      if (k === own || !wildcard || (wildcard.bits & bits) === 0) continue;
+      if (k === own || !wildcard || (wildcard.bits & bits) === 0 || hole) continue;
       const what = this.defaultAllow ? 'allowed back' : 'denied';
-      return {
+      hole = {
         pointer: rule.pointer || wildcard.pointer || pointer('linux', 'resources', 'devices'),
-        message: `${describe(rule.type, rule.major, rule.minor, rule.access)} cannot be ${what}: ${describe(wildcard.type, major, minor, accessText(wildcard.bits))} ` +
-          `${this.defaultAllow ? 'denies' : 'allows'} it${wildcard.pointer ? ` (${wildcard.pointer})` : ' (a built-in rule)'}, and a device filter cannot punch a hole into a wildcard (runc refuses this too)`,
+        message: `${describe(rule.type, rule.major, rule.minor, rule.access)} cannot be ${what} by cgroup v1's devices controller: ${describe(wildcard.type, major, minor, accessText(wildcard.bits))} ` +
+          `${this.defaultAllow ? 'denies' : 'allows'} it${wildcard.pointer ? ` (${wildcard.pointer})` : ' (a built-in rule)'}, and its exceptions cannot have a hole punched into a wildcard`,
       };
     }
     const existing = this.exceptions.get(own);
-    if (!existing) return undefined;
-    existing.bits &= ~bits;
-    if (existing.bits === 0) this.exceptions.delete(own);
-    return undefined;
+    if (existing) {
+      existing.bits &= ~bits;
+      if (existing.bits === 0) this.exceptions.delete(own);
+    }
+    return hole;
   }
 }
 

@@ -5,8 +5,8 @@
 //            /sys/fs/cgroup/unified that holds only the controllers v1 did not take (often none);
 //   legacy:  cgroup v1 only.
 //
-// tsrunc manages cgroup v2 only: on a hybrid host it can place containers in the cgroup2 tree (and
-// attach the eBPF device filter there), but limits for controllers bound to v1 cannot be applied.
+// The mode chooses the driver (plan.ts): unified -> the cgroup v2 driver; hybrid and legacy -> the
+// cgroup v1 driver (v1/), which on a hybrid host also places the container in the cgroup2 tree.
 // Everything is derived from text (mountinfo, cgroup.controllers, ...) so tests can feed any host.
 
 import * as fs from 'fs';
@@ -32,6 +32,19 @@ export interface CgroupHost {
   mems?: number[];
   /** Huge page sizes the kernel supports, in the hugetlb controller's spelling ("2MB", "1GB"). */
   hugePageSizes?: string[];
+  /** The cgroup v1 hierarchies (hybrid and legacy hosts), with this process's cgroup in each. */
+  v1Hierarchies: V1Hierarchy[];
+}
+
+/** One mounted cgroup v1 hierarchy: "cpu,cpuacct" at /sys/fs/cgroup/cpu,cpuacct, "name=systemd", ... */
+export interface V1Hierarchy {
+  /** Its controllers ("cpu", "cpuacct"), or its name for a named hierarchy ("name=systemd"). */
+  controllers: string[];
+  mountPoint: string;
+  /** The root of the mount within the hierarchy ("/" unless bind-mounted or in a cgroup namespace). */
+  root: string;
+  /** This process's cgroup in it (its /proc/self/cgroup line); null if not listed. */
+  own: string | null;
 }
 
 /** The read-only file access detectHost needs; injectable for tests. */
@@ -87,12 +100,19 @@ const V1_NON_CONTROLLER_OPTIONS = new Set(['rw', 'ro', 'none', 'noprefix', 'xatt
 export function classifyMounts(
   mounts: readonly MountEntry[],
   cgroupRoot = '/sys/fs/cgroup',
-): Pick<CgroupHost, 'mode' | 'unifiedRoot' | 'v1Controllers'> {
+): Pick<CgroupHost, 'mode' | 'unifiedRoot' | 'v1Controllers'> & { v1Mounts: Omit<V1Hierarchy, 'own'>[] } {
   const v2 = mounts.filter((m) => m.fsType === 'cgroup2').map((m) => m.mountPoint);
   const v1 = mounts.filter((m) => m.fsType === 'cgroup');
   const v1Controllers = [
     ...new Set(v1.flatMap((m) => m.superOptions.filter((o) => !o.includes('=') && !V1_NON_CONTROLLER_OPTIONS.has(o)))),
   ].sort();
+  // A hierarchy mounted twice (a bind mount elsewhere) is used at its first mount point.
+  const v1Mounts: Omit<V1Hierarchy, 'own'>[] = [];
+  for (const m of v1) {
+    const controllers = m.superOptions.filter((o) => o.startsWith('name=') || (!o.includes('=') && !V1_NON_CONTROLLER_OPTIONS.has(o)));
+    if (controllers.length === 0 || v1Mounts.some((h) => h.controllers.join() === controllers.join())) continue;
+    v1Mounts.push({ controllers, mountPoint: m.mountPoint, root: m.root });
+  }
   const under = (p: string) => p.startsWith(cgroupRoot + '/');
   const unifiedRoot =
     v2.find((p) => p === cgroupRoot) ??
@@ -102,7 +122,17 @@ export function classifyMounts(
     null;
   const mode: CgroupMode =
     unifiedRoot === null ? 'legacy' : unifiedRoot === cgroupRoot || v1.length === 0 ? 'unified' : 'hybrid';
-  return { mode, unifiedRoot, v1Controllers };
+  return { mode, unifiedRoot, v1Controllers, v1Mounts };
+}
+
+/** "N:cpu,cpuacct:/path" lines of /proc/self/cgroup -> {"cpu,cpuacct": "/path"} (v1 lines only). */
+export function parseOwnV1Cgroups(procSelfCgroup: string): Map<string, string> {
+  const own = new Map<string, string>();
+  for (const line of procSelfCgroup.split('\n')) {
+    const m = /^\d+:([^:]+):(.*)$/.exec(line.trim());
+    if (m) own.set(m[1]!.split(',').sort().join(','), m[2]! || '/');
+  }
+  return own;
 }
 
 export interface DetectOptions {
@@ -119,7 +149,9 @@ export function detectHost(fsImpl: HostFs = nodeFs, options: DetectOptions = {})
       return undefined;
     }
   };
-  const { mode, unifiedRoot, v1Controllers } = classifyMounts(parseMountinfo(read('/proc/self/mountinfo') ?? ''), options.cgroupRoot);
+  const { mode, unifiedRoot, v1Controllers, v1Mounts } = classifyMounts(parseMountinfo(read('/proc/self/mountinfo') ?? ''), options.cgroupRoot);
+  const procSelfCgroup = read('/proc/self/cgroup') ?? '';
+  const ownV1 = parseOwnV1Cgroups(procSelfCgroup);
   const inRoot = (file: string) => (unifiedRoot === null ? undefined : read(path.join(unifiedRoot, file)));
   const ids = (text: string | undefined) => {
     const parsed = text === undefined ? undefined : parseIdList(text);
@@ -130,10 +162,11 @@ export function detectHost(fsImpl: HostFs = nodeFs, options: DetectOptions = {})
     unifiedRoot,
     controllers: (inRoot('cgroup.controllers') ?? '').split(/\s+/).filter(Boolean),
     v1Controllers,
-    ownCgroup: parseOwnCgroup(read('/proc/self/cgroup') ?? ''),
+    ownCgroup: parseOwnCgroup(procSelfCgroup),
     cpus: ids(inRoot('cpuset.cpus.effective') ?? read('/sys/devices/system/cpu/online')),
     mems: ids(inRoot('cpuset.mems.effective') ?? read('/sys/devices/system/node/online')),
     hugePageSizes: hugePageSizes(fsImpl),
+    v1Hierarchies: v1Mounts.map((h) => ({ ...h, own: ownV1.get([...h.controllers].sort().join(',')) ?? null })),
   };
 }
 

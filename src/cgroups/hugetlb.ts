@@ -12,7 +12,14 @@ import { ResultBuilder, resourcePointer, type ControllerResult } from './types';
 // The spelling of the kernel's hugetlb file names (and the schema's pattern): "2MB", "1GB", "64KB".
 const PAGE_SIZE = /^[1-9][0-9]*[KMG]B$/;
 
-export function compileHugetlb(resources: LinuxResources, host: CgroupHost): ControllerResult {
+/** The limit file and the reservation limit file of one page size. */
+export type HugetlbFiles = (size: string) => [limit: string, reservation: string];
+
+/** cgroup v2 names; cgroup v1 calls them hugetlb.<size>.limit_in_bytes and .rsvd.limit_in_bytes. */
+export const HUGETLB_V2_FILES: HugetlbFiles = (size) => [`hugetlb.${size}.max`, `hugetlb.${size}.rsvd.max`];
+export const HUGETLB_V1_FILES: HugetlbFiles = (size) => [`hugetlb.${size}.limit_in_bytes`, `hugetlb.${size}.rsvd.limit_in_bytes`];
+
+export function compileHugetlb(resources: LinuxResources, host: CgroupHost, files: HugetlbFiles = HUGETLB_V2_FILES): ControllerResult {
   const out = new ResultBuilder();
   (resources.hugepageLimits ?? []).forEach((entry, i) => {
     const at = (field: string) => resourcePointer('hugepageLimits', i, field);
@@ -28,8 +35,9 @@ export function compileHugetlb(resources: LinuxResources, host: CgroupHost): Con
       return;
     }
     if (limit === undefined) return;
-    out.write(`hugetlb.${size}.max`, limit.toString(), at('limit'));
-    out.write(`hugetlb.${size}.rsvd.max`, limit.toString(), at('limit'), 'skip');
+    const [limitFile, reservationFile] = files(size);
+    out.write(limitFile, limit.toString(), at('limit'));
+    out.write(reservationFile, limit.toString(), at('limit'), 'skip');
   });
   return out.result();
 }

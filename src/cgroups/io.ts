@@ -61,7 +61,7 @@ export function compileIo(resources: LinuxResources, _host: CgroupHost): Control
 }
 
 /** A weight on the 10..1000 scale; 0 (or absent) is unset. */
-function readWeight(value: number | bigint | undefined, ptr: string, out: ResultBuilder): bigint | undefined {
+export function readWeight(value: number | bigint | undefined, ptr: string, out: ResultBuilder): bigint | undefined {
   const w = unlessZero(readInteger(value, 'int64', ptr, out));
   if (w === undefined) return undefined;
   if (w < MIN_WEIGHT || w > MAX_WEIGHT) {
@@ -77,7 +77,7 @@ function warnLeafWeight(value: number | bigint | undefined, ptr: string, out: Re
 }
 
 /** "MAJ:MIN" of a block device entry, or undefined (with a problem) when a number is invalid. */
-function deviceNumber(d: LinuxBlockIODevice, at: (field: string) => string, out: ResultBuilder): string | undefined {
+export function deviceNumber(d: LinuxBlockIODevice, at: (field: string) => string, out: ResultBuilder): string | undefined {
   const major = readInteger(d.major, 'uint32', at('major'), out);
   const minor = readInteger(d.minor, 'uint32', at('minor'), out);
   return major === undefined || minor === undefined ? undefined : `${major}:${minor}`;

@@ -1,23 +1,30 @@
-// The host-side life of a container's cgroup: created before the init exists (so the init is
-// cloned straight into it, CLONE_INTO_CGROUP), limits written, device filter attached; later
-// frozen, killed, listed; removed on delete once empty - and only if tsrunc created it.
+// The cgroup v2 driver: the host-side life of a container's cgroup. Created before the init exists
+// (so the init is cloned straight into it, CLONE_INTO_CGROUP), limits written, device filter
+// attached; later frozen, killed, listed; removed on delete once empty - and only if tsrunc created it.
+// Every fs failure is a TsruncError naming the file (fs-errors.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
 import { DEVICE_FILTER_LICENSE, deviceFilterProgram, encodeProgram } from './device-bpf';
 import type { DeviceFilter } from './devices';
+import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, procsOf, readCgroupFile, readOptional, removeCgroupDir, sleepMs, writeCgroupFile } from './fs-errors';
 import type { CgroupWrite } from './types';
 
 /** What state.json remembers of the cgroup. */
 export interface CgroupRecord {
+  /** v2: the container's cgroup. v1: its cgroup in the cgroup2 tree (hybrid) or its freezer cgroup. */
   dir: string;
   /** tsrunc made the leaf directory, so delete removes it (never a cgroup someone else made). */
   created: boolean;
+  /** Present when the cgroup v1 driver placed the container (v1/manager.ts). */
+  v1?: {
+    /** Hierarchy key ("memory", "cpu,cpuacct", "name=systemd"; "" = the cgroup2 tree) -> directory. */
+    dirs: Record<string, string>;
+    /** The leaf directories tsrunc made: delete removes exactly these. */
+    made: string[];
+  };
 }
-
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Writing subtree_control can meet EBUSY while processes move (runc#2298): retry briefly. */
 function writeRetrying(file: string, value: string): void {
@@ -26,8 +33,8 @@ function writeRetrying(file: string, value: string): void {
       fs.writeFileSync(file, value);
       return;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 10) throw e;
-      sleep(5 * (attempt + 1));
+      if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 10) throw cgroupFsError(`write ${JSON.stringify(value)} to`, file, e);
+      sleepMs(5 * (attempt + 1));
     }
   }
 }
@@ -35,21 +42,22 @@ function writeRetrying(file: string, value: string): void {
 /** Enables controllers in every ancestor's subtree_control, root first - never in the leaf. */
 export function enableControllers(unifiedRoot: string, parents: string[], controllers: string[]): void {
   for (const parent of parents) {
-    const dir = path.join(unifiedRoot, parent);
-    const enabled = new Set(fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8').split(/\s+/));
+    const file = path.join(unifiedRoot, parent, 'cgroup.subtree_control');
+    const enabled = new Set(readCgroupFile(file).split(/\s+/));
     const missing = controllers.filter((c) => !enabled.has(c));
-    if (missing.length > 0) writeRetrying(path.join(dir, 'cgroup.subtree_control'), missing.map((c) => '+' + c).join(' '));
+    if (missing.length > 0) writeRetrying(file, missing.map((c) => '+' + c).join(' '));
   }
 }
 
-function applyWrite(dir: string, w: CgroupWrite): void {
+/** One write into a cgroup directory, with its ifMissing fallback; failures name file, field and errno. */
+export function applyWrite(dir: string, w: CgroupWrite): void {
   try {
     fs.writeFileSync(path.join(dir, w.file), w.value);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && w.ifMissing === 'skip') return;
     if (code === 'ENOENT' && typeof w.ifMissing === 'object') return applyWrite(dir, { ...w, ...w.ifMissing, ifMissing: undefined });
-    throw new TsruncError('SETUP_FAILED', `cannot write ${JSON.stringify(w.value)} to ${w.file} (config.json ${w.pointer}): ${(e as Error).message}`, { pointer: w.pointer, cause: e });
+    throw cgroupFsError(`write ${JSON.stringify(w.value)} to`, path.join(dir, w.file), e, w.pointer, 'SETUP_FAILED');
   }
 }
 
@@ -58,10 +66,11 @@ export function writeLimits(dir: string, writes: readonly CgroupWrite[]): void {
 }
 
 export function attachDevices(dir: string, filter: DeviceFilter): void {
-  addon().attachDeviceFilter(dir, encodeProgram(deviceFilterProgram(filter)), DEVICE_FILTER_LICENSE);
+  onCgroup('attach the device filter to', dir, () => addon().attachDeviceFilter(dir, encodeProgram(deviceFilterProgram(filter)), DEVICE_FILTER_LICENSE), '/linux/resources/devices', 'SETUP_FAILED');
 }
 
 export interface CgroupSetup {
+  driver?: 'v2';
   unifiedRoot: string;
   dir: string;
   parents: string[];
@@ -70,23 +79,29 @@ export interface CgroupSetup {
   devices?: DeviceFilter;
 }
 
+/**
+ * Makes the container's cgroup directory; false when it exists already (joining a cgroup someone
+ * else made, such as a Kubernetes pod's, which is not ours to remove). Missing parents are made too.
+ */
+export function makeCgroupDir(dir: string): boolean {
+  return onCgroup('create', dir, () => {
+    try {
+      fs.mkdirSync(dir);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'ENOENT') throw e;
+      fs.mkdirSync(path.dirname(dir), { recursive: true });
+      fs.mkdirSync(dir);
+      return true;
+    }
+  }, CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+}
+
 /** Makes the cgroup ready for the init. On failure removes what it made and throws. */
 export function setUpCgroup(s: CgroupSetup): CgroupRecord {
-  let created = false;
-  try {
-    fs.mkdirSync(s.dir, { recursive: false });
-    created = true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      fs.mkdirSync(path.dirname(s.dir), { recursive: true });
-      fs.mkdirSync(s.dir);
-      created = true;
-    } else if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw e;
-    }
-    // EEXIST: joining an existing cgroup (a Kubernetes pod's), which is not ours to remove.
-  }
-  const record = { dir: s.dir, created };
+  const record = { dir: s.dir, created: makeCgroupDir(s.dir) };
   try {
     enableControllers(s.unifiedRoot, s.parents, s.controllers);
     writeLimits(s.dir, s.writes);
@@ -99,10 +114,17 @@ export function setUpCgroup(s: CgroupSetup): CgroupRecord {
 }
 
 export function cgroupPids(dir: string): number[] {
-  try {
-    return fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
+  return procsOf(dir);
+}
+
+/** Signals every process of a list; one that exited meanwhile is no error. */
+export function signalPids(pids: readonly number[], signal: number): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // exited meanwhile
+    }
   }
 }
 
@@ -116,47 +138,25 @@ export function signalAll(dir: string, signal: number): void {
       // kernel < 5.14: one by one below
     }
   }
-  for (const pid of cgroupPids(dir)) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // exited meanwhile
-    }
-  }
+  signalPids(cgroupPids(dir), signal);
 }
 
 /** Freezes or thaws, and waits until cgroup.events says it is done. */
 export function setFrozen(dir: string, frozen: boolean, timeoutMs = 5000): void {
-  fs.writeFileSync(path.join(dir, 'cgroup.freeze'), frozen ? '1' : '0');
+  writeCgroupFile(path.join(dir, 'cgroup.freeze'), frozen ? '1' : '0');
   const want = `frozen ${frozen ? 1 : 0}`;
   const deadline = Date.now() + timeoutMs;
-  for (let delay = 1; !fs.readFileSync(path.join(dir, 'cgroup.events'), 'utf8').includes(want); delay = Math.min(delay * 2, 50)) {
-    if (Date.now() > deadline) throw new TsruncError('SYSTEM', `cgroup ${dir} did not become ${frozen ? 'frozen' : 'thawed'}`);
-    sleep(delay);
+  for (let delay = 1; !readCgroupFile(path.join(dir, 'cgroup.events')).includes(want); delay = Math.min(delay * 2, 50)) {
+    if (Date.now() > deadline) throw cgroupFsError(frozen ? 'freeze' : 'thaw', dir, new Error('the kernel did not finish within 5 s'));
+    sleepMs(delay);
   }
 }
 
 export function isFrozen(dir: string): boolean {
-  try {
-    return fs.readFileSync(path.join(dir, 'cgroup.freeze'), 'utf8').trim() === '1';
-  } catch {
-    return false;
-  }
+  return readOptional(path.join(dir, 'cgroup.freeze'))?.trim() === '1';
 }
 
 /** Removes a cgroup tsrunc created, once its last process is gone (EBUSY until then). */
 export function removeCgroup(record: CgroupRecord, timeoutMs = 2000): void {
-  if (!record.created) return;
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-    try {
-      fs.rmdirSync(record.dir);
-      return;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || Date.now() > deadline) throw e;
-      sleep(delay);
-    }
-  }
+  if (record.created) removeCgroupDir(record.dir, timeoutMs);
 }

@@ -47,22 +47,12 @@ export function resolveCgroupPath(
   id: string,
   host: PlacementInput,
 ): { placement?: CgroupPlacement; problems: ConfigProblem[] } {
-  const fail = (message: string) => ({ problems: [{ pointer: CGROUPS_PATH, message }] });
   const raw = cgroupsPath ?? '';
   if (host.unifiedRoot === null) {
-    return fail('this host has no cgroup v2 hierarchy (legacy cgroup v1 only); tsrunc manages cgroup v2 only');
+    return fail('this host has no cgroup v2 hierarchy (legacy cgroup v1 only); the cgroup v2 driver cannot place the container');
   }
-  if (raw.includes('\0')) return fail('cgroupsPath contains a NUL byte');
-  if (/^[^/:]*:[^/:]*:[^/:]*$/.test(raw)) {
-    return fail(
-      `"${raw}" is a systemd cgroup ("slice:prefix:name"), which needs the systemd cgroup driver; ` +
-        'tsrunc only has the cgroupfs driver so far: use a path such as "/machine/' + id + '"',
-    );
-  }
-  const segments = (raw === '' ? id : raw).split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.includes('..')) return fail(`"${raw}" must not contain ".." (a cgroup path may not climb)`);
-  if (raw === '' && (id === '' || id.includes('/') || id === '..')) return fail(`container id "${id}" cannot name a cgroup`);
-
+  const parsed = cgroupSegments(cgroupsPath, id);
+  if (typeof parsed === 'string') return fail(parsed);
   let base = '/';
   if (!raw.startsWith('/')) {
     if (host.ownCgroup === null) {
@@ -70,24 +60,51 @@ export function resolveCgroupPath(
     }
     base = parentOf(host.ownCgroup);
   }
-  if (segments.length === 0) {
-    return fail(raw.startsWith('/') ? 'cgroupsPath names the root cgroup; a container needs a cgroup of its own'
-      : `cgroupsPath names ${base}, the parent of tsrunc's own cgroup; a container needs a cgroup of its own`);
-  }
-  const cgPath = join(base, segments);
-  if (host.ownCgroup !== null && (host.ownCgroup === cgPath || host.ownCgroup.startsWith(cgPath + '/'))) {
-    return fail(`cgroupsPath resolves to ${cgPath}, which holds tsrunc itself; a container needs a cgroup of its own`);
-  }
-
+  const cgPath = nestedPath(raw, base, parsed, host.ownCgroup);
+  if (cgPath.problem) return fail(cgPath.problem);
   const parents: string[] = [];
-  for (let p = parentOf(cgPath); ; p = parentOf(p)) {
+  for (let p = parentOf(cgPath.path); ; p = parentOf(p)) {
     parents.unshift(p);
     if (p === '/') break;
   }
-  return { placement: { path: cgPath, dir: host.unifiedRoot.replace(/\/+$/, '') + cgPath, parents }, problems: [] };
+  return { placement: { path: cgPath.path, dir: host.unifiedRoot.replace(/\/+$/, '') + cgPath.path, parents }, problems: [] };
 }
 
-function parentOf(cgPath: string): string {
+function fail(message: string): { problems: ConfigProblem[] } {
+  return { problems: [{ pointer: CGROUPS_PATH, message }] };
+}
+
+/** The path segments cgroupsPath (or, when empty, the id) names; a string says why it is refused. */
+export function cgroupSegments(cgroupsPath: string | undefined, id: string): string[] | string {
+  const raw = cgroupsPath ?? '';
+  if (raw.includes('\0')) return 'cgroupsPath contains a NUL byte';
+  if (/^[^/:]*:[^/:]*:[^/:]*$/.test(raw)) {
+    return `"${raw}" is a systemd cgroup ("slice:prefix:name"), which needs the systemd cgroup driver; ` +
+      'tsrunc only has the cgroupfs driver so far: use a path such as "/machine/' + id + '"';
+  }
+  const segments = (raw === '' ? id : raw).split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.includes('..')) return `"${raw}" must not contain ".." (a cgroup path may not climb)`;
+  if (raw === '' && (id === '' || id.includes('/') || id === '..')) return `container id "${id}" cannot name a cgroup`;
+  return segments;
+}
+
+/**
+ * base + segments inside one hierarchy, refused when it names no cgroup of its own or one that holds
+ * tsrunc itself (`own`: this process's cgroup in that hierarchy).
+ */
+export function nestedPath(raw: string, base: string, segments: string[], own: string | null): { path: string; problem?: string } {
+  if (segments.length === 0) {
+    return { path: base, problem: raw.startsWith('/') ? 'cgroupsPath names the root cgroup; a container needs a cgroup of its own'
+      : `cgroupsPath names ${base}, the parent of tsrunc's own cgroup; a container needs a cgroup of its own` };
+  }
+  const cgPath = join(base, segments);
+  if (own !== null && (own === cgPath || own.startsWith(cgPath + '/'))) {
+    return { path: cgPath, problem: `cgroupsPath resolves to ${cgPath}, which holds tsrunc itself; a container needs a cgroup of its own` };
+  }
+  return { path: cgPath };
+}
+
+export function parentOf(cgPath: string): string {
   const i = cgPath.replace(/\/+$/, '').lastIndexOf('/');
   return i <= 0 ? '/' : cgPath.slice(0, i);
 }

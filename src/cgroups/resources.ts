@@ -76,11 +76,6 @@ export function compileResources(
 
   const devices = compileDeviceFilter(r.devices, options.linuxDevices);
   out.problems.push(...devices.problems);
-  if (host.unifiedRoot === null && (r.devices ?? []).length > 0) {
-    // Device rules are enforced by an eBPF program on a cgroup2 cgroup; without one they would be
-    // silently ignored, and a deny rule that is not enforced is worse than an error.
-    out.problem(resourcePointer('devices'), 'this host has no cgroup v2 hierarchy (legacy cgroup v1 only) to attach the device filter to; tsrunc manages cgroup v2 only');
-  }
 
   const result: CompiledResources = { writes: out.writes, controllers, problems: out.problems, warnings: out.warnings };
   if (out.problems.length === 0 && devices.filter) result.devices = devices.filter;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 
 type Flat = Record<string, number>;
 
-function readText(dir: string, file: string): string | undefined {
+export function readText(dir: string, file: string): string | undefined {
   try {
     return fs.readFileSync(path.join(dir, file), 'utf8');
   } catch {
@@ -14,8 +14,17 @@ function readText(dir: string, file: string): string | undefined {
   }
 }
 
+/** The file names of a cgroup directory; none when it is gone (the container went away meanwhile). */
+export function filesOf(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** "key value" lines -> {key: value}. */
-function keyed(text: string | undefined): Flat | undefined {
+export function keyed(text: string | undefined): Flat | undefined {
   if (text === undefined) return undefined;
   const out: Flat = {};
   for (const line of text.split('\n')) {
@@ -26,7 +35,7 @@ function keyed(text: string | undefined): Flat | undefined {
 }
 
 /** A single number; "max" (no limit) reads as the largest exact integer. */
-function single(dir: string, file: string): number | undefined {
+export function single(dir: string, file: string): number | undefined {
   const t = readText(dir, file)?.trim();
   if (t === undefined) return undefined;
   return t === 'max' ? Number.MAX_SAFE_INTEGER : Number(t);
@@ -70,9 +79,9 @@ function blkio(dir: string) {
   return { ioServiceBytesRecursive: bytes };
 }
 
-function hugetlb(dir: string) {
+export function hugetlb(dir: string) {
   const out: Record<string, { usage: number; max: number; failcnt: number }> = {};
-  for (const file of fs.readdirSync(dir)) {
+  for (const file of filesOf(dir)) {
     const m = /^hugetlb\.(\w+)\.current$/.exec(file);
     if (!m) continue;
     const events = keyed(readText(dir, `hugetlb.${m[1]}.events`)) ?? {};

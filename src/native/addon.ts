@@ -31,6 +31,8 @@ export interface Addon {
   /** cfmakeraw, as runc's terminal proxy; returns the previous settings. */
   makeRaw(fd: number): Buffer;
   restoreTerminal(fd: number, saved: Buffer): void;
+  /** A non-blocking, close-on-exec eventfd (cgroup v1 notifications, v1/oom.ts). */
+  eventfd(): number;
 }
 
 const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');

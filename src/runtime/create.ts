@@ -15,8 +15,8 @@ import { loadBundle } from '../spec/load';
 import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
-import { removeCgroup, setUpCgroup, type CgroupRecord, type CgroupSetup } from '../cgroups/manager';
-import { planCgroup } from './cgroup-plan';
+import { cgroupFdDir, placeInit, removeCgroup, setUpCgroup, type AnySetup, type CgroupRecord } from '../cgroups/driver';
+import { planCgroup } from '../cgroups/plan';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit } from './launch';
@@ -49,7 +49,7 @@ const O_PATH = 0o10000000;
 
 interface Prepared {
   plan: Plan;
-  cgroup: CgroupSetup | null;
+  cgroup: AnySetup;
   stored: Omit<StoredState, 'pid' | 'pidStartTime'>;
 }
 
@@ -60,7 +60,7 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   warn(warnings);
   const compileWarnings: ConfigProblem[] = [];
   let plan: Plan;
-  let cgroup: CgroupSetup | null;
+  let cgroup: AnySetup;
   try {
     plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
     cgroup = planCgroup(config, id, compileWarnings);
@@ -115,17 +115,18 @@ export async function create(root: string, id: string, options: CreateOptions, l
   try {
     addon().mkfifo(dir.fifoPath, 0o600);
     fifoFd = fs.openSync(dir.fifoPath, O_PATH);
-    if (cgroup) {
-      // Ready before the init exists: it is cloned straight into it (CLONE_INTO_CGROUP), so no
-      // instruction of the container ever runs outside its limits.
-      cgroupRecord = setUpCgroup(cgroup);
-      cgroupFd = fs.openSync(cgroupRecord.dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-    }
+    // Ready before the init exists: on cgroup v2 it is cloned straight into it (CLONE_INTO_CGROUP);
+    // on v1 it is placed (placeInit) before it is told to go on. Either way no instruction of the
+    // container ever runs outside its limits.
+    cgroupRecord = setUpCgroup(cgroup);
+    const intoDir = cgroupFdDir(cgroupRecord);
+    if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     launched = launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0) });
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     startTime = processStartTime(pid) ?? '';
+    placeInit(cgroupRecord, pid);
     // Recorded before the init goes on: from here a crash of this process still leaves a
     // container that `delete --force` can clean up.
     record = { ...stored, pid, pidStartTime: startTime, cgroup: cgroupRecord };

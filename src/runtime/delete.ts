@@ -1,7 +1,7 @@
 // delete: remove a stopped (or created, or with --force any) container. Only tsrunc's state
 // directory is removed: the container's mounts lived in its own mount namespace and vanished
 // with its last process, and nothing here walks the rootfs or a bind-mounted host directory.
-import { removeCgroup, signalAll } from '../cgroups/manager';
+import { removeCgroup, signalAll } from '../cgroups/driver';
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
 import { waitGone } from '../process/wait';
@@ -39,9 +39,9 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
     }
     // The init is gone; processes it left in a cgroup of our own go too (a shared cgroup, such
     // as a pod's, is left alone). removeCgroup waits for the cgroup to empty.
-    if (stored.cgroup?.created) {
-      signalAll(stored.cgroup.dir, 9);
-      removeCgroup(stored.cgroup);
+    if (stored.cgroup) {
+      if (stored.cgroup.created) signalAll(stored.cgroup, 9);
+      removeCgroup(stored.cgroup); // only what tsrunc made
     }
     await runHooks(stored.config, 'poststop', hookState(stored, 'stopped'), logger, false);
     dir.remove();

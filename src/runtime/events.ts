@@ -1,7 +1,7 @@
 // events: runc's event stream for a container - {"type":"stats","id":..,"data":{...}} every
 // interval (once with --stats), and {"type":"oom","id":..} when the kernel OOM-kills in it.
 import { TsruncError } from '../errors';
-import { cgroupStats, oomKills } from '../cgroups/stats';
+import { cgroupStats, watchOoms } from '../cgroups/driver';
 import { sleep } from '../process/wait';
 import { ContainerDir, type StoredState } from '../state/store';
 import { deriveStatus } from './status';
@@ -23,25 +23,29 @@ function load(root: string, id: string): { stored: StoredState; dir: ContainerDi
 
 export function statsEvent(root: string, id: string): ContainerEvent {
   const { stored } = load(root, id);
-  if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup v2 cgroup to read statistics from`);
-  return { type: 'stats', id, data: cgroupStats(stored.cgroup.dir) };
+  if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to read statistics from`);
+  return { type: 'stats', id, data: cgroupStats(stored.cgroup) };
 }
 
 /** Emits events until the container stops (or `signal` aborts). */
 export async function watchEvents(root: string, id: string, intervalMs: number, emit: (e: ContainerEvent) => void, signal?: AbortSignal): Promise<void> {
   const { stored, dir } = load(root, id);
-  if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup v2 cgroup to watch`);
-  const cgroup = stored.cgroup.dir;
-  let ooms = oomKills(cgroup);
-  let nextStats = 0;
-  while (!signal?.aborted && deriveStatus(dir, stored) !== 'stopped') {
-    const now = oomKills(cgroup);
-    if (now > ooms) emit({ type: 'oom', id });
-    ooms = now;
-    if (Date.now() >= nextStats) {
-      emit({ type: 'stats', id, data: cgroupStats(cgroup) });
-      nextStats = Date.now() + intervalMs;
+  if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to watch`);
+  const cgroup = stored.cgroup;
+  const ooms = watchOoms(cgroup);
+  try {
+    let nextStats = 0;
+    while (!signal?.aborted && deriveStatus(dir, stored) !== 'stopped') {
+      if (ooms.take() > 0) emit({ type: 'oom', id });
+      if (Date.now() >= nextStats) {
+        emit({ type: 'stats', id, data: cgroupStats(cgroup) });
+        nextStats = Date.now() + intervalMs;
+      }
+      await sleep(Math.min(intervalMs, 100));
     }
-    await sleep(Math.min(intervalMs, 100));
+    // An OOM kill of the init ends the loop: report it before leaving.
+    if (ooms.take() > 0) emit({ type: 'oom', id });
+  } finally {
+    ooms.close();
   }
 }

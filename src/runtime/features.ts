@@ -1,6 +1,7 @@
 // features: what this tsrunc on this host supports, in runc's `features` JSON shape, plus
-// tsrunc's own annotations (the cgroup mode it detected, so a hybrid host is said plainly).
+// tsrunc's own annotations (the cgroup mode it detected and the driver it chose, and why).
 import { detectHost } from '../cgroups/host';
+import { chooseDriver } from '../cgroups/plan';
 import { CAPABILITIES } from '../plan/capabilities';
 import { CLONE_NEW } from '../plan/linux';
 import { detectLsm } from '../plan/lsm';
@@ -28,6 +29,7 @@ export interface Features {
 export function features(): Features {
   const host = detectHost();
   const lsm = detectLsm();
+  const { driver, why } = chooseDriver(host);
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
@@ -37,17 +39,18 @@ export function features(): Features {
       // The user and time namespaces are not supported yet.
       namespaces: Object.keys(CLONE_NEW).filter((n) => n !== 'user' && n !== 'time').sort(),
       capabilities: [...CAPABILITIES],
-      cgroup: { v1: false, v2: host.unifiedRoot !== null, systemd: false, systemdUser: false },
+      // runc's meaning: which cgroup drivers this build has (both), not which one this host uses.
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
       seccomp: { enabled: true, archs: Object.keys(SECCOMP_ARCHES).sort() },
       apparmor: { enabled: lsm.apparmor },
       selinux: { enabled: lsm.selinux },
     },
     annotations: {
       'org.tsrunc.cgroup.mode': host.mode,
+      'org.tsrunc.cgroup.driver': driver,
+      'org.tsrunc.cgroup.driver.reason': why,
       'org.tsrunc.cgroup.v2.controllers': host.controllers.join(' '),
-      ...(host.mode === 'hybrid'
-        ? { 'org.tsrunc.cgroup.note': `hybrid host: cgroup v1 owns ${host.v1Controllers.join(', ')}; limits for those controllers are refused (tsrunc manages cgroup v2 only)` }
-        : {}),
+      ...(host.v1Controllers.length > 0 ? { 'org.tsrunc.cgroup.v1.controllers': host.v1Controllers.join(' ') } : {}),
     },
   };
 }

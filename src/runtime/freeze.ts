@@ -1,5 +1,5 @@
 // pause / resume: freeze or thaw every process of the container through cgroup.freeze.
-import { setFrozen } from '../cgroups/manager';
+import { setFrozen } from '../cgroups/driver';
 import { TsruncError } from '../errors';
 import { ContainerDir } from '../state/store';
 import { deriveStatus } from './status';
@@ -9,10 +9,10 @@ export function setPaused(root: string, id: string, paused: boolean): void {
   try {
     const stored = dir.read();
     const status = deriveStatus(dir, stored);
-    if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup v2 cgroup to freeze`);
+    if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to freeze`);
     if (paused && status !== 'running') throw new TsruncError('INVALID_STATE', `container ${id} is not running (${status})`);
     if (!paused && status !== 'paused') throw new TsruncError('INVALID_STATE', `container ${id} is not paused (${status})`);
-    setFrozen(stored.cgroup.dir, paused);
+    setFrozen(stored.cgroup, paused);
   } finally {
     dir.unlock();
   }

@@ -1,5 +1,5 @@
 // kill: signal the container's init, or (--all) every process of the container.
-import { cgroupPids, signalAll } from '../cgroups/manager';
+import { cgroupPids, letKillLand, signalAll } from '../cgroups/driver';
 import { TsruncError } from '../errors';
 import { pidsInNamespaceOf } from '../process/proc';
 import { parseSignal } from '../process/signals';
@@ -13,14 +13,14 @@ import { deriveStatus } from './status';
  * own pid namespace, or else only the init.
  */
 export function containerPids(stored: StoredState): number[] {
-  if (stored.cgroup?.created) return cgroupPids(stored.cgroup.dir);
+  if (stored.cgroup?.created) return cgroupPids(stored.cgroup);
   const ownPidNs = (stored.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path);
   return ownPidNs ? pidsInNamespaceOf(stored.pid) : [stored.pid];
 }
 
 /** Signals every process of the container (cgroup.kill for SIGKILL where there is one). */
 export function signalContainer(stored: StoredState, signal: number): void {
-  if (stored.cgroup?.created) return signalAll(stored.cgroup.dir, signal);
+  if (stored.cgroup?.created) return signalAll(stored.cgroup, signal);
   for (const pid of containerPids(stored)) {
     try {
       process.kill(pid, signal);
@@ -28,6 +28,7 @@ export function signalContainer(stored: StoredState, signal: number): void {
       // exited meanwhile
     }
   }
+  if (stored.cgroup) letKillLand(stored.cgroup, signal);
 }
 
 export function kill(root: string, id: string, signalName: string, all = false): void {
@@ -40,6 +41,8 @@ export function kill(root: string, id: string, signalName: string, all = false):
       signalContainer(stored, signal);
     } else if (!signalRecorded(stored.pid, stored.pidStartTime, signal)) {
       throw new TsruncError('INVALID_STATE', 'container not running');
+    } else if (stored.cgroup) {
+      letKillLand(stored.cgroup, signal);
     }
   } finally {
     dir.unlock();

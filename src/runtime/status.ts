@@ -3,7 +3,7 @@
 // alive = running; otherwise stopped.
 import * as fs from 'node:fs';
 
-import { isFrozen } from '../cgroups/manager';
+import { isFrozen } from '../cgroups/driver';
 import { isSameLiveProcess } from '../process/proc';
 import type { ContainerDir, StoredState } from '../state/store';
 
@@ -25,7 +25,7 @@ export interface ContainerState {
 export function deriveStatus(dir: ContainerDir, stored: StoredState): Status {
   if (!isSameLiveProcess(stored.pid, stored.pidStartTime)) return 'stopped';
   if (fs.existsSync(dir.fifoPath)) return 'created';
-  return stored.cgroup && isFrozen(stored.cgroup.dir) ? 'paused' : 'running';
+  return stored.cgroup && isFrozen(stored.cgroup) ? 'paused' : 'running';
 }
 
 export function describe(dir: ContainerDir, stored: StoredState): ContainerState {

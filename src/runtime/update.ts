@@ -1,11 +1,8 @@
 // update: change the resources of a running container. The new values are merged over the
 // stored config, compiled exactly like at create (same checks, same errors), written into the
 // cgroup, and stored, so `state` and `events` agree with what is enforced.
-import { detectHost } from '../cgroups/host';
-import { attachDevices, enableControllers, writeLimits } from '../cgroups/manager';
-import { resolveCgroupPath } from '../cgroups/path';
-import { compileResources } from '../cgroups/resources';
-import { ConfigError, TsruncError } from '../errors';
+import { updateCgroup } from '../cgroups/plan';
+import { TsruncError } from '../errors';
 import type { LinuxResources } from '../generated/config';
 import { ContainerDir } from '../state/store';
 import { deriveStatus } from './status';
@@ -26,16 +23,11 @@ export function update(root: string, id: string, patch: LinuxResources): void {
   try {
     const stored = dir.read();
     if (deriveStatus(dir, stored) === 'stopped') throw new TsruncError('INVALID_STATE', `container ${id} is not running`);
-    if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup v2 cgroup to update`);
+    if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to update`);
     const linux = (stored.config.linux ??= {});
     const merged = mergeResources(linux.resources, patch);
-    const host = detectHost();
-    const compiled = compileResources(merged, host, { linuxDevices: linux.devices });
-    if (compiled.problems.length > 0) throw new ConfigError(compiled.problems);
-    const { placement } = resolveCgroupPath(linux.cgroupsPath, id, host);
-    if (placement && host.unifiedRoot) enableControllers(host.unifiedRoot, placement.parents, compiled.controllers);
-    writeLimits(stored.cgroup.dir, compiled.writes);
-    if (compiled.devices) attachDevices(stored.cgroup.dir, compiled.devices);
+    // Stored only once written: a write the kernel refuses leaves the state as it was.
+    updateCgroup(stored.cgroup, merged, stored.config, id);
     linux.resources = merged;
     dir.write(stored);
   } finally {

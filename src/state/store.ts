@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { systemError, TsruncError } from '../errors';
-import type { CgroupRecord } from '../cgroups/manager';
+import type { CgroupRecord } from '../cgroups/driver';
 import type { Spec } from '../generated/config';
 import { parseJson64, stringifyJson64 } from '../spec/json64';
 import { addon } from '../native/addon';

@@ -51,13 +51,39 @@ const RUNS = [
     },
   },
   {
-    // runc appends its built-in allows after the config's rules, so there a config cannot deny
-    // /dev/null; tsrunc lets a specific deny win (deliberately stricter).
+    // Docker's default list: deny all, allow its own, deny fuse; runc's built-ins ("c *:* m") after.
+    title: 'Docker\'s default device list: /dev/fuse can be made but not opened, /dev/zero opens',
+    resources: { devices: [
+      { allow: false, access: 'rwm' },
+      { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' },
+      { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+      { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' },
+    ] },
+    patch: (c) => {
+      const caps = ['CAP_MKNOD', 'CAP_DAC_OVERRIDE'];
+      c.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    },
+    script: 'mknod /dev/fuse c 10 229 && echo made; head -c1 /dev/fuse; echo "fuse: $?"; head -c1 /dev/zero >/dev/null; echo "zero: $?"',
+    check: (t, r) => {
+      t.deepEqual(lines(r.stdout), ['made', 'fuse: 1', 'zero: 0']);
+      t.regex(r.stderr, /\/dev\/fuse: Operation not permitted/);
+    },
+  },
+  {
+    // runc refuses a deny inside an earlier wildcard allow ("cannot punch hole"); tsrunc's eBPF
+    // program evaluates the ordered rules, the last match deciding each access.
     tsruncOnly: true,
-    title: 'a devices rule denying c 1:3 w makes writing /dev/null fail, reading still works',
-    resources: { devices: [{ allow: false, type: 'c', major: 1, minor: 3, access: 'w' }] },
-    script: 'if echo x > /dev/null; then echo written; else echo denied; fi; cat /dev/null && echo readable',
-    check: (t, r) => t.deepEqual(lines(r.stdout), ['denied', 'readable']),
+    title: 'a hole in a wildcard: allow c *:* rwm, then deny c 10:229 r - /dev/fuse does not open, /dev/kmsg does',
+    resources: { devices: [{ allow: true, type: 'c', access: 'rwm' }, { allow: false, type: 'c', major: 10, minor: 229, access: 'r' }] },
+    patch: (c) => {
+      const caps = ['CAP_MKNOD', 'CAP_DAC_OVERRIDE', 'CAP_SYSLOG'];
+      c.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    },
+    script: 'mknod /dev/fuse c 10 229; head -c1 /dev/fuse; echo "fuse: $?"; mknod /dev/kmsg2 c 1 11; head -c1 /dev/kmsg2 >/dev/null 2>&1 </dev/null; echo "kmsg: $?"',
+    check: (t, r) => {
+      t.regex(r.stderr, /\/dev\/fuse: Operation not permitted/);
+      t.deepEqual(lines(r.stdout), ['fuse: 1', 'kmsg: 0']);
+    },
   },
 ];
 

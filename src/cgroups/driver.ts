@@ -1,0 +1,118 @@
+// One interface over the two drivers: what the runtime's verbs do to a container's cgroup, whichever
+// driver placed it. The record in state.json says which: a `v1` entry means the cgroup v1 driver
+// (hybrid and legacy hosts), none the cgroup v2 driver (unified hosts; also every state file
+// written before the v1 driver existed).
+import * as v2 from './manager';
+import type { CgroupRecord, CgroupSetup } from './manager';
+import type { CompiledResources } from './resources';
+import { cgroupStats as statsV2, oomKills as oomKillsV2 } from './stats';
+import * as v1 from './v1/manager';
+import { OomNotifier } from './v1/oom';
+import { cgroupStatsV1 } from './v1/stats';
+
+export type { CgroupRecord } from './manager';
+/** What plan.ts decided: the cgroup v2 driver's set-up or the v1 driver's. */
+export type AnySetup = CgroupSetup | v1.V1Setup;
+
+type V1Record = Parameters<typeof v1.pidsV1>[0];
+const asV1 = (r: CgroupRecord): V1Record | undefined => (r.v1 ? (r as V1Record) : undefined);
+
+/** Makes the container's cgroup(s) and writes the limits; nothing is left behind on failure. */
+export function setUpCgroup(s: AnySetup): CgroupRecord {
+  return s.driver === 'v1' ? v1.setUpV1(s) : v2.setUpCgroup(s);
+}
+
+/**
+ * v1: the init's pid goes into every hierarchy before it is told to go on. v2: nothing to do, the
+ * init was cloned into its cgroup (the directory fd create passes, cgroupFdDir).
+ */
+export function placeInit(record: CgroupRecord, pid: number): void {
+  const r = asV1(record);
+  if (r) v1.placeV1(r, pid);
+}
+
+/** The cgroup2 directory the init can be cloned straight into (CLONE_INTO_CGROUP), if any. */
+export function cgroupFdDir(record: CgroupRecord): string | undefined {
+  const r = asV1(record);
+  return r ? r.v1.dirs[''] : record.dir;
+}
+
+export function cgroupPids(record: CgroupRecord): number[] {
+  const r = asV1(record);
+  return r ? v1.pidsV1(r) : v2.cgroupPids(record.dir);
+}
+
+export function signalAll(record: CgroupRecord, signal: number): void {
+  const r = asV1(record);
+  if (r) v1.signalAllV1(r, signal);
+  else v2.signalAll(record.dir, signal);
+}
+
+/**
+ * After a SIGKILL to a process of a paused container: a task frozen by the v1 freezer dies only
+ * once thawed, so thaw it, as runc does (v2's freezer lets fatal signals through).
+ */
+export function letKillLand(record: CgroupRecord, signal: number): void {
+  const r = asV1(record);
+  if (r && signal === 9 && v1.isFrozenV1(r)) v1.setFrozenV1(r, false);
+}
+
+export function setFrozen(record: CgroupRecord, frozen: boolean): void {
+  const r = asV1(record);
+  if (r) v1.setFrozenV1(r, frozen);
+  else v2.setFrozen(record.dir, frozen);
+}
+
+export function isFrozen(record: CgroupRecord): boolean {
+  const r = asV1(record);
+  return r ? v1.isFrozenV1(r) : v2.isFrozen(record.dir);
+}
+
+export function removeCgroup(record: CgroupRecord): void {
+  const r = asV1(record);
+  if (r) v1.removeV1(r);
+  else v2.removeCgroup(record);
+}
+
+export function cgroupStats(record: CgroupRecord): Record<string, unknown> {
+  const r = asV1(record);
+  return r ? cgroupStatsV1((c) => v1.dirFor(r, c)) : statsV2(record.dir);
+}
+
+/** Counts the container's OOM kills from now on: take() returns those since its last call. */
+export interface OomWatch {
+  take(): number;
+  close(): void;
+}
+
+/** v2: memory.events' oom_kill counter; v1: an eventfd on memory.oom_control (none without memory). */
+export function watchOoms(record: CgroupRecord): OomWatch {
+  const r = asV1(record);
+  if (r) {
+    const dir = v1.v1DirOf(r, 'memory');
+    return dir === undefined ? { take: () => 0, close: () => {} } : new OomNotifier(dir);
+  }
+  let last = oomKillsV2(record.dir);
+  return {
+    take: () => {
+      const now = oomKillsV2(record.dir);
+      const n = Math.max(0, now - last);
+      last = now;
+      return n;
+    },
+    close: () => {},
+  };
+}
+
+/** update: the new limits (compiled by the record's driver) written into the running container's cgroup. */
+export function applyResources(record: CgroupRecord, compiled: CompiledResources, enable: (controllers: string[]) => void): void {
+  const r = asV1(record);
+  enable(compiled.controllers);
+  if (r) {
+    v1.writeLimitsV1(r, compiled.writes);
+    if (compiled.devices) v1.applyDevices(r, compiled.devices);
+  } else {
+    v2.writeLimits(record.dir, compiled.writes);
+    if (compiled.devices) v2.attachDevices(record.dir, compiled.devices);
+  }
+}

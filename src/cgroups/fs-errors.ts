@@ -1,0 +1,65 @@
+// Every file system call on a cgroup goes through here, so that a failure reaches the user as a
+// TsruncError naming the cgroup file, the errno (EBUSY, EINVAL, ...) and, where a config.json field
+// caused it, its JSON pointer (/linux/cgroupsPath for placement, /linux/resources/... for a limit).
+import * as fs from 'node:fs';
+
+import { TsruncError, type ErrorCode } from '../errors';
+
+export const CGROUPS_PATH_POINTER = '/linux/cgroupsPath';
+
+/** Wraps an fs error; the message says what was done to which file, and why the kernel refused. */
+export function cgroupFsError(action: string, file: string, e: unknown, ptr?: string, code: ErrorCode = 'SYSTEM'): TsruncError {
+  if (e instanceof TsruncError) return e;
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code ? `${err.code}: ${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}` : String(err.message ?? e);
+  const field = ptr ? ` (config.json ${ptr})` : '';
+  return new TsruncError(code, `cgroup: cannot ${action} ${file}${field}: ${why}`, { pointer: ptr, cause: e });
+}
+
+/** Runs one fs call on a cgroup file, throwing cgroupFsError on failure. */
+export function onCgroup<T>(action: string, file: string, call: () => T, ptr?: string, code?: ErrorCode): T {
+  try {
+    return call();
+  } catch (e) {
+    throw cgroupFsError(action, file, e, ptr, code);
+  }
+}
+
+export const readCgroupFile = (file: string, ptr?: string): string => onCgroup('read', file, () => fs.readFileSync(file, 'utf8'), ptr);
+
+export const writeCgroupFile = (file: string, value: string, ptr?: string, code?: ErrorCode): void =>
+  onCgroup(`write ${JSON.stringify(value)} to`, file, () => fs.writeFileSync(file, value), ptr, code);
+
+/** Like readCgroupFile, but undefined when the file cannot be read (a controller the cgroup lacks). */
+export function readOptional(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export const sleepMs = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
+/** rmdir of a cgroup once its last process is gone (EBUSY until then); a missing one is fine. */
+export function removeCgroupDir(dir: string, timeoutMs = 2000): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() > deadline) throw cgroupFsError('remove', dir, e);
+      sleepMs(delay);
+    }
+  }
+}
+
+/** The pids in a cgroup.procs file; none when it cannot be read (the cgroup is gone). */
+export function procsOf(dir: string): number[] {
+  return (readOptional(`${dir}/cgroup.procs`) ?? '').split('\n').filter(Boolean).map(Number);
+}

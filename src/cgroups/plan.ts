@@ -1,0 +1,91 @@
+// Where the container's cgroup goes and what is written into it, decided before anything is
+// created: linux.cgroupsPath + linux.resources against what this host mounts. The driver follows
+// from the host (host.ts): a unified host gets the cgroup v2 driver; a hybrid or legacy host, whose
+// controllers live in cgroup v1 hierarchies, the cgroup v1 driver (v1/), as runc chooses.
+import { ConfigError, type ConfigProblem } from '../errors';
+import type { LinuxResources, Spec } from '../generated/config';
+import { applyResources, type AnySetup, type CgroupRecord } from './driver';
+import { enableControllers } from './manager';
+import { detectHost, type CgroupHost } from './host';
+import { resolveCgroupPath } from './path';
+import { compileResources, type CompiledResources } from './resources';
+import { resolveV1Paths, unifiedParents } from './v1/paths';
+import { compileResourcesV1 } from './v1/resources';
+
+export type CgroupDriverName = 'v1' | 'v2';
+
+/** The driver for this host, and why (for `features` and the README). */
+export function chooseDriver(host: CgroupHost): { driver: CgroupDriverName; why: string } {
+  switch (host.mode) {
+    case 'unified':
+      return { driver: 'v2', why: `cgroup2 is mounted at ${host.unifiedRoot} and holds every controller` };
+    case 'hybrid':
+      return { driver: 'v1', why: `hybrid host: cgroup v1 hierarchies own ${host.v1Controllers.join(', ')}; the cgroup2 tree at ${host.unifiedRoot} gets the container too (it offers ${host.controllers.join(' ') || 'no controllers'})` };
+    case 'legacy':
+      return { driver: 'v1', why: 'legacy host: cgroup v1 only' };
+  }
+}
+
+/** linux.resources compiled for the given driver. */
+export function compileFor(driver: CgroupDriverName, resources: LinuxResources | undefined, host: CgroupHost, linuxDevices?: readonly { path: string }[]): CompiledResources {
+  return driver === 'v1' ? compileResourcesV1(resources, host, { linuxDevices }) : compileResources(resources, host, { linuxDevices });
+}
+
+/** The cgroup set-up for a container; throws ConfigError naming every field that cannot be had. */
+export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[]): AnySetup {
+  const host = detectHost();
+  const linux = spec.linux ?? {};
+  const { driver } = chooseDriver(host);
+  const resources = compileFor(driver, linux.resources, host, linux.devices);
+  warnings.push(...resources.warnings);
+  if (driver === 'v1') {
+    const { locations, problems } = resolveV1Paths(linux.cgroupsPath, id, host);
+    const all = [...problems, ...resources.problems];
+    if (all.length > 0) throw new ConfigError(all);
+    return { driver: 'v1', locations, controllers: resources.controllers, writes: resources.writes, devices: resources.devices };
+  }
+  const { placement, problems } = resolveCgroupPath(linux.cgroupsPath, id, host);
+  const all = [...problems, ...resources.problems];
+  if (all.length > 0 || !placement) throw new ConfigError(all);
+  return {
+    unifiedRoot: host.unifiedRoot!,
+    dir: placement.dir,
+    parents: placement.parents,
+    controllers: resources.controllers,
+    writes: resources.writes,
+    devices: resources.devices,
+  };
+}
+
+/**
+ * update: resources compiled for the driver that placed the container (its record says which), with
+ * the same checks and errors as at create, then written into its cgroup(s).
+ */
+export function updateCgroup(record: CgroupRecord, resources: LinuxResources, spec: Spec, id: string): void {
+  const host = detectHost();
+  const linux = spec.linux ?? {};
+  const driver = record.v1 ? 'v1' : 'v2';
+  const compiled = compileFor(driver, resources, host, linux.devices);
+  if (compiled.problems.length > 0) throw new ConfigError(compiled.problems);
+  try {
+    applyResources(record, compiled, enable);
+  } catch (e) {
+    // A write the kernel refused (a memory limit below usage...) may follow writes that went
+    // through: put the limits in force before back, so the container keeps what state.json says.
+    try {
+      applyResources(record, compileFor(driver, linux.resources, host, linux.devices), enable);
+    } catch {
+      // the original error is the one to report
+    }
+    throw e;
+  }
+
+  function enable(controllers: string[]): void {
+    if (host.unifiedRoot === null || controllers.length === 0) return;
+    const unifiedDir = record.v1 ? record.v1.dirs[''] : record.dir;
+    if (unifiedDir === undefined) return;
+    const parents = record.v1 ? unifiedParents({ key: '', dir: unifiedDir, mountPoint: host.unifiedRoot })
+      : resolveCgroupPath(linux.cgroupsPath, id, host).placement?.parents ?? [];
+    enableControllers(host.unifiedRoot, parents, controllers);
+  }
+}

@@ -1,0 +1,181 @@
+// The cgroup v1 driver: the container gets a cgroup in every mounted v1 hierarchy (and, on a hybrid
+// host, in the cgroup2 tree), as runc's fs driver does. There is no CLONE_INTO_CGROUP on v1: the
+// init reports its pid and waits; place() writes it into every hierarchy's cgroup.procs before the
+// init is told to go on, so no container code runs outside its cgroups.
+//
+// Pause/resume use the freezer (waiting for FROZEN, thawing and retrying a freeze that stalls, as
+// runc does); kill --all is freeze, signal every task, thaw (v1 has no cgroup.kill).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { DeviceFilter } from '../devices';
+import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, sleepMs, writeCgroupFile } from '../fs-errors';
+import { applyWrite, attachDevices, enableControllers, makeCgroupDir, signalPids, type CgroupRecord } from '../manager';
+import { controllerOf } from '../availability';
+import type { CgroupWrite } from '../types';
+import { deviceTransition, filterFromList, listMatches } from './devices';
+import { LIMIT_FILE, orderMemoryWrites } from './memory';
+import { unifiedParents, type V1Location } from './paths';
+
+export interface V1Setup {
+  driver: 'v1';
+  locations: V1Location[];
+  /** Controllers of the cgroup2 tree the writes use (hybrid: enabled in its ancestors). */
+  controllers: string[];
+  writes: CgroupWrite[];
+  devices?: DeviceFilter;
+}
+
+type V1Record = CgroupRecord & { v1: NonNullable<CgroupRecord['v1']> };
+
+/** The directory of the hierarchy holding `controller` (v1 first, then the cgroup2 tree). */
+export function dirFor(record: V1Record, controller: string): string | undefined {
+  return v1DirOf(record, controller) ?? record.v1.dirs[''];
+}
+
+/** Makes the cgroups and writes the limits; on failure removes what it made and throws. */
+export function setUpV1(s: V1Setup): V1Record {
+  const dirs: Record<string, string> = {};
+  const made: string[] = [];
+  const unified = s.locations.find((l) => l.key === '');
+  const main = unified ?? s.locations.find((l) => l.key.split(',').includes('freezer')) ?? s.locations[0];
+  if (!main) throw cgroupFsError('place the container in', 'any cgroup hierarchy', new Error('this host mounts none'), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+  const record: V1Record = { dir: main.dir, created: false, v1: { dirs, made } };
+  try {
+    for (const l of s.locations) {
+      dirs[l.key] = l.dir;
+      if (makeCgroupDir(l.dir)) made.push(l.dir);
+      if (l.key.split(',').includes('cpuset')) fillCpusets(l);
+    }
+    // "Our own cgroup" (kill --all and ps list it) means the one processes are listed from: a joined
+    // one (a pod's) holds others' processes too.
+    record.created = made.includes(v1DirOf(record, 'freezer') ?? main.dir);
+    if (unified && s.controllers.length > 0) enableControllers(unified.mountPoint, unifiedParents(unified), s.controllers);
+    writeLimitsV1(record, s.writes);
+    if (s.devices) applyDevices(record, s.devices);
+    return record;
+  } catch (e) {
+    removeV1(record);
+    throw e;
+  }
+}
+
+/**
+ * A new cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and a task cannot join it then:
+ * fill every level from the hierarchy root down from its parent, as runc's cpuset ensureParent does.
+ */
+function fillCpusets(l: V1Location): void {
+  const root = l.mountPoint.replace(/\/+$/, '');
+  const levels = l.dir.slice(root.length).split('/').filter(Boolean);
+  let parent = root;
+  for (const level of levels) {
+    const dir = path.join(parent, level);
+    if (!fs.existsSync(dir)) return;
+    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+      if (readCgroupFile(path.join(dir, file), CGROUPS_PATH_POINTER).trim() === '') {
+        writeCgroupFile(path.join(dir, file), readCgroupFile(path.join(parent, file)).trim(), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+      }
+    }
+    parent = dir;
+  }
+}
+
+/** Writes each limit into its controller's cgroup; memory and memsw in runc's order. */
+export function writeLimitsV1(record: V1Record, writes: readonly CgroupWrite[]): void {
+  const memoryDir = dirFor(record, 'memory');
+  const current = memoryDir === undefined ? undefined : readOptional(path.join(memoryDir, LIMIT_FILE));
+  const ordered = current === undefined ? writes : orderMemoryWrites(writes, BigInt(current.trim()));
+  for (const w of ordered) {
+    const dir = dirFor(record, controllerOf(w.file)!);
+    if (dir === undefined) throw cgroupFsError(`write ${JSON.stringify(w.value)} to`, w.file, new Error('no hierarchy has its controller'), w.pointer, 'SETUP_FAILED');
+    applyWrite(dir, w);
+  }
+}
+
+/**
+ * devices.allow / devices.deny: only the difference from the current list, then checked. Rules
+ * those files cannot express (a hole in a wildcard, `ordered`), or a host whose v1 has no devices
+ * controller, get the eBPF filter on the cgroup2 tree too: the kernel asks both.
+ */
+export function applyDevices(record: V1Record, filter: DeviceFilter): void {
+  const dir = v1DirOf(record, 'devices');
+  const unified = record.v1.dirs[''];
+  if ((filter.ordered || dir === undefined) && unified !== undefined) attachDevices(unified, filter);
+  if (dir === undefined) {
+    if (unified !== undefined) return;
+    throw cgroupFsError('apply device rules to', 'the devices cgroup', new Error('this host has no devices controller in cgroup v1'), '/linux/resources/devices', 'SETUP_FAILED');
+  }
+  const list = path.join(dir, 'devices.list');
+  for (const w of deviceTransition(filterFromList(readCgroupFile(list)), filter)) {
+    writeCgroupFile(path.join(dir, w.file), w.value, w.pointer, 'SETUP_FAILED');
+  }
+  if (!listMatches(readCgroupFile(list), filter)) {
+    throw cgroupFsError('apply device rules to', list, new Error('the resulting devices.list does not match the rules'), '/linux/resources/devices', 'SETUP_FAILED');
+  }
+}
+
+/** Puts the init into every hierarchy's cgroup, before it runs any container code. */
+export function placeV1(record: V1Record, pid: number): void {
+  for (const dir of Object.values(record.v1.dirs)) writeCgroupFile(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+}
+
+/** Every process of the container, from the freezer hierarchy (else the first one). */
+export function pidsV1(record: V1Record): number[] {
+  return procsOf(v1DirOf(record, 'freezer') ?? record.dir);
+}
+
+const FREEZER_STATE = 'freezer.state';
+
+/** Freezes (waiting for FROZEN) or thaws; a freeze that stalls is thawed and retried, as runc does. */
+export function setFrozenV1(record: V1Record, frozen: boolean, timeoutMs = 5000): void {
+  const dir = freezerDir(record);
+  const file = path.join(dir, FREEZER_STATE);
+  const want = frozen ? 'FROZEN' : 'THAWED';
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    writeCgroupFile(file, want);
+    for (let i = 0; i < 20; i++) {
+      if (readCgroupFile(file).trim() === want) return;
+      sleepMs(Math.min(1 << i, 20));
+    }
+    if (Date.now() > deadline) throw cgroupFsError(frozen ? 'freeze' : 'thaw', dir, new Error(`${FREEZER_STATE} did not become ${want} within ${timeoutMs} ms`));
+    // A task stuck in an uninterruptible sleep can hold the freeze in FREEZING: let it run, retry.
+    if (frozen) writeCgroupFile(file, 'THAWED');
+  }
+}
+
+export function isFrozenV1(record: V1Record): boolean {
+  const dir = v1DirOf(record, 'freezer');
+  return dir !== undefined && readOptional(path.join(dir, FREEZER_STATE))?.trim() === 'FROZEN';
+}
+
+function freezerDir(record: V1Record): string {
+  const dir = v1DirOf(record, 'freezer');
+  if (dir === undefined) throw cgroupFsError('freeze', record.dir, new Error('this host has no freezer controller in cgroup v1'));
+  return dir;
+}
+
+/** The directory of the v1 hierarchy holding `controller`, if one does. */
+export function v1DirOf(record: V1Record, controller: string): string | undefined {
+  const key = Object.keys(record.v1.dirs).find((k) => k !== '' && k.split(',').includes(controller));
+  return key === undefined ? undefined : record.v1.dirs[key];
+}
+
+/** Signals every task: freeze, signal, thaw, so none forks away meanwhile (no cgroup.kill on v1). */
+export function signalAllV1(record: V1Record, signal: number): void {
+  const hasFreezer = v1DirOf(record, 'freezer') !== undefined;
+  const wasFrozen = hasFreezer && isFrozenV1(record);
+  if (hasFreezer && !wasFrozen) setFrozenV1(record, true);
+  try {
+    signalPids(pidsV1(record), signal);
+  } finally {
+    // A paused container stays paused (its signals are delivered on resume), as runc leaves it -
+    // except for SIGKILL, which a frozen task only dies of once thawed (runc thaws too).
+    if (hasFreezer && (!wasFrozen || signal === 9)) setFrozenV1(record, false);
+  }
+}
+
+/** Removes the cgroups tsrunc made (each once empty); joined ones stay. */
+export function removeV1(record: V1Record, timeoutMs = 2000): void {
+  for (const dir of record.v1.made) removeCgroupDir(dir, timeoutMs);
+}
