@@ -59,9 +59,9 @@ runsAsOneDaemon(test, {
   state: (id) => h.run(w, [...docker, 'inspect', '-f', '{{.State.Status}}', id]).out.trim(),
   pid: (id) => Number(h.run(w, [...docker, 'inspect', '-f', '{{.State.Pid}}', id]).out.trim()),
   top: (id) => h.run(w, [...docker, 'top', id]),
+  killAll: { argv: ['kill'], status: '137' },
   update: (id) => h.run(w, [...docker, 'update', '--memory', '64m', '--memory-swap', '128m', id]),
   statsShowLimit: /\/ 64MiB/,
-  volumeDir: (name) => path.join(w.dir, 'data', 'volumes', name, '_data'),
 });
 
 test.serial('nothing is left behind: no container, state, cgroup, process, mount or iptables rule', async (t) => {

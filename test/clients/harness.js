@@ -358,6 +358,8 @@ async function teardown(work, cgroupParents) {
       // not empty: someone else's too
     }
   }
+  // the last run's client commands and runtime calls, for a look after the fact
+  for (const f of [work.log, work.calls]) if (fs.existsSync(f)) fs.copyFileSync(f, path.join(os.tmpdir(), `tsrunc-clients-${work.client}.${path.basename(f)}`));
   const rules = iptablesRules();
   if (rules !== null && work.iptablesBefore !== null && rules !== work.iptablesBefore) left.push('iptables rules changed');
   if (mountsUnder(work).length === 0) fs.rmSync(work.dir, { recursive: true, force: true });

@@ -16,7 +16,7 @@ const SH = (script) => ['sh', '-c', script];
 function runsAsOneDaemon(test, c) {
   const cli = (...args) => h.run(c.w, [...c.client(), ...args]);
   const run = (...args) => cli(...c.run, ...args);
-  const rmf = (...ids) => cli('rm', '-f', ...ids);
+  const rmf = (...ids) => ids.forEach((id) => cli('rm', '-f', id));
 
   test.serial('run: the output and the exit code reach the user', (t) => {
     const r = run('--rm', h.IMAGE, ...SH('echo hello-from-container; cat /proc/1/comm; exit 7'));
@@ -55,7 +55,11 @@ function runsAsOneDaemon(test, c) {
     t.is(h.memoryLimitOf(pid), String(64 << 20), 'the container cgroup has the new limit');
     const s = cli('stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', id);
     t.is(s.code, 0, s.out);
-    t.regex(s.out, c.statsShowLimit, 'stats shows the new limit');
+    if (c.statsShowLimit) t.regex(s.out, c.statsShowLimit, 'stats shows the new limit');
+    else {
+      const seen = cli('exec', id, ...SH('cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'));
+      t.is(seen.out.trim(), String(64 << 20), 'the container sees the new limit in its cgroup');
+    }
     t.regex(s.out, new RegExp(`^${id} .* [1-9]\\d*$`, 'm'), 'and the processes counted in its cgroup');
 
     const stop = cli('stop', '-t', '10', id);
@@ -75,15 +79,16 @@ function runsAsOneDaemon(test, c) {
     t.is(cli('wait', k).out.trim().split('\n').pop(), '137');
 
     // No pid namespace of its own: the init's exit does not take its children with it, so the
-    // client's runtime shim asks the runtime to `kill --all` the container's cgroup.
+    // client asks the runtime to `kill --all` the container (Docker's shim when the init dies,
+    // podman when it stops such a container).
     const host = fs.mkdtempSync(path.join(c.w.dir, 'bg-'));
     t.is(run('-d', '--pid', 'host', '-v', `${host}:/data`, '--name', all, h.IMAGE, ...SH('sleep 300 & echo $! > /data/bg; exec sleep 301')).code, 0);
     const bg = Number(await h.waitFor(() => fs.existsSync(path.join(host, 'bg')) && fs.readFileSync(path.join(host, 'bg'), 'utf8').trim(), { what: 'bg pid' }));
     t.true(fs.existsSync(`/proc/${bg}`));
-    t.is(cli('kill', all).code, 0);
-    t.is(cli('wait', all).out.trim().split('\n').pop(), '137');
+    t.is(cli(...c.killAll.argv, all).code, 0);
+    t.is(cli('wait', all).out.trim().split('\n').pop(), c.killAll.status);
     await h.waitFor(() => !fs.existsSync(`/proc/${bg}`), { what: `background process ${bg} killed` });
-    t.true(h.runtimeCalls(c.w).some((l) => /\bkill --all \S+ (9|KILL|SIGKILL)$/.test(l)), 'the runtime got kill --all');
+    t.true(h.runtimeCalls(c.w).some((l) => /\bkill --all \S+ \w+$/.test(l)), 'the runtime got kill --all');
 
     t.is(run('-d', '--name', f, h.IMAGE, 'sleep', '300').code, 0);
     const pid = c.pid(f);
@@ -112,10 +117,13 @@ function runsAsOneDaemon(test, c) {
     t.regex(name, /^[0-9a-f]{64}$/, 'an anonymous volume');
     t.is(cli('rm', id).code, 0);
     t.true(cli('volume', 'ls', '-q').out.split('\n').includes(name), 'still in the store');
-    t.is(fs.readFileSync(path.join(c.volumeDir(name), 'f'), 'utf8'), 'seeded\n');
+    const store = cli('volume', 'inspect', '-f', '{{.Mountpoint}}', name).out.trim();
+    t.true(store.startsWith(c.w.dir + '/'), `the volume is in the client's private store: ${store}`);
+    t.is(fs.readFileSync(path.join(store, 'f'), 'utf8'), 'seeded\n');
     const again = run('--rm', '-v', `${name}:/data`, h.IMAGE, 'cat', '/data/f');
     t.is(again.out.trim(), 'seeded', 'a new container mounting it by name sees the data');
-    t.is(cli('volume', 'rm', name).code, 0);
+    cli('volume', 'rm', name); // (podman's run --rm already removed it with the container)
+    t.false(cli('volume', 'ls', '-q').out.split('\n').includes(name));
   });
 
   test.serial('run -it: the user sees a terminal of their size, and the exit code', (t) => {
