@@ -102,8 +102,7 @@ runsAsOneDaemon(test, {
   top: (id) => h.run(w, [...podman, 'top', id, 'hpid', 'args']),
   killAll: { argv: ['stop', '-t', '5'], status: '143' },
   update: (id) => h.run(w, [...podman, 'update', '--memory', '64m', id]),
-  // podman 4.3 shows the host's memory as the limit in stats (and 0 in inspect) after an update
-  // on a cgroup v1 host, with runc too: the container's own view of its cgroup is checked instead
+  // (podman's stats shows no v1 limit: see the scenario)
   statsShowLimit: null,
 });
 
