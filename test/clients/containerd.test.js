@@ -53,10 +53,20 @@ const cleanup = (id) => {
   h.run(w, [...ctr, 'container', 'delete', id]);
 };
 
-test.serial('run: the output and the exit code reach the user', (t) => {
-  const r = ctrRun(['--rm', h.IMAGE, 'c-run', ...SH('echo hello-from-container; cat /proc/1/comm; exit 7')]);
+test.serial('run: the output and the exit code reach the user; no fd of the shim reaches the container', (t) => {
+  const r = ctrRun(['--rm', h.IMAGE, 'c-run', ...SH('echo hello-from-container; cat /proc/1/comm; ls /proc/1/fd | xargs echo fds:; exit 7')]);
   t.is(r.code, 7, r.out);
   t.regex(r.out, /hello-from-container\nsh\n/);
+  // the runc v2 shim hands `create` an fd of its own beyond stdio
+  t.regex(r.out, /^fds: 0 1 2$/m);
+});
+
+test.serial('run of a missing program: the runtime\'s error (its JSON log line) reaches the user', (t) => {
+  const r = ctrRun(['--rm', h.IMAGE, 'c-missing', 'no-such-program']);
+  t.not(r.code, 0, r.out);
+  t.regex(r.out, /no-such-program.*(executable file not found|no such file or directory)/i);
+  t.is(task('c-missing').status, 'absent');
+  h.run(w, [...ctr, 'container', 'delete', 'c-missing']);
 });
 
 test.serial('run -d, exec, exec -t, ps, pause and resume, stop with a trapped SIGTERM', async (t) => {

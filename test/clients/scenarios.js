@@ -24,6 +24,12 @@ function runsAsOneDaemon(test, c) {
     t.regex(r.out, /hello-from-container\nsh\n/);
   });
 
+  test.serial('run of a missing program: the runtime\'s error reaches the user, exit 127 as with runc', (t) => {
+    const r = run('--rm', h.IMAGE, 'no-such-program');
+    t.is(r.code, 127, r.out);
+    t.regex(r.out, /no-such-program.*(executable file not found|no such file or directory)/i);
+  });
+
   test.serial('run -d, exec, exec -it, top, pause and unpause, update and stats, stop with a trapped SIGTERM, rm', async (t) => {
     const id = `det-${c.w.tag}`;
     t.teardown(() => rmf(id));
