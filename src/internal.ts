@@ -6,7 +6,6 @@ export * from './spec/semantics';
 export * from './spec/load';
 export * from './plan/capabilities';
 export * from './plan/compile';
-export * from './plan/exec';
 export * from './plan/linux';
 export * from './plan/mount-options';
 export * from './plan/seccomp';

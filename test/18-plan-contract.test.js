@@ -15,7 +15,7 @@ const net = require('node:net');
 const { spawnSync } = require('node:child_process');
 const Ajv = require('ajv');
 
-const { compilePlan, compileExec } = require('tsrunc/internal');
+const { compilePlan, compileExec } = require('tsrunc');
 
 const REPO = path.resolve(__dirname, '..');
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(REPO, 'src/plan/plan.schema.json'), 'utf8'));

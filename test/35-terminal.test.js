@@ -103,6 +103,20 @@ test('exec -d --console-socket --process: a process.json with terminal and conso
   t.true(await term.closedWithin());
 });
 
+test('a foreground terminal process with no terminal to take (stdin not a tty) is refused, nothing left behind', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle(shellConfig());
+  const id = rt.id('notty');
+  const run = await rt.runtime(['run', '--bundle', bundle.dir, id]); // the harness's stdin is /dev/null
+  t.not(run.code, 0);
+  if (isTsrunc) t.regex(run.stderr, /cannot allocate tty: tsrunc's stdin is not a terminal/);
+  t.deepEqual(await rt.leftovers(id), { stateDir: false, processes: [], mounts: [] });
+  const { id: running } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
+  const exec = await rt.runtime(['exec', '-t', running, 'sh']);
+  t.is(exec.code, 255);
+  t.regex(exec.stderr, isTsrunc ? /exec failed: cannot allocate tty/ : /exec failed/);
+});
+
 test('terminal without --console-socket, or a console socket that is not listening: a clear error, nothing left behind', async (t) => {
   const rt = useRuntime(t);
   const bundle = rt.makeBundle(shellConfig());
@@ -164,7 +178,7 @@ test('foreground run on a real terminal: interactive shell, raw mode while it ru
   const bundle = rt.makeBundle(shellConfig());
   const id = rt.id('fg');
   const { terminal, name, child, exited, cooked } = onTerminal(t, rt, ['run', '--bundle', bundle.dir, id], { rows: 40, cols: 120 });
-  await terminal.expect(PROMPT);
+  await terminal.expect(PROMPT, { timeout: 60000 }); // a slow machine (the cgroup v2 VM) starts slowly
   t.not(stty(name), cooked, 'the caller\'s terminal is raw while the container runs');
   t.truthy(await terminal.send('tty; stty size', /\n\/dev\/pts\/0\r+\n40 120\r+\n/));
   // A window-size change of the caller's terminal reaches the container's.
@@ -182,7 +196,7 @@ test('foreground exec -t on a real terminal: a shell in the container, exit stat
   const rt = useRuntime(t);
   const { id } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
   const { terminal, name, exited, cooked } = onTerminal(t, rt, ['exec', '-t', id, 'sh'], { rows: 33, cols: 99 });
-  await terminal.expect(PROMPT);
+  await terminal.expect(PROMPT, { timeout: 60000 }); // a slow machine (the cgroup v2 VM) starts slowly
   t.truthy(await terminal.send('tty; stty size; cat /proc/1/cmdline', /\n\/dev\/pts\/0\r+\n33 99\r+\nsleep/));
   terminal.write('exit 6\r');
   t.deepEqual(await exited, { code: 6, signal: null });

@@ -20,6 +20,7 @@ import { planCgroup } from '../cgroups/plan';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit } from './launch';
+import { checkOwnTerminal } from './terminal';
 
 export interface CreateOptions {
   bundle: string;
@@ -91,6 +92,7 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
   }
   if (!tty && options.consoleSocket) throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty');
   if (!tty) return -1;
+  if (!options.consoleSocket) checkOwnTerminal();
   return options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : options.consoleFd!;
 }
 

@@ -13,7 +13,7 @@ import { ContainerDir, writeFileAtomic } from '../state/store';
 import { execProcess, type ExecProcessFlags } from './exec-process';
 import { launchExec } from './launch';
 import { deriveStatus } from './status';
-import { OwnConsole, proxyTerminal, type TerminalProxy } from './terminal';
+import { checkOwnTerminal, OwnConsole, proxyTerminal, type TerminalProxy } from './terminal';
 import type { SyncChannel } from './sync-channel';
 
 export interface ExecOptions extends ExecProcessFlags {
@@ -85,6 +85,7 @@ function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {
   if (!tty && options.consoleSocket) throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty');
   if (!tty) return {};
   if (!options.consoleSocket) {
+    checkOwnTerminal();
     const own = new OwnConsole();
     return { fd: own.theirs, own };
   }

@@ -8,6 +8,16 @@ import * as tty from 'node:tty';
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
 
+/**
+ * A terminal process in the foreground without a console socket takes tsrunc's own terminal, so
+ * there must be one: as runc, refuse rather than start a shell nobody can type into.
+ */
+export function checkOwnTerminal(): void {
+  if (!process.stdin.isTTY) {
+    throw new TsruncError('INVALID_ARGUMENT', "cannot allocate tty: tsrunc's stdin is not a terminal (give --console-socket, or set process.terminal to false)", { pointer: '/process/terminal' });
+  }
+}
+
 /** tsrunc's own console socket: one end goes to tsrunc-init, the master comes back on the other. */
 export class OwnConsole {
   private ours: number;

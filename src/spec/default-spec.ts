@@ -1,10 +1,10 @@
 // The config `tsrunc spec` writes: the same document as `runc spec` (runc 1.1), interactive like
-// runc's (terminal: true, args ["sh"]: `tsrunc run ID` gives a shell), with two differences: the
-// hostname is "tsrunc", and there is no process.capabilities.ambient. runc lists its three capabilities
-// as ambient too, but not as inheritable, and an ambient capability must be both permitted and
-// inheritable to be raised: runc silently skips them, tsrunc warns about them (plan/capabilities.ts).
-// Left out, the container gets exactly the capabilities it gets under runc, and the runtime's own
-// default runs without a warning. (bundles/default is a separate, non-interactive config.)
+// runc's (terminal: true, args ["sh"]: `tsrunc run ID` gives a shell; bundles/default is a separate,
+// non-interactive config that prints a greeting), with two differences: the hostname is "tsrunc", and
+// there is no process.capabilities.ambient. runc lists its three capabilities as ambient too, but not as
+// inheritable, and an ambient capability must be both permitted and inheritable to be raised: runc
+// silently skips them, tsrunc warns about them (plan/capabilities.ts). Left out, the container gets
+// exactly the capabilities it gets under runc, and the runtime's own default runs without a warning.
 
 import * as path from 'path';
 import { TsruncError } from '../errors';
