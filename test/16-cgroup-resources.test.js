@@ -3,24 +3,13 @@
 // exact 64-bit values, every refusal with its pointer, and the messages for hosts that cannot apply a limit.
 const test = require('ava');
 
-const { parseConfigJson } = require('../dist/spec/load');
-const { parseMountinfo, classifyMounts, detectHost, hugePageSizeName } = require('../dist/cgroups/host');
-const { resolveCgroupPath, parseOwnCgroup } = require('../dist/cgroups/path');
-const { parseIdList, formatIdList } = require('../dist/cgroups/cpu-list');
-const { compileMemory, swapMaxValue } = require('../dist/cgroups/memory');
-const { compileCpu, sharesToWeight } = require('../dist/cgroups/cpu');
-const { compilePids } = require('../dist/cgroups/pids');
-const { compileIo, blkioWeightToIoWeight } = require('../dist/cgroups/io');
-const { compileHugetlb } = require('../dist/cgroups/hugetlb');
-const { compileRdma } = require('../dist/cgroups/rdma');
-const { compileUnified } = require('../dist/cgroups/unified');
-const { compileResources } = require('../dist/cgroups/resources');
-const { compileResourcesV1 } = require('../dist/cgroups/v1/resources');
-const { orderMemoryWrites } = require('../dist/cgroups/v1/memory');
-const { deviceTransition, filterFromList, listMatches } = require('../dist/cgroups/v1/devices');
-const { resolveV1Paths } = require('../dist/cgroups/v1/paths');
-const { chooseDriver } = require('../dist/cgroups/plan');
-const { compileDeviceFilter } = require('../dist/cgroups/devices');
+const {
+  parseConfigJson, parseMountinfo, classifyMounts, detectHost, hugePageSizeName,
+  resolveCgroupPath, parseOwnCgroup, parseIdList, formatIdList, compileMemory, swapMaxValue,
+  compileCpu, sharesToWeight, compilePids, compileIo, blkioWeightToIoWeight, compileHugetlb,
+  compileRdma, compileUnified, compileResources, compileDeviceFilter,
+  compileResourcesV1, orderMemoryWrites, deviceTransition, filterFromList, listMatches, resolveV1Paths, chooseDriver,
+} = require('tsrunc/internal');
 
 const unifiedHost = {
   mode: 'unified',

@@ -7,20 +7,16 @@ const fs = require('node:fs');
 const path = require('node:path');
 const test = require('ava');
 const { useRuntime, isTsrunc, waitFor } = require('./helpers/runtime');
+const { shell } = require('./helpers/config');
 
 const UNIFIED = fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
 const tsruncOnly = isTsrunc ? test : test.skip;
 // Mount points of the cgroup v1 hierarchies (none on a unified host).
 const V1_ROOTS = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => / (\S+) \S+ - cgroup /.exec(l)?.[1]).filter(Boolean);
 
-const sh = (script, extra) => (c) => {
-  c.process.args = ['sh', '-c', script];
-  extra?.(c);
-};
-
 tsruncOnly("the init is in the container's own cgroup from the start, and the cgroup goes with delete", async (t) => {
   const rt = useRuntime(t);
-  const { id, pid } = await rt.startContainer(sh('sleep 60'));
+  const { id, pid } = await rt.startContainer(shell('sleep 60'));
   const line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'));
   t.is(line, `0::/${id}`);
   t.true(fs.existsSync(path.join(UNIFIED, id)));
@@ -35,7 +31,7 @@ tsruncOnly('linux.cgroupsPath places the container; a cgroup namespace shows it 
     // The leaf is tsrunc's to remove; the parent it had to create (in every hierarchy) is the test's.
     for (const root of [UNIFIED, ...V1_ROOTS]) if (fs.existsSync(path.join(root, parent))) fs.rmdirSync(path.join(root, parent));
   });
-  const r = await rt.run(sh('cat /proc/self/cgroup | grep ^0::', (c) => {
+  const r = await rt.run(shell('cat /proc/self/cgroup | grep ^0::', (c) => {
     c.linux.cgroupsPath = `${parent}/box`;
     c.linux.namespaces.push({ type: 'cgroup' });
   }));
@@ -47,7 +43,7 @@ tsruncOnly('linux.cgroupsPath places the container; a cgroup namespace shows it 
 test('the device filter denies a device node the container makes itself', async (t) => {
   const rt = useRuntime(t);
   const caps = ['CAP_MKNOD', 'CAP_DAC_OVERRIDE'];
-  const r = await rt.run(sh([
+  const r = await rt.run(shell([
     'mknod /dev/disk b 8 0',
     'if head -c1 /dev/disk >/dev/null 2>/tmp/err; then echo "disk: opened"; else echo "disk: denied"; fi',
     'if head -c1 /dev/zero >/dev/null; then echo "zero: opened"; else echo "zero: denied"; fi',
@@ -63,7 +59,7 @@ test('the device filter denies a device node the container makes itself', async 
 // tsrunc places them where runc does (Docker's device list relies on that order).
 test('runc\'s built-in devices stay usable whatever the config denies before them', async (t) => {
   const rt = useRuntime(t);
-  const r = await rt.run(sh('if echo x > /dev/null; then echo written; else echo denied; fi; cat /dev/null && echo readable', (c) => {
+  const r = await rt.run(shell('if echo x > /dev/null; then echo written; else echo denied; fi; cat /dev/null && echo readable', (c) => {
     c.linux.resources = { devices: [{ allow: false, type: 'c', major: 1, minor: 3, access: 'w' }] };
   }));
   t.is(r.code, 0, r.stderr);
@@ -74,7 +70,7 @@ test('pause freezes every process (state says paused), resume thaws them', async
   const rt = useRuntime(t);
   const dir = rt.hostDir('counter');
   const counter = path.join(dir, 'n');
-  const { id } = await rt.startContainer(sh('i=0; while true; do i=$((i+1)); echo $i > /out/n; sleep 0.02; done', (c) => {
+  const { id } = await rt.startContainer(shell('i=0; while true; do i=$((i+1)); echo $i > /out/n; sleep 0.02; done', (c) => {
     c.mounts.push({ destination: '/out', type: 'bind', source: dir, options: ['bind'] });
   }));
   const read = () => Number(fs.readFileSync(counter, 'utf8') || 0);
@@ -92,7 +88,7 @@ test('pause freezes every process (state says paused), resume thaws them', async
 test('ps --format json lists every process; kill --all kills them all', async (t) => {
   const rt = useRuntime(t);
   // No pid namespace: only the cgroup knows the forked child belongs to the container.
-  const { id, pid } = await rt.startContainer(sh('sleep 300 & sleep 301 & trap "" TERM; wait', (c) => {
+  const { id, pid } = await rt.startContainer(shell('sleep 300 & sleep 301 & trap "" TERM; wait', (c) => {
     c.linux.namespaces = c.linux.namespaces.filter((ns) => ns.type !== 'pid');
   }));
   const pids = await waitFor(async () => {
@@ -127,19 +123,13 @@ for (const { what, resources, message } of [
 }
 
 /** Runs the runtime with `input` on stdin (what Docker does for `update --resources -`). */
-function withStdin(rt, args, input) {
-  const { spawnSync } = require('node:child_process');
-  const r = spawnSync(require('./helpers/runtime').RUNTIME, ['--root', rt.root, ...args], { input, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 const HUGE = fs.existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB') && fs.readFileSync(path.join(UNIFIED, 'cgroup.controllers'), 'utf8').includes('hugetlb');
 
 (isTsrunc && HUGE ? test : test.skip)('update changes a limit of a running container, from stdin and from a file; state keeps it', async (t) => {
   const rt = useRuntime(t);
-  const { id } = await rt.startContainer(sh('sleep 60'));
+  const { id } = await rt.startContainer(shell('sleep 60'));
   const max = () => fs.readFileSync(path.join(UNIFIED, id, 'hugetlb.2MB.max'), 'utf8').trim();
-  const fromStdin = withStdin(rt, ['update', '--resources', '-', id], JSON.stringify({ hugepageLimits: [{ pageSize: '2MB', limit: 4194304 }] }));
+  const fromStdin = await rt.runtime(['update', '--resources', '-', id], { input: JSON.stringify({ hugepageLimits: [{ pageSize: '2MB', limit: 4194304 }] }) });
   t.is(fromStdin.code, 0, fromStdin.stderr);
   t.is(max(), '4194304');
   const file = path.join(rt.hostDir('upd'), 'r.json');
@@ -153,8 +143,8 @@ const NET_CLS = V1_ROOTS.some((p) => /net_cls/.test(p));
 
 (isTsrunc && V1_ROOTS.length > 0 && !NET_CLS ? test : test.skip)('update refuses a limit the host cannot enforce (no net_cls controller), and changes nothing', async (t) => {
   const rt = useRuntime(t);
-  const { id } = await rt.startContainer(sh('sleep 60'));
-  const r = withStdin(rt, ['update', '--resources', '-', id], JSON.stringify({ network: { classID: 7 }, pids: { limit: 10 } }));
+  const { id } = await rt.startContainer(shell('sleep 60'));
+  const r = await rt.runtime(['update', '--resources', '-', id], { input: JSON.stringify({ network: { classID: 7 }, pids: { limit: 10 } }) });
   t.not(r.code, 0);
   t.regex(r.stderr, /\/linux\/resources\/network\/classID: this host has no net_cls controller/);
   t.is((await rt.state(id)).state.status, 'running');
@@ -164,7 +154,7 @@ const NET_CLS = V1_ROOTS.some((p) => /net_cls/.test(p));
 
 tsruncOnly('events --stats prints one runc-shaped stats event', async (t) => {
   const rt = useRuntime(t);
-  const { id } = await rt.startContainer(sh('sleep 60'));
+  const { id } = await rt.startContainer(shell('sleep 60'));
   const r = await rt.runtime(['events', '--stats', id]);
   t.is(r.code, 0, r.stderr);
   const e = JSON.parse(r.stdout);
@@ -188,7 +178,7 @@ tsruncOnly('joining an existing cgroup with processes in it works, and delete le
     fs.rmdirSync(dir);
   });
   fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(resident.pid));
-  const { id, pid } = await rt.startContainer(sh('sleep 60', (c) => {
+  const { id, pid } = await rt.startContainer(shell('sleep 60', (c) => {
     c.linux.cgroupsPath = shared;
   }));
   t.is(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::')), `0::${shared}`);
@@ -199,7 +189,7 @@ tsruncOnly('joining an existing cgroup with processes in it works, and delete le
 
 test('kill of a paused container with KILL stops it, as runc does', async (t) => {
   const rt = useRuntime(t);
-  const { id } = await rt.startContainer(sh('sleep 60'));
+  const { id } = await rt.startContainer(shell('sleep 60'));
   t.is((await rt.runtime(['pause', id])).code, 0);
   t.is((await rt.runtime(['kill', id, 'KILL'])).code, 0);
   await rt.waitForStatus(id, 'stopped');

@@ -7,7 +7,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const test = require('ava');
 const { RUNTIME, useRuntime, isTsrunc, sleep, waitFor } = require('./helpers/runtime');
-const { MiB, WAIT_GO, DOCKER_DEVICES, keyed, ioDir, runtimeWithInput, statsOf, streamEvents } = require('./helpers/cgroup-tools');
+const { MiB, WAIT_GO, DOCKER_DEVICES, keyed, ioDir, statsOf, streamEvents } = require('./helpers/cgroup-tools');
+const { shell } = require('./helpers/config');
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 const V1 = /^\d+:[^:]+:/m.test(fs.readFileSync('/proc/self/cgroup', 'utf8')) && !fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers'));
@@ -15,11 +16,6 @@ const v1Test = V1 ? test : test.skip;
 const tsruncOnly = V1 && isTsrunc ? test : test.skip;
 const UNIFIED = fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : null;
 const lines = (text) => text.trim().split('\n');
-
-const shell = (script, more) => (c) => {
-  c.process.args = ['sh', '-c', script];
-  more?.(c);
-};
 
 /** Mount points of the v1 hierarchies, by controller ("cpu" -> /sys/fs/cgroup/cpu). */
 function v1Mounts() {
@@ -244,7 +240,7 @@ v1Test('update changes memory and pids of a running container; events --stats sh
   const { id, pid } = await rt.startContainer(shell('sleep 600', (c) => {
     c.linux.resources = { memory: { limit: 64 * MiB }, pids: { limit: 40 } };
   }));
-  const r = await runtimeWithInput(rt, ['update', '--resources', '-', id], JSON.stringify({ memory: { limit: 96 * MiB }, pids: { limit: 30 } }));
+  const r = await rt.runtime(['update', '--resources', '-', id], { input: JSON.stringify({ memory: { limit: 96 * MiB }, pids: { limit: 30 } }) });
   t.is(r.code, 0, r.stderr);
   const d = cgroupDirs(pid);
   t.is(read(d.memory, 'memory.limit_in_bytes'), String(96 * MiB));

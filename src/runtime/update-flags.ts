@@ -10,8 +10,8 @@ import { parseBytes, parseInteger } from './units';
 /** The flag names of `runc update`, each taking its value as the command line gives it. */
 export type UpdateFlag =
   | 'memory' | 'memory-reservation' | 'memory-swap'
-  | 'cpu-share' | 'cpu-quota' | 'cpu-period' | 'cpu-rt-period' | 'cpu-rt-runtime'
-  | 'kernel-memory' | 'kernel-memory-tcp' | 'cpuset-cpus' | 'cpuset-mems'
+  | 'cpu-share' | 'cpu-shares' | 'cpu-quota' | 'cpu-period' | 'cpuset-cpus' | 'cpuset-mems'
+  | 'cpu-rt-period' | 'cpu-rt-runtime' | 'kernel-memory' | 'kernel-memory-tcp'
   | 'pids-limit' | 'blkio-weight';
 
 export type UpdateFlags = Partial<Record<UpdateFlag, string>>;
@@ -23,7 +23,8 @@ const FLAGS: [UpdateFlag, string, string, (text: string, name: string) => unknow
   ['memory', 'memory', 'limit', parseBytes],
   ['memory-reservation', 'memory', 'reservation', parseBytes],
   ['memory-swap', 'memory', 'swap', parseBytes],
-  ['cpu-share', 'cpu', 'shares', parseInteger],
+  ['cpu-share', 'cpu', 'shares', parseInteger], // runc's spelling; --cpu-shares is accepted too
+  ['cpu-shares', 'cpu', 'shares', parseInteger],
   ['cpu-quota', 'cpu', 'quota', parseInteger],
   ['cpu-period', 'cpu', 'period', parseInteger],
   ['cpu-rt-period', 'cpu', 'realtimePeriod', parseInteger],

@@ -8,7 +8,8 @@
 // long and assertions are bands, not exact figures, wherever timing is involved.
 const fs = require('node:fs');
 const path = require('node:path');
-const { MiB, WAIT_GO, keyed, ioDir, runtimeWithInput, statsOf, streamEvents } = require('../helpers/cgroup-tools');
+const { shell } = require('../helpers/config');
+const { MiB, WAIT_GO, keyed, ioDir, statsOf, streamEvents } = require('../helpers/cgroup-tools');
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 const SLOW = 60000; // ms: upper bound for anything a container does in the VM
@@ -18,12 +19,6 @@ const pureV2 = fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers'))
 if (!pureV2) {
   throw new Error('test/cgroup-v2 needs a pure cgroup v2 host; run `npm run test:cgroup`, which boots a VM on a hybrid host');
 }
-
-/** A config patch: `sh -c script`, then `more(config)` (resources, mounts...). */
-const shell = (script, more) => (c) => {
-  c.process.args = ['sh', '-c', script];
-  more?.(c);
-};
 
 /** The cgroup directory of a host pid (its "0::" line of /proc/<pid>/cgroup). */
 function cgroupOf(pid) {
@@ -41,5 +36,5 @@ function loopDevice() {
 }
 
 module.exports = {
-  CGROUP_ROOT, MiB, SLOW, WAIT_GO, shell, cgroupOf, readCgroup, keyed, loopDevice, ioDir, runtimeWithInput, statsOf, streamEvents,
+  CGROUP_ROOT, MiB, SLOW, WAIT_GO, shell, cgroupOf, readCgroup, keyed, loopDevice, ioDir, statsOf, streamEvents,
 };

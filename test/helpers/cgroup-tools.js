@@ -35,19 +35,6 @@ function ioDir(rt) {
 }
 const WAIT_GO = 'until [ -e /io/go ]; do sleep 0.1; done';
 
-/** `<runtime> --root R ...args` with `input` on stdin (`update --resources -`). */
-function runtimeWithInput(rt, args, input) {
-  return new Promise((resolve) => {
-    const child = spawn(RUNTIME, ['--root', rt.root, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
 /** `events --stats ID`, parsed. */
 async function statsOf(rt, id) {
   const r = await rt.runtime(['events', '--stats', id], { timeout: SLOW });
@@ -98,4 +85,4 @@ const DOCKER_DEVICES = [
   { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' },
 ];
 
-module.exports = { MiB, WAIT_GO, DOCKER_DEVICES, keyed, ioDir, runtimeWithInput, statsOf, streamEvents };
+module.exports = { MiB, WAIT_GO, DOCKER_DEVICES, keyed, ioDir, statsOf, streamEvents };
