@@ -99,7 +99,7 @@ function writeWrapper(work) {
   return wrapper;
 }
 
-/** The runtime calls logged since `from` (a line count), e.g. to find `kill --all`. */
+/** Every runtime call the clients made so far (argv lines), e.g. to find `kill --all`. */
 function runtimeCalls(work) {
   try {
     return fs.readFileSync(work.calls, 'utf8').split('\n').filter(Boolean);
