@@ -16,7 +16,6 @@ export { defaultSpec, parseBind, DEFAULT_OCI_VERSION } from './spec/default-spec
 export { exactInteger } from './spec/numbers';
 export { compilePlan } from './plan/compile';
 export { compileExec, type ExecTarget } from './plan/exec';
-export { execProcess, mergeEnv, type ExecProcessFlags } from './runtime/exec-process';
 export type { Plan, ExecPlan } from './plan/types';
 export type { Spec, LinuxResources } from './generated/config';
 export { versionInfo, versionText, OCI_VERSION, TSRUNC_VERSION, type VersionInfo } from './version';

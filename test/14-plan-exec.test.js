@@ -7,9 +7,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { execProcess, mergeEnv } = require('../dist/runtime/exec-process');
-const { compileExec } = require('../dist/plan/exec');
-const { TsruncError, ConfigError } = require('../dist/errors');
+const { compileExec, TsruncError, ConfigError } = require('tsrunc');
+const { execProcess, mergeEnv } = require('tsrunc/internal');
 
 const config = () => ({
   ociVersion: '1.0.2',

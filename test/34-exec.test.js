@@ -6,6 +6,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const test = require('ava');
 const { useRuntime, isTsrunc, isAlive, waitFor, RUNTIME } = require('./helpers/runtime');
+const { cgroupDirsOf } = require('tsrunc/internal');
 
 const SLEEPER = { process: { args: ['sleep', '1000'] } };
 const tsruncOnly = isTsrunc ? test : test.skip;
@@ -249,17 +250,27 @@ test('--preserve-fds passes exactly fds 3..3+N-1 to the exec\'d process', async 
   t.is(one.out, 'kept\n0 1 2 3 4 ');
 });
 
-tsruncOnly('--cgroup puts the process in an existing sub-cgroup of the container', async (t) => {
+tsruncOnly('--cgroup puts the process in an existing sub-cgroup of the container, in every hierarchy', async (t) => {
   const rt = useRuntime(t);
   const { id, pid } = await rt.startContainer(SLEEPER);
-  const v2 = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').match(/^0::(.*)$/m)[1];
-  const mount = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[f.indexOf('-', 6) + 1] === 'cgroup2')[4];
-  const sub = path.join(mount, v2, 'sub');
-  fs.mkdirSync(sub);
-  t.teardown(() => fs.rmdirSync(sub));
-  const r = await exec(rt, ['--cgroup', 'sub', id, 'grep', '^0::', '/proc/self/cgroup']);
+  // The container's own cgroups (one per hierarchy on a v1/hybrid host, one on v2): those named by its id.
+  const own = cgroupDirsOf(pid).filter((dir) => dir.includes(id));
+  t.true(own.length > 0);
+  for (const dir of own) {
+    fs.mkdirSync(path.join(dir, 'sub'));
+    // A new v1 cpuset cgroup starts with no cpus and mems: nothing could join it.
+    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+      if (fs.existsSync(path.join(dir, file)) && !fs.existsSync(path.join(dir, 'cgroup.controllers'))) {
+        fs.writeFileSync(path.join(dir, 'sub', file), fs.readFileSync(path.join(dir, file)));
+      }
+    }
+  }
+  t.teardown(() => own.forEach((dir) => fs.rmdirSync(path.join(dir, 'sub'))));
+  const r = await exec(rt, ['--cgroup', 'sub', id, 'cat', '/proc/self/cgroup']);
   t.is(r.code, 0, r.stderr);
-  t.is(r.stdout.trim(), `0::${v2}/sub`);
+  const lines = r.stdout.trim().split('\n').filter((l) => l.includes(id));
+  t.is(lines.length, own.length);
+  for (const line of lines) t.regex(line, new RegExp(`/${id}/sub$`));
   const missing = await exec(rt, ['--cgroup', 'nope', id, 'true']);
   t.is(missing.code, 255);
   t.regex(missing.stderr, /--cgroup nope: cgroup .*nope does not exist/);

@@ -94,8 +94,8 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info);  // device_filter.cc
-void RegisterFdPass(Napi::Env env, Napi::Object exports);        // fdpass.cc
 Napi::Value Eventfd(const Napi::CallbackInfo& info);  // eventfd.cc
+void RegisterFdPass(Napi::Env env, Napi::Object exports);        // fdpass.cc
 
 namespace {
 
@@ -105,8 +105,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
-  RegisterFdPass(env, exports);
   exports.Set("eventfd", Napi::Function::New(env, Eventfd));
+  RegisterFdPass(env, exports);
   return exports;
 }
 

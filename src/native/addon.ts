@@ -19,6 +19,8 @@ export interface Addon {
   mkfifo(path: string, mode: number): void;
   /** Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and makes it the cgroup's only device filter. */
   attachDeviceFilter(cgroupDir: string, program: Buffer, license: string): void;
+  /** A non-blocking, close-on-exec eventfd (cgroup v1 notifications, v1/oom.ts). */
+  eventfd(): number;
   // fdpass.cc: fds over unix sockets and terminal ioctls (console socket, terminal proxy)
   /** A connected AF_UNIX stream socket (close-on-exec). */
   connectUnix(path: string): number;
@@ -31,8 +33,6 @@ export interface Addon {
   /** cfmakeraw, as runc's terminal proxy; returns the previous settings. */
   makeRaw(fd: number): Buffer;
   restoreTerminal(fd: number, saved: Buffer): void;
-  /** A non-blocking, close-on-exec eventfd (cgroup v1 notifications, v1/oom.ts). */
-  eventfd(): number;
 }
 
 const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');

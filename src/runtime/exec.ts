@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { TsruncError, type ConfigProblem } from '../errors';
 import type { Logger } from '../logger';
 import { addon } from '../native/addon';
+import { cgroupDirs } from '../cgroups/driver';
 import { cgroupDirsOf } from '../cgroups/process-cgroups';
 import { compileExec, type ExecPlan } from '../plan/exec';
 import { ContainerDir, writeFileAtomic } from '../state/store';
@@ -45,7 +46,7 @@ function planExec(root: string, id: string, options: ExecOptions, logger: Logger
     const process = execProcess(stored.config, options);
     const warnings: ConfigProblem[] = [];
     const plan = compileExec(stored.config, process, {
-      id, pid: stored.pid, pidStartTime: stored.pidStartTime, cgroups: cgroupsToEnter(stored.pid, options.cgroup, stored.cgroup?.dir),
+      id, pid: stored.pid, pidStartTime: stored.pidStartTime, cgroups: cgroupsToEnter(stored.pid, options.cgroup, stored.cgroup ? cgroupDirs(stored.cgroup) : []),
     }, { warnings });
     // What the init's create already warned about (e.g. ambient capabilities without inheritable).
     warnings.forEach((w) => logger.debug(`exec: ${w.pointer}: ${w.message}`));
@@ -72,9 +73,9 @@ function closeHelperSide(c: ConsoleChannel): void {
  * from tsrunc's helper): on a hybrid host the init shares most v1 hierarchies with tsrunc, and each
  * needless cgroup.procs write costs a v1 migration (milliseconds).
  */
-function cgroupsToEnter(initPid: number, sub: string | undefined, own: string | undefined): string[] {
+function cgroupsToEnter(initPid: number, sub: string | undefined, own: string[]): string[] {
   const ours = new Set(cgroupDirsOf(process.pid));
-  return cgroupDirsOf(initPid, sub, own ? [own] : []).filter((dir) => !ours.has(dir));
+  return cgroupDirsOf(initPid, sub, own).filter((dir) => !ours.has(dir));
 }
 
 function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {
