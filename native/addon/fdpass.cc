@@ -5,7 +5,6 @@
 //   recvFd(fd)                 -> {fd, name} | null  one SCM_RIGHTS message, without blocking
 //                                 (null: nothing there yet); the fd is close-on-exec
 //   openpty()                  -> {master, slave, name}  (for tests: a terminal to run tsrunc on)
-//   getWindowSize(fd)          -> {rows, cols}
 //   setWindowSize(fd, rows, cols)
 //   makeRaw(fd)                -> Buffer  puts a terminal in raw mode as runc does (cfmakeraw: no
 //                                 output processing either, unlike Node's setRawMode); returns the
@@ -29,6 +28,10 @@
 namespace {
 
 int FdArg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
+
+}  // namespace
+
+// Exported by addon.cc's Init.
 
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -98,16 +101,6 @@ Napi::Value OpenPty(const Napi::CallbackInfo& info) {
   return out;
 }
 
-Napi::Value GetWindowSize(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  struct winsize ws = {};
-  if (ioctl(FdArg(info, 0), TIOCGWINSZ, &ws) < 0) ThrowErrno(env, errno, "ioctl(TIOCGWINSZ)");
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("rows", Napi::Number::New(env, ws.ws_row));
-  out.Set("cols", Napi::Number::New(env, ws.ws_col));
-  return out;
-}
-
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   struct winsize ws = {};
@@ -135,18 +128,4 @@ Napi::Value RestoreTerminal(const Napi::CallbackInfo& info) {
   if (tcsetattr(FdArg(info, 0), TCSANOW, reinterpret_cast<const struct termios*>(saved.Data())) < 0)
     ThrowErrno(env, errno, "tcsetattr");
   return env.Undefined();
-}
-
-}  // namespace
-
-// Registered by addon.cc's Init.
-void RegisterFdPass(Napi::Env env, Napi::Object exports) {
-  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
-  exports.Set("socketpair", Napi::Function::New(env, SocketPair));
-  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
-  exports.Set("openpty", Napi::Function::New(env, OpenPty));
-  exports.Set("getWindowSize", Napi::Function::New(env, GetWindowSize));
-  exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
-  exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
-  exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
 }

@@ -28,7 +28,6 @@ export interface Addon {
   /** One SCM_RIGHTS message without blocking; null when none is queued. */
   recvFd(socketFd: number): { fd: number; name: string } | null;
   openpty(): { master: number; slave: number; name: string };
-  getWindowSize(fd: number): { rows: number; cols: number };
   setWindowSize(fd: number, rows: number, cols: number): void;
   /** cfmakeraw, as runc's terminal proxy; returns the previous settings. */
   makeRaw(fd: number): Buffer;
