@@ -1,6 +1,7 @@
 // run: create + start, then (unless detached) stay in the foreground: forward signals to the
 // container, exit with its status, and delete it afterwards, as `runc run` does.
 import type { Logger } from '../logger';
+import { SignalForwarder } from '../process/forward-signals';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import { start } from './start';
@@ -20,10 +21,12 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   // A terminal in the foreground without a console socket: tsrunc holds the master itself
   // (unused, and closed, when the process has no terminal).
   const own = wait && !options.consoleSocket ? new OwnConsole() : undefined;
+  const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   let created: Awaited<ReturnType<typeof create>>;
   try {
     created = await create(root, id, { ...options, consoleFd: own?.theirs }, logger, wait);
   } catch (e) {
+    signals?.stop();
     own?.close();
     throw e;
   }
@@ -34,24 +37,18 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   const exited = wait
     ? new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))))
     : Promise.resolve(0);
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  if (wait) for (const sig of FORWARDED) process.on(sig, forward);
+  signals?.target(pid);
   try {
     await start(root, id, logger);
   } catch (e) {
+    signals?.stop();
     await deleteContainer(root, id, true, logger);
     await terminal?.finish();
     throw e;
   }
   if (!wait) return 0;
   const status = await exited;
-  for (const sig of FORWARDED) process.off(sig, forward);
+  signals?.stop();
   await terminal?.finish();
   if (!options.keep) await deleteContainer(root, id, true, logger);
   return status;
