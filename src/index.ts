@@ -2,6 +2,7 @@
 export { Runtime, DEFAULT_ROOT, type RuntimeOptions, type SpecOptions } from './runtime/runtime';
 export type { CreateOptions, ConfigSource, StdioSlot } from './runtime/create';
 export type { RunOptions, SpawnOptions, ContainerProcess } from './runtime/run';
+export type { ExecOptions } from './runtime/exec';
 export type { ContainerState, Status } from './runtime/status';
 export type { ContainerEvent } from './runtime/events';
 export type { Features } from './runtime/features';
@@ -14,6 +15,7 @@ export { loadBundle, loadSpec, type LoadedBundle } from './spec/load';
 export { defaultSpec, parseBind, DEFAULT_OCI_VERSION } from './spec/default-spec';
 export { exactInteger } from './spec/numbers';
 export { compilePlan } from './plan/compile';
-export type { Plan } from './plan/types';
+export { compileExec, type ExecTarget } from './plan/exec';
+export type { Plan, ExecPlan } from './plan/types';
 export type { Spec, LinuxResources } from './generated/config';
 export { versionInfo, versionText, OCI_VERSION, TSRUNC_VERSION, type VersionInfo } from './version';

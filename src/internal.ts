@@ -30,3 +30,5 @@ export { deviceTransition, filterFromList, listMatches } from './cgroups/v1/devi
 export { resolveV1Paths } from './cgroups/v1/paths';
 export { addon } from './native/addon';
 export { launchInit } from './runtime/launch';
+export { execProcess, mergeEnv, type ExecProcessFlags } from './runtime/exec-process';
+export { cgroupDirsOf } from './cgroups/process-cgroups';

@@ -64,13 +64,10 @@ test('process.cwd must be absolute', (t) => {
   t.deepEqual(r.problems, [{ pointer: '/process/cwd', message: 'must be an absolute path, got "home"' }]);
 });
 
-test('process.terminal: true is not supported yet', (t) => {
-  const r = semantics(t, (s) => { s.process.terminal = true; });
+test('process.terminal: true is a valid config (whether a console socket is given is up to create)', (t) => {
+  const r = semantics(t, (s) => { s.process.terminal = true; s.process.consoleSize = { height: 30, width: 100 }; });
   t.deepEqual(r.problems, []);
-  t.deepEqual(r.unsupported, [{
-    pointer: '/process/terminal',
-    message: 'process.terminal is not supported yet (needs --console-socket support)',
-  }]);
+  t.deepEqual(r.unsupported, []);
 });
 
 // --- root
@@ -252,16 +249,12 @@ test('loadBundle reports schema and semantic problems together, without double r
 test('loadBundle: unsupported features are NOT_SUPPORTED with a pointer; errors come first', (t) => {
   const bundle = makeBundle(t);
   const spec = defaultSpec();
-  spec.process.terminal = true;
+  spec.linux.namespaces.push({ type: 'time' });
   writeConfig(bundle, spec);
   const err = t.throws(() => loadBundle(bundle), { instanceOf: TsruncError });
   t.is(err.code, 'NOT_SUPPORTED');
-  t.is(err.pointer, '/process/terminal');
-  t.regex(err.message, /process\.terminal is not supported yet/);
-
-  spec.linux.namespaces.push({ type: 'time' });
-  writeConfig(bundle, spec);
-  t.regex(t.throws(() => loadBundle(bundle)).message, /time namespaces are not supported yet/);
+  t.is(err.pointer, '/linux/namespaces/5/type');
+  t.regex(err.message, /time namespaces are not supported yet/);
 
   spec.process.cwd = 'relative';
   writeConfig(bundle, spec);

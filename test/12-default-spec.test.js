@@ -23,10 +23,10 @@ test('the default spec validates against the schema', (t) => {
   t.deepEqual(validateConfig(defaultSpec({ binds: ['/tmp:/data:ro'] })), []);
 });
 
-test('the default spec has terminal off, hostname tsrunc, and the runc defaults', (t) => {
+test('the default spec is interactive (terminal, sh), hostname tsrunc, and the runc defaults', (t) => {
   const spec = defaultSpec();
   t.is(spec.ociVersion, DEFAULT_OCI_VERSION);
-  t.is(spec.process.terminal, false);
+  t.is(spec.process.terminal, true);
   t.is(spec.hostname, 'tsrunc');
   t.deepEqual(spec.process.args, ['sh']);
   t.is(spec.process.cwd, '/');
@@ -37,19 +37,17 @@ test('the default spec has terminal off, hostname tsrunc, and the runc defaults'
   t.deepEqual(spec.mounts.map((m) => m.destination), ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup']);
 });
 
-(hasRunc() ? test : test.skip)('it is the document `runc spec` writes, but for terminal, hostname and the unraisable ambient set', (t) => {
+(hasRunc() ? test : test.skip)('it is the document `runc spec` writes, but for the hostname and the unraisable ambient set', (t) => {
   const dir = tempDir(t, 'tsrunc-spec-test-');
   execFileSync('runc', ['spec'], { cwd: dir });
   const runc = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   const ours = defaultSpec();
-  t.is(ours.process.terminal, false);
   t.is(ours.hostname, 'tsrunc');
   // runc's ambient capabilities are not inheritable, so no kernel raises them (runc skips them
   // silently); tsrunc leaves them out instead of warning about its own default on every run.
   t.is(runc.process.capabilities.inheritable, undefined);
   t.false('ambient' in ours.process.capabilities);
   t.false('inheritable' in ours.process.capabilities);
-  ours.process.terminal = runc.process.terminal;
   ours.hostname = runc.hostname;
   ours.process.capabilities.ambient = runc.process.capabilities.ambient;
   // Same content and the same key order, so `tsrunc spec` output diffs cleanly against runc's.

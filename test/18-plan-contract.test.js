@@ -15,7 +15,7 @@ const net = require('node:net');
 const { spawnSync } = require('node:child_process');
 const Ajv = require('ajv');
 
-const { compilePlan } = require('tsrunc');
+const { compilePlan, compileExec } = require('tsrunc');
 
 const REPO = path.resolve(__dirname, '..');
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(REPO, 'src/plan/plan.schema.json'), 'utf8'));
@@ -57,6 +57,8 @@ const everything = {
     ioPriority: { class: 'IOPRIO_CLASS_BE', priority: 3 },
     scheduler: { policy: 'SCHED_DEADLINE', nice: -5, priority: 1, flags: ['SCHED_FLAG_RESET_ON_FORK'], runtime: 10_000_000,
       deadline: 2n ** 63n + 1n, period: 30_000_000 },
+    terminal: true,
+    consoleSize: { height: 30, width: 100 },
   },
   hooks: {
     prestart: [hook('prestart')],
@@ -127,9 +129,23 @@ async function compileAll(t) {
   return Object.entries(configs).map(([name, config]) => ({ name, plan: compilePlan(config, dir, { id: `contract-${name}`, lsm: LSM, ...OPTIONS[name] }) }));
 }
 
+/**
+ * ExecPlans (`tsrunc exec`) of the same configs: the container's own process, and with its
+ * seccomp filter, personality and namespaces. (An exec into a container with a seccomp agent is
+ * refused, so `everything` gets the plain filter.)
+ */
+function compileExecs() {
+  const target = (name) => ({ id: `contract-${name}`, pid: 4242, pidStartTime: '123456', cgroups: ['/sys/fs/cgroup/contract'] });
+  const configs = {
+    everything: { ...everything, linux: { ...everything.linux, seccomp: plainSeccomp.linux.seccomp } },
+    nothing,
+  };
+  return Object.entries(configs).map(([name, config]) => ({ name, plan: compileExec(config, config.process, target(name), { lsm: LSM }) }));
+}
+
 /** What tsrunc-init read from `input`: { status, plan, stderr }. */
-function echo(input) {
-  const r = spawnSync(INIT, [], { input, env: { TSRUNC_PLAN_ECHO: '1' }, encoding: 'utf8' });
+function echo(input, mode = '1') {
+  const r = spawnSync(INIT, [], { input, env: { TSRUNC_PLAN_ECHO: mode }, encoding: 'utf8' });
   return { status: r.status, stderr: r.stderr, plan: r.status === 0 ? JSON.parse(r.stdout) : undefined };
 }
 
@@ -148,6 +164,19 @@ test('tsrunc-init reads back exactly the plan TypeScript wrote', async (t) => {
     t.is(r.status, 0, `${name}: ${r.stderr}`);
     t.deepEqual(r.plan, JSON.parse(JSON.stringify(plan)), name);
   }
+  for (const { name, plan } of compileExecs()) {
+    const r = echo(JSON.stringify(plan), 'exec');
+    t.is(r.status, 0, `exec ${name}: ${r.stderr}`);
+    t.deepEqual(r.plan, JSON.parse(JSON.stringify(plan)), `exec ${name}`);
+  }
+});
+
+test('every compiled exec plan validates against the ExecPlan definition', async (t) => {
+  const ajv = new Ajv({ allErrors: true, strict: true });
+  ajv.addKeyword({ keyword: 'x-cpp', schemaType: 'string' });
+  ajv.addSchema(SCHEMA, 'plan');
+  const validate = ajv.getSchema('plan#/definitions/ExecPlan');
+  for (const { name, plan } of compileExecs()) t.true(validate(plan), `${name}: ${ajv.errorsText(validate.errors)}`);
 });
 
 /** Every property of the schema as "<Definition>.<property>", with whether it can be null. */
@@ -165,7 +194,7 @@ function schemaFields() {
 }
 
 /** Walks a plan along the schema, recording "<Definition>.<property>" -> kinds of value seen. */
-function seenFields(plan) {
+function seenFields(plan, root = 'Plan') {
   const seen = new Map();
   const defOf = (s) => {
     if (s.$ref) return s.$ref.split('/').pop();
@@ -187,14 +216,15 @@ function seenFields(plan) {
       }
     }
   };
-  walk('Plan', SCHEMA, plan);
+  walk(root, root === 'Plan' ? SCHEMA : SCHEMA.definitions[root], plan);
   return seen;
 }
 
 test('the contract configs set every Plan field (and leave each null-able one null once)', async (t) => {
   const seen = new Map();
-  for (const { plan } of await compileAll(t)) {
-    for (const [key, kinds] of seenFields(plan)) seen.set(key, new Set([...(seen.get(key) ?? []), ...kinds]));
+  const plans = [...(await compileAll(t)).map(({ plan }) => [plan, 'Plan']), ...(compileExecs()).map(({ plan }) => [plan, 'ExecPlan'])];
+  for (const [plan, root] of plans) {
+    for (const [key, kinds] of seenFields(plan, root)) seen.set(key, new Set([...(seen.get(key) ?? []), ...kinds]));
   }
   const missing = [];
   for (const [key, nullable] of schemaFields()) {
@@ -207,9 +237,9 @@ test('the contract configs set every Plan field (and leave each null-able one nu
 
 test('tsrunc-init refuses a plan with a field it does not know, or without one it needs', async (t) => {
   const [{ plan }] = await compileAll(t);
-  const extra = echo(JSON.stringify({ ...plan, process: { ...plan.process, terminal: true } }));
+  const extra = echo(JSON.stringify({ ...plan, process: { ...plan.process, tty: true } }));
   t.is(extra.status, 1);
-  t.regex(extra.stderr, /ProcessPlan: unknown field "terminal"/);
+  t.regex(extra.stderr, /ProcessPlan: unknown field "tty"/);
   const { umask, ...withoutUmask } = plan.process;
   const missing = echo(JSON.stringify({ ...plan, process: withoutUmask }));
   t.is(missing.status, 1);

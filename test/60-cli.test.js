@@ -2,9 +2,10 @@
 // The runc-compatible command line: --version, spec (and running it), --log/--log-format, list --quiet.
 const fs = require('node:fs');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const test = require('ava');
-const { useRuntime, isTsrunc, schemaErrors, REPO } = require('./helpers/runtime');
+const { useRuntime, isTsrunc, schemaErrors, REPO, RUNTIME, waitFor } = require('./helpers/runtime');
+const { openTerminal } = require('./helpers/console');
 
 const tsruncOnly = isTsrunc ? test : test.skip;
 
@@ -45,13 +46,23 @@ test('the runtime\'s own default spec runs without a word on stderr', async (t) 
   const spec = await rt.runtime(['spec', '--bundle', bundle.dir]);
   t.is(spec.code, 0, spec.stderr);
   t.is(spec.stderr, '');
-  // Unchanged: `sh` with stdin at end of file exits 0 at once.
-  const run = await rt.runtime(['run', '--bundle', bundle.dir, rt.id('spec')]);
-  t.is(run.code, 0, run.stderr);
-  t.is(run.stderr, '');
+  // Unchanged, it is runc's interactive default (terminal: true): on a terminal, its shell prompts
+  // and exits at `exit`. Output to files, so the stderr checked is the runtime's alone.
+  const { terminal, slave } = openTerminal();
+  t.teardown(() => { terminal.close(); fs.closeSync(slave); });
+  const [out, err] = ['spec-run.out', 'spec-run.err'].map((f) => path.join(rt.base, f));
+  const files = [out, err].map((f) => fs.openSync(f, 'w'));
+  const child = spawn(RUNTIME, ['--root', rt.root, 'run', '--bundle', bundle.dir, rt.id('spec')], { stdio: [slave, ...files] });
+  files.forEach((fd) => fs.closeSync(fd));
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor(() => fs.readFileSync(out, 'utf8').includes('# '), { timeout: 60000, what: 'the shell\'s prompt' });
+  terminal.write('exit\r');
+  t.is(await exited, 0, fs.readFileSync(err, 'utf8'));
+  t.is(fs.readFileSync(err, 'utf8'), '');
   // The same config asking what the process got: runc's default capabilities, nothing ambient.
   const config = JSON.parse(fs.readFileSync(bundle.configPath, 'utf8'));
   config.process.args = ['grep', '^Cap', '/proc/self/status'];
+  config.process.terminal = false;
   fs.writeFileSync(bundle.configPath, JSON.stringify(config));
   const caps = await rt.runtime(['run', '--bundle', bundle.dir, rt.id('spec')]);
   t.is(caps.stderr, '');

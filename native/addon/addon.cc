@@ -106,6 +106,14 @@ Napi::Value SetBlocking(const Napi::CallbackInfo& info) {
 
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info);  // device_filter.cc
 Napi::Value Eventfd(const Napi::CallbackInfo& info);  // eventfd.cc
+// fdpass.cc
+Napi::Value ConnectUnix(const Napi::CallbackInfo& info);
+Napi::Value SocketPair(const Napi::CallbackInfo& info);
+Napi::Value RecvFd(const Napi::CallbackInfo& info);
+Napi::Value OpenPty(const Napi::CallbackInfo& info);
+Napi::Value SetWindowSize(const Napi::CallbackInfo& info);
+Napi::Value MakeRaw(const Napi::CallbackInfo& info);
+Napi::Value RestoreTerminal(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -117,6 +125,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setBlocking", Napi::Function::New(env, SetBlocking));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   exports.Set("eventfd", Napi::Function::New(env, Eventfd));
+  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
+  exports.Set("socketpair", Napi::Function::New(env, SocketPair));
+  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("openpty", Napi::Function::New(env, OpenPty));
+  exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
+  exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
+  exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
   return exports;
 }
 

@@ -33,10 +33,11 @@ Plan parse_plan(const json& plan) {
   }
 }
 
-int echo_plan() {
+int echo_plan(bool exec) {
   try {
     const std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    std::cout << json(read_plan(json::parse(text))).dump() << std::endl;
+    const json j = json::parse(text);
+    std::cout << (exec ? json(j.get<ExecPlan>()) : json(read_plan(j))).dump() << std::endl;
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "tsrunc-init: plan echo: " << e.what() << std::endl;

@@ -12,5 +12,6 @@
 Plan parse_plan(const nlohmann::json& plan);
 
 // Diagnostics (TSRUNC_PLAN_ECHO=1): reads a plan from stdin and prints it back as this side
-// understood it, so a test can compare it with what TypeScript wrote. Returns the exit status.
-int echo_plan();
+// understood it, so a test can compare it with what TypeScript wrote (TSRUNC_PLAN_ECHO=exec: an
+// ExecPlan). Returns the exit status.
+int echo_plan(bool exec);

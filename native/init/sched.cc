@@ -41,8 +41,8 @@ void apply_scheduling(const ProcessPlan& p) {
   }
 }
 
-void apply_personality(const Plan& plan) {
-  if (plan.personality && personality(*plan.personality) < 0)
+void apply_personality(const std::optional<unsigned long>& domain) {
+  if (domain && personality(*domain) < 0)
     fail_errno("personality", "/linux/personality");
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "scm_rights.h"
 
 namespace {
 const char* const kPointer = "/linux/seccomp/listenerPath";
@@ -31,21 +32,8 @@ int connect_agent(const std::string& path) {
 void send_to_agent(int agent, int notifyFd, int pid, const std::string& metadata, const std::string& state) {
   nlohmann::json msg = {{"ociVersion", "1.0.2"}, {"fds", {"seccompFd"}}, {"pid", pid}, {"metadata", metadata},
                         {"state", nlohmann::json::parse(state, nullptr, false)}};
-  const std::string text = msg.dump();
-  struct iovec iov = {const_cast<char*>(text.data()), text.size()};
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr mh = {};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control;
-  mh.msg_controllen = sizeof control;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &notifyFd, sizeof(int));
-  ssize_t n;
-  do n = sendmsg(agent, &mh, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  std::string text = msg.dump();
+  const ssize_t n = OneFdMessage(text.data(), text.size()).send(agent, notifyFd);
   int e = errno;
   close(notifyFd);
   close(agent);

@@ -11,8 +11,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr SyncStep kSteps[] = {SyncStep::Launch, SyncStep::Pid,    SyncStep::Go,
-                               SyncStep::Hooks,  SyncStep::Resume, SyncStep::Ready};
+constexpr SyncStep kSteps[] = {SyncStep::Launch, SyncStep::Pid,   SyncStep::Go,  SyncStep::Hooks,
+                               SyncStep::Resume, SyncStep::Ready, SyncStep::Exec};
 
 std::string describe(SyncStep step) {
   return "step " + std::to_string(static_cast<int>(step)) + " (" + step_name(step) + ")";
@@ -39,6 +39,7 @@ const char* step_name(SyncStep step) {
     case SyncStep::Hooks: return "hooks";
     case SyncStep::Resume: return "resume";
     case SyncStep::Ready: return "ready";
+    case SyncStep::Exec: return "exec";
   }
   return "?";
 }
@@ -70,15 +71,17 @@ void SyncSocket::write_all(const std::string& s) {
   }
 }
 
-json SyncSocket::expect(SyncStep step) {
+json SyncSocket::expect(std::initializer_list<SyncStep> steps) {
+  std::string wanted;
+  for (SyncStep s : steps) wanted += (wanted.empty() ? "" : " or ") + describe(s);
   std::string line;
   if (!read_line(line))
-    throw SetupError("tsrunc went away before sync " + describe(step) + " (the container was not set up)");
+    throw SetupError("tsrunc went away before sync " + wanted + " (the container was not set up)");
   const json j = json::parse(line, nullptr, false);
   const bool typed = j.is_object() && j.contains("type") && j["type"].is_string();
-  if (!typed || j["type"].get<std::string>() != step_name(step))
-    throw SetupError("sync protocol: expected " + describe(step) + ", received " + describe_received(j, line));
-  return j;
+  for (SyncStep s : steps)
+    if (typed && j["type"].get<std::string>() == step_name(s)) return j;
+  throw SetupError("sync protocol: expected " + wanted + ", received " + describe_received(j, line));
 }
 
 void SyncSocket::send(SyncStep step, json fields) {

@@ -37,6 +37,14 @@
 //   TsruncError code PROTOCOL; init: an "error" message). If tsrunc goes away before step 3 or 5,
 //   the init reads EOF and exits: no orphan is left blocked.
 //
+// `tsrunc exec` (exec.h) has a shorter exchange on the same socket:
+//   9    tsrunc -> stage-0 {"type":"exec","exec":EXECPLAN,"wait":BOOL,"preserveFds":P}  (its step 1)
+//   2    stage-0 -> tsrunc {"type":"pid","pid":HOSTPID}   the exec'd process, forked
+//   then end-of-file: the process exec'd (stage-0 closed its copy, the process's is close-on-exec),
+//   or {"type":"error",...} from stage-0 or the process in place of either.
+//   Before step 9 an fd may follow the others: $TSRUNC_CONSOLE_FD, the socket the pty master goes
+//   to (process.terminal); create passes it the same way.
+//
 // After step 6 the exec FIFO carries the rest (main.cc wait_for_start, src/runtime/start.ts):
 //   7    `tsrunc start` opens exec.fifo for reading (O_NONBLOCK); the init, blocked opening
 //        /proc/self/fd/FIFO for writing, gets through and writes "0"
@@ -45,11 +53,12 @@
 //        removes the FIFO and runs the poststart hooks. A failure on the way instead writes the
 //        record "e<message>" to the FIFO (and to stderr) and the init exits 127.
 #pragma once
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
 
 // The steps of the socket part of the protocol; "type" on the wire is step_name().
-enum class SyncStep : int { Launch = 1, Pid = 2, Go = 3, Hooks = 4, Resume = 5, Ready = 6 };
+enum class SyncStep : int { Launch = 1, Pid = 2, Go = 3, Hooks = 4, Resume = 5, Ready = 6, Exec = 9 };
 
 // "launch", "pid", ...: the "type" of the step's message.
 const char* step_name(SyncStep step);
@@ -64,8 +73,10 @@ class SyncSocket {
  public:
   explicit SyncSocket(int fd) : fd_(fd) {}
   int fd() const { return fd_; }
-  // The next message, which must be `step`'s; throws SetupError on EOF or any other message.
-  nlohmann::json expect(SyncStep step);
+  // The next message, which must be `step`'s (or one of `steps`); throws SetupError on EOF or any
+  // other message.
+  nlohmann::json expect(SyncStep step) { return expect({step}); }
+  nlohmann::json expect(std::initializer_list<SyncStep> steps);
   // Sends `step`'s message: `fields` plus its "type".
   void send(SyncStep step, nlohmann::json fields = nlohmann::json::object());
   // Step 3: waits for "go".

@@ -37,6 +37,11 @@ export function cgroupFdDir(record: CgroupRecord): string | undefined {
   return r ? r.v1.dirs[''] : record.dir;
 }
 
+/** Every directory of the container's own cgroups: one per hierarchy on v1, the one on v2. */
+export function cgroupDirs(record: CgroupRecord): string[] {
+  return record.v1 ? Object.values(record.v1.dirs) : [record.dir];
+}
+
 export function cgroupPids(record: CgroupRecord): number[] {
   const r = asV1(record);
   return r ? v1.pidsV1(r) : v2.cgroupPids(record.dir);

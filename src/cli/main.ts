@@ -38,12 +38,12 @@ export async function main(args: string[]): Promise<number> {
   const yargs = require('yargs/yargs') as (args: string[]) => Argv;
   const commands: { command: string; describe: string; builder: unknown; handler: Handler }[] = [
     require('./commands/create'), require('./commands/start'), require('./commands/state'), require('./commands/kill'),
-    require('./commands/delete'), require('./commands/run'), require('./commands/list'), require('./commands/pause'),
+    require('./commands/delete'), require('./commands/run'), require('./commands/exec'), require('./commands/list'), require('./commands/pause'),
     require('./commands/resume'), require('./commands/ps'), require('./commands/update'), require('./commands/events'),
     require('./commands/features'), require('./commands/spec'),
   ];
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const parser = yargs(stdinValues(args))
+  const parser = yargs(stdinValues(execCommandCut(args)))
     .scriptName('tsrunc')
     .usage('tsrunc [global options] <command> [options]\n\nAn OCI container runtime (runc-compatible) in TypeScript.')
     .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state', global: true })
@@ -91,6 +91,19 @@ function stdinValues(args: string[]): string[] {
     }
   }
   return out;
+}
+
+// Global flags that take a value, to find the command among tsrunc's arguments.
+const GLOBAL_VALUE_FLAGS = new Set(['--root', '--log', '--log-format', '--criu', '--rootless']);
+
+/** `exec ID COMMAND...`: the command is the process's, not tsrunc's to parse (see commands/exec.ts). */
+function execCommandCut(args: string[]): string[] {
+  for (let i = 0; i < args.length; i++) {
+    if (GLOBAL_VALUE_FLAGS.has(args[i])) i++;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    else if (!args[i].startsWith('-')) return args[i] === 'exec' ? (require('./commands/exec') as typeof import('./commands/exec')).takeCommand(args, i) : args;
+  }
+  return args;
 }
 
 // When parsing itself failed, still honour --log/--log-format so the client sees the error.

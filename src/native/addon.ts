@@ -23,6 +23,17 @@ export interface Addon {
   attachDeviceFilter(cgroupDir: string, program: Buffer, license: string): void;
   /** A non-blocking, close-on-exec eventfd (cgroup v1 notifications, v1/oom.ts). */
   eventfd(): number;
+  // fdpass.cc: fds over unix sockets and terminal ioctls (console socket, terminal proxy)
+  /** A connected AF_UNIX stream socket (close-on-exec). */
+  connectUnix(path: string): number;
+  socketpair(): [number, number];
+  /** One SCM_RIGHTS message without blocking; null when none is queued. */
+  recvFd(socketFd: number): { fd: number; name: string } | null;
+  openpty(): { master: number; slave: number; name: string };
+  setWindowSize(fd: number, rows: number, cols: number): void;
+  /** cfmakeraw, as runc's terminal proxy; returns the previous settings. */
+  makeRaw(fd: number): Buffer;
+  restoreTerminal(fd: number, saved: Buffer): void;
 }
 
 const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');

@@ -33,7 +33,7 @@ export interface CompileOptions {
 }
 
 /** Everything compileProcess reports into. */
-interface Findings {
+export interface Findings {
   problems: ConfigProblem[];
   warnings: ConfigProblem[];
 }
@@ -68,7 +68,11 @@ function compileOomScoreAdj(value: number | bigint | undefined, problems: Config
   return Number(value);
 }
 
-function compileProcess(spec: Spec, { problems, warnings }: Findings, capLastCap: number, lsmHost: LsmHost): ProcessPlan {
+/**
+ * spec.process -> ProcessPlan. The init's process and every `exec` (src/plan/exec.ts) go through
+ * this one compiler, so an exec'd process gets exactly the attributes the init's would.
+ */
+export function compileProcess(spec: Spec, { problems, warnings }: Findings, capLastCap: number, lsmHost: LsmHost): ProcessPlan {
   const p = spec.process!;
   const user = p.user ?? { uid: 0, gid: 0 };
   return {
@@ -87,7 +91,23 @@ function compileProcess(spec: Spec, { problems, warnings }: Findings, capLastCap
     ioPriority: compileIoPriority((p as NewerProcessFields).ioPriority, problems),
     scheduler: compileScheduler((p as NewerProcessFields).scheduler, problems),
     lsm: compileLsm({ ...p, mountLabel: spec.linux?.mountLabel }, lsmHost, problems),
+    terminal: p.terminal ?? false,
+    consoleSize: compileConsoleSize(p.consoleSize, problems),
   };
+}
+
+// A winsize field is an unsigned short.
+const MAX_CONSOLE_DIMENSION = 0xffff;
+
+function compileConsoleSize(size: { height: number | bigint; width: number | bigint } | undefined, problems: ConfigProblem[]): ProcessPlan['consoleSize'] {
+  if (!size) return null;
+  for (const key of ['height', 'width'] as const) {
+    if (size[key] > MAX_CONSOLE_DIMENSION) {
+      problems.push({ pointer: `/process/consoleSize/${key}`, message: `must be at most ${MAX_CONSOLE_DIMENSION} (got ${size[key]})` });
+      return null;
+    }
+  }
+  return { rows: Number(size.height), cols: Number(size.width) };
 }
 
 export function compilePlan(spec: Spec, bundle: string, options: CompileOptions): Plan {

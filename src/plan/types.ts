@@ -11,7 +11,9 @@
 
 export type {
   CapabilityMasks,
+  ConsoleSize,
   DeviceNode,
+  ExecPlan,
   HookPlan,
   HooksPlan,
   IoPriorityPlan,

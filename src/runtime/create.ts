@@ -20,7 +20,9 @@ import { OCI_VERSION } from '../version';
 import { cgroupFdDir, placeInit, removeCgroup, setUpCgroup, type AnySetup, type CgroupRecord } from '../cgroups/driver';
 import { planCgroup } from '../cgroups/plan';
 import { hookState, runHooks } from './hooks';
+import { connectConsoleSocket } from './exec';
 import { launchInit } from './launch';
+import { checkOwnTerminal } from './terminal';
 
 /** Where the config comes from: a bundle directory with config.json, or an object. */
 export type ConfigSource =
@@ -46,6 +48,10 @@ export type CreateOptions = ConfigSource & {
    * (fds 3..), the preserved fds after them, and the process gets LISTEN_FDS/LISTEN_PID.
    */
   listenFds?: number;
+  /** process.terminal: unix socket that receives the pty master (runc --console-socket). */
+  consoleSocket?: string;
+  /** process.terminal without a console socket: tsrunc's own socket (foreground `run`). */
+  consoleFd?: number;
   /** fds 0, 1, 2 of the container process (default: this process's own 0, 1, 2). */
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
 };
@@ -54,6 +60,8 @@ export interface Created {
   pid: number;
   /** Set when created with `wait`: the helper that exits with the container's status. */
   helper: ChildProcess;
+  /** The process has a terminal (its master went to the console socket). */
+  terminal: boolean;
 }
 
 const O_PATH = 0o10000000;
@@ -99,9 +107,29 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   };
 }
 
+/** The socket the init sends its pty master over; -1 without process.terminal. runc's rules and words. */
+function consoleChannel(plan: Plan, options: CreateOptions): number {
+  const tty = plan.process.terminal;
+  if (tty && !options.consoleSocket && options.consoleFd === undefined) {
+    throw new TsruncError('INVALID_ARGUMENT', 'config.json /process/terminal: cannot allocate tty if tsrunc will detach without setting console socket (--console-socket)', { pointer: '/process/terminal' });
+  }
+  if (!tty && options.consoleSocket) throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty');
+  if (!tty) return -1;
+  if (!options.consoleSocket) checkOwnTerminal();
+  return options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : options.consoleFd!;
+}
+
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false): Promise<Created> {
   const { plan, cgroup, stored } = prepare(id, options, logger);
-  const dir = ContainerDir.create(root, id);
+  // Before anything exists: a bad console socket leaves nothing behind.
+  const consoleFd = consoleChannel(plan, options);
+  let dir: ContainerDir;
+  try {
+    dir = ContainerDir.create(root, id);
+  } catch (e) {
+    if (options.consoleSocket && consoleFd >= 0) fs.closeSync(consoleFd);
+    throw e;
+  }
   let cgroupRecord: CgroupRecord | undefined;
   let cgroupFd = -1;
   let pid = 0;
@@ -120,7 +148,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-    launched = launchInit(plan, { fifoFd, cgroupFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio });
+    launched = launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio });
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     startTime = processStartTime(pid) ?? '';
     placeInit(cgroupRecord, pid);
@@ -141,7 +169,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     await launched.sync.expect('ready'); // sync step 6
     launched.sync.close();
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
-    return { pid, helper: launched.helper };
+    return { pid, helper: launched.helper, terminal: plan.process.terminal };
   } catch (e) {
     launched?.sync.close();
     if (pid > 0 && startTime) {
@@ -156,6 +184,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
   } finally {
     if (fifoFd >= 0) fs.closeSync(fifoFd);
     if (cgroupFd >= 0) fs.closeSync(cgroupFd);
+    if (options.consoleSocket && consoleFd >= 0) fs.closeSync(consoleFd);
     dir.unlock();
   }
 }

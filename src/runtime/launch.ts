@@ -9,8 +9,9 @@ import type { Socket } from 'node:net';
 
 import { TsruncError } from '../errors';
 import { addon, initHelperPath } from '../native/addon';
+import type { ExecPlan } from '../plan/exec';
 import type { Plan } from '../plan/types';
-import { SyncChannel } from './sync-channel';
+import { SyncChannel, type ToInit } from './sync-channel';
 
 export interface LaunchOptions {
   /** O_PATH fd of exec.fifo; omitted = the process starts without waiting for `start`. */
@@ -23,6 +24,8 @@ export interface LaunchOptions {
   preserveFds: number;
   /** fds 0-2 of the init (and so of the container process); default this process's 0-2. */
   stdio?: (number | 'pipe' | 'ignore')[];
+  /** process.terminal: the socket the pty master is sent over (--console-socket, or tsrunc's own). */
+  consoleFd?: number;
 }
 
 export interface Launched {
@@ -31,12 +34,22 @@ export interface Launched {
 }
 
 export function launchInit(plan: Plan, options: LaunchOptions): Launched {
+  return launchHelper({ type: 'launch', plan, wait: options.wait, preserveFds: options.preserveFds }, options); // sync step 1
+}
+
+/** tsrunc-init's exec mode: one more process in a running container (native/init/exec.h). */
+export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd'>): Launched {
+  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options, 'unable to start container process'); // sync step 1 of an exec
+}
+
+function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: string): Launched {
   const preserved = Array.from({ length: options.preserveFds }, (_, i) => 3 + i);
   const syncFd = 3 + options.preserveFds;
   const env: NodeJS.ProcessEnv = { TSRUNC_SYNC_FD: String(syncFd) };
   const stdio: (number | 'pipe' | 'ignore')[] = [...(options.stdio ?? [0, 1, 2]), ...preserved, 'pipe'];
   // Further fds follow the sync socket; tsrunc-init closes everything after the last of them.
-  for (const [name, fd] of [['TSRUNC_FIFO_FD', options.fifoFd], ['TSRUNC_CGROUP_FD', options.cgroupFd]] as const) {
+  const extra = [['TSRUNC_FIFO_FD', options.fifoFd], ['TSRUNC_CGROUP_FD', options.cgroupFd], ['TSRUNC_CONSOLE_FD', options.consoleFd]] as const;
+  for (const [name, fd] of extra) {
     if (fd === undefined || fd < 0) continue;
     env[name] = String(stdio.length);
     stdio.push(fd);
@@ -55,9 +68,9 @@ export function launchInit(plan: Plan, options: LaunchOptions): Launched {
   } finally {
     fs.closeSync(exe);
   }
-  const sync = new SyncChannel(helper.stdio[syncFd] as Socket);
+  const sync = new SyncChannel(helper.stdio[syncFd] as Socket, failurePrefix);
   // The exec itself can fail (reported after spawn() returned): the waiting step says why.
   helper.on('error', (e) => sync.abort(new TsruncError('SYSTEM', `cannot start tsrunc-init: ${e.message}`, { cause: e })));
-  sync.send({ type: 'launch', plan, wait: options.wait, preserveFds: options.preserveFds }); // sync step 1
+  sync.send(first);
   return { helper, sync };
 }

@@ -5,9 +5,11 @@
 import type { Readable, Writable } from 'node:stream';
 
 import type { Logger } from '../logger';
+import { SignalForwarder } from '../process/forward-signals';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import { start } from './start';
+import { OwnConsole, proxyTerminal } from './terminal';
 
 export type RunOptions = CreateOptions & {
   detach?: boolean;
@@ -36,30 +38,20 @@ export interface ContainerProcess {
   exited: Promise<number>;
 }
 
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
-
-/** start, and on failure delete: a container that cannot start is not left behind. */
-async function startOrDelete(root: string, id: string, logger: Logger): Promise<void> {
+/**
+ * create + start; resolves once the process runs, with its pid, stdio and exit status. Unlike
+ * run, nothing of this process (signals, terminal) is forwarded: the caller holds the process.
+ */
+export async function spawnContainer(root: string, id: string, options: SpawnOptions, logger: Logger): Promise<ContainerProcess> {
+  const { pid, helper } = await create(root, id, options, logger, true);
+  // The helper (tsrunc-init's first process) stays the init's parent and exits with its status.
+  const status = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
   try {
     await start(root, id, logger);
   } catch (e) {
     await deleteContainer(root, id, true, logger);
     throw e;
   }
-}
-
-/**
- * create + start; resolves once the process runs, with its pid, stdio and exit status.
- * `onCreated` learns the pid before start (run forwards signals from then on).
- */
-export async function spawnContainer(
-  root: string, id: string, options: SpawnOptions, logger: Logger, onCreated?: (pid: number) => void,
-): Promise<ContainerProcess> {
-  const { pid, helper } = await create(root, id, options, logger, true);
-  // The helper (tsrunc-init's first process) stays the init's parent and exits with its status.
-  const status = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
-  onCreated?.(pid);
-  await startOrDelete(root, id, logger);
   const exited = status.then(async (code) => {
     if (!options.keep) await deleteContainer(root, id, true, logger);
     return code;
@@ -68,26 +60,43 @@ export async function spawnContainer(
   return { id, pid, stdin: helper.stdin, stdout: helper.stdout, stderr: helper.stderr, exited };
 }
 
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
 /** Resolves with the container's exit status (0-255, 128+N for a signal); 0 when detached. */
 export async function run(root: string, id: string, options: RunOptions, logger: Logger): Promise<number> {
-  if (options.detach) {
-    await create(root, id, options, logger, false);
-    await startOrDelete(root, id, logger);
-    return 0;
-  }
-  let pid = 0;
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      if (pid > 0) process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  for (const sig of FORWARDED) process.on(sig, forward);
+  const wait = !options.detach;
+  // A terminal in the foreground without a console socket: tsrunc holds the master itself
+  // (unused, and closed, when the process has no terminal).
+  const own = wait && !options.consoleSocket ? new OwnConsole() : undefined;
+  const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
+  let created: Awaited<ReturnType<typeof create>>;
   try {
-    const proc = await spawnContainer(root, id, options, logger, (created) => (pid = created));
-    return await proc.exited;
-  } finally {
-    for (const sig of FORWARDED) process.off(sig, forward);
+    created = await create(root, id, { ...options, consoleFd: own?.theirs }, logger, wait);
+  } catch (e) {
+    signals?.stop();
+    own?.close();
+    throw e;
   }
+  own?.closeTheirs();
+  const { pid, helper } = created;
+  const terminal = own && created.terminal ? proxyTerminal(own.receive()) : undefined;
+  own?.close();
+  const exited = wait
+    ? new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))))
+    : Promise.resolve(0);
+  signals?.target(pid);
+  try {
+    await start(root, id, logger);
+  } catch (e) {
+    signals?.stop();
+    await deleteContainer(root, id, true, logger);
+    await terminal?.finish();
+    throw e;
+  }
+  if (!wait) return 0;
+  const status = await exited;
+  signals?.stop();
+  await terminal?.finish();
+  if (!options.keep) await deleteContainer(root, id, true, logger);
+  return status;
 }

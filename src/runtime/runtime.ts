@@ -9,6 +9,7 @@ import type { CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import type { ContainerEvent } from './events';
 import type { Features } from './features';
+import type { ExecOptions } from './exec';
 import { containerPids, kill } from './kill';
 import type { ContainerProcess, RunOptions, SpawnOptions } from './run';
 import { start } from './start';
@@ -21,6 +22,7 @@ import type { VersionInfo } from '../version';
 /* eslint-disable @typescript-eslint/no-require-imports */
 const lazy = {
   create: () => require('./create') as typeof import('./create'),
+  exec: () => require('./exec') as typeof import('./exec'),
   run: () => require('./run') as typeof import('./run'),
   events: () => require('./events') as typeof import('./events'),
   features: () => require('./features') as typeof import('./features'),
@@ -101,6 +103,15 @@ export class Runtime {
    */
   spawn(id: string, options: SpawnOptions): Promise<ContainerProcess> {
     return lazy.run().spawnContainer(this.root, id, options, this.logger);
+  }
+
+  /**
+   * Runs one more process in the running container (runc exec). Unless detached, resolves with its
+   * exit status (128+N for signal N); detached, with 0 once it runs.
+   */
+  exec(id: string, options: ExecOptions): Promise<number> {
+    validateId(id);
+    return lazy.exec().exec(this.root, id, options, this.logger);
   }
 
   /** Freezes every process of the container (cgroup.freeze); state reports "paused". */

@@ -4,14 +4,15 @@
 import type { Socket } from 'node:net';
 
 import { TsruncError } from '../errors';
-import type { Plan } from '../plan/types';
+import type { ExecPlan, Plan } from '../plan/types';
 
-/** The step number of each message "type" (native/init/sync.h: enum SyncStep). */
-export const SYNC_STEPS = { launch: 1, pid: 2, go: 3, hooks: 4, resume: 5, ready: 6 } as const;
+/** The step number of each message "type" (native/init/sync.h: enum SyncStep). 9: exec's step 1. */
+export const SYNC_STEPS = { launch: 1, pid: 2, go: 3, hooks: 4, resume: 5, ready: 6, exec: 9 } as const;
 
 /** Messages tsrunc sends. */
 export type ToInit =
   | { type: 'launch'; plan: Plan; wait: boolean; preserveFds: number }                   // step 1
+  | { type: 'exec'; exec: ExecPlan; wait: boolean; preserveFds: number }                 // step 1 of an exec (9)
   | { type: 'go'; pid: number; states: { creating: string; created: string } }           // step 3
   | { type: 'resume' };                                                                   // step 5
 
@@ -72,7 +73,8 @@ export class SyncChannel {
   /** Why the init side is gone, when it never started. */
   private failure: TsruncError | null = null;
 
-  constructor(private readonly socket: Socket) {
+  /** `failurePrefix`: how the init's failures are introduced ("container init failed"). */
+  constructor(private readonly socket: Socket, private readonly failurePrefix = 'container init failed') {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
@@ -92,9 +94,22 @@ export class SyncChannel {
     if (m === null && this.failure) throw this.failure;
     if (m === null) throw new TsruncError('SETUP_FAILED', `container init exited before ${describeStep(type)} of its setup`);
     if (typeof m === 'string') throw protocolError(type, m);
-    if (m.type === 'error') throw initFailed(m);
+    if (m.type === 'error') throw initFailed(m, this.failurePrefix);
     if (m.type !== type) throw protocolError(type, describeStep(m.type));
     return m as Extract<InitStep, { type: T }>;
+  }
+
+  /**
+   * An exec after step 2: end-of-file means the process exec'd (every copy of the socket is
+   * close-on-exec); an "error" message, that it failed on the way.
+   */
+  async execed(): Promise<void> {
+    const m = await this.next();
+    if (m === null && this.failure) throw this.failure;
+    if (m === null) return;
+    if (typeof m === 'string') throw new TsruncError('PROTOCOL', `sync protocol: expected end-of-file after step 2 of an exec, received ${m}`);
+    if (m.type === 'error') throw initFailed(m, this.failurePrefix);
+    throw new TsruncError('PROTOCOL', `sync protocol: expected end-of-file after step 2 of an exec, received ${describeStep(m.type)}`);
   }
 
   close(): void {
@@ -144,7 +159,7 @@ export class SyncChannel {
   }
 }
 
-function initFailed(m: InitFailure): TsruncError {
+function initFailed(m: InitFailure, prefix: string): TsruncError {
   const where = m.pointer ? ` (config.json ${m.pointer})` : '';
-  return new TsruncError('SETUP_FAILED', `container init failed: ${m.message}${where}`, { pointer: m.pointer || undefined });
+  return new TsruncError('SETUP_FAILED', `${prefix}: ${m.message}${where}`, { pointer: m.pointer || undefined });
 }

@@ -1,5 +1,6 @@
-// The config `tsrunc spec` writes: the same document as `runc spec` (runc 1.1), with three differences:
-// process.terminal is false (tsrunc has no --console-socket support yet), the hostname is "tsrunc", and
+// The config `tsrunc spec` writes: the same document as `runc spec` (runc 1.1), interactive like
+// runc's (terminal: true, args ["sh"]: `tsrunc run ID` gives a shell; bundles/default is a separate,
+// non-interactive config that prints a greeting), with two differences: the hostname is "tsrunc", and
 // there is no process.capabilities.ambient. runc lists its three capabilities as ambient too, but not as
 // inheritable, and an ambient capability must be both permitted and inheritable to be raised: runc
 // silently skips them, tsrunc warns about them (plan/capabilities.ts). Left out, the container gets
@@ -24,7 +25,7 @@ export function defaultSpec(opts: DefaultSpecOptions = {}): Spec {
   return {
     ociVersion: DEFAULT_OCI_VERSION,
     process: {
-      terminal: false,
+      terminal: true,
       user: { uid: 0, gid: 0 },
       args: ['sh'],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],

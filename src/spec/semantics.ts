@@ -30,7 +30,6 @@ const RULES: Rule[] = [
   checkProcessPresent,
   checkProcessArgs,
   checkProcessCwd,
-  checkTerminal,
   checkRoot,
   checkNamespaces,
   checkHostnameNeedsUts,
@@ -97,17 +96,6 @@ function checkProcessCwd(ctx: Context): void {
   if (!isObject(proc) || typeof proc.cwd !== 'string') return;
   if (!path.posix.isAbsolute(proc.cwd)) {
     ctx.problems.push({ pointer: '/process/cwd', message: `must be an absolute path, got "${proc.cwd}"` });
-  }
-}
-
-/** A terminal needs a pty handed over a --console-socket, which tsrunc does not implement yet. */
-function checkTerminal(ctx: Context): void {
-  const proc: unknown = ctx.config.process;
-  if (isObject(proc) && proc.terminal === true) {
-    ctx.unsupported.push({
-      pointer: '/process/terminal',
-      message: 'process.terminal is not supported yet (needs --console-socket support)',
-    });
   }
 }
 

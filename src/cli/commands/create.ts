@@ -12,10 +12,10 @@ export const builder = (y: Argv<GlobalArgs>) =>
     .option('pid-file', { type: 'string', describe: 'file to write the process id to' })
     .option('no-pivot', { type: 'boolean', default: false, describe: 'use MS_MOVE + chroot instead of pivot_root (ramfs roots)' })
     .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional fds (3 .. 3+N-1) to the container' })
-    .option('console-socket', { type: 'string', describe: 'unix socket for the pty master (not supported yet)' })
+    .option('console-socket', { type: 'string', describe: 'unix socket that receives the pty master (process.terminal)' })
     .option('no-new-keyring', { type: 'boolean', default: false, describe: 'accepted for runc compatibility' });
 
-type Args = GlobalArgs & { 'container-id': string; bundle: string; 'pid-file'?: string; 'no-pivot': boolean; 'preserve-fds': number };
+type Args = GlobalArgs & { 'container-id': string; bundle: string; 'pid-file'?: string; 'no-pivot': boolean; 'preserve-fds': number; 'console-socket'?: string };
 
 export async function handler(argv: Args): Promise<number> {
   await runtimeFrom(argv).create(argv['container-id'], {
@@ -24,6 +24,7 @@ export async function handler(argv: Args): Promise<number> {
     noPivot: argv['no-pivot'],
     preserveFds: argv['preserve-fds'],
     listenFds: listenFdsFromEnv(),
+    consoleSocket: argv['console-socket'],
   });
   return 0;
 }

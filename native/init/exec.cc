@@ -1,0 +1,176 @@
+#include "exec.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "console.h"
+#include "error.h"
+#include "fd.h"
+#include "plan.h"
+#include "process.h"
+#include "procfs.h"
+#include "reap.h"
+#include "sched.h"
+#include "seccomp.h"
+
+using nlohmann::json;
+
+namespace {
+
+// Sync step 9: {"type":"exec","exec":ExecPlan,"wait":bool,"preserveFds":N}.
+struct ExecLaunch {
+  ExecPlan plan;
+  bool wait = false;
+  int preserveFds = 0;
+};
+
+ExecLaunch parse_exec(const json& l) {
+  try {
+    ExecLaunch out;
+    out.plan = l.at("exec").get<ExecPlan>();
+    if (out.plan.version != 1) throw SetupError("plan: unsupported plan version");
+    out.wait = l.at("wait");
+    out.preserveFds = l.at("preserveFds");
+    return out;
+  } catch (const json::exception& e) {
+    throw SetupError(std::string("plan: malformed exec message: ") + e.what());
+  } catch (const std::logic_error& e) {  // the generated parser's own checks
+    throw SetupError(std::string("plan: malformed exec message: ") + e.what());
+  }
+}
+
+std::string start_time_of(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return "";
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string f;
+  for (int i = 3; i <= 22 && fields >> f; i++) {
+  }
+  return f;
+}
+
+// A pidfd of the init, checked to be the process tsrunc recorded: from here on a pid reused by
+// another process cannot redirect the exec into someone else's namespaces.
+int open_init(const ExecPlan& x) {
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, x.pid, 0));
+  if (fd < 0 && errno == ESRCH) throw SetupError("container " + x.id + " is not running", ESRCH);
+  if (fd < 0) fail_errno("pidfd_open");
+  if (start_time_of(x.pid) != x.pidStartTime) {
+    close(fd);
+    throw SetupError("container " + x.id + " is not running", ESRCH);
+  }
+  return fd;
+}
+
+void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>& names) {
+  for (size_t i = 0; i < dirs.size(); i++) {
+    Fd procs(openat(dirs[i], "cgroup.procs", O_WRONLY | O_CLOEXEC));
+    if (procs.fd < 0 || write(procs.fd, "0", 1) != 1) fail_errno("enter cgroup " + names[i], "/linux/cgroupsPath");
+    close(dirs[i]);
+  }
+}
+
+// The exec process: everything here runs in the container's pid namespace.
+[[noreturn]] void run_exec_process(const ExecLaunch& launch, SyncSocket& sync, int consoleFd, int pidfd,
+                                   const std::vector<int>& cgroupDirs) {
+  const ExecPlan& x = launch.plan;
+  const ProcessPlan& p = x.process;
+  try {
+    prctl(PR_SET_NAME, "tsrunc:[2:EXEC]", 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // nothing in the container may ptrace or open us
+    // Before the cgroup namespace: moving into a cgroup is checked against the mover's one.
+    enter_cgroups(cgroupDirs, x.cgroups);
+    const int rest = x.namespaces & ~(CLONE_NEWUSER | CLONE_NEWPID);
+    if (rest && setns(pidfd, rest) < 0) fail_errno("join the container's namespaces", "/linux/namespaces");
+    close(pidfd);
+    Pty pty;
+    if (p.terminal) {
+      Fd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+      pty = open_container_pty(root.fd, p);
+    }
+    apply_oom_score_adj(p);
+    apply_rlimits(p);
+    if (chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd (\"" + p.cwd + "\") set in config.json failed", "/process/cwd");
+    const std::string exe = find_executable(p);
+    std::unique_ptr<SeccompFilter> filter;
+    if (x.seccomp) filter = std::make_unique<SeccompFilter>(*x.seccomp);
+    if (p.terminal) {
+      send_console_master(consoleFd, pty);
+      close(pty.master);
+      become_terminal_owner(pty.slave);
+    }
+    if (consoleFd >= 0) close(consoleFd);
+    close_runtime_fds(launch.preserveFds);
+    apply_scheduling(p);
+    apply_personality(x.personality);
+    apply_exec_labels(p);
+    if (filter && !p.noNewPrivileges) filter->load();
+    apply_identity(p);
+    if (filter && p.noNewPrivileges) filter->load();
+    exec_process(exe, p);
+  } catch (const SetupError& e) {
+    sync.send_error(e.what(), e.err, e.pointer);
+    _exit(1);
+  }
+}
+
+}  // namespace
+
+int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
+  prctl(PR_SET_NAME, "tsrunc:[0:EXEC]", 0, 0, 0);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  ExecLaunch launch;
+  const ExecPlan& x = launch.plan;
+  int pidfd = -1;
+  std::vector<int> cgroupDirs;
+  pid_t pid;
+  try {
+    launch = parse_exec(message);
+    if (x.process.terminal && consoleFd < 0) throw SetupError("process.terminal needs a console socket", 0, "/process/terminal");
+    pidfd = open_init(x);
+    for (const std::string& dir : x.cgroups) {
+      int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) fail_errno("open cgroup " + dir, "/linux/cgroupsPath");
+      cgroupDirs.push_back(fd);
+    }
+    // The user namespace first (it owns the others), and the pid namespace here: only the
+    // children of a process enter a pid namespace.
+    const int early = x.namespaces & (CLONE_NEWUSER | CLONE_NEWPID);
+    if (early && setns(pidfd, early) < 0) {
+      // The init died since tsrunc looked (its pid namespace is going away with it).
+      if (errno == ESRCH) throw SetupError("container " + x.id + " is not running", ESRCH);
+      fail_errno("join the container's pid namespace", "/linux/namespaces");
+    }
+    pid = fork();
+    if (pid < 0) fail_errno("fork");
+  } catch (const SetupError& e) {
+    sync.send_error(e.what(), e.err, e.pointer);
+    return 1;
+  }
+  if (pid == 0) run_exec_process(launch, sync, consoleFd, pidfd, cgroupDirs);
+  close(pidfd);
+  for (int fd : cgroupDirs) close(fd);
+  if (consoleFd >= 0) close(consoleFd);
+  try {
+    sync.send(SyncStep::Pid, {{"pid", pid}});  // sync step 2
+  } catch (const SetupError&) {
+    kill(pid, SIGKILL);
+    return 1;
+  }
+  close(sync.fd());
+  if (!launch.wait) return 0;
+  return wait_for_exit(pid);
+}

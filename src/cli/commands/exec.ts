@@ -1,0 +1,92 @@
+import type { Argv } from 'yargs';
+
+import { TsruncError } from '../../index';
+import { listenFdsFromEnv, loggerFrom, runtimeFrom, type GlobalArgs } from '../context';
+
+export const command = 'exec <container-id>';
+export const describe = 'run a new process inside a running container (tsrunc exec ID COMMAND [ARGS...] | -p process.json ID)';
+
+export const builder = (y: Argv<GlobalArgs>) =>
+  y
+    .positional('container-id', { type: 'string', demandOption: true })
+    .option('console-socket', { type: 'string', describe: 'unix socket that receives the pty master' })
+    .option('cwd', { type: 'string', describe: 'working directory in the container' })
+    .option('env', { alias: 'e', type: 'string', describe: 'set an environment variable K=V (repeatable)' })
+    .option('tty', { alias: 't', type: 'boolean', describe: 'allocate a pseudo-TTY' })
+    .option('user', { alias: 'u', type: 'string', describe: 'UID[:GID]' })
+    .option('additional-gids', { alias: 'g', type: 'string', describe: 'additional gid (repeatable)' })
+    .option('process', { alias: 'p', type: 'string', describe: 'path to a runtime-spec process object (process.json)' })
+    .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'return once the process runs' })
+    .option('pid-file', { type: 'string', describe: 'file to write the process id to' })
+    .option('process-label', { type: 'string', describe: 'SELinux label of the process' })
+    .option('apparmor', { type: 'string', describe: 'AppArmor profile of the process' })
+    .option('no-new-privs', { type: 'boolean', default: false, describe: 'set no_new_privs for the process' })
+    .option('cap', { alias: 'c', type: 'string', describe: 'add a capability (repeatable)' })
+    .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional fds (3 .. 3+N-1) to the process' })
+    .option('cgroup', { type: 'string', describe: 'run in an existing sub-cgroup: [<controller>[,...]:]<path>' })
+    .option('ignore-paused', { type: 'boolean', default: false, describe: 'allow exec in a paused container' });
+
+type Many = string | string[] | undefined;
+type Args = GlobalArgs & {
+  'container-id': string; 'console-socket'?: string; cwd?: string; env: Many; tty?: boolean; user?: string;
+  'additional-gids': Many; process?: string; detach: boolean; 'pid-file'?: string; 'process-label'?: string;
+  apparmor?: string; 'no-new-privs': boolean; cap: Many; 'preserve-fds': number; cgroup?: string; 'ignore-paused': boolean;
+};
+
+const many = (v: Many): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+// Flags of exec that take a value: needed to find where the container id, and so the command, is.
+const VALUE_FLAGS = new Set(['--console-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g',
+  '--process', '-p', '--pid-file', '--process-label', '--apparmor', '--cap', '-c', '--preserve-fds', '--cgroup']);
+
+let commandArgs: string[] = [];
+
+/**
+ * Everything after exec's container id is the command, verbatim (`exec ID sh -c 'exit 7'`): it is cut
+ * off before yargs sees it. `args` are tsrunc's arguments; returns the ones yargs should parse.
+ */
+export function takeCommand(args: string[], execIndex: number): string[] {
+  for (let i = execIndex + 1; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') {
+      commandArgs = args.slice(i + 2);
+      return [...args.slice(0, i), ...args.slice(i + 1, i + 2)];
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      if (VALUE_FLAGS.has(a)) i++;
+      continue;
+    }
+    commandArgs = args.slice(args[i + 1] === '--' ? i + 2 : i + 1);
+    return args.slice(0, i + 1);
+  }
+  return args;
+}
+
+export async function handler(argv: Args): Promise<number> {
+  try {
+    return await runtimeFrom(argv).exec(argv['container-id'], {
+      processFile: argv.process,
+      args: commandArgs,
+      cwd: argv.cwd,
+      env: many(argv.env),
+      tty: argv.tty,
+      user: argv.user,
+      additionalGids: many(argv['additional-gids']),
+      caps: many(argv.cap),
+      noNewPrivs: argv['no-new-privs'],
+      apparmor: argv.apparmor,
+      processLabel: argv['process-label'],
+      detach: argv.detach,
+      pidFile: argv['pid-file'],
+      consoleSocket: argv['console-socket'],
+      preserveFds: argv['preserve-fds'] + listenFdsFromEnv(),
+      ignorePaused: argv['ignore-paused'],
+      cgroup: argv.cgroup,
+    });
+  } catch (e) {
+    // runc's exec reports every failure as "exec failed: ..." and exits 255.
+    if (!(e instanceof TsruncError)) throw e;
+    loggerFrom(argv).error(`exec failed: ${e.message}`);
+    return 255;
+  }
+}

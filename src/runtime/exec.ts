@@ -1,0 +1,148 @@
+// exec: run one more process in a running container, as `runc exec` does. Node only decides:
+// it checks the container's status, builds and compiles the process object, and connects the
+// console socket; tsrunc-init's exec mode (native/init/exec.h) does the namespace, cgroup and
+// process work, because setns into a mount namespace is impossible from multithreaded Node.
+import * as fs from 'node:fs';
+
+import { TsruncError, type ConfigProblem } from '../errors';
+import type { Logger } from '../logger';
+import { addon } from '../native/addon';
+import { SignalForwarder } from '../process/forward-signals';
+import { cgroupDirs } from '../cgroups/driver';
+import { cgroupDirsOf } from '../cgroups/process-cgroups';
+import { compileExec, type ExecPlan } from '../plan/exec';
+import { ContainerDir, writeFileAtomic } from '../state/store';
+import { execProcess, type ExecProcessFlags } from './exec-process';
+import { launchExec } from './launch';
+import { deriveStatus } from './status';
+import { checkOwnTerminal, OwnConsole, proxyTerminal, type TerminalProxy } from './terminal';
+import type { SyncChannel } from './sync-channel';
+
+export interface ExecOptions extends ExecProcessFlags {
+  /** Return once the process runs (runc --detach); otherwise wait and resolve with its status. */
+  detach?: boolean;
+  pidFile?: string;
+  /** Unix socket that receives the pty master (process.terminal). */
+  consoleSocket?: string;
+  preserveFds?: number;
+  /** Allow an exec into a paused container (the process starts frozen). */
+  ignorePaused?: boolean;
+  /** runc --cgroup: "[<controller>[,...]:]<path>", an existing sub-cgroup of the container's. */
+  cgroup?: string;
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/** Status check and compilation, under the container's lock; nothing is started yet. */
+function planExec(root: string, id: string, options: ExecOptions, logger: Logger): ExecPlan {
+  const dir = ContainerDir.open(root, id);
+  try {
+    const stored = dir.read();
+    const status = deriveStatus(dir, stored);
+    if (status === 'stopped') throw new TsruncError('INVALID_STATE', 'cannot exec in a stopped container');
+    if (status === 'created') throw new TsruncError('INVALID_STATE', `cannot exec in a created container: container ${id} is not running (start it first)`);
+    if (status === 'paused' && !options.ignorePaused) {
+      throw new TsruncError('INVALID_STATE', 'cannot exec in a paused container (use --ignore-paused to override)');
+    }
+    const process = execProcess(stored.config, options);
+    const warnings: ConfigProblem[] = [];
+    const plan = compileExec(stored.config, process, {
+      id, pid: stored.pid, pidStartTime: stored.pidStartTime, cgroups: cgroupsToEnter(stored.pid, options.cgroup, stored.cgroup ? cgroupDirs(stored.cgroup) : []),
+    }, { warnings });
+    // What the init's create already warned about (e.g. ambient capabilities without inheritable).
+    warnings.forEach((w) => logger.debug(`exec: ${w.pointer}: ${w.message}`));
+    return plan;
+  } finally {
+    dir.unlock();
+  }
+}
+
+/** Where the pty master goes: the --console-socket connection, or tsrunc's own socket pair. */
+interface ConsoleChannel {
+  fd?: number;
+  own?: OwnConsole;
+}
+
+function closeHelperSide(c: ConsoleChannel): void {
+  if (c.own) c.own.closeTheirs();
+  else if (c.fd !== undefined) fs.closeSync(c.fd);
+  c.fd = undefined;
+}
+
+/**
+ * The init's cgroups the exec'd process is not in already. It starts in tsrunc's own (it is forked
+ * from tsrunc's helper): on a hybrid host the init shares most v1 hierarchies with tsrunc, and each
+ * needless cgroup.procs write costs a v1 migration (milliseconds).
+ */
+function cgroupsToEnter(initPid: number, sub: string | undefined, own: string[]): string[] {
+  const ours = new Set(cgroupDirsOf(process.pid));
+  return cgroupDirsOf(initPid, sub, own).filter((dir) => !ours.has(dir));
+}
+
+function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {
+  const tty = plan.process.terminal;
+  if (tty && options.detach && !options.consoleSocket) {
+    throw new TsruncError('INVALID_ARGUMENT', 'cannot allocate tty if tsrunc will detach without setting console socket');
+  }
+  if (!tty && options.consoleSocket) throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty');
+  if (!tty) return {};
+  if (!options.consoleSocket) {
+    checkOwnTerminal();
+    const own = new OwnConsole();
+    return { fd: own.theirs, own };
+  }
+  return { fd: connectConsoleSocket(options.consoleSocket) };
+}
+
+/** Connects --console-socket (a host path, resolved by tsrunc, never inside the container). */
+export function connectConsoleSocket(file: string): number {
+  try {
+    return addon().connectUnix(file);
+  } catch (e) {
+    throw new TsruncError('INVALID_ARGUMENT', `--console-socket ${file} is not a listening unix socket: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** The exec'd process's host pid, once it exec'd; throws why it did not. */
+async function awaitExec(sync: SyncChannel): Promise<number> {
+  const { pid } = await sync.expect('pid'); // sync step 2
+  await sync.execed();
+  return pid;
+}
+
+/** Resolves with the process's exit status (128+N for signal N); 0 when detached. */
+export async function exec(root: string, id: string, options: ExecOptions, logger: Logger): Promise<number> {
+  const plan = planExec(root, id, options, logger);
+  const channel: ConsoleChannel = consoleFor(plan, options);
+  const wait = !options.detach;
+  let terminal: TerminalProxy | undefined;
+  const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
+  try {
+    const { helper, sync } = launchExec(plan, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd });
+    const exited = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+    let pid: number;
+    try {
+      pid = await awaitExec(sync);
+    } catch (e) {
+      await exited;
+      throw e;
+    } finally {
+      sync.close();
+      closeHelperSide(channel);
+    }
+    if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
+    if (!wait) {
+      await exited;
+      return 0;
+    }
+    if (channel.own) terminal = proxyTerminal(channel.own.receive());
+    signals?.target(pid);
+    const status = await exited;
+    await terminal?.finish();
+    return status;
+  } finally {
+    signals?.stop();
+    closeHelperSide(channel);
+    channel.own?.close();
+  }
+}

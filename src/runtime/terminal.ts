@@ -1,0 +1,100 @@
+// The foreground terminal: with process.terminal and no --console-socket, `run` and `exec -t`
+// keep the pty master themselves and connect it to their own stdio, as runc does: the caller's
+// terminal goes raw while the process runs (so Ctrl-C, Ctrl-Z and every key reach the container's
+// line discipline, not tsrunc), window-size changes are forwarded, and the mode is restored after.
+import * as fs from 'node:fs';
+import * as tty from 'node:tty';
+
+import { TsruncError } from '../errors';
+import { addon } from '../native/addon';
+
+/**
+ * A terminal process in the foreground without a console socket takes tsrunc's own terminal, so
+ * there must be one: as runc, refuse rather than start a shell nobody can type into.
+ */
+export function checkOwnTerminal(): void {
+  if (!process.stdin.isTTY) {
+    throw new TsruncError('INVALID_ARGUMENT', "cannot allocate tty: tsrunc's stdin is not a terminal (give --console-socket, or set process.terminal to false)", { pointer: '/process/terminal' });
+  }
+}
+
+/** tsrunc's own console socket: one end goes to tsrunc-init, the master comes back on the other. */
+export class OwnConsole {
+  private ours: number;
+  /** For tsrunc-init; closed by closeTheirs() once the helper has its copy. */
+  theirs: number;
+
+  constructor() {
+    [this.ours, this.theirs] = addon().socketpair();
+  }
+
+  closeTheirs(): void {
+    if (this.theirs >= 0) fs.closeSync(this.theirs);
+    this.theirs = -1;
+  }
+
+  /** The master, which tsrunc-init sent before it reported success. */
+  receive(): number {
+    const got = addon().recvFd(this.ours);
+    if (!got) throw new TsruncError('SYSTEM', 'the container process did not send its terminal');
+    return got.fd;
+  }
+
+  close(): void {
+    this.closeTheirs();
+    if (this.ours >= 0) fs.closeSync(this.ours);
+    this.ours = -1;
+  }
+}
+
+export interface TerminalProxy {
+  /** Stops copying, restores the caller's terminal; resolves once the output is written. */
+  finish(): Promise<void>;
+}
+
+// After the process ends, how long to keep copying output a background process may still write.
+const DRAIN_MS = 200;
+
+export function proxyTerminal(master: number): TerminalProxy {
+  const stdin = process.stdin as NodeJS.ReadStream;
+  // runc's raw mode (cfmakeraw), not Node's setRawMode, which keeps output processing: the
+  // container's pty already turns "\n" into "\r\n", and a second pass would double the "\r".
+  const saved = stdin.isTTY === true ? addon().makeRaw(0) : undefined;
+  const resize = () => {
+    if (!process.stdout.isTTY) return;
+    try {
+      addon().setWindowSize(master, process.stdout.rows, process.stdout.columns);
+    } catch {
+      // the pty is gone
+    }
+  };
+  resize();
+  process.stdout.on('resize', resize);
+  const input = (chunk: Buffer) => {
+    try {
+      fs.writeSync(master, chunk);
+    } catch {
+      // the process closed its terminal
+    }
+  };
+  stdin.on('data', input);
+  stdin.resume();
+  const output = new tty.ReadStream(master);
+  let ended: () => void;
+  const outputEnded = new Promise<void>((resolve) => (ended = resolve));
+  output.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+  // EIO: every slave fd is closed, i.e. the container side is gone.
+  output.on('error', () => ended());
+  output.on('end', () => ended());
+  return {
+    async finish() {
+      await Promise.race([outputEnded, new Promise((r) => setTimeout(r, DRAIN_MS))]);
+      output.destroy();
+      stdin.off('data', input);
+      stdin.pause();
+      if (saved) addon().restoreTerminal(0, saved);
+      process.stdout.off('resize', resize);
+      await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    },
+  };
+}

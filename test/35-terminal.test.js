@@ -1,0 +1,204 @@
+'use strict';
+// process.terminal: the pty master over --console-socket (what containerd, podman and Docker
+// use), and the foreground `run` / `exec -t` on a real terminal. The tests talk to the
+// container's shell through the pty like a person would.
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn, execFileSync } = require('node:child_process');
+const test = require('ava');
+const { useRuntime, isTsrunc, RUNTIME, hostMounts } = require('./helpers/runtime');
+const { consoleSocket, openTerminal } = require('./helpers/console');
+
+const PROMPT = /\/ # /;
+const tsruncOnly = isTsrunc ? test : test.skip;
+
+/** A shell on a terminal of `rows`x`cols`. */
+const shellConfig = (rows = 30, cols = 100) => (c) => {
+  c.process.terminal = true;
+  c.process.args = ['sh'];
+  c.process.consoleSize = { height: rows, width: cols };
+};
+
+async function receiver(t, rt) {
+  const cs = await consoleSocket(rt.hostDir('console'));
+  t.teardown(() => cs.close());
+  return cs;
+}
+
+test('create --console-socket: the master arrives, the shell is on /dev/pts/0 of the container, consoleSize applies, Ctrl-C works', async (t) => {
+  const rt = useRuntime(t);
+  const cs = await receiver(t, rt);
+  const bundle = rt.makeBundle(shellConfig(30, 100));
+  const id = rt.id('tty');
+  const created = await rt.runtime(['create', '--bundle', bundle.dir, '--console-socket', cs.path, id]);
+  t.is(created.code, 0, created.stderr);
+  const term = await cs.terminal();
+  t.teardown(() => term.close());
+  t.is(term.name, '/dev/ptmx'); // runc sends the master's own name with it
+  t.is((await rt.runtime(['start', id])).code, 0);
+  await term.expect(PROMPT);
+  t.is((await term.send('tty', /\/dev\/pts\/\d+/))[0], '/dev/pts/0');
+  t.is((await term.send('stty size', /\d+ \d+/))[0], '30 100');
+  // /dev/console is the same terminal (bound over a file the runtime made).
+  t.truthy(await term.send('[ /dev/console -ef /dev/pts/0 ] && echo console-is-pty', /console-is-pty\r?\n/));
+  // Ctrl-C reaches the foreground process through the pty's line discipline.
+  const from = term.output.length;
+  term.write('sleep 100\r');
+  await term.expect(/sleep 100/, { from });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  term.write('\x03');
+  t.truthy(await term.send('echo status=$?', /status=130/));
+  term.write('exit 3\r');
+  t.true(await term.closedWithin());
+  await rt.waitForStatus(id, 'stopped');
+});
+
+test('run -d with a terminal returns at once and does not hold the caller\'s stdout', async (t) => {
+  const rt = useRuntime(t);
+  const cs = await receiver(t, rt);
+  const bundle = rt.makeBundle(shellConfig());
+  const id = rt.id('ttyd');
+  // The harness reads stdout from a file, so also check the container does not hold it: the
+  // shell's stdout is the pty, not the runtime's.
+  const r = await rt.runtime(['run', '-d', '--bundle', bundle.dir, '--console-socket', cs.path, id], { timeout: 15000 });
+  t.is(r.code, 0, r.stderr);
+  const term = await cs.terminal();
+  t.teardown(() => term.close());
+  await term.expect(PROMPT);
+  t.regex((await term.send('readlink /proc/1/fd/1', /\/dev\/pts\/\d+/))[0], /^\/dev\/pts\/0$/);
+});
+
+test('exec -t -d --console-socket: the exec\'d shell gets its own pty of the container', async (t) => {
+  const rt = useRuntime(t);
+  const cs = await receiver(t, rt);
+  const { id } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
+  const r = await rt.runtime(['exec', '-t', '-d', '--console-socket', cs.path, id, 'sh']);
+  t.is(r.code, 0, r.stderr);
+  const term = await cs.terminal();
+  t.teardown(() => term.close());
+  await term.expect(PROMPT);
+  t.is((await term.send('tty', /\/dev\/pts\/\d+/))[0], '/dev/pts/0');
+  t.truthy(await term.send('tr "\\0" " " < /proc/1/cmdline; echo', /sleep 1000 \r\n/));
+  term.write('exit\r');
+  t.true(await term.closedWithin());
+});
+
+test('exec -d --console-socket --process: a process.json with terminal and consoleSize, as podman writes it', async (t) => {
+  const rt = useRuntime(t);
+  const cs = await receiver(t, rt);
+  const { id } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
+  const file = path.join(rt.base, 'process.json');
+  fs.writeFileSync(file, JSON.stringify({
+    terminal: true, consoleSize: { height: 25, width: 90 }, user: { uid: 0, gid: 0 },
+    args: ['sh'], env: ['PATH=/usr/bin:/bin', 'TERM=xterm', 'HOME=/root'], cwd: '/',
+    capabilities: { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] },
+  }));
+  const r = await rt.runtime(['exec', '-d', '--console-socket', cs.path, '--process', file, id]);
+  t.is(r.code, 0, r.stderr);
+  const term = await cs.terminal();
+  t.teardown(() => term.close());
+  await term.expect(PROMPT);
+  t.truthy(await term.send('stty size; echo $TERM', /25 90\r\nxterm\r\n/));
+  term.write('exit\r');
+  t.true(await term.closedWithin());
+});
+
+test('a foreground terminal process with no terminal to take (stdin not a tty) is refused, nothing left behind', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle(shellConfig());
+  const id = rt.id('notty');
+  const run = await rt.runtime(['run', '--bundle', bundle.dir, id]); // the harness's stdin is /dev/null
+  t.not(run.code, 0);
+  if (isTsrunc) t.regex(run.stderr, /cannot allocate tty: tsrunc's stdin is not a terminal/);
+  t.deepEqual(await rt.leftovers(id), { stateDir: false, processes: [], mounts: [] });
+  const { id: running } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
+  const exec = await rt.runtime(['exec', '-t', running, 'sh']);
+  t.is(exec.code, 255);
+  t.regex(exec.stderr, isTsrunc ? /exec failed: cannot allocate tty/ : /exec failed/);
+});
+
+test('terminal without --console-socket, or a console socket that is not listening: a clear error, nothing left behind', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle(shellConfig());
+  const id = rt.id('nosock');
+  const none = await rt.runtime(['create', '--bundle', bundle.dir, id]);
+  t.not(none.code, 0);
+  if (isTsrunc) t.regex(none.stderr, /\/process\/terminal: cannot allocate tty .*--console-socket/);
+  const file = path.join(rt.base, 'not-a-socket');
+  fs.writeFileSync(file, '');
+  for (const sock of [file, path.join(rt.base, 'missing.sock')]) {
+    const r = await rt.runtime(['create', '--bundle', bundle.dir, '--console-socket', sock, id]);
+    t.not(r.code, 0);
+    if (isTsrunc) t.regex(r.stderr, new RegExp(`--console-socket ${sock} is not a listening unix socket`));
+  }
+  const left = await rt.leftovers(id);
+  t.deepEqual(left, { stateDir: false, processes: [], mounts: [] });
+});
+
+tsruncOnly('/dev/console: a symlink the rootfs planted there is replaced, never followed (runc 1.1.5 follows it and fails the create)', async (t) => {
+  const rt = useRuntime(t);
+  const cs = await receiver(t, rt);
+  const victim = path.join(rt.hostDir('host'), 'victim');
+  fs.writeFileSync(victim, 'host data\n');
+  const bundle = rt.makeBundle((c) => {
+    shellConfig()(c);
+    c.mounts = c.mounts.filter((m) => m.destination !== '/dev'); // the rootfs's own /dev
+  });
+  fs.mkdirSync(path.join(bundle.rootfs, 'dev'), { recursive: true });
+  fs.rmSync(path.join(bundle.rootfs, 'dev/console'), { force: true });
+  fs.symlinkSync(victim, path.join(bundle.rootfs, 'dev/console'));
+  const id = rt.id('console');
+  const r = await rt.runtime(['run', '-d', '--bundle', bundle.dir, '--console-socket', cs.path, id]);
+  t.is(r.code, 0, r.stderr);
+  const term = await cs.terminal();
+  t.teardown(() => term.close());
+  await term.expect(PROMPT);
+  t.truthy(await term.send('[ /dev/console -ef /dev/pts/0 ] && echo console-is-pty', /console-is-pty\r?\n/));
+  t.is(fs.readFileSync(victim, 'utf8'), 'host data\n');
+  t.false(hostMounts().some((m) => m.mountPoint === victim));
+  t.false(fs.lstatSync(path.join(bundle.rootfs, 'dev/console')).isSymbolicLink());
+});
+
+const stty = (name) => execFileSync('stty', ['-g', '-F', name], { encoding: 'utf8' });
+
+/** Runs the runtime with a real terminal as its stdio: {terminal, name, exited}. */
+function onTerminal(t, rt, args, size) {
+  const { terminal, slave, name } = openTerminal(size);
+  t.teardown(() => { terminal.close(); try { fs.closeSync(slave); } catch { /* closed */ } });
+  const cooked = stty(name); // before the runtime can touch it
+  const child = spawn(RUNTIME, ['--root', rt.root, ...args], { stdio: [slave, slave, slave], detached: true });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { terminal, name, child, exited, cooked };
+}
+
+// (runc leaves output processing on in the caller's terminal, so it shows "\r\r\n" where tsrunc,
+// in cfmakeraw mode, shows the container's "\r\n": the patterns take either.)
+test('foreground run on a real terminal: interactive shell, raw mode while it runs, restored after, exit status', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle(shellConfig());
+  const id = rt.id('fg');
+  const { terminal, name, child, exited, cooked } = onTerminal(t, rt, ['run', '--bundle', bundle.dir, id], { rows: 40, cols: 120 });
+  await terminal.expect(PROMPT, { timeout: 60000 }); // a slow machine (the cgroup v2 VM) starts slowly
+  t.not(stty(name), cooked, 'the caller\'s terminal is raw while the container runs');
+  t.truthy(await terminal.send('tty; stty size', /\n\/dev\/pts\/0\r+\n40 120\r+\n/));
+  // A window-size change of the caller's terminal reaches the container's.
+  const { addon } = require('./helpers/console');
+  addon.setWindowSize(terminal.fd, 50, 132);
+  child.kill('SIGWINCH');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.truthy(await terminal.send('stty size', /50 132/));
+  terminal.write('exit 4\r');
+  t.deepEqual(await exited, { code: 4, signal: null });
+  t.is(stty(name), cooked);
+});
+
+test('foreground exec -t on a real terminal: a shell in the container, exit status, terminal restored', async (t) => {
+  const rt = useRuntime(t);
+  const { id } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
+  const { terminal, name, exited, cooked } = onTerminal(t, rt, ['exec', '-t', id, 'sh'], { rows: 33, cols: 99 });
+  await terminal.expect(PROMPT, { timeout: 60000 }); // a slow machine (the cgroup v2 VM) starts slowly
+  t.truthy(await terminal.send('tty; stty size; cat /proc/1/cmdline', /\n\/dev\/pts\/0\r+\n33 99\r+\nsleep/));
+  terminal.write('exit 6\r');
+  t.deepEqual(await exited, { code: 6, signal: null });
+  t.is(stty(name), cooked);
+});
