@@ -37,4 +37,14 @@ fi
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
 bash scripts/make-default-bundle.sh
-echo "setup: done. Try: bin/tsrunc run --bundle bundles/default demo"
+
+# On PATH like any runtime: containerd's BinaryName, podman's containers.conf and Docker's
+# daemon.json name it by path, and the README's examples call plain `tsrunc`. A link (not a copy)
+# so a rebuild is picked up; replaced only if it is a link already (never someone's own binary).
+link=/usr/local/bin/tsrunc
+if [ -e "$link" ] && [ ! -L "$link" ]; then
+  echo "setup: $link exists and is not a link; leaving it alone (use $repo/bin/tsrunc)" >&2
+else
+  ln -sfn "$repo/bin/tsrunc" "$link"
+fi
+echo "setup: done. Try: tsrunc run --bundle bundles/default demo"

@@ -1,7 +1,7 @@
 // Public API of tsrunc as a library: the Runtime class and everything its methods take and give.
 export { Runtime, DEFAULT_ROOT, type RuntimeOptions, type SpecOptions } from './runtime/runtime';
-export type { CreateOptions } from './runtime/create';
-export type { RunOptions } from './runtime/run';
+export type { CreateOptions, ConfigSource, StdioSlot } from './runtime/create';
+export type { RunOptions, SpawnOptions, ContainerProcess } from './runtime/run';
 export type { ExecOptions } from './runtime/exec';
 export type { ContainerState, Status } from './runtime/status';
 export type { ContainerEvent } from './runtime/events';
@@ -11,7 +11,7 @@ export { resourcesFromFlags, readResources, parseResourcesJson, type UpdateFlag,
 export { filterPsTable } from './process/ps-table';
 export type { Logger } from './logger';
 export { TsruncError, ConfigError, type ConfigProblem, type ErrorCode } from './errors';
-export { loadBundle, type LoadedBundle } from './spec/load';
+export { loadBundle, loadSpec, type LoadedBundle } from './spec/load';
 export { defaultSpec, parseBind, DEFAULT_OCI_VERSION } from './spec/default-spec';
 export { exactInteger } from './spec/numbers';
 export { compilePlan } from './plan/compile';

@@ -91,6 +91,17 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// setBlocking(fd): clears O_NONBLOCK. `start` opens exec.fifo non-blocking (the open must never
+// hang), then reads it blocking on libuv's thread pool: the read returns the moment the init
+// writes or closes its end, with no polling timer.
+Napi::Value SetBlocking(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) ThrowErrno(env, errno, "fcntl");
+  return env.Undefined();
+}
+
 }  // namespace
 
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info);  // device_filter.cc
@@ -111,6 +122,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sealedExecutable", Napi::Function::New(env, SealedExecutable));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("setBlocking", Napi::Function::New(env, SetBlocking));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   exports.Set("eventfd", Napi::Function::New(env, Eventfd));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));

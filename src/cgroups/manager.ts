@@ -6,7 +6,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { addon } from '../native/addon';
-import { DEVICE_FILTER_LICENSE, deviceFilterProgram, encodeProgram } from './device-bpf';
 import type { DeviceFilter } from './devices';
 import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, procsOf, readCgroupFile, readOptional, removeCgroupDir, sleepMs, writeCgroupFile } from './fs-errors';
 import type { CgroupWrite } from './types';
@@ -66,7 +65,12 @@ export function writeLimits(dir: string, writes: readonly CgroupWrite[]): void {
 }
 
 export function attachDevices(dir: string, filter: DeviceFilter): void {
-  onCgroup('attach the device filter to', dir, () => addon().attachDeviceFilter(dir, encodeProgram(deviceFilterProgram(filter)), DEVICE_FILTER_LICENSE), '/linux/resources/devices', 'SETUP_FAILED');
+  // The compiler loads only here: delete, kill and state never compile a device filter.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bpf = require('./device-bpf') as typeof import('./device-bpf');
+  onCgroup('attach the device filter to', dir,
+    () => addon().attachDeviceFilter(dir, bpf.encodeProgram(bpf.deviceFilterProgram(filter)), bpf.DEVICE_FILTER_LICENSE),
+    '/linux/resources/devices', 'SETUP_FAILED');
 }
 
 export interface CgroupSetup {

@@ -1,5 +1,7 @@
 // What every command gets from the global flags.
-import { Runtime, DEFAULT_ROOT } from '../index';
+// The runtime module, not the index: the index also loads the plan compiler and validators,
+// which the cheap verbs must not pay for at every start (see fast-path.ts).
+import { Runtime, DEFAULT_ROOT } from '../runtime/runtime';
 import { CliLogger, type LogFormat } from './log';
 
 export interface GlobalArgs {

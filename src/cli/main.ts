@@ -1,25 +1,13 @@
 // The tsrunc command line: runc's verbs, flags, outputs and exit codes over the Runtime API.
 // It reaches the library only through its public index (src/index.ts), so whatever the CLI can do,
 // a library user can too; the commands parse flags and print, nothing more.
-import yargs from 'yargs/yargs';
+import type { Argv } from 'yargs';
 
-import { DEFAULT_ROOT, TsruncError, versionText } from '../index';
-import * as create from './commands/create';
-import * as del from './commands/delete';
-import * as exec from './commands/exec';
-import * as events from './commands/events';
-import * as features from './commands/features';
-import * as kill from './commands/kill';
-import * as list from './commands/list';
-import * as pause from './commands/pause';
-import * as ps from './commands/ps';
-import * as resume from './commands/resume';
-import * as update from './commands/update';
-import * as run from './commands/run';
-import * as spec from './commands/spec';
-import * as start from './commands/start';
-import * as state from './commands/state';
+import { TsruncError } from '../errors';
+import { DEFAULT_ROOT } from '../runtime/runtime';
+import { versionText } from '../version';
 import { loggerFrom, type GlobalArgs } from './context';
+import { parseFast } from './fast-path';
 import { print } from './output';
 
 type Handler = (argv: never) => number | Promise<number>;
@@ -29,6 +17,15 @@ export async function main(args: string[]): Promise<number> {
     print(versionText());
     return 0;
   }
+  // TSRUNC_FAST_PATH=0 sends everything through yargs: test/61 compares the two paths with it.
+  const fast = process.env.TSRUNC_FAST_PATH === '0' ? undefined : parseFast(args);
+  if (fast) {
+    try {
+      return await fast.verb.load().handler(fast.argv as never);
+    } catch (e) {
+      return reportError(e, fast.argv);
+    }
+  }
   let status = 0;
   let globals: GlobalArgs = {};
   // Each handler returns the exit status; yargs only parses and dispatches.
@@ -36,6 +33,16 @@ export async function main(args: string[]): Promise<number> {
     globals = argv;
     status = await h(argv);
   };
+  // yargs and every command module load only here, for --help, errors and the rare forms.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const yargs = require('yargs/yargs') as (args: string[]) => Argv;
+  const commands: { command: string; describe: string; builder: unknown; handler: Handler }[] = [
+    require('./commands/create'), require('./commands/start'), require('./commands/state'), require('./commands/kill'),
+    require('./commands/delete'), require('./commands/run'), require('./commands/exec'), require('./commands/list'), require('./commands/pause'),
+    require('./commands/resume'), require('./commands/ps'), require('./commands/update'), require('./commands/events'),
+    require('./commands/features'), require('./commands/spec'),
+  ];
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const parser = yargs(stdinValues(execCommandCut(args)))
     .scriptName('tsrunc')
     .usage('tsrunc [global options] <command> [options]\n\nAn OCI container runtime (runc-compatible) in TypeScript.')
@@ -55,17 +62,20 @@ export async function main(args: string[]): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new TsruncError('INVALID_ARGUMENT', msg);
     });
-  for (const m of [create, start, state, kill, del, run, exec, list, pause, resume, ps, update, events, features, spec]) {
+  for (const m of commands) {
     parser.command(m.command, m.describe, m.builder as never, wrap(m.handler as Handler));
   }
   try {
     await parser.parseAsync();
     return status;
   } catch (e) {
-    const logger = loggerFrom(globals.root ? globals : parseGlobalsLoosely(args));
-    logger.error(e instanceof Error ? e.message : String(e));
-    return 1;
+    return reportError(e, globals.root ? globals : parseGlobalsLoosely(args));
   }
+}
+
+function reportError(e: unknown, globals: GlobalArgs): number {
+  loggerFrom(globals).error(e instanceof Error ? e.message : String(e));
+  return 1;
 }
 
 // yargs reads a lone "-" after an option as no value at all, but runc's callers use it for
@@ -90,7 +100,8 @@ const GLOBAL_VALUE_FLAGS = new Set(['--root', '--log', '--log-format', '--criu',
 function execCommandCut(args: string[]): string[] {
   for (let i = 0; i < args.length; i++) {
     if (GLOBAL_VALUE_FLAGS.has(args[i])) i++;
-    else if (!args[i].startsWith('-')) return args[i] === 'exec' ? exec.takeCommand(args, i) : args;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    else if (!args[i].startsWith('-')) return args[i] === 'exec' ? (require('./commands/exec') as typeof import('./commands/exec')).takeCommand(args, i) : args;
   }
   return args;
 }

@@ -17,6 +17,8 @@ export interface Addon {
   /** flock(2); false when `wait` is false and the lock is held elsewhere. */
   flock(fd: number, exclusive: boolean, wait: boolean): boolean;
   mkfifo(path: string, mode: number): void;
+  /** Clears O_NONBLOCK on fd. */
+  setBlocking(fd: number): void;
   /** Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and makes it the cgroup's only device filter. */
   attachDeviceFilter(cgroupDir: string, program: Buffer, license: string): void;
   /** A non-blocking, close-on-exec eventfd (cgroup v1 notifications, v1/oom.ts). */

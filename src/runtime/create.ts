@@ -3,15 +3,17 @@
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 
 import { TsruncError, type ConfigProblem } from '../errors';
 import type { Logger } from '../logger';
 import { addon } from '../native/addon';
 import { compilePlan } from '../plan/compile';
+import type { Spec } from '../generated/config';
 import type { Plan } from '../plan/types';
 import { processStartTime } from '../process/proc';
 import { signalRecorded, waitGone } from '../process/wait';
-import { loadBundle } from '../spec/load';
+import { loadBundle, loadSpec, type LoadedBundle } from '../spec/load';
 import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
@@ -22,8 +24,22 @@ import { connectConsoleSocket } from './exec';
 import { launchInit } from './launch';
 import { checkOwnTerminal } from './terminal';
 
-export interface CreateOptions {
-  bundle: string;
+/** Where the config comes from: a bundle directory with config.json, or an object. */
+export type ConfigSource =
+  | { bundle: string; spec?: undefined }
+  | {
+    /** The config itself: nothing is read from or written to a config.json. */
+    spec: Spec;
+    /** The root filesystem; replaces spec.root.path. */
+    rootfs?: string;
+    /** The bundle path the state and hooks report, base of relative paths (default: rootfs's parent, else the cwd). */
+    bundle?: string;
+  };
+
+/** The init's stdio, which the container process inherits: an fd of this process, 'pipe' or 'ignore'. */
+export type StdioSlot = number | 'pipe' | 'ignore';
+
+export type CreateOptions = ConfigSource & {
   pidFile?: string;
   noPivot?: boolean;
   preserveFds?: number;
@@ -36,7 +52,9 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** process.terminal without a console socket: tsrunc's own socket (foreground `run`). */
   consoleFd?: number;
-}
+  /** fds 0, 1, 2 of the container process (default: this process's own 0, 1, 2). */
+  stdio?: [StdioSlot, StdioSlot, StdioSlot];
+};
 
 export interface Created {
   pid: number;
@@ -54,9 +72,14 @@ interface Prepared {
   stored: Omit<StoredState, 'pid' | 'pidStartTime'>;
 }
 
+function loadSpecOption(source: Extract<ConfigSource, { spec: Spec }>): LoadedBundle {
+  const spec = source.rootfs === undefined ? source.spec : { ...source.spec, root: { ...source.spec.root, path: path.resolve(source.rootfs) } };
+  return loadSpec(spec, source.bundle ?? (source.rootfs === undefined ? process.cwd() : path.dirname(path.resolve(source.rootfs))));
+}
+
 export function prepare(id: string, options: CreateOptions, logger: Logger): Prepared {
   validateId(id);
-  const { bundle, config, warnings } = loadBundle(options.bundle);
+  const { bundle, config, warnings } = options.spec ? loadSpecOption(options) : loadBundle(options.bundle);
   const warn = (list: ConfigProblem[]) => list.forEach((w) => logger.warn(`config.json ${w.pointer}: ${w.message}`));
   warn(warnings);
   const compileWarnings: ConfigProblem[] = [];
@@ -125,7 +148,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-    launched = launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0) });
+    launched = launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio });
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     startTime = processStartTime(pid) ?? '';
     placeInit(cgroupRecord, pid);

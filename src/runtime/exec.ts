@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { TsruncError, type ConfigProblem } from '../errors';
 import type { Logger } from '../logger';
 import { addon } from '../native/addon';
+import { SignalForwarder } from '../process/forward-signals';
 import { cgroupDirs } from '../cgroups/driver';
 import { cgroupDirsOf } from '../cgroups/process-cgroups';
 import { compileExec, type ExecPlan } from '../plan/exec';
@@ -115,6 +116,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
   const channel: ConsoleChannel = consoleFor(plan, options);
   const wait = !options.detach;
   let terminal: TerminalProxy | undefined;
+  const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   try {
     const { helper, sync } = launchExec(plan, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd });
     const exited = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
@@ -134,19 +136,12 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
       return 0;
     }
     if (channel.own) terminal = proxyTerminal(channel.own.receive());
-    const forward = (sig: NodeJS.Signals) => {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // already gone
-      }
-    };
-    for (const sig of FORWARDED) process.on(sig, forward);
+    signals?.target(pid);
     const status = await exited;
-    for (const sig of FORWARDED) process.off(sig, forward);
     await terminal?.finish();
     return status;
   } finally {
+    signals?.stop();
     closeHelperSide(channel);
     channel.own?.close();
   }

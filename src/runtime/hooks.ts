@@ -2,7 +2,6 @@
 // create (the init waits for them after its mounts), poststart after the user process was
 // executed, poststop when the container is deleted. Each gets the container's state JSON on
 // stdin and exactly the environment the config gives it.
-import { spawn } from 'node:child_process';
 
 import type { Spec } from '../generated/config';
 import { TsruncError } from '../errors';
@@ -37,6 +36,10 @@ function envObject(env: string[] = []): NodeJS.ProcessEnv {
 
 function runOne(path: string, args: string[], env: string[], timeout: number, state: string): Promise<string | null> {
   return new Promise((resolve) => {
+    // child_process (with net, streams, dgram) loads only when a hook runs: start, kill and
+    // delete of a container without hooks must not pay for it at every call.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn(path, args.slice(1), {
       argv0: args[0] ?? path,
       env: envObject(env),

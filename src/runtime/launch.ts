@@ -22,6 +22,8 @@ export interface LaunchOptions {
   wait: boolean;
   /** Pass fds 3 .. 3+N-1 of this process into the container. */
   preserveFds: number;
+  /** fds 0-2 of the init (and so of the container process); default this process's 0-2. */
+  stdio?: (number | 'pipe' | 'ignore')[];
   /** process.terminal: the socket the pty master is sent over (--console-socket, or tsrunc's own). */
   consoleFd?: number;
 }
@@ -44,7 +46,7 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
   const preserved = Array.from({ length: options.preserveFds }, (_, i) => 3 + i);
   const syncFd = 3 + options.preserveFds;
   const env: NodeJS.ProcessEnv = { TSRUNC_SYNC_FD: String(syncFd) };
-  const stdio: (number | 'pipe')[] = [0, 1, 2, ...preserved, 'pipe'];
+  const stdio: (number | 'pipe' | 'ignore')[] = [...(options.stdio ?? [0, 1, 2]), ...preserved, 'pipe'];
   // Further fds follow the sync socket; tsrunc-init closes everything after the last of them.
   const extra = [['TSRUNC_FIFO_FD', options.fifoFd], ['TSRUNC_CGROUP_FD', options.cgroupFd], ['TSRUNC_CONSOLE_FD', options.consoleFd]] as const;
   for (const [name, fd] of extra) {
@@ -52,6 +54,12 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
     env[name] = String(stdio.length);
     stdio.push(fd);
   }
+  // Node creates process.stdout/stderr lazily and, on a pipe, sets O_NONBLOCK on the file
+  // description it shares with the container; any net.Socket's destroy (the sync socket's)
+  // touches process.stderr. tsrunc-init clears O_NONBLOCK on its stdio when it starts, so
+  // both streams must exist before it does, or the container would inherit a non-blocking pipe.
+  void process.stdout;
+  void process.stderr;
   // Numbered above every slot: the spawn dup2()s the slots into place before it executes this fd.
   const exe = addon().sealedExecutable(initHelperPath(), stdio.length);
   let helper: ChildProcess;

@@ -1,15 +1,63 @@
 // run: create + start, then (unless detached) stay in the foreground: forward signals to the
 // container, exit with its status, and delete it afterwards, as `runc run` does.
+// spawnContainer is the same for a library user who wants the process rather than the wait:
+// its stdio streams and its exit status as a promise.
+import type { Readable, Writable } from 'node:stream';
+
 import type { Logger } from '../logger';
+import { SignalForwarder } from '../process/forward-signals';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import { start } from './start';
 import { OwnConsole, proxyTerminal } from './terminal';
 
-export interface RunOptions extends CreateOptions {
+export type RunOptions = CreateOptions & {
   detach?: boolean;
   /** Keep the stopped container instead of deleting it (runc --keep). */
   keep?: boolean;
+};
+
+export type SpawnOptions = CreateOptions & {
+  /** Keep the stopped container instead of deleting it once it exits. */
+  keep?: boolean;
+};
+
+/** A started container's process, as Runtime.spawn() hands it over. */
+export interface ContainerProcess {
+  id: string;
+  /** Host pid of the container's process. */
+  pid: number;
+  /** The ends of the 'pipe' slots of `stdio`, null for the others. */
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  /**
+   * The exit status (0-255, 128+N if killed by signal N), once the process has exited and
+   * (unless `keep`) the container is deleted. Rejects only if that delete fails.
+   */
+  exited: Promise<number>;
+}
+
+/**
+ * create + start; resolves once the process runs, with its pid, stdio and exit status. Unlike
+ * run, nothing of this process (signals, terminal) is forwarded: the caller holds the process.
+ */
+export async function spawnContainer(root: string, id: string, options: SpawnOptions, logger: Logger): Promise<ContainerProcess> {
+  const { pid, helper } = await create(root, id, options, logger, true);
+  // The helper (tsrunc-init's first process) stays the init's parent and exits with its status.
+  const status = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  try {
+    await start(root, id, logger);
+  } catch (e) {
+    await deleteContainer(root, id, true, logger);
+    throw e;
+  }
+  const exited = status.then(async (code) => {
+    if (!options.keep) await deleteContainer(root, id, true, logger);
+    return code;
+  });
+  exited.catch(() => {}); // a caller that never awaits it must not crash the process
+  return { id, pid, stdin: helper.stdin, stdout: helper.stdout, stderr: helper.stderr, exited };
 }
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
@@ -20,10 +68,12 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   // A terminal in the foreground without a console socket: tsrunc holds the master itself
   // (unused, and closed, when the process has no terminal).
   const own = wait && !options.consoleSocket ? new OwnConsole() : undefined;
+  const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   let created: Awaited<ReturnType<typeof create>>;
   try {
     created = await create(root, id, { ...options, consoleFd: own?.theirs }, logger, wait);
   } catch (e) {
+    signals?.stop();
     own?.close();
     throw e;
   }
@@ -34,24 +84,18 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   const exited = wait
     ? new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))))
     : Promise.resolve(0);
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  if (wait) for (const sig of FORWARDED) process.on(sig, forward);
+  signals?.target(pid);
   try {
     await start(root, id, logger);
   } catch (e) {
+    signals?.stop();
     await deleteContainer(root, id, true, logger);
     await terminal?.finish();
     throw e;
   }
   if (!wait) return 0;
   const status = await exited;
-  for (const sig of FORWARDED) process.off(sig, forward);
+  signals?.stop();
   await terminal?.finish();
   if (!options.keep) await deleteContainer(root, id, true, logger);
   return status;

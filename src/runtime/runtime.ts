@@ -3,23 +3,37 @@
 import { asTsruncError, TsruncError } from '../errors';
 import type { LinuxResources, Spec } from '../generated/config';
 import { silentLogger, type Logger } from '../logger';
-import { psTable } from '../process/ps-table';
-import { defaultSpec } from '../spec/default-spec';
-import { writeConfig } from '../spec/write-config';
 import { validateId } from '../state/id';
 import { ContainerDir, listIds } from '../state/store';
-import { create, type CreateOptions } from './create';
+import type { CreateOptions } from './create';
 import { deleteContainer } from './delete';
-import { exec, type ExecOptions } from './exec';
-import { statsEvent, watchEvents, type ContainerEvent } from './events';
-import { features, type Features } from './features';
-import { setPaused } from './freeze';
-import { update } from './update';
+import type { ContainerEvent } from './events';
+import type { Features } from './features';
+import type { ExecOptions } from './exec';
 import { containerPids, kill } from './kill';
-import { run, type RunOptions } from './run';
+import type { ContainerProcess, RunOptions, SpawnOptions } from './run';
 import { start } from './start';
 import { deriveStatus, describe, type ContainerState } from './status';
-import { versionInfo, type VersionInfo } from '../version';
+import type { VersionInfo } from '../version';
+
+// Only what a verb needs is loaded: a CLI process runs one verb, and state/start/kill/delete
+// (the verbs clients call most) must not pay for evaluating the config validators, the plan
+// compiler, the cgroup compilers or child_process. These verbs' modules load on first use.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lazy = {
+  create: () => require('./create') as typeof import('./create'),
+  exec: () => require('./exec') as typeof import('./exec'),
+  run: () => require('./run') as typeof import('./run'),
+  events: () => require('./events') as typeof import('./events'),
+  features: () => require('./features') as typeof import('./features'),
+  freeze: () => require('./freeze') as typeof import('./freeze'),
+  update: () => require('./update') as typeof import('./update'),
+  psTable: () => require('../process/ps-table') as typeof import('../process/ps-table'),
+  defaultSpec: () => require('../spec/default-spec') as typeof import('../spec/default-spec'),
+  writeConfig: () => require('../spec/write-config') as typeof import('../spec/write-config'),
+  version: () => require('../version') as typeof import('../version'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const DEFAULT_ROOT = '/run/tsrunc';
 
@@ -49,7 +63,7 @@ export class Runtime {
 
   /** Builds the container and leaves its process waiting for start(). Resolves with its pid. */
   async create(id: string, options: CreateOptions): Promise<number> {
-    return (await create(this.root, id, options, this.logger)).pid;
+    return (await lazy.create().create(this.root, id, options, this.logger)).pid;
   }
 
   start(id: string): Promise<void> {
@@ -79,7 +93,16 @@ export class Runtime {
 
   /** create + start; unless detached, waits and resolves with the exit status. */
   run(id: string, options: RunOptions): Promise<number> {
-    return run(this.root, id, options, this.logger);
+    return lazy.run().run(this.root, id, options, this.logger);
+  }
+
+  /**
+   * create + start, handing over the running process: its pid, its stdio (`stdio: ['pipe', ...]`
+   * gives streams) and `exited`, a promise of its exit status; the container is deleted once it
+   * exits unless `keep`. Nothing is forwarded from this process's signals (run does that).
+   */
+  spawn(id: string, options: SpawnOptions): Promise<ContainerProcess> {
+    return lazy.run().spawnContainer(this.root, id, options, this.logger);
   }
 
   /**
@@ -88,18 +111,18 @@ export class Runtime {
    */
   exec(id: string, options: ExecOptions): Promise<number> {
     validateId(id);
-    return exec(this.root, id, options, this.logger);
+    return lazy.exec().exec(this.root, id, options, this.logger);
   }
 
   /** Freezes every process of the container (cgroup.freeze); state reports "paused". */
   pause(id: string): void {
     validateId(id);
-    setPaused(this.root, id, true);
+    lazy.freeze().setPaused(this.root, id, true);
   }
 
   resume(id: string): void {
     validateId(id);
-    setPaused(this.root, id, false);
+    lazy.freeze().setPaused(this.root, id, false);
   }
 
   /** Host pids of every process in the container. */
@@ -117,42 +140,42 @@ export class Runtime {
   /** Changes the resource limits of a running container (merged over its config). */
   update(id: string, resources: LinuxResources): void {
     validateId(id);
-    update(this.root, id, resources);
+    lazy.update().update(this.root, id, resources);
   }
 
   /** One statistics event, as `events --stats` prints it. */
   stats(id: string): ContainerEvent {
     validateId(id);
-    return statsEvent(this.root, id);
+    return lazy.events().statsEvent(this.root, id);
   }
 
   /** Streams events (stats every `intervalMs`, oom when it happens) until the container stops. */
   events(id: string, intervalMs: number, emit: (e: ContainerEvent) => void, signal?: AbortSignal): Promise<void> {
     validateId(id);
-    return watchEvents(this.root, id, intervalMs, emit, signal);
+    return lazy.events().watchEvents(this.root, id, intervalMs, emit, signal);
   }
 
   /** The host's `ps psArgs` (default -ef) cut down to the container's processes, header kept. */
   ps(id: string, psArgs: string[] = []): string {
-    return psTable(this.pids(id), psArgs);
+    return lazy.psTable().psTable(this.pids(id), psArgs);
   }
 
   /** The default config.json, as `runc spec` writes it (see spec/default-spec.ts for the differences). */
   spec(options: SpecOptions = {}): Spec {
     if (options.rootless) throw new TsruncError('NOT_SUPPORTED', 'rootless containers are not supported yet');
-    const spec = defaultSpec({ binds: options.binds });
-    if (options.bundle !== undefined) writeConfig(options.bundle, spec);
+    const spec = lazy.defaultSpec().defaultSpec({ binds: options.binds });
+    if (options.bundle !== undefined) lazy.writeConfig().writeConfig(options.bundle, spec);
     return spec;
   }
 
   /** What this runtime supports on this host, in the runtime-spec's features document. */
   features(): Features {
-    return features();
+    return lazy.features().features();
   }
 
   /** This build's version, commit, spec version and libseccomp version (`--version`). */
   version(): VersionInfo {
-    return versionInfo();
+    return lazy.version().versionInfo();
   }
 
   list(): ContainerState[] {

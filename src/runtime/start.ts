@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 
 import { systemError, TsruncError } from '../errors';
 import type { Logger } from '../logger';
+import { addon } from '../native/addon';
 import { isSameLiveProcess } from '../process/proc';
 import { sleep } from '../process/wait';
 import { ContainerDir, type StoredState } from '../state/store';
@@ -15,30 +16,38 @@ import { deriveStatus } from './status';
 
 const START_TIMEOUT_MS = 10_000;
 
-/** Reads the FIFO until the init closes it; returns everything it wrote. */
+/**
+ * Reads the FIFO until the init closes it; returns everything it wrote. The fd is made blocking
+ * and read synchronously: each read returns exactly when the init writes, execs (its end is
+ * close-on-exec) or dies - no timer, no thread pool. Synchronous on purpose: the container's lock
+ * is held meanwhile, and an in-process caller that, between two turns of the event loop, took
+ * the lock for another verb on this container (kill, state) would block on it for good. The
+ * init is already blocked opening its end, so this takes as long as its startContainer hooks.
+ * The one case a timer remains for is rare: end-of-file before anything was written while the
+ * init lives means it has not reached its open of the FIFO yet (create returns after sync
+ * step 6, an instant before); the FIFO is then read again after a short pause, bounded overall.
+ */
 async function readUntilExec(fd: number, fifo: string, stored: StoredState): Promise<string> {
+  addon().setBlocking(fd);
   const chunk = Buffer.alloc(4096);
   let got = '';
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-    let n = -1;
+    let n: number;
     try {
       n = fs.readSync(fd, chunk, 0, chunk.length, null);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw systemError(`cannot read ${fifo}`, e);
+      throw systemError(`cannot read ${fifo}`, e);
     }
     if (n > 0) {
       got += chunk.toString('utf8', 0, n);
       continue;
     }
-    // n === 0: no writer. Before the init's "0" that means it has not opened its end yet
-    // (or died); after it, the init has exec'd (or died).
-    if (n === 0 && got.length > 0) return got;
-    if (n === 0 && !isSameLiveProcess(stored.pid, stored.pidStartTime)) {
+    if (got.length > 0) return got;
+    if (!isSameLiveProcess(stored.pid, stored.pidStartTime)) {
       throw new TsruncError('INVALID_STATE', 'container init exited before it could be started');
     }
-    // Hooks may legitimately take long; only waiting for the init to open its end is bounded.
-    if (got.length === 0 && Date.now() > deadline) throw new TsruncError('SYSTEM', 'timed out waiting for the container init to start');
+    if (Date.now() > deadline) throw new TsruncError('SYSTEM', 'timed out waiting for the container init to start');
     await sleep(delay);
   }
 }

@@ -12,7 +12,7 @@ import { validateConfig } from './validate';
 export interface LoadedBundle {
   /** Absolute bundle directory, symlinks resolved. */
   bundle: string;
-  /** Absolute path of config.json. */
+  /** Absolute path of config.json ('' for a config given as an object). */
   configPath: string;
   /** The config. Integers beyond 2^53 (only possible in 64-bit fields) are bigint; see spec/numbers.ts. */
   config: Spec;
@@ -28,9 +28,22 @@ export interface LoadedBundle {
 export function loadBundle(bundleDir: string): LoadedBundle {
   const bundle = resolveBundle(bundleDir);
   const configPath = path.join(bundle, 'config.json');
-  const text = readConfig(configPath);
-  const doc = parseConfigJson(text);
+  const doc = parseConfigJson(readConfig(configPath));
+  return { bundle, configPath, ...checkConfig(doc, bundle) };
+}
 
+/**
+ * The same checks for a config given as an object (the in-process API's `{ spec }`): no
+ * config.json on disk; relative paths in it (root.path, bind sources) are taken relative to
+ * `bundleDir`. The object is copied first: the caller's stays untouched.
+ */
+export function loadSpec(spec: Spec, bundleDir: string): LoadedBundle {
+  const bundle = resolveBundle(bundleDir);
+  return { bundle, configPath: '', ...checkConfig(structuredClone(spec), bundle) };
+}
+
+/** Numbers, schema and semantic rules: one ConfigError listing every problem, or the typed Spec. */
+function checkConfig(doc: unknown, bundle: string): { config: Spec; warnings: ConfigProblem[] } {
   const problems = [...checkNumbers(doc), ...validateConfig(doc)];
   const semantics = checkSemantics(doc as Spec, bundle);
   // A field the schema already rejected would often get a second, vaguer semantic complaint: keep the first.
@@ -42,7 +55,7 @@ export function loadBundle(bundleDir: string): LoadedBundle {
     const text = semantics.unsupported.map((p) => `${p.pointer}: ${p.message}`).join('; ');
     throw new TsruncError('NOT_SUPPORTED', text, { pointer: first.pointer });
   }
-  return { bundle, configPath, config: doc as Spec, warnings: semantics.warnings };
+  return { config: doc as Spec, warnings: semantics.warnings };
 }
 
 function resolveBundle(bundleDir: string): string {

@@ -79,3 +79,17 @@ test('events --stats: memory usage grows by what the container allocates', async
   t.log(`memory usage ${(before / MiB).toFixed(1)} MiB -> ${(after / MiB).toFixed(1)} MiB`);
   t.true(after - before >= 40 * MiB, `grew by ${after - before} bytes`);
 });
+
+test('exec enters the container\'s cgroup: /proc/self/cgroup is the init\'s, and ps lists it', async (t) => {
+  const rt = useRuntime(t);
+  const { id, pid } = await rt.startContainer(shell('sleep 600'));
+  const r = await ok(t, rt.runtime(['exec', id, 'cat', '/proc/self/cgroup'], { timeout: SLOW }));
+  t.is(r.stdout, fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+  await ok(t, rt.runtime(['exec', '-d', id, 'sleep', '600'], { timeout: SLOW }));
+  const pids = await waitFor(async () => {
+    const list = JSON.parse((await rt.runtime(['ps', '--format', 'json', id], { timeout: SLOW })).stdout || '[]');
+    return list.length === 2 && list;
+  }, { timeout: SLOW, what: 'the exec\'d process in ps' });
+  t.true(pids.includes(pid));
+  t.deepEqual(fs.readFileSync(path.join(cgroupOf(pid), 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number).sort(), [...pids].sort());
+});
