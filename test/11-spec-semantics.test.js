@@ -70,6 +70,12 @@ test('process.terminal: true is a valid config (whether a console socket is give
   t.deepEqual(r.unsupported, []);
 });
 
+test('linux.intelRdt is not supported yet (never silently ignored)', (t) => {
+  const r = semantics(t, (s) => { s.linux.intelRdt = { closID: 'guaranteed_group' }; });
+  t.deepEqual(r.problems, []);
+  t.deepEqual(r.unsupported, [{ pointer: '/linux/intelRdt', message: 'linux.intelRdt is not supported yet' }]);
+});
+
 // --- root
 
 test('root.path must exist and be a directory, relative to the bundle or absolute', (t) => {
@@ -105,27 +111,26 @@ test('a namespace path must be absolute and exist', (t) => {
   t.deepEqual(ok.problems, []);
 });
 
-test('user and time namespaces are not supported yet', (t) => {
-  const r = semantics(t, (s) => { s.linux.namespaces.push({ type: 'user' }, { type: 'time' }); });
+test('user namespaces are not supported yet (time namespaces are)', (t) => {
+  const r = semantics(t, (s) => { s.linux.namespaces.push({ type: 'time' }, { type: 'user' }); });
   t.deepEqual(r.problems, []);
   t.deepEqual(r.unsupported, [
-    { pointer: '/linux/namespaces/5/type', message: 'user namespaces are not supported yet' },
-    { pointer: '/linux/namespaces/6/type', message: 'time namespaces are not supported yet' },
+    { pointer: '/linux/namespaces/6/type', message: 'user namespaces are not supported yet' },
   ]);
 });
 
-test('hostname and domainname need a new UTS namespace', (t) => {
+test('hostname and domainname need a UTS namespace, new or joined by path', (t) => {
   const noUts = (s) => { s.linux.namespaces = s.linux.namespaces.filter((n) => n.type !== 'uts'); };
   t.deepEqual(semantics(t, noUts).problems, [
-    { pointer: '/hostname', message: 'setting hostname requires a new UTS namespace' },
+    { pointer: '/hostname', message: 'setting hostname requires a UTS namespace (a new one, or one joined by path)' },
   ]);
   const both = semantics(t, (s) => { noUts(s); s.domainname = 'example.org'; }).problems;
   t.deepEqual(pointers(both), ['/hostname', '/domainname']);
-  // Joining an existing UTS namespace is not a new one: the hostname would change someone else's.
+  // A joined UTS namespace counts (the spec and runc set the name there); the plan refuses the runtime's own.
   const joined = semantics(t, (s) => {
     s.linux.namespaces.find((n) => n.type === 'uts').path = '/proc/self/ns/uts';
   }).problems;
-  t.deepEqual(pointers(joined), ['/hostname']);
+  t.deepEqual(joined, []);
   t.deepEqual(semantics(t, (s) => { noUts(s); s.hostname = ''; }).problems, [], 'empty hostname = not set');
   t.deepEqual(semantics(t, (s) => { noUts(s); delete s.hostname; }).problems, []);
 });
@@ -249,12 +254,12 @@ test('loadBundle reports schema and semantic problems together, without double r
 test('loadBundle: unsupported features are NOT_SUPPORTED with a pointer; errors come first', (t) => {
   const bundle = makeBundle(t);
   const spec = defaultSpec();
-  spec.linux.namespaces.push({ type: 'time' });
+  spec.linux.namespaces.push({ type: 'user' });
   writeConfig(bundle, spec);
   const err = t.throws(() => loadBundle(bundle), { instanceOf: TsruncError });
   t.is(err.code, 'NOT_SUPPORTED');
   t.is(err.pointer, '/linux/namespaces/5/type');
-  t.regex(err.message, /time namespaces are not supported yet/);
+  t.regex(err.message, /user namespaces are not supported yet/);
 
   spec.process.cwd = 'relative';
   writeConfig(bundle, spec);

@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { compilePlan } = require('tsrunc');
-const { parseMountOptions, MS, CLONE_NEW } = require('tsrunc/internal');
+const { parseMountOptions, MS, CLONE_NEW, MOUNT_ATTR } = require('tsrunc/internal');
 const { tempDir } = require('./helpers/runtime');
 
 const { planBundle: bundle } = require('./helpers/plan-bundle');
@@ -24,6 +24,17 @@ test('mount options become flags, propagation and data in order', (t) => {
   t.deepEqual(o.data, ['size=64m', 'mode=755']);
 });
 
+test('recursive mount options become mount_setattr attributes; the last word wins; access time is one field', (t) => {
+  const o = parseMountOptions(['rbind', 'rro', 'rnosuid', 'rnoatime', 'rnodev', 'rdev', 'size=1m']);
+  t.is(o.attrSet, MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NOATIME);
+  t.is(o.attrClear, MOUNT_ATTR.ATIME | MOUNT_ATTR.NODEV);
+  t.deepEqual(o.data, ['size=1m'], 'never passed to the filesystem');
+  const back = parseMountOptions(['rro', 'rrw', 'rstrictatime', 'rrelatime']);
+  t.is(back.attrSet, 0);
+  t.is(back.attrClear, MOUNT_ATTR.RDONLY | MOUNT_ATTR.ATIME);
+  t.deepEqual([parseMountOptions(['ro']).attrSet, parseMountOptions(['ro']).attrClear], [0, 0]);
+});
+
 test('namespaces: fresh ones become clone flags, ones with a path are joined', (t) => {
   const dir = bundle(t);
   const plan = compilePlan(base({ linux: { namespaces: [{ type: 'mount' }, { type: 'uts' }, { type: 'network', path: '/proc/1/ns/net' }] } }), dir, { id: 'x' });
@@ -31,11 +42,52 @@ test('namespaces: fresh ones become clone flags, ones with a path are joined', (
   t.deepEqual(plan.joins, [{ type: 'network', flag: CLONE_NEW.network, path: '/proc/1/ns/net', pointer: '/linux/namespaces/2/path' }]);
 });
 
-test('a config without its own mount namespace is rejected with a pointer', (t) => {
+test('linux.timeOffsets become the offsets of the new time namespace, checked clock by clock', (t) => {
+  const dir = bundle(t);
+  const withTime = (timeOffsets, namespaces = [{ type: 'mount' }, { type: 'time' }]) => base({ linux: { namespaces, timeOffsets } });
+  const plan = compilePlan(withTime({ monotonic: { secs: -5, nanosecs: 7 }, boottime: { secs: 86400 } }), dir, { id: 'x' });
+  t.deepEqual(plan.timeOffsets, [{ clock: 'monotonic', secs: -5, nanosecs: 7 }, { clock: 'boottime', secs: 86400, nanosecs: 0 }]);
+  t.is(plan.cloneFlags & CLONE_NEW.time, CLONE_NEW.time);
+  const pointerOf = (config) => t.throws(() => compilePlan(config, dir, { id: 'x' })).pointer;
+  t.is(pointerOf(withTime({ realtime: { secs: 1 } })), '/linux/timeOffsets/realtime');
+  t.is(pointerOf(withTime({ boottime: { nanosecs: 1e9 } })), '/linux/timeOffsets/boottime/nanosecs');
+  t.is(pointerOf(withTime({ boottime: { secs: 1 } }, [{ type: 'mount' }])), '/linux/timeOffsets', 'offsets need a new time namespace');
+});
+
+test('a config without a mount namespace is rejected with a pointer', (t) => {
   const dir = bundle(t);
   const e = t.throws(() => compilePlan(base({ linux: { namespaces: [{ type: 'pid' }] } }), dir, { id: 'x' }));
   t.is(e.code, 'CONFIG_INVALID');
   t.is(e.pointer, '/linux/namespaces');
+});
+
+test('a mount namespace joined by path is accepted, unless it is the runtime\'s own', (t) => {
+  const dir = bundle(t);
+  const other = `/proc/${process.ppid}/ns/mnt`; // stands for any namespace file; compared by inode below
+  const joinMount = (p) => base({ linux: { namespaces: [{ type: 'mount', path: p }, { type: 'pid' }] } });
+  const isOwn = fs.statSync(other).ino === fs.statSync('/proc/self/ns/mnt').ino;
+  if (!isOwn) t.deepEqual(compilePlan(joinMount(other), dir, { id: 'x' }).joins.map((j) => j.type), ['mount']);
+  const e = t.throws(() => compilePlan(joinMount('/proc/self/ns/mnt'), dir, { id: 'x' }));
+  t.is(e.pointer, '/linux/namespaces/0/path');
+  t.regex(e.message, /runtime's own mount namespace/);
+});
+
+test('hostname in a UTS namespace joined by path is accepted, unless it is the runtime\'s own', (t) => {
+  const dir = bundle(t);
+  const joinUts = (extra) => base({ ...extra, linux: { namespaces: [{ type: 'mount' }, { type: 'uts', path: '/proc/self/ns/uts' }] } });
+  const e = t.throws(() => compilePlan(joinUts({ hostname: 'h' }), dir, { id: 'x' }));
+  t.is(e.pointer, '/linux/namespaces/1/path');
+  t.regex(e.message, /runtime's own UTS namespace/);
+  t.notThrows(() => compilePlan(joinUts({}), dir, { id: 'x' }), 'joining it without setting a name is fine');
+});
+
+test('"/" is made a recursive slave before anything is mounted, whatever rootfsPropagation says', (t) => {
+  const dir = bundle(t);
+  for (const value of ['shared', 'private', 'slave', 'unbindable']) {
+    const plan = compilePlan(base({ linux: { namespaces: [{ type: 'mount' }], rootfsPropagation: value } }), dir, { id: 'x' });
+    t.is(plan.rootPropagation, MS.SLAVE | MS.REC, value);
+    t.not(plan.rootfsPropagation, 0, value);
+  }
 });
 
 test('bind mounts: source resolved against the bundle, flags split into bind + remount', (t) => {

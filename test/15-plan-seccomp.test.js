@@ -131,6 +131,9 @@ for (const { what, seccomp, pointer, message } of [
     pointer: '/linux/seccomp/syscalls/0/args/0/valueTwo', message: /integer/ },
   { what: 'an errnoRet beyond 16 bits', seccomp: rule({ action: 'SCMP_ACT_ERRNO', errnoRet: 70000 }),
     pointer: '/linux/seccomp/syscalls/0/errnoRet', message: /between 0 and 65535/ },
+  // The spec: "When the action doesn't support an errno, the runtime MUST print and error and fail" (runc ignores it).
+  { what: 'an errnoRet on an ALLOW rule', seccomp: rule({ errnoRet: 5 }),
+    pointer: '/linux/seccomp/syscalls/0/errnoRet', message: /SCMP_ACT_ALLOW returns no errno/ },
   { what: 'an empty syscall name', seccomp: { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [allow(['read', ''])] },
     pointer: '/linux/seccomp/syscalls/0/names/1', message: /must not be empty/ },
   { what: 'SCMP_ACT_NOTIFY with no agent listening at listenerPath', seccomp: { ...rule({ action: 'SCMP_ACT_NOTIFY' }), listenerPath: '/run/no-agent-here.sock' },
@@ -149,7 +152,6 @@ for (const { what, seccomp, pointer, message } of [
 }
 
 for (const { what, seccomp, pointer } of [
-  { what: 'an errnoRet on an ALLOW rule', seccomp: rule({ errnoRet: 5 }), pointer: '/linux/seccomp/syscalls/0/errnoRet' },
   { what: 'a listenerPath without SCMP_ACT_NOTIFY', seccomp: { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/a.sock' },
     pointer: '/linux/seccomp/listenerPath' },
 ]) {

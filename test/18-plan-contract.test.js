@@ -34,7 +34,7 @@ const everything = {
   mounts: [
     { destination: '/proc', type: 'proc', source: 'proc' },
     { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noatime', 'size=1m', 'mode=1777'] },
-    { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nodev', 'rslave', 'unbindable'] },
+    { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nodev', 'rslave', 'unbindable', 'rnosuid', 'rrelatime'] },
     { destination: 'etc/../etc/file.txt', type: 'bind', source: 'file.txt', options: ['bind'] },
   ],
   process: {
@@ -67,7 +67,8 @@ const everything = {
   },
   linux: {
     namespaces: [{ type: 'mount' }, { type: 'pid' }, { type: 'uts' }, { type: 'ipc' }, { type: 'network' },
-      { type: 'cgroup', path: '/proc/self/ns/cgroup' }],
+      { type: 'cgroup', path: '/proc/self/ns/cgroup' }, { type: 'time' }],
+    timeOffsets: { monotonic: { secs: -5, nanosecs: 7 }, boottime: { secs: 86400 } },
     rootfsPropagation: 'rshared',
     devices: [{ path: '/dev/./fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 7, gid: 8 }],
     maskedPaths: ['/proc/kcore', 'proc/../proc/keys'],

@@ -26,6 +26,7 @@
 #include "console.h"
 #include "error.h"
 #include "exec.h"
+#include "fd.h"
 #include "hooks.h"
 #include "launch.h"
 #include "plan.h"
@@ -60,6 +61,20 @@ void join_namespaces(const Plan& plan) {
       close(fd);
     }
   }
+}
+
+// A new time namespace is made with unshare(): it becomes the one this process's children enter,
+// and its clock offsets can only be written before the first of them (the init) does.
+void new_time_namespace(const Plan& plan) {
+  if (!(plan.cloneFlags & CLONE_NEWTIME)) return;
+  if (unshare(CLONE_NEWTIME) < 0) fail_errno("create a time namespace", "/linux/namespaces");
+  if (plan.timeOffsets.empty()) return;
+  std::string text;
+  for (const TimeOffset& o : plan.timeOffsets)
+    text += o.clock + " " + std::to_string(o.secs) + " " + std::to_string(o.nanosecs) + "\n";
+  Fd offsets(open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
+  if (offsets.fd < 0 || write(offsets.fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    fail_errno("write the time namespace's clock offsets", "/linux/timeOffsets");
 }
 
 // Clones the init into its new namespaces - and, given a cgroup, straight into that cgroup
@@ -213,7 +228,9 @@ int main() {
     launch.consoleFd = consoleFd;
     launch.fifoFd = fifoFd;
     join_namespaces(launch.plan);
-    pid = clone_init(launch.plan.cloneFlags & ~CLONE_NEWCGROUP, cgroupFd);  // see run_init
+    new_time_namespace(launch.plan);
+    // The time namespace was made above; the cgroup one by the init itself (see run_init).
+    pid = clone_init(launch.plan.cloneFlags & ~(CLONE_NEWTIME | CLONE_NEWCGROUP), cgroupFd);
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 2
     return 1;

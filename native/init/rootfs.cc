@@ -46,10 +46,18 @@ std::string mount_point_of(const std::string& path) {
 // After the first mount(2) the fd we mounted onto still names the covered directory, so
 // every later change (remount, propagation) needs a fresh fd of the new mount.
 void finish_mount(int rootfd, const MountOp& m, unsigned long remountFlags) {
-  if (remountFlags == 0 && m.propagation.empty()) return;
+  if (remountFlags == 0 && m.propagation.empty() && m.attrSet == 0 && m.attrClear == 0) return;
   Fd fresh(open_in_root(rootfd, m.destination, Create::None, m.pointer));
   const std::string target = fd_path(fresh.fd);
   if (remountFlags) do_mount("", target, nullptr, remountFlags, "", "remount " + m.destination, m.pointer);
+  // The recursive options (rro, rnosuid...): the mount and every mount under it (Linux 5.12).
+  if (m.attrSet || m.attrClear) {
+    struct mount_attr attr = {};
+    attr.attr_set = m.attrSet;
+    attr.attr_clr = m.attrClear;
+    if (syscall(SYS_mount_setattr, fresh.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+      fail_errno("set recursive mount attributes of " + m.destination, m.pointer + "/options");
+  }
   for (unsigned long p : m.propagation)
     do_mount("", target, nullptr, p, "", "set propagation of " + m.destination, m.pointer);
 }

@@ -15,9 +15,10 @@ import { propagationFlags } from './mount-options';
 import { compileHooks } from './hooks';
 import { compileLsm, detectLsm, type LsmHost } from './lsm';
 import { compileIoPriority, compilePersonality, compileScheduler, type NewerProcessFields } from './scheduling';
-import { compileNamespaces } from './namespaces';
+import { checkJoinedNamespaces, compileNamespaces } from './namespaces';
 import { compileSeccomp } from './seccomp';
 import { compileSysctl, ownNamespaces } from './sysctl';
+import { compileTimeOffsets, type TimeOffsetsSpec } from './time';
 import { PLAN_VERSION, type Plan, type ProcessPlan, type Rlimit } from './types';
 
 export interface CompileOptions {
@@ -119,7 +120,11 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const mounts = compileMounts(spec.mounts, bundle, ns.fresh.has('network'), problems);
   const setupDev = !bindsDev(spec.mounts);
   const process = compileProcess(spec, { problems, warnings: options.warnings ?? [] }, options.capLastCap ?? kernelCapLastCap(), options.lsm ?? detectLsm());
-  const sysctl = compileSysctl(linux.sysctl, ownNamespaces(ns.fresh, ns.joins), problems);
+  const own = ownNamespaces(ns.fresh, ns.joins);
+  checkJoinedNamespaces(ns.joins, own, Boolean(spec.hostname || spec.domainname), problems);
+  const sysctl = compileSysctl(linux.sysctl, own, problems);
+  // Newer than the pinned schema (runtime-spec 1.1): read from the untyped config.
+  const timeOffsets = compileTimeOffsets((linux as { timeOffsets?: TimeOffsetsSpec }).timeOffsets, ns.fresh.has('time'), problems);
   const seccomp = compileSeccomp(linux.seccomp, problems, options.warnings);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -127,13 +132,16 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     id: options.id,
     rootfs,
     rootReadonly: spec.root?.readonly ?? false,
-    // Nothing mounted in the container may propagate back to the host: "/" becomes a
-    // recursive slave unless the config asks for a specific propagation (as runc does).
-    rootPropagation: rootfsPropagation || MS.SLAVE | MS.REC,
+    // Nothing mounted in the container may propagate back to the host: "/" always becomes a
+    // recursive slave first. (Setting linux.rootfsPropagation there instead, non-recursively, left
+    // a rootfs on a shared host mount shared: the container's mounts appeared on the host.) The
+    // configured propagation is set on the container's "/" after pivot_root.
+    rootPropagation: MS.SLAVE | MS.REC,
     rootfsPropagation,
     noPivot: options.noPivot ?? false,
     cloneFlags: ns.cloneFlags,
     joins: ns.joins,
+    timeOffsets,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
     mounts,

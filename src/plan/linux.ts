@@ -1,6 +1,19 @@
 // Linux ABI numbers the plan is expressed in (from <sys/mount.h>, <sched.h>,
 // <sys/resource.h>, <sys/stat.h>). Stable kernel ABI: these never change.
 
+/** mount_setattr(2) attributes (linux/mount.h), for the recursive mount options. */
+export const MOUNT_ATTR = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  ATIME: 0x70, // the access-time field: RELATIME (0), NOATIME (0x10) or STRICTATIME (0x20)
+  NOATIME: 0x10,
+  STRICTATIME: 0x20,
+  NODIRATIME: 0x80,
+  NOSYMFOLLOW: 0x200000,
+} as const;
+
 export const MS = {
   RDONLY: 0x1,
   NOSUID: 0x2,

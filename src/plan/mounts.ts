@@ -17,8 +17,7 @@ export interface MountSpec {
 
 // runc option words that need kernel features tsrunc does not drive yet. Passing them to the
 // kernel as data would fail the mount with an obscure EINVAL, so they are named up front.
-const UNSUPPORTED_WORDS = new Set(['tmpcopyup', 'rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev',
-  'rnoexec', 'rexec', 'idmap', 'ridmap', 'recursiveReadOnly']);
+const UNSUPPORTED_WORDS = new Set(['tmpcopyup', 'idmap', 'ridmap', 'recursiveReadOnly']);
 
 /**
  * Container paths are absolute and clean ("." and ".." applied, a relative one taken relative to
@@ -77,6 +76,8 @@ export function compileMounts(
         data: '',
         remountFlags: bindRemountFlags(opts.flags),
         propagation: opts.propagation,
+        attrSet: opts.attrSet,
+        attrClear: opts.attrClear,
         createAs: isDir ? 'dir' : 'file',
         fallback: null,
         pointer: ptr,
@@ -98,6 +99,8 @@ export function compileMounts(
       data: opts.data.join(','),
       remountFlags: 0,
       propagation: opts.propagation,
+      attrSet: opts.attrSet,
+      attrClear: opts.attrClear,
       createAs: 'dir',
       // Without its own network namespace a container may not mount a fresh sysfs (EPERM, or
       // EBUSY): it gets the host's /sys instead, with the flags it asked for, as runc does.

@@ -35,12 +35,33 @@ export function compileNamespaces(namespaces: readonly NamespaceSpec[] = [], pro
     }
   });
   // tsrunc builds the container's filesystem view with mounts and pivot_root: without a mount
-  // namespace of its own that would rearrange the host's.
-  if (!fresh.has('mount')) {
+  // namespace of its own that would rearrange the host's. Joining one by path is what runc allows.
+  if (!fresh.has('mount') && !joins.some((j) => j.type === 'mount')) {
     problems.push({
       pointer: '/linux/namespaces',
-      message: 'a new mount namespace is required (add {"type":"mount"} without a path)',
+      message: 'a mount namespace is required (add {"type":"mount"}, or one with the "path" of a namespace to join)',
     });
   }
   return { cloneFlags, joins, fresh };
+}
+
+/**
+ * A namespace joined by path that is the runtime's own (so the host's) where the container would
+ * change it: its mount namespace gets the container's mounts and pivot_root, its UTS namespace the
+ * hostname and domainname. `own` is ownNamespaces() of the compiled namespaces.
+ */
+export function checkJoinedNamespaces(
+  joins: readonly NamespaceJoin[],
+  own: ReadonlySet<NamespaceType>,
+  setsHostname: boolean,
+  problems: ConfigProblem[],
+): void {
+  for (const join of joins) {
+    if (own.has(join.type)) continue;
+    if (join.type === 'mount') {
+      problems.push({ pointer: join.pointer, message: `${join.path} is the runtime's own mount namespace: the container's mounts and pivot_root would rearrange the host's` });
+    } else if (join.type === 'uts' && setsHostname) {
+      problems.push({ pointer: join.pointer, message: `${join.path} is the runtime's own UTS namespace: setting hostname or domainname there would rename the host` });
+    }
+  }
 }

@@ -154,11 +154,12 @@ function action(name: string, ptr: string, f: Findings): SeccompAction {
 
 /**
  * The errno an ERRNO or TRACE action returns (EPERM when not given, as runc does); null for other
- * actions, which have no return value (a given errnoRet is ignored with a warning).
+ * actions, which have no return value. An errnoRet given with one of them is an error, as the spec
+ * says ("the runtime MUST print an error and fail"; runc ignores it, crun refuses it).
  */
 function errnoFor(act: SeccompAction, errnoRet: number | undefined, ptr: string, f: Findings): number | null {
   if (act !== 'SCMP_ACT_ERRNO' && act !== 'SCMP_ACT_TRACE') {
-    if (errnoRet !== undefined) f.warnings.push({ pointer: ptr, message: `is ignored: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE return a value` });
+    if (errnoRet !== undefined) f.problems.push({ pointer: ptr, message: `${act} returns no errno: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errnoRet` });
     return null;
   }
   if (errnoRet === undefined) return EPERM;

@@ -52,8 +52,8 @@ function sysctlProblem(key: string, own: ReadonlySet<NamespaceType>): string | u
   return undefined;
 }
 
-/** /proc/self/ns/<name> for the namespace types a sysctl can belong to. */
-const PROC_NS_NAME: Partial<Record<NamespaceType, string>> = { network: 'net', ipc: 'ipc', uts: 'uts' };
+/** /proc/self/ns/<name> for the namespace types a sysctl can belong to, and mount (see checkJoinedNamespaces). */
+const PROC_NS_NAME: Partial<Record<NamespaceType, string>> = { network: 'net', ipc: 'ipc', uts: 'uts', mount: 'mnt' };
 
 /** True when `join` names the namespace this process is in (so, for a container, the host's). */
 export function isRuntimeNamespace(join: NamespaceJoin): boolean {

@@ -35,6 +35,7 @@ export type {
   SeccompRule,
   Symlink,
   SysctlWrite,
+  TimeOffset,
   Uint64,
 } from '../generated/plan';
 

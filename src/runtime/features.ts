@@ -5,7 +5,7 @@ import { chooseDriver } from '../cgroups/plan';
 import { CAPABILITIES } from '../plan/capabilities';
 import { CLONE_NEW } from '../plan/linux';
 import { detectLsm } from '../plan/lsm';
-import { FLAG_WORDS, PROPAGATION_WORDS } from '../plan/mount-options';
+import { FLAG_WORDS, PROPAGATION_WORDS, RECURSIVE_WORDS } from '../plan/mount-options';
 import { SECCOMP_ARCHES } from '../plan/seccomp';
 import { OCI_VERSION } from '../version';
 
@@ -34,7 +34,7 @@ export function features(): Features {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-    mountOptions: [...Object.keys(FLAG_WORDS), ...Object.keys(PROPAGATION_WORDS)].sort(),
+    mountOptions: [...Object.keys(FLAG_WORDS), ...Object.keys(PROPAGATION_WORDS), ...Object.keys(RECURSIVE_WORDS)].sort(),
     linux: {
       // The user and time namespaces are not supported yet.
       namespaces: Object.keys(CLONE_NEW).filter((n) => n !== 'user' && n !== 'time').sort(),

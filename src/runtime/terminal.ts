@@ -61,7 +61,9 @@ export function proxyTerminal(master: number): TerminalProxy {
   // container's pty already turns "\n" into "\r\n", and a second pass would double the "\r".
   const saved = stdin.isTTY === true ? addon().makeRaw(0) : undefined;
   const resize = () => {
-    if (!process.stdout.isTTY) return;
+    // A terminal without a size (0x0: a pty nobody sized, e.g. script(1) without a tty of its own)
+    // would override process.consoleSize with nothing.
+    if (!process.stdout.isTTY || !process.stdout.rows || !process.stdout.columns) return;
     try {
       addon().setWindowSize(master, process.stdout.rows, process.stdout.columns);
     } catch {

@@ -105,6 +105,7 @@ function parseMountinfo(text) {
       root: unescape(f[3]),
       mountPoint: unescape(f[4]),
       options: f[5].split(','),
+      optional: f.slice(6, sep), // propagation: shared:N, master:N, unbindable
       fsType: f[sep + 1],
       source: unescape(f[sep + 2]),
       superOptions: (f[sep + 3] || '').split(','),
