@@ -13,6 +13,17 @@ async function ok(t, pending) {
   return r;
 }
 
+/** Waits until `ps --format json` lists `n` processes; returns their pids. */
+function psPids(rt, id, n, what) {
+  return waitFor(async () => {
+    const list = JSON.parse((await rt.runtime(['ps', '--format', 'json', id], { timeout: SLOW })).stdout || '[]');
+    return list.length === n && list;
+  }, { timeout: SLOW, what });
+}
+
+/** The pids in the cgroup.procs of `pid`'s cgroup, sorted. */
+const procsOf = (pid) => fs.readFileSync(path.join(cgroupOf(pid), 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number).sort();
+
 test('pause freezes the container (state: paused), resume lets it go on', async (t) => {
   const rt = useRuntime(t);
   const io = ioDir(rt);
@@ -35,12 +46,9 @@ test('ps --format json lists the init and its child; kill --all kills both', asy
   const { id, pid } = await rt.startContainer(shell('sleep 600 & trap "" TERM; wait', (c) => {
     c.linux.namespaces = c.linux.namespaces.filter((ns) => ns.type !== 'pid');
   }));
-  const pids = await waitFor(async () => {
-    const list = JSON.parse((await rt.runtime(['ps', '--format', 'json', id], { timeout: SLOW })).stdout || '[]');
-    return list.length === 2 && list;
-  }, { timeout: SLOW, what: 'two processes in ps' });
+  const pids = await psPids(rt, id, 2, 'two processes in ps');
   t.true(pids.includes(pid));
-  t.deepEqual(fs.readFileSync(path.join(cgroupOf(pid), 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number).sort(), [...pids].sort());
+  t.deepEqual(procsOf(pid), [...pids].sort());
   await ok(t, rt.runtime(['kill', '--all', id, 'KILL'], { timeout: SLOW }));
   await waitFor(() => pids.every((p) => !isAlive(p)), { timeout: SLOW, what: 'both processes to die' });
   await rt.waitForStatus(id, 'stopped', SLOW);
@@ -86,10 +94,7 @@ test('exec enters the container\'s cgroup: /proc/self/cgroup is the init\'s, and
   const r = await ok(t, rt.runtime(['exec', id, 'cat', '/proc/self/cgroup'], { timeout: SLOW }));
   t.is(r.stdout, fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
   await ok(t, rt.runtime(['exec', '-d', id, 'sleep', '600'], { timeout: SLOW }));
-  const pids = await waitFor(async () => {
-    const list = JSON.parse((await rt.runtime(['ps', '--format', 'json', id], { timeout: SLOW })).stdout || '[]');
-    return list.length === 2 && list;
-  }, { timeout: SLOW, what: 'the exec\'d process in ps' });
+  const pids = await psPids(rt, id, 2, 'the exec\'d process in ps');
   t.true(pids.includes(pid));
-  t.deepEqual(fs.readFileSync(path.join(cgroupOf(pid), 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number).sort(), [...pids].sort());
+  t.deepEqual(procsOf(pid), [...pids].sort());
 });
