@@ -202,3 +202,24 @@ test('foreground exec -t on a real terminal: a shell in the container, exit stat
   t.deepEqual(await exited, { code: 6, signal: null });
   t.is(stty(name), cooked);
 });
+
+test('foreground run on a terminal: every byte of a long output arrives, also what was still buffered at exit', async (t) => {
+  const rt = useRuntime(t);
+  // 1000 lines (~45 KiB): far more than the 4 KiB a pty master hands out per read, and written
+  // faster than the copy, so much of it is still in the pty when the process exits.
+  const script = 'i=0; while [ $i -lt 1000 ]; do echo "line $i 0123456789012345678901234567890123"; i=$((i+1)); done; echo END';
+  const bundle = rt.makeBundle((c) => { shellConfig()(c); c.process.args = ['sh', '-c', script]; });
+  for (let round = 0; round < 3; round++) {
+    const { terminal, slave } = openTerminal({ rows: 30, cols: 100 });
+    t.teardown(() => { terminal.close(); try { fs.closeSync(slave); } catch { /* closed */ } });
+    const file = path.join(rt.hostDir('out'), `run-${round}`);
+    const out = fs.openSync(file, 'w');
+    const child = spawn(RUNTIME, ['--root', rt.root, 'run', '--bundle', bundle.dir, rt.id('long')], { stdio: [slave, out, out], detached: true });
+    fs.closeSync(out);
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    t.is(code, 0);
+    const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter(Boolean);
+    t.is(lines.length, 1001, `round ${round}: ${lines.length} lines arrived`);
+    t.is(lines[lines.length - 1], 'END');
+  }
+});

@@ -52,8 +52,10 @@ export interface TerminalProxy {
   finish(): Promise<void>;
 }
 
-// After the process ends, how long to keep copying output a background process may still write.
-const DRAIN_MS = 200;
+// After the process ends, how long to wait for the rest of its output: the copy ends by itself
+// (EIO) once every slave fd is closed and the pty is drained; this bound only matters when a
+// background process still holds the terminal.
+const DRAIN_MS = 2000;
 
 export function proxyTerminal(master: number): TerminalProxy {
   const stdin = process.stdin as NodeJS.ReadStream;
@@ -81,17 +83,28 @@ export function proxyTerminal(master: number): TerminalProxy {
   };
   stdin.on('data', input);
   stdin.resume();
-  const output = new tty.ReadStream(master);
+  // The output is copied with blocking reads on the thread pool, not a tty.ReadStream: libuv takes
+  // a hang-up after a short read for end-of-file, and a pty master hands out at most 4095 bytes a
+  // read, so everything still buffered when the container's last slave fd closed was lost. The
+  // kernel drains the pty before a read returns EIO, so EIO here means all output was copied.
+  addon().setBlocking(master);
   let ended: () => void;
   const outputEnded = new Promise<void>((resolve) => (ended = resolve));
-  output.on('data', (chunk: Buffer) => process.stdout.write(chunk));
-  // EIO: every slave fd is closed, i.e. the container side is gone.
-  output.on('error', () => ended());
-  output.on('end', () => ended());
+  let copying = true;
+  const buffer = Buffer.allocUnsafe(65536);
+  const copy = (): void => {
+    fs.read(master, buffer, 0, buffer.length, null, (err, n) => {
+      if (err || n === 0 || !copying) return ended();
+      process.stdout.write(Buffer.from(buffer.subarray(0, n)));
+      copy();
+    });
+  };
+  copy();
   return {
     async finish() {
-      await Promise.race([outputEnded, new Promise((r) => setTimeout(r, DRAIN_MS))]);
-      output.destroy();
+      await Promise.race([outputEnded, new Promise((r) => setTimeout(r, DRAIN_MS).unref())]);
+      copying = false;
+      fs.closeSync(master);
       stdin.off('data', input);
       stdin.pause();
       if (saved) addon().restoreTerminal(0, saved);
