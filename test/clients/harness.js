@@ -352,7 +352,8 @@ async function teardown(work, cgroupParents) {
     left.push(`mount ${m}`);
     spawnSync('umount', ['-l', m]);
   }
-  for (const p of HOST_PATHS) {
+  // deepest first: a parent goes only once its children are gone
+  for (const p of [...HOST_PATHS].sort((a, b) => b.length - a.length)) {
     if (work.hostPathsBefore.includes(p) || !fs.existsSync(p)) continue;
     try {
       fs.statSync(p).isDirectory() ? fs.rmdirSync(p) : fs.rmSync(p);
