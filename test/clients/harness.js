@@ -172,8 +172,12 @@ function startDaemon(work, name, argv) {
 async function stopPid(pid, exited, grace = 20000) {
   if (!alive(pid)) return;
   process.kill(pid, 'SIGTERM');
-  const timer = new Promise((r) => setTimeout(r, grace, 'timeout'));
-  if ((await Promise.race([exited ?? waitGone(pid, grace), timer])) === 'timeout' && alive(pid)) {
+  // the timer is cleared once the pid is gone: left pending, it held the test worker open for `grace` ms
+  let timeout;
+  const timer = new Promise((r) => { timeout = setTimeout(r, grace, 'timeout'); });
+  const outcome = await Promise.race([exited ?? waitGone(pid, grace), timer]);
+  clearTimeout(timeout);
+  if (outcome === 'timeout' && alive(pid)) {
     process.kill(pid, 'SIGKILL');
     await (exited ?? waitGone(pid, 5000));
   }
