@@ -172,8 +172,12 @@ function startDaemon(work, name, argv) {
 async function stopPid(pid, exited, grace = 20000) {
   if (!alive(pid)) return;
   process.kill(pid, 'SIGTERM');
-  const timer = new Promise((r) => setTimeout(r, grace, 'timeout'));
-  if ((await Promise.race([exited ?? waitGone(pid, grace), timer])) === 'timeout' && alive(pid)) {
+  // the timer is cleared once the pid is gone: left pending, it held the test worker open for `grace` ms
+  let timeout;
+  const timer = new Promise((r) => { timeout = setTimeout(r, grace, 'timeout'); });
+  const outcome = await Promise.race([exited ?? waitGone(pid, grace), timer]);
+  clearTimeout(timeout);
+  if (outcome === 'timeout' && alive(pid)) {
     process.kill(pid, 'SIGKILL');
     await (exited ?? waitGone(pid, 5000));
   }
@@ -198,10 +202,12 @@ async function waitGone(pid, timeout) {
 /**
  * A docker-archive (`docker save` layout) of one layer: busybox-static and its applets, /etc/passwd
  * and /etc/group. Deterministic (sorted, mtime 0), so the image id is the same on every run.
+ * `tag` and `entrypoint` make other images of the same layer (the CRI lane's pause image).
  */
-function buildImage(work) {
-  const root = path.join(work.dir, 'image-rootfs');
-  const out = path.join(work.dir, 'image');
+function buildImage(work, { tag = IMAGE, entrypoint } = {}) {
+  const name = tag.replace(/[^a-z0-9]+/gi, '-');
+  const root = path.join(work.dir, `${name}-rootfs`);
+  const out = path.join(work.dir, name);
   for (const d of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev', 'root', 'run', 'var', 'data']) fs.mkdirSync(path.join(root, d), { recursive: true });
   fs.chmodSync(path.join(root, 'tmp'), 0o1777);
   fs.copyFileSync(fs.realpathSync(which('busybox')), path.join(root, 'bin/busybox'));
@@ -217,7 +223,7 @@ function buildImage(work) {
   const diffId = sha256(fs.readFileSync(layer));
   const config = JSON.stringify({
     architecture: 'amd64', os: 'linux', created: '1970-01-01T00:00:00Z',
-    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'], WorkingDir: '/' },
+    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], WorkingDir: '/', ...(entrypoint ? { Entrypoint: entrypoint } : { Cmd: ['sh'] }) },
     rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
     history: [{ created: '1970-01-01T00:00:00Z', created_by: 'tsrunc test:clients: busybox-static' }],
   });
@@ -225,8 +231,8 @@ function buildImage(work) {
   fs.mkdirSync(path.join(out, diffId));
   fs.renameSync(layer, path.join(out, diffId, 'layer.tar'));
   fs.writeFileSync(path.join(out, `${configId}.json`), config);
-  fs.writeFileSync(path.join(out, 'manifest.json'), JSON.stringify([{ Config: `${configId}.json`, RepoTags: [IMAGE], Layers: [`${diffId}/layer.tar`] }]));
-  const tar = path.join(work.dir, 'busybox.tar');
+  fs.writeFileSync(path.join(out, 'manifest.json'), JSON.stringify([{ Config: `${configId}.json`, RepoTags: [tag], Layers: [`${diffId}/layer.tar`] }]));
+  const tar = path.join(work.dir, `${name}.tar`);
   execFileSync('tar', ['--mtime=@0', '--sort=name', '--owner=0', '--group=0', '-C', out, '-cf', tar, '.']);
   fs.rmSync(out, { recursive: true });
   return tar;
@@ -350,7 +356,8 @@ async function teardown(work, cgroupParents) {
     left.push(`mount ${m}`);
     spawnSync('umount', ['-l', m]);
   }
-  for (const p of HOST_PATHS) {
+  // deepest first: a parent goes only once its children are gone
+  for (const p of [...HOST_PATHS].sort((a, b) => b.length - a.length)) {
     if (work.hostPathsBefore.includes(p) || !fs.existsSync(p)) continue;
     try {
       fs.statSync(p).isDirectory() ? fs.rmdirSync(p) : fs.rmSync(p);
