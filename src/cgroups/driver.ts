@@ -26,9 +26,9 @@ export function setUpCgroup(s: AnySetup): CgroupRecord {
  * v1: the init's pid goes into every hierarchy before it is told to go on. v2: nothing to do, the
  * init was cloned into its cgroup (the directory fd create passes, cgroupFdDir).
  */
-export function placeInit(record: CgroupRecord, pid: number): void {
+export async function placeInit(record: CgroupRecord, pid: number): Promise<void> {
   const r = asV1(record);
-  if (r) v1.placeV1(r, pid);
+  if (r) await v1.placeV1(r, pid);
 }
 
 /** The cgroup2 directory the init can be cloned straight into (CLONE_INTO_CGROUP), if any. */

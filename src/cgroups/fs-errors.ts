@@ -30,6 +30,19 @@ export const readCgroupFile = (file: string, ptr?: string): string => onCgroup('
 export const writeCgroupFile = (file: string, value: string, ptr?: string, code?: ErrorCode): void =>
   onCgroup(`write ${JSON.stringify(value)} to`, file, () => fs.writeFileSync(file, value), ptr, code);
 
+/**
+ * writeCgroupFile on the thread pool. For writes that sleep in the kernel: a v1 cgroup.procs write
+ * waits for an RCU grace period (~2.5 ms here), which would stall every other container of an
+ * in-process caller.
+ */
+export async function writeCgroupFileAsync(file: string, value: string, ptr?: string, code?: ErrorCode): Promise<void> {
+  try {
+    await fs.promises.writeFile(file, value);
+  } catch (e) {
+    throw cgroupFsError(`write ${JSON.stringify(value)} to`, file, e, ptr, code);
+  }
+}
+
 /** Like readCgroupFile, but undefined when the file cannot be read (a controller the cgroup lacks). */
 export function readOptional(file: string): string | undefined {
   try {

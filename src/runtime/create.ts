@@ -151,7 +151,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     launched = launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio });
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     startTime = processStartTime(pid) ?? '';
-    placeInit(cgroupRecord, pid);
+    await placeInit(cgroupRecord, pid);
     // Recorded before the init goes on: from here a crash of this process still leaves a
     // container that `delete --force` can clean up.
     record = { ...stored, pid, pidStartTime: startTime, cgroup: cgroupRecord };
