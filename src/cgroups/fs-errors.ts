@@ -36,11 +36,8 @@ export const writeCgroupFile = (file: string, value: string, ptr?: string, code?
  * in-process caller.
  */
 export async function writeCgroupFileAsync(file: string, value: string, ptr?: string, code?: ErrorCode): Promise<void> {
-  try {
-    await fs.promises.writeFile(file, value);
-  } catch (e) {
-    throw cgroupFsError(`write ${JSON.stringify(value)} to`, file, e, ptr, code);
-  }
+  // The callback API: lighter on this thread than fs.promises' FileHandle.
+  await new Promise<void>((resolve, reject) => fs.writeFile(file, value, (e) => (e ? reject(cgroupFsError(`write ${JSON.stringify(value)} to`, file, e, ptr, code)) : resolve())));
 }
 
 /** Like readCgroupFile, but undefined when the file cannot be read (a controller the cgroup lacks). */
@@ -81,7 +78,7 @@ export async function removeCgroupDirAsync(dir: string, timeoutMs = 2000): Promi
   const deadline = Date.now() + timeoutMs;
   for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
     try {
-      await fs.promises.rmdir(dir);
+      await new Promise<void>((resolve, reject) => fs.rmdir(dir, (e) => (e ? reject(e) : resolve())));
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;

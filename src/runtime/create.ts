@@ -100,11 +100,19 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
       bundle,
       rootfs: plan.rootfs,
       created: new Date().toISOString(),
-      owner: os.userInfo().username,
+      owner: ownerName(),
       annotations: (config.annotations ?? {}) as Record<string, string>,
       config,
     },
   };
+}
+
+// The user this process runs as (state.json's owner): looked up once per uid, not at every create.
+let owner: { uid: number; name: string } | undefined;
+function ownerName(): string {
+  const uid = process.getuid?.() ?? -1;
+  if (owner?.uid !== uid) owner = { uid, name: os.userInfo().username };
+  return owner.name;
 }
 
 /** The socket the init sends its pty master over; -1 without process.terminal. runc's rules and words. */
