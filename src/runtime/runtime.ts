@@ -81,7 +81,7 @@ export class Runtime {
 
   state(id: string): ContainerState {
     validateId(id);
-    const dir = ContainerDir.open(this.root, id);
+    const dir = ContainerDir.open(this.root, id, { reader: true });
     try {
       return describe(dir, dir.read());
     } finally {
@@ -136,7 +136,7 @@ export class Runtime {
   /** Host pids of every process in the container. */
   pids(id: string): number[] {
     validateId(id);
-    const dir = ContainerDir.open(this.root, id);
+    const dir = ContainerDir.open(this.root, id, { reader: true });
     try {
       const stored = dir.read();
       return deriveStatus(dir, stored) === 'stopped' && !stored.cgroup ? [] : containerPids(stored);

@@ -72,10 +72,16 @@ export class ContainerDir {
     return c;
   }
 
-  /** Opens and locks an existing container; CONTAINER_NOT_FOUND if there is none. */
-  static open(root: string, id: string): ContainerDir {
+  /**
+   * Opens and locks an existing container; CONTAINER_NOT_FOUND if there is none. `reader`: a verb
+   * that only reads the state and signals (state, kill, pids) - when an async verb of this very
+   * process holds the lock (awaiting, say, start's exec), it goes on without it, as it would after
+   * that verb: the state file is replaced atomically, and a signal goes to a pid only if its start
+   * time is the recorded one. A user who saw the process run (its output) may kill it at once.
+   */
+  static open(root: string, id: string, options: { reader?: boolean } = {}): ContainerDir {
     const c = new ContainerDir(root, id);
-    c.lock();
+    if (!(options.reader && ContainerDir.heldHere.has(c.dir))) c.lock();
     // Another command may have deleted it while we waited for the lock.
     if (!fs.existsSync(path.join(c.dir, STATE_FILE))) {
       c.unlock();
