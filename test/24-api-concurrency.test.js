@@ -91,3 +91,19 @@ tsruncOnly('a second changing verb on a container this process is still creating
   await runtime.delete(id, { force: true });
   t.false(fs.existsSync(path.join(rt.root, id)));
 });
+
+tsruncOnly('a cgroup the kernel refuses to make (set up off the main thread) is a typed error naming the field; nothing is left', async (t) => {
+  const rt = useRuntime(t);
+  const runtime = new Runtime({ root: rt.root });
+  // Relative, so under this process's own cgroup: a path through a file, which mkdir refuses.
+  const bundle = rt.makeBundle(shell('exit 0', (c) => {
+    c.linux.cgroupsPath = 'cgroup.procs/x';
+  }));
+  const id = rt.id('badcg');
+  const e = await t.throwsAsync(runtime.run(id, { bundle: bundle.dir, stdio: ['ignore', 'ignore', 'ignore'] }), { instanceOf: TsruncError });
+  t.is(e.code, 'SETUP_FAILED');
+  t.is(e.pointer, '/linux/cgroupsPath');
+  t.regex(e.message, /cgroup\.procs\/x/);
+  t.false(fs.existsSync(path.join(rt.root, id)), 'no state directory');
+  t.deepEqual(runtime.list(), []);
+});

@@ -127,7 +127,8 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
   return options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : options.consoleFd!;
 }
 
-export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false): Promise<Created> {
+/** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
+export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
   const { plan, cgroup, stored } = prepare(id, options, logger);
   // Before anything exists: a bad console socket leaves nothing behind.
   const consoleFd = consoleChannel(plan, options);
@@ -151,7 +152,8 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // Ready before the init exists: on cgroup v2 it is cloned straight into it (CLONE_INTO_CGROUP);
     // on v1 it is placed (placeInit) before it is told to go on. Either way no instruction of the
     // container ever runs outside its limits.
-    cgroupRecord = setUpCgroup(cgroup);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
     const intoDir = cgroupFdDir(cgroupRecord);
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const listenFds = options.listenFds ?? 0;

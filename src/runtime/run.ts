@@ -43,7 +43,7 @@ export interface ContainerProcess {
  * run, nothing of this process (signals, terminal) is forwarded: the caller holds the process.
  */
 export async function spawnContainer(root: string, id: string, options: SpawnOptions, logger: Logger, blocking = false): Promise<ContainerProcess> {
-  const { pid, helper } = await create(root, id, options, logger, true);
+  const { pid, helper } = await create(root, id, options, logger, true, !blocking);
   // The helper (tsrunc-init's first process) stays the init's parent and exits with its status.
   const status = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
   try {
@@ -72,7 +72,7 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   let created: Awaited<ReturnType<typeof create>>;
   try {
-    created = await create(root, id, { ...options, consoleFd: own?.theirs }, logger, wait);
+    created = await create(root, id, { ...options, consoleFd: own?.theirs }, logger, wait, !blocking);
   } catch (e) {
     signals?.stop();
     own?.close();

@@ -71,7 +71,7 @@ export class Runtime {
 
   /** Builds the container and leaves its process waiting for start(). Resolves with its pid. */
   async create(id: string, options: CreateOptions): Promise<number> {
-    return (await lazy.create().create(this.root, id, options, this.logger)).pid;
+    return (await lazy.create().create(this.root, id, options, this.logger, false, !this.blocking)).pid;
   }
 
   start(id: string): Promise<void> {
