@@ -27,8 +27,22 @@ export function onCgroup<T>(action: string, file: string, call: () => T, ptr?: s
 
 export const readCgroupFile = (file: string, ptr?: string): string => onCgroup('read', file, () => fs.readFileSync(file, 'utf8'), ptr);
 
+/**
+ * Writes `value` to a file the kernel provides, as runc does: opened without O_CREAT, so a file the
+ * kernel does not have (blkio.bfq.weight without the BFQ scheduler) fails with ENOENT, which the
+ * callers' fallbacks look for; with O_CREAT (fs.writeFileSync), cgroupfs answers EACCES instead.
+ */
+export function writeExisting(file: string, value: string): void {
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+  try {
+    fs.writeSync(fd, value);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export const writeCgroupFile = (file: string, value: string, ptr?: string, code?: ErrorCode): void =>
-  onCgroup(`write ${JSON.stringify(value)} to`, file, () => fs.writeFileSync(file, value), ptr, code);
+  onCgroup(`write ${JSON.stringify(value)} to`, file, () => writeExisting(file, value), ptr, code);
 
 /** Like readCgroupFile, but undefined when the file cannot be read (a controller the cgroup lacks). */
 export function readOptional(file: string): string | undefined {
