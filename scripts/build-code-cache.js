@@ -1,12 +1,12 @@
-// Builds V8's compiled code for the CLI bundle, in two caches (bin/tsrunc picks one per verb):
-//   dist/cli/tsrunc.cache      after a warm-up that walks the command-line parser, config
-//                              loading, validation and plan compilation (nothing that needs root)
-//   dist/cli/tsrunc.hot.cache  after a warm-up of state/start/kill/delete/--version only
-// bin/tsrunc hands one to V8, which then skips parsing and compiling the ~600 KB bundle at every
-// start. V8 deserialises a whole cache eagerly, ~4 ms for the full one on this machine: the cheap
-// verbs, which run none of the compiler, take the small one. Each cache is made in its own
-// process, so it holds only what its warm-up compiled. V8 rejects a cache from another Node
-// version; bin/tsrunc then simply compiles as before.
+// Builds V8's compiled code for each CLI bundle (scripts/build-bundle.js), one cache per bundle:
+//   dist/cli/tsrunc.cache      the full CLI, after a warm-up that walks the command-line parser,
+//                              config loading, validation and plan compilation (nothing that needs
+//                              root)
+//   dist/cli/tsrunc-hot.cache  the hot bundle, after a warm-up of state/start/kill/delete/--version
+// bin/tsrunc hands the bundle's cache to V8, which then skips parsing and compiling it at every
+// start. V8 deserialises a whole cache eagerly (~4 ms for the full one on this machine), so each
+// holds only what its warm-up compiled: each is made in its own process. V8 rejects a cache from
+// another Node version; bin/tsrunc then simply compiles as before.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -15,15 +15,15 @@ const path = require('node:path');
 const { loadBundleScript } = require('../bin/load-bundle');
 
 const repo = path.join(__dirname, '..');
-const bundleFile = path.join(repo, 'dist', 'cli', 'tsrunc.js');
+const cliDir = path.join(repo, 'dist', 'cli');
 
 async function warmUpHot(cli, tmp) {
-  await cli.main(['--version']);
-  await cli.main(['--root', tmp, 'state', 'missing']);
-  await cli.main(['--root', tmp, 'start', 'missing']);
-  await cli.main(['--root', tmp, '--log-format', 'json', 'kill', 'missing', 'KILL']);
-  await cli.main(['--root', tmp, 'delete', '--force', 'missing']);
-  await cli.main(['--root', tmp, 'delete', 'missing']);
+  await cli.hotMain(['--version']);
+  await cli.hotMain(['--root', tmp, 'state', 'missing']);
+  await cli.hotMain(['--root', tmp, 'start', 'missing']);
+  await cli.hotMain(['--root', tmp, '--log-format', 'json', 'kill', 'missing', 'KILL']);
+  await cli.hotMain(['--root', tmp, 'delete', '--force', 'missing']);
+  await cli.hotMain(['--root', tmp, 'delete', 'missing']);
 }
 
 async function warmUpFull(cli, tmp) {
@@ -39,8 +39,8 @@ async function warmUpFull(cli, tmp) {
 }
 
 const PROFILES = {
-  full: { warmUp: warmUpFull, file: bundleFile.replace(/\.js$/, '.cache') },
-  hot: { warmUp: warmUpHot, file: bundleFile.replace(/\.js$/, '.hot.cache') },
+  full: { warmUp: warmUpFull, bundle: path.join(cliDir, 'tsrunc.js'), file: path.join(cliDir, 'tsrunc.cache') },
+  hot: { warmUp: warmUpHot, bundle: path.join(cliDir, 'tsrunc-hot.js'), file: path.join(cliDir, 'tsrunc-hot.cache') },
 };
 
 async function build(profile) {
@@ -49,7 +49,7 @@ async function build(profile) {
   // Run commands whose output nobody needs: silence fds 1 and 2 meanwhile.
   fs.writeSync = (fd, ...rest) => (fd === 1 || fd === 2 ? 0 : writeSync(fd, ...rest));
   try {
-    const { exports: cli, script } = loadBundleScript(bundleFile, undefined);
+    const { exports: cli, script } = loadBundleScript(profile.bundle, undefined);
     await profile.warmUp(cli, tmp);
     fs.writeSync = writeSync;
     fs.writeFileSync(profile.file, script.createCachedData());
