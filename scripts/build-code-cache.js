@@ -12,7 +12,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { loadBundleScript } = require('../bin/load-bundle');
+const { loadBundleScript } = require('../bin/tsrunc');
 
 const repo = path.join(__dirname, '..');
 const cliDir = path.join(repo, 'dist', 'cli');
