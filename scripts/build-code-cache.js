@@ -8,7 +8,7 @@
 // holds only what its warm-up compiled: each is made in its own process. V8 rejects a cache from
 // another Node version; bin/tsrunc then simply compiles as before.
 'use strict';
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -17,8 +17,31 @@ const { loadBundleScript } = require('../bin/tsrunc');
 const repo = path.join(__dirname, '..');
 const cliDir = path.join(repo, 'dist', 'cli');
 
+/**
+ * A container whose process is gone (a stopped one), so that state, start, kill and delete walk
+ * their whole read path (lock, addon, state.json, status derivation) and V8 compiles all of it:
+ * on a missing container they stop at the first open. No root and no real container needed.
+ */
+function stoppedContainer(root, id) {
+  const dir = path.join(root, id);
+  fs.mkdirSync(dir, { recursive: true });
+  const state = {
+    ociVersion: '1.0.2', id, pid: spawnSync('true').pid, pidStartTime: '1', bundle: root, rootfs: path.join(root, 'rootfs'),
+    created: new Date().toISOString(), owner: 'root', annotations: {},
+    config: { ociVersion: '1.0.2', process: { args: ['true'], cwd: '/', env: ['PATH=/bin'] }, root: { path: 'rootfs' } },
+  };
+  fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state));
+}
+
 async function warmUpHot(cli, tmp) {
   await cli.hotMain(['--version']);
+  stoppedContainer(tmp, 'warm');
+  await cli.hotMain(['--root', tmp, 'state', 'warm']);
+  await cli.hotMain(['--root', tmp, 'start', 'warm']);
+  await cli.hotMain(['--root', tmp, 'kill', 'warm', 'KILL']);
+  await cli.hotMain(['--root', tmp, 'delete', 'warm']);
+  stoppedContainer(tmp, 'warm');
+  await cli.hotMain(['--root', tmp, 'delete', '--force', 'warm']);
   await cli.hotMain(['--root', tmp, 'state', 'missing']);
   await cli.hotMain(['--root', tmp, 'start', 'missing']);
   await cli.hotMain(['--root', tmp, '--log-format', 'json', 'kill', 'missing', 'KILL']);
