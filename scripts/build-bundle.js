@@ -14,7 +14,14 @@ const path = require('node:path');
 
 const repo = path.join(__dirname, '..');
 const dist = path.join(repo, 'dist');
-const COMMON = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none' };
+// Each bundle is written already wrapped as Node wraps a CommonJS module, and in ASCII (esbuild
+// escapes the rest): bin/tsrunc reads it as latin1 (a plain copy, no UTF-8 decoding) and hands it
+// to V8 as is, without building a second copy of ~0.8 MB around it (~0.5 MiB of peak RSS).
+const COMMON = {
+  bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none', charset: 'ascii',
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+  footer: { js: '\n})' },
+};
 
 /** The modules runtime.ts loads lazily: every require() inside its `const lazy = { ... };` table. */
 function lazyModules() {
