@@ -163,8 +163,7 @@ export function v1DirOf(record: V1Record, controller: string): string | undefine
 
 /** Signals every task: freeze, signal, thaw, so none forks away meanwhile (no cgroup.kill on v1). */
 export function signalAllV1(record: V1Record, signal: number): void {
-  // An empty cgroup has no task that could fork away: no freeze and thaw (two writes and a wait).
-  // That is the usual case at delete, where the init's pid namespace took every process with it.
+  // An empty cgroup gains no task by fork: nothing to freeze (delete of a stopped container).
   if (pidsV1(record).length === 0) return;
   const hasFreezer = v1DirOf(record, 'freezer') !== undefined;
   const wasFrozen = hasFreezer && isFrozenV1(record);
