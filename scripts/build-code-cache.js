@@ -35,8 +35,25 @@ function stoppedContainer(root, id) {
   fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state));
 }
 
+/**
+ * A "running" container whose init is this very process, with a v1 freezer cgroup that is a plain
+ * directory in tmp: `state` walks the live path (paused or not) on it. Only `state`: it reads.
+ */
+function liveContainer(root, id) {
+  const freezer = path.join(root, 'freezer');
+  fs.mkdirSync(freezer, { recursive: true });
+  fs.writeFileSync(path.join(freezer, 'freezer.state'), 'THAWED\n');
+  runningContainer(root, id);
+  const file = path.join(root, id, 'state.json');
+  const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+  state.cgroup = { dir: freezer, created: false, v1: { dirs: { freezer, '': freezer }, made: [] } };
+  fs.writeFileSync(file, JSON.stringify(state));
+}
+
 async function warmUpHot(cli, tmp) {
   await cli.hotMain(['--version']);
+  liveContainer(tmp, 'live');
+  await cli.hotMain(['--root', tmp, 'state', 'live']);
   stoppedContainer(tmp, 'warm');
   await cli.hotMain(['--root', tmp, 'state', 'warm']);
   await cli.hotMain(['--root', tmp, 'start', 'warm']);
