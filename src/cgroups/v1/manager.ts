@@ -163,6 +163,8 @@ export function v1DirOf(record: V1Record, controller: string): string | undefine
 
 /** Signals every task: freeze, signal, thaw, so none forks away meanwhile (no cgroup.kill on v1). */
 export function signalAllV1(record: V1Record, signal: number): void {
+  // An empty cgroup gains no task by fork: nothing to freeze (delete of a stopped container).
+  if (pidsV1(record).length === 0) return;
   const hasFreezer = v1DirOf(record, 'freezer') !== undefined;
   const wasFrozen = hasFreezer && isFrozenV1(record);
   if (hasFreezer && !wasFrozen) setFrozenV1(record, true);
