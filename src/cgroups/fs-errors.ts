@@ -27,8 +27,22 @@ export function onCgroup<T>(action: string, file: string, call: () => T, ptr?: s
 
 export const readCgroupFile = (file: string, ptr?: string): string => onCgroup('read', file, () => fs.readFileSync(file, 'utf8'), ptr);
 
+/**
+ * Writes `value` to a file the kernel provides, as runc does: opened without O_CREAT, so a file the
+ * kernel does not have (blkio.bfq.weight without the BFQ scheduler) fails with ENOENT, which the
+ * callers' fallbacks look for; with O_CREAT (fs.writeFileSync), cgroupfs answers EACCES instead.
+ */
+export function writeExisting(file: string, value: string): void {
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+  try {
+    fs.writeSync(fd, value);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export const writeCgroupFile = (file: string, value: string, ptr?: string, code?: ErrorCode): void =>
-  onCgroup(`write ${JSON.stringify(value)} to`, file, () => fs.writeFileSync(file, value), ptr, code);
+  onCgroup(`write ${JSON.stringify(value)} to`, file, () => writeExisting(file, value), ptr, code);
 
 /**
  * writeCgroupFile on the thread pool. For writes that sleep in the kernel: a v1 cgroup.procs write
@@ -36,8 +50,15 @@ export const writeCgroupFile = (file: string, value: string, ptr?: string, code?
  * in-process caller.
  */
 export async function writeCgroupFileAsync(file: string, value: string, ptr?: string, code?: ErrorCode): Promise<void> {
-  // The callback API: lighter on this thread than fs.promises' FileHandle.
-  await new Promise<void>((resolve, reject) => fs.writeFile(file, value, (e) => (e ? reject(cgroupFsError(`write ${JSON.stringify(value)} to`, file, e, ptr, code)) : resolve())));
+  // Without O_CREAT, as writeExisting. The callback API: lighter on this thread than fs.promises'.
+  const fail = (e: unknown) => cgroupFsError(`write ${JSON.stringify(value)} to`, file, e, ptr, code);
+  const fd = await new Promise<number>((resolve, reject) =>
+    fs.open(file, fs.constants.O_WRONLY | fs.constants.O_TRUNC, (e, fd) => (e ? reject(fail(e)) : resolve(fd))));
+  try {
+    await new Promise<void>((resolve, reject) => fs.write(fd, value, (e) => (e ? reject(fail(e)) : resolve())));
+  } finally {
+    fs.close(fd, () => {});
+  }
 }
 
 /** Like readCgroupFile, but undefined when the file cannot be read (a controller the cgroup lacks). */

@@ -25,3 +25,9 @@ export function listenFdsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   if (!Number.isInteger(n) || n <= 0 || env.LISTEN_PID !== String(process.pid)) return 0;
   return n;
 }
+
+/** A command's failure: logged (to --log, or stderr) and exit status 1. */
+export function reportError(e: unknown, globals: GlobalArgs): number {
+  loggerFrom(globals).error(e instanceof Error ? e.message : String(e));
+  return 1;
+}
