@@ -16,7 +16,7 @@ export function loggerFrom(argv: GlobalArgs): CliLogger {
 }
 
 export function runtimeFrom(argv: GlobalArgs): Runtime {
-  return new Runtime({ root: argv.root ?? DEFAULT_ROOT, logger: loggerFrom(argv) });
+  return new Runtime({ root: argv.root ?? DEFAULT_ROOT, logger: loggerFrom(argv), blockingWaits: true });
 }
 
 /** systemd socket activation: fds 3.. handed to this very process (LISTEN_PID is ours). */

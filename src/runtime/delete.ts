@@ -1,7 +1,7 @@
 // delete: remove a stopped (or created, or with --force any) container. Only tsrunc's state
 // directory is removed: the container's mounts lived in its own mount namespace and vanished
 // with its last process, and nothing here walks the rootfs or a bind-mounted host directory.
-import { removeCgroup, signalAll } from '../cgroups/driver';
+import { removeCgroupAsync, signalAll } from '../cgroups/driver';
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
 import { waitGone } from '../process/wait';
@@ -41,10 +41,10 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
     // as a pod's, is left alone). removeCgroup waits for the cgroup to empty.
     if (stored.cgroup) {
       if (stored.cgroup.created) signalAll(stored.cgroup, 9);
-      removeCgroup(stored.cgroup); // only what tsrunc made
+      await removeCgroupAsync(stored.cgroup); // only what tsrunc made
     }
     await runHooks(stored.config, 'poststop', hookState(stored, 'stopped'), logger, false);
-    dir.remove();
+    await dir.removeAsync();
   } finally {
     dir.unlock();
   }
