@@ -14,7 +14,8 @@ const WARMUP = 2;
 const work = fs.mkdtempSync('/var/tmp/tsrunc-cr-');
 const noCa = { ...process.env };
 delete noCa.NODE_EXTRA_CA_CERTS;
-const bins = { tsrunc: process.env.TSRUNC ?? path.join(repo, 'bin', 'tsrunc'), runc: 'runc', crun: path.join(__dirname, 'hide-cgroup2.sh') };
+// BASE=/path/bin/tsrunc adds a second tsrunc build ("base"): before/after in the same run.
+const bins = { tsrunc: process.env.TSRUNC ?? path.join(repo, 'bin', 'tsrunc'), base: process.env.BASE, runc: 'runc', crun: path.join(__dirname, 'hide-cgroup2.sh') };
 const runtimes = (process.env.RUNTIMES ?? 'tsrunc,runc').split(',');
 const extra = { crun: ['crun'] };
 const bundle = path.join(work, 'true');
@@ -57,9 +58,11 @@ const out = {};
 for (const [k, v] of Object.entries(samples)) out[k] = { mean: mean(v.ms), median: med(v.ms), cpu: mean(v.cpu) };
 for (const [k, v] of Object.entries(out)) console.log(`${k.padEnd(20)} wall mean ${v.mean.toFixed(1)} median ${v.median.toFixed(1)}  cpu ${v.cpu.toFixed(1)} ms`);
 const floor = out['floor node -e 0'];
-if (out['create tsrunc'] && out['create runc']) {
-  console.log(`create: tsrunc-floor ${(out['create tsrunc'].mean - floor.mean).toFixed(1)} vs runc ${out['create runc'].mean.toFixed(1)} (median ${(out['create tsrunc'].median - floor.median).toFixed(1)} vs ${out['create runc'].median.toFixed(1)}; cpu ${(out['create tsrunc'].cpu - floor.cpu).toFixed(1)} vs ${out['create runc'].cpu.toFixed(1)})`);
-  console.log(`run: ${(out['run tsrunc'].mean / out['run runc'].mean).toFixed(2)}x runc (median ${(out['run tsrunc'].median / out['run runc'].median).toFixed(2)}x; cpu ${(out['run tsrunc'].cpu / out['run runc'].cpu).toFixed(2)}x)`);
+for (const t of ['tsrunc', 'base']) {
+  const c = out[`create ${t}`], r = out[`run ${t}`], rc = out['create runc'], rr = out['run runc'];
+  if (!c || !rc) continue;
+  console.log(`${t} create: tsrunc-floor ${(c.mean - floor.mean).toFixed(1)} vs runc ${rc.mean.toFixed(1)} (median ${(c.median - floor.median).toFixed(1)} vs ${rc.median.toFixed(1)}; cpu ${(c.cpu - floor.cpu).toFixed(1)} vs ${rc.cpu.toFixed(1)})`);
+  console.log(`${t} run: ${(r.mean / rr.mean).toFixed(2)}x runc (median ${(r.median / rr.median).toFixed(2)}x; cpu ${(r.cpu / rr.cpu).toFixed(2)}x)`);
 }
 console.log(`load ${require('node:os').loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 fs.rmSync(work, { recursive: true, force: true });

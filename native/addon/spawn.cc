@@ -12,8 +12,9 @@
 //       readable. It holds the loop open until closed. Nothing polls on a timer.
 //   reapPidfd(pidfd) -> { code, signal } | null    waitid(P_PIDFD, WNOHANG) of a child
 //   pidfdOpen(pid) -> fd                           close-on-exec; throws ESRCH for a dead pid
-//   waitReadableSync(fds, timeoutMs) -> boolean     poll() until every fd is readable (a
-//       pidfd: its process exited); false at the deadline
+//   waitReadableSync(fds, timeoutMs, priority?) -> boolean   poll() until every fd is readable
+//       (a pidfd: its process exited), or with priority until one reports POLLPRI (a change of
+//       cgroup.events); false at the deadline
 #include <napi.h>
 #include <uv.h>
 
@@ -191,8 +192,10 @@ Napi::Value WaitReadableSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array arr = info[0].As<Napi::Array>();
   int64_t timeoutMs = info[1].As<Napi::Number>().Int64Value();
+  // priority: a kernfs file (cgroup.events) signals a change with POLLPRI; it is always POLLIN.
+  const short events = info.Length() > 2 && info[2].ToBoolean() ? POLLPRI : POLLIN;
   std::vector<pollfd> fds;
-  for (uint32_t i = 0; i < arr.Length(); i++) fds.push_back({arr.Get(i).As<Napi::Number>().Int32Value(), POLLIN, 0});
+  for (uint32_t i = 0; i < arr.Length(); i++) fds.push_back({arr.Get(i).As<Napi::Number>().Int32Value(), events, 0});
   timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
   while (!fds.empty()) {
@@ -203,7 +206,8 @@ Napi::Value WaitReadableSync(const Napi::CallbackInfo& info) {
     int rc = poll(fds.data(), fds.size(), static_cast<int>(left));
     if (rc < 0 && errno != EINTR) ThrowErrno(env, errno, "poll");
     std::vector<pollfd> rest;
-    for (const pollfd& p : fds) if (p.revents == 0) rest.push_back({p.fd, POLLIN, 0});
+    for (const pollfd& p : fds) if (p.revents == 0) rest.push_back({p.fd, events, 0});
+    if (events == POLLPRI && rc > 0) break;  // one change: the caller reads the file again
     fds.swap(rest);
   }
   return Napi::Boolean::New(env, true);

@@ -43,8 +43,11 @@ export interface Addon {
   reapPidfd(pidfd: number): { code: number | null; signal: number | null } | null;
   /** pidfd_open(2), close-on-exec; throws (errno ESRCH) for a pid that is gone. */
   pidfdOpen(pid: number): number;
-  /** Blocks until every fd is readable (a pidfd: its process exited); false at the deadline. */
-  waitReadableSync(fds: number[], timeoutMs: number): boolean;
+  /**
+   * Blocks until every fd is readable (a pidfd: its process exited), or with `priority` until one
+   * reports POLLPRI (cgroup.events changed); false at the deadline.
+   */
+  waitReadableSync(fds: number[], timeoutMs: number, priority?: boolean): boolean;
 }
 
 const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');

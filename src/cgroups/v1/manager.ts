@@ -175,7 +175,13 @@ export function signalAllV1(record: V1Record, signal: number): void {
   }
 }
 
-/** Removes the cgroups tsrunc made (each once empty); joined ones stay. */
+/**
+ * Removes the cgroups tsrunc made (each once empty); joined ones stay. The cgroup2 one first: its
+ * cgroup.events says when the last (even exited, unreaped) task is gone, and a task leaves every
+ * hierarchy at once, so the v1 ones are empty by then.
+ */
 export function removeV1(record: V1Record, timeoutMs = 2000): void {
-  for (const dir of record.v1.made) removeCgroupDir(dir, timeoutMs);
+  const unified = record.v1.dirs[''];
+  const made = [...record.v1.made].sort((a, b) => Number(b === unified) - Number(a === unified));
+  for (const dir of made) removeCgroupDir(dir, timeoutMs);
 }
