@@ -148,11 +148,15 @@ Napi::Value WatchReadable(const Napi::CallbackInfo& info) {
   Watch* w = new Watch(env);
   w->callback = Napi::Persistent(info[1].As<Napi::Function>());
   w->poll.data = w;
+  // uv_poll_init makes the fd non-blocking; put its flags back: the sync socket is written with
+  // blocking writes (a plan can exceed the socket buffer), and is read only once readable.
+  int flags = fcntl(fd, F_GETFL);
   int rc = uv_poll_init(loop, &w->poll, fd);
   if (rc < 0) {
     delete w;
     ThrowErrno(env, -rc, "uv_poll_init");
   }
+  if (flags >= 0) fcntl(fd, F_SETFL, flags);
   uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, OnReadable);
   // close() may be called more than once; the Watch is freed by libuv's close callback.
   auto live = std::make_shared<Watch*>(w);

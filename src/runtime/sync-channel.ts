@@ -89,8 +89,10 @@ export class SyncChannel {
     const data = Buffer.from(JSON.stringify(message) + '\n');
     try {
       for (let off = 0; off < data.length;) off += fs.writeSync(this.fd, data, off);
-    } catch {
-      // The init is gone (EPIPE): the next expect() reports it from end-of-file.
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // The init is gone: the next expect() reports it from end-of-file.
+      if (code !== 'EPIPE' && code !== 'ECONNRESET') throw new TsruncError('SYSTEM', `sync protocol: cannot send ${message.type} to tsrunc-init: ${(e as Error).message}`, { cause: e });
     }
   }
 

@@ -114,9 +114,15 @@ export function applyDevices(record: V1Record, filter: DeviceFilter): void {
   }
 }
 
-/** Puts the init into every hierarchy's cgroup, before it runs any container code. */
+/**
+ * Puts the init into every v1 hierarchy's cgroup, before it runs any container code. The cgroup2
+ * one of a hybrid host is not written: the init was cloned into it (driver.ts cgroupFdDir), and
+ * each cgroup.procs write is a migration the kernel serialises across the whole host.
+ */
 export function placeV1(record: V1Record, pid: number): void {
-  for (const dir of Object.values(record.v1.dirs)) writeCgroupFile(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+  for (const [key, dir] of Object.entries(record.v1.dirs)) {
+    if (key !== '') writeCgroupFile(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+  }
 }
 
 /** Every process of the container, from the freezer hierarchy (else the first one). */
