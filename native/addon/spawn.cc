@@ -4,8 +4,8 @@
 //   spawnHelper(exe, slots, env, argv0) -> { pid, pidfd }
 //       posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK), safe in a multithreaded process) of `exe`
 //       with fd slots[i] as its fd i (-1: /dev/null), every signal at its default disposition
-//       and none blocked (Node ignores SIGPIPE; an ignored signal would survive the exec), and
-//       exactly `env`. Every other fd of this process is close-on-exec (Node opens everything
+//       and none blocked (Node ignores SIGPIPE; an ignored signal would survive the exec),
+//       fds 0-2 without O_NONBLOCK (as libuv's spawn), and exactly `env`. Every other fd of this process is close-on-exec (Node opens everything
 //       so; tsrunc-init closes the rest again, CVE-2024-21626). A failed exec throws here.
 //   watchReadable(fd, callback) -> { close() }
 //       a libuv poll on fd (a pidfd, a socket): callback() on the event loop each time it is
@@ -72,6 +72,12 @@ Napi::Value SpawnHelper(const Napi::CallbackInfo& info) {
     if (opened >= 0) close(opened);
     if (high < 0) ThrowErrno(env, e, "F_DUPFD_CLOEXEC");
     s.high.push_back(high);
+  }
+  // fds 0-2 start blocking, as libuv's spawn leaves them for a child: O_NONBLOCK belongs to the
+  // open file description, shared with whoever else holds it (Node's own stdout, on a pipe).
+  for (int i = 0; i < n && i <= 2; i++) {
+    int fl = fcntl(s.high[i], F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(s.high[i], F_SETFL, fl & ~O_NONBLOCK);
   }
   std::vector<std::string> envStore;
   for (uint32_t i = 0; i < envArr.Length(); i++) envStore.push_back(envArr.Get(i).As<Napi::String>());

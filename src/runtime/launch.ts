@@ -108,10 +108,10 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
     slots.push(fd);
   }
   // Node creates process.stdout/stderr lazily and, on a pipe or socket, sets O_NONBLOCK on the
-  // file description it shares with the container. tsrunc-init clears O_NONBLOCK on its stdio when
-  // it starts, so such a stream must exist before it does, or the container would inherit a
-  // non-blocking pipe. On a file, /dev/null or a terminal Node sets nothing shared, and making the
-  // streams (loading Node's stream modules) would cost ~7 ms of CPU.
+  // file description it shares with the container. spawnHelper clears O_NONBLOCK on the helper's
+  // fds 0-2 (as libuv's spawn does), so such a stream must exist before it runs, or the container
+  // would inherit a non-blocking pipe. On a file, /dev/null or a terminal Node sets nothing
+  // shared, and making the streams (loading Node's stream modules) would cost ~7 ms of CPU.
   if (isPipeOrSocket(1)) void process.stdout;
   if (isPipeOrSocket(2)) void process.stderr;
   let spawned: { pid: number; pidfd: number };
