@@ -1,6 +1,7 @@
 // The Node-API addon: only the syscalls Node itself does not offer. It never parses user input
 // (the TypeScript layer validates everything first) and never forks: container processes are
-// created by tsrunc-init, a separate single-threaded program (see native/init/).
+// created by tsrunc-init, a separate single-threaded program (see native/init/), which spawn.cc
+// starts with posix_spawn (a vfork: nothing runs in the child but the exec).
 #include <napi.h>
 
 #include <cerrno>
@@ -114,6 +115,12 @@ Napi::Value OpenPty(const Napi::CallbackInfo& info);
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info);
 Napi::Value MakeRaw(const Napi::CallbackInfo& info);
 Napi::Value RestoreTerminal(const Napi::CallbackInfo& info);
+// spawn.cc
+Napi::Value SpawnHelper(const Napi::CallbackInfo& info);
+Napi::Value WatchReadable(const Napi::CallbackInfo& info);
+Napi::Value ReapPidfd(const Napi::CallbackInfo& info);
+Napi::Value PidfdOpenFn(const Napi::CallbackInfo& info);
+Napi::Value WaitReadableSync(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -132,6 +139,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
   exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
+  exports.Set("spawnHelper", Napi::Function::New(env, SpawnHelper));
+  exports.Set("watchReadable", Napi::Function::New(env, WatchReadable));
+  exports.Set("reapPidfd", Napi::Function::New(env, ReapPidfd));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpenFn));
+  exports.Set("waitReadableSync", Napi::Function::New(env, WaitReadableSync));
   return exports;
 }
 

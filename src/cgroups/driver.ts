@@ -24,8 +24,9 @@ export function setUpCgroup(s: AnySetup): CgroupRecord {
 }
 
 /**
- * v1: the init's pid goes into every hierarchy before it is told to go on. v2: nothing to do, the
- * init was cloned into its cgroup (the directory fd create passes, cgroupFdDir).
+ * v1: the init's pid goes into every v1 hierarchy before it is told to go on. v2 (and the cgroup2
+ * tree of a hybrid host): nothing to do, the init was cloned into its cgroup (the directory fd
+ * create passes, cgroupFdDir); create must always pass that fd.
  */
 export async function placeInit(record: CgroupRecord, pid: number): Promise<void> {
   const r = asV1(record);

@@ -4,6 +4,8 @@
 import * as fs from 'node:fs';
 
 import { TsruncError, type ErrorCode } from '../errors';
+import { addon } from '../native/addon';
+import { openPidfd } from '../process/wait';
 
 export const CGROUPS_PATH_POINTER = '/linux/cgroupsPath';
 
@@ -74,7 +76,12 @@ export const sleepMs = (ms: number): void => {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 };
 
-/** rmdir of a cgroup once its last process is gone (EBUSY until then); a missing one is fine. */
+/**
+ * rmdir of a cgroup once its last process is gone (EBUSY until then); a missing one is fine. Each
+ * EBUSY waits on an fd: the pidfds of the processes cgroup.procs still lists, else (only exited,
+ * unreaped ones left) a change of the cgroup2 `cgroup.events`; a cgroup v1 directory without
+ * either falls back to a short sleep.
+ */
 export function removeCgroupDir(dir: string, timeoutMs = 2000): void {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
@@ -85,7 +92,7 @@ export function removeCgroupDir(dir: string, timeoutMs = 2000): void {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
       if (code !== 'EBUSY' || Date.now() > deadline) throw cgroupFsError('remove', dir, e);
-      sleepMs(delay);
+      if (!waitEmptier(dir, deadline - Date.now())) sleepMs(delay);
     }
   }
 }
@@ -114,6 +121,33 @@ export async function removeCgroupDirAsync(dir: string, timeoutMs = 2000): Promi
 export async function allOrFirstError(work: Promise<unknown>[]): Promise<void> {
   const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/** Waits (on fds) for the cgroup to lose a process; false when it has no fd to wait on. */
+function waitEmptier(dir: string, leftMs: number): boolean {
+  const fds: number[] = [];
+  try {
+    for (const pid of procsOf(dir)) {
+      const fd = openPidfd(pid);
+      if (fd >= 0) fds.push(fd);
+    }
+    if (fds.length > 0) {
+      addon().waitReadableSync(fds, Math.max(leftMs, 1));
+      return true;
+    }
+    let events: number;
+    try {
+      events = fs.openSync(`${dir}/cgroup.events`, 'r');
+    } catch {
+      return false; // cgroup v1
+    }
+    fds.push(events);
+    // Read after opening: a change between the read and the poll still wakes the poll.
+    if (/^populated 1$/m.test(fs.readFileSync(events, 'utf8'))) addon().waitReadableSync([events], Math.max(leftMs, 1), true);
+    return true;
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
+  }
 }
 
 /** The pids in a cgroup.procs file; none when it cannot be read (the cgroup is gone). */

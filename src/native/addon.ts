@@ -34,6 +34,20 @@ export interface Addon {
   /** cfmakeraw, as runc's terminal proxy; returns the previous settings. */
   makeRaw(fd: number): Buffer;
   restoreTerminal(fd: number, saved: Buffer): void;
+  // spawn.cc: tsrunc-init started and waited on without child_process (native/addon/spawn.cc)
+  /** posix_spawn of exe with slots[i] (-1: /dev/null) as fd i, default signals, exactly env. */
+  spawnHelper(exe: string, slots: number[], env: string[], argv0: string): { pid: number; pidfd: number };
+  /** callback() on the event loop each time fd is readable, until close(); holds the loop open. */
+  watchReadable(fd: number, callback: () => void): { close(): void };
+  /** waitid(P_PIDFD, WNOHANG) of a child: null while it runs. */
+  reapPidfd(pidfd: number): { code: number | null; signal: number | null } | null;
+  /** pidfd_open(2), close-on-exec; throws (errno ESRCH) for a pid that is gone. */
+  pidfdOpen(pid: number): number;
+  /**
+   * Blocks until every fd is readable (a pidfd: its process exited), or with `priority` until one
+   * reports POLLPRI (cgroup.events changed); false at the deadline.
+   */
+  waitReadableSync(fds: number[], timeoutMs: number, priority?: boolean): boolean;
 }
 
 const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');

@@ -1,6 +1,5 @@
 // create: validate, compile, claim the id, start the init and wait until it is fully set up
 // and blocked on the exec FIFO - or failed, in which case nothing is left behind.
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,7 +20,7 @@ import { cgroupFdDir, placeInit, removeCgroup, setUpCgroup, type AnySetup, type 
 import { planCgroup } from '../cgroups/plan';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
-import { launchInit } from './launch';
+import { launchInit, type HelperProcess } from './launch';
 import { checkOwnTerminal } from './terminal';
 
 /** Where the config comes from: a bundle directory with config.json, or an object. */
@@ -59,7 +58,7 @@ export type CreateOptions = ConfigSource & {
 export interface Created {
   pid: number;
   /** Set when created with `wait`: the helper that exits with the container's status. */
-  helper: ChildProcess;
+  helper: HelperProcess;
   /** The process has a terminal (its master went to the console socket). */
   terminal: boolean;
 }

@@ -3,9 +3,12 @@
 // (--preserve-fds), then the sync socket, the exec FIFO and the cgroup directory. Node opens
 // everything else close-on-exec, and the init marks every other fd close-on-exec again before it
 // execs the container process (CVE-2024-21626).
-import { spawn, type ChildProcess } from 'node:child_process';
+//
+// The addon spawns it (posix_spawn) and its exit is seen on a pidfd: neither child_process nor
+// net and streams are loaded for it, which was ~8 ms of CPU per create (bench/RESULTS.md).
+import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
-import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 
 import { TsruncError } from '../errors';
 import { addon, initHelperPath } from '../native/addon';
@@ -28,9 +31,41 @@ export interface LaunchOptions {
   consoleFd?: number;
 }
 
+/** tsrunc-init's first process, as the verbs use it: its pid, stdio pipes and exit. */
+export interface HelperProcess {
+  pid: number;
+  /** The ends of 'pipe' stdio slots (null for the others). */
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  /** 'exit' once it has exited and is reaped: its exit code, or the signal number that killed it. */
+  on(event: 'exit', listener: (code: number | null, signal: number | null) => void): this;
+}
+
 export interface Launched {
-  helper: ChildProcess;
+  helper: HelperProcess;
   sync: SyncChannel;
+}
+
+/** The helper's exit, seen on its pidfd (readable once it exits) and reaped there. */
+class Helper extends EventEmitter implements HelperProcess {
+  stdin: Writable | null = null;
+  stdout: Readable | null = null;
+  stderr: Readable | null = null;
+  private readonly watch: { close(): void };
+
+  constructor(readonly pid: number, private readonly pidfd: number) {
+    super();
+    this.watch = addon().watchReadable(pidfd, () => this.onReadable());
+  }
+
+  private onReadable(): void {
+    const status = addon().reapPidfd(this.pidfd);
+    if (!status) return;
+    this.watch.close();
+    fs.closeSync(this.pidfd);
+    this.emit('exit', status.code, status.signal);
+  }
 }
 
 export function launchInit(plan: Plan, options: LaunchOptions): Launched {
@@ -65,35 +100,78 @@ function sealedInit(): number {
 }
 
 function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: string): Launched {
-  const preserved = Array.from({ length: options.preserveFds }, (_, i) => 3 + i);
-  const syncFd = 3 + options.preserveFds;
-  const env: NodeJS.ProcessEnv = { TSRUNC_SYNC_FD: String(syncFd) };
-  const stdio: (number | 'pipe' | 'ignore')[] = [...(options.stdio ?? [0, 1, 2]), ...preserved, 'pipe'];
+  const a = addon();
+  // fd i of the helper is slots[i]; -1 = /dev/null. Every fd made here is close-on-exec.
+  const slots: number[] = [];
+  const ours: number[] = []; // this side's end of each 'pipe' slot (-1: none)
+  const theirs: number[] = []; // the child's ends, closed here once it has them
+  for (const s of options.stdio ?? [0, 1, 2]) {
+    if (s === 'pipe') {
+      const [mine, child] = a.socketpair(); // as child_process makes a 'pipe' slot
+      ours.push(mine);
+      theirs.push(child);
+      slots.push(child);
+    } else {
+      ours.push(-1);
+      slots.push(s === 'ignore' ? -1 : s);
+    }
+  }
+  for (let i = 0; i < options.preserveFds; i++) slots.push(3 + i);
+  const syncFd = slots.length;
+  const [syncOurs, syncTheirs] = a.socketpair();
+  theirs.push(syncTheirs);
+  slots.push(syncTheirs);
+  const env = [`TSRUNC_SYNC_FD=${syncFd}`];
   // Further fds follow the sync socket; tsrunc-init closes everything after the last of them.
   const extra = [['TSRUNC_FIFO_FD', options.fifoFd], ['TSRUNC_CGROUP_FD', options.cgroupFd], ['TSRUNC_CONSOLE_FD', options.consoleFd]] as const;
   for (const [name, fd] of extra) {
     if (fd === undefined || fd < 0) continue;
-    env[name] = String(stdio.length);
-    stdio.push(fd);
+    env.push(`${name}=${slots.length}`);
+    slots.push(fd);
   }
-  // Node creates process.stdout/stderr lazily and, on a pipe, sets O_NONBLOCK on the file
-  // description it shares with the container; any net.Socket's destroy (the sync socket's)
-  // touches process.stderr. tsrunc-init clears O_NONBLOCK on its stdio when it starts, so
-  // both streams must exist before it does, or the container would inherit a non-blocking pipe.
-  void process.stdout;
-  void process.stderr;
-  // Numbered above every slot: the spawn dup2()s the slots into place before it executes this fd.
-  const cached = sealedInit();
-  const exe = cached >= stdio.length ? cached : addon().sealedExecutable(initHelperPath(), stdio.length);
-  let helper: ChildProcess;
+  // Node creates process.stdout/stderr lazily and, on a pipe or socket, sets O_NONBLOCK on the
+  // file description it shares with the container. spawnHelper clears O_NONBLOCK on the helper's
+  // fds 0-2 (as libuv's spawn does), so such a stream must exist before it runs, or the container
+  // would inherit a non-blocking pipe. On a file, /dev/null or a terminal Node sets nothing
+  // shared, and making the streams (loading Node's stream modules) would cost ~7 ms of CPU.
+  if (isPipeOrSocket(1)) void process.stdout;
+  if (isPipeOrSocket(2)) void process.stderr;
+  let spawned: { pid: number; pidfd: number };
   try {
-    helper = spawn(`/proc/self/fd/${exe}`, [], { argv0: 'tsrunc-init', env, stdio });
+    // Numbered above every slot: the spawn dup2()s the slots into place before it executes this fd.
+    const cached = sealedInit();
+    const exe = cached >= slots.length ? cached : a.sealedExecutable(initHelperPath(), slots.length);
+    try {
+      spawned = a.spawnHelper(`/proc/self/fd/${exe}`, slots, env, 'tsrunc-init');
+    } finally {
+      if (exe !== cached) fs.closeSync(exe);
+    }
+  } catch (e) {
+    for (const fd of [...ours, syncOurs]) if (fd >= 0) fs.closeSync(fd);
+    throw new TsruncError('SYSTEM', `cannot start tsrunc-init: ${(e as Error).message}`, { cause: e });
   } finally {
-    if (exe !== cached) fs.closeSync(exe);
+    for (const fd of theirs) fs.closeSync(fd);
   }
-  const sync = new SyncChannel(helper.stdio[syncFd] as Socket, failurePrefix);
-  // The exec itself can fail (reported after spawn() returned): the waiting step says why.
-  helper.on('error', (e) => sync.abort(new TsruncError('SYSTEM', `cannot start tsrunc-init: ${e.message}`, { cause: e })));
+  const helper = new Helper(spawned.pid, spawned.pidfd);
+  if (ours.some((fd) => fd >= 0)) {
+    // Streams only for an API caller's pipes: the CLI never loads net.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const net = require('node:net') as typeof import('node:net');
+    const stream = (i: number) => (ours[i] >= 0 ? new net.Socket({ fd: ours[i], readable: i !== 0, writable: i === 0 }) : null);
+    helper.stdin = stream(0);
+    helper.stdout = stream(1);
+    helper.stderr = stream(2);
+  }
+  const sync = new SyncChannel(syncOurs, failurePrefix);
   sync.send(first);
   return { helper, sync };
+}
+
+function isPipeOrSocket(fd: number): boolean {
+  try {
+    const st = fs.fstatSync(fd);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false; // closed: no stream will ever be made on it
+  }
 }

@@ -1,9 +1,10 @@
 // tsrunc's end of the sync socket with tsrunc-init. The protocol, its numbered steps and the fds
 // that travel beside it are drawn at the top of native/init/sync.h; each step is marked
 // `// sync step N` where create.ts and start.ts send or await it.
-import type { Socket } from 'node:net';
+import * as fs from 'node:fs';
 
 import { TsruncError } from '../errors';
+import { addon } from '../native/addon';
 import type { ExecPlan, Plan } from '../plan/types';
 
 /** The step number of each message "type" (native/init/sync.h: enum SyncStep). 9: exec's step 1. */
@@ -66,23 +67,33 @@ function parseMessage(line: string): FromInit | string {
 }
 
 export class SyncChannel {
-  private buffer = '';
+  private buffer = Buffer.alloc(0);
   private lines: string[] = [];
   private waiter: ((line: string | null) => void) | null = null;
   private ended = false;
+  private closed = false;
   /** Why the init side is gone, when it never started. */
   private failure: TsruncError | null = null;
+  /** Readable events of the socket from the event loop (no net.Socket: see launch.ts). */
+  private readonly watch: { close(): void };
 
-  /** `failurePrefix`: how the init's failures are introduced ("container init failed"). */
-  constructor(private readonly socket: Socket, private readonly failurePrefix = 'container init failed') {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.onData(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('error', () => this.onEnd());
+  /**
+   * `fd`: this side of the sync socketpair (blocking; read only once the loop says it is readable).
+   * `failurePrefix`: how the init's failures are introduced ("container init failed").
+   */
+  constructor(private readonly fd: number, private readonly failurePrefix = 'container init failed') {
+    this.watch = addon().watchReadable(fd, () => this.onReadable());
   }
 
   send(message: ToInit): void {
-    this.socket.write(JSON.stringify(message) + '\n');
+    const data = Buffer.from(JSON.stringify(message) + '\n');
+    try {
+      for (let off = 0; off < data.length;) off += fs.writeSync(this.fd, data, off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // The init is gone: the next expect() reports it from end-of-file.
+      if (code !== 'EPIPE' && code !== 'ECONNRESET') throw new TsruncError('SYSTEM', `sync protocol: cannot send ${message.type} to tsrunc-init: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /**
@@ -113,7 +124,11 @@ export class SyncChannel {
   }
 
   close(): void {
-    this.socket.destroy();
+    if (this.closed) return;
+    this.closed = true;
+    this.watch.close();
+    fs.closeSync(this.fd);
+    this.onEnd();
   }
 
   /** The init could not be started: every later expect() throws `error`. */
@@ -131,12 +146,26 @@ export class SyncChannel {
     return line === null ? null : parseMessage(line);
   }
 
-  private onData(chunk: string): void {
-    this.buffer += chunk;
+  private onReadable(): void {
+    const chunk = Buffer.allocUnsafe(65536);
+    let n: number;
+    try {
+      n = fs.readSync(this.fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return;
+      n = 0; // ECONNRESET: the init side is gone
+    }
+    if (n === 0) {
+      this.watch.close();
+      this.onEnd();
+      return;
+    }
+    // Lines end at a 0x0a byte, which no multi-byte UTF-8 sequence contains.
+    this.buffer = Buffer.concat([this.buffer, chunk.subarray(0, n)]);
     let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
+    while ((nl = this.buffer.indexOf(10)) >= 0) {
+      const line = this.buffer.subarray(0, nl).toString('utf8');
+      this.buffer = this.buffer.subarray(nl + 1);
       this.deliver(line);
     }
   }

@@ -115,13 +115,15 @@ export function applyDevices(record: V1Record, filter: DeviceFilter): void {
 }
 
 /**
- * Puts the init into every hierarchy's cgroup, before it runs any container code. The writes go
+ * Puts the init into every v1 hierarchy's cgroup, before it runs any container code. The cgroup2
+ * one of a hybrid host is not written: the init was cloned into it (driver.ts cgroupFdDir), and
+ * each cgroup.procs write is a migration the kernel serialises across the whole host. The writes go
  * to the thread pool at once: each may sleep in the kernel (see writeCgroupFileAsync), and
  * meanwhile this process goes on with other containers.
  */
 export async function placeV1(record: V1Record, pid: number): Promise<void> {
   // Every write settles before a failure is reported: none is left running behind a clean-up.
-  await allOrFirstError(Object.values(record.v1.dirs).map((dir) =>
+  await allOrFirstError(Object.entries(record.v1.dirs).filter(([key]) => key !== '').map(([, dir]) =>
     writeCgroupFileAsync(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED')));
 }
 
@@ -183,9 +185,15 @@ export function signalAllV1(record: V1Record, signal: number): void {
   }
 }
 
-/** Removes the cgroups tsrunc made (each once empty); joined ones stay. */
+/**
+ * Removes the cgroups tsrunc made (each once empty); joined ones stay. The cgroup2 one first: its
+ * cgroup.events says when the last (even exited, unreaped) task is gone, and a task leaves every
+ * hierarchy at once, so the v1 ones are empty by then.
+ */
 export function removeV1(record: V1Record, timeoutMs = 2000): void {
-  for (const dir of record.v1.made) removeCgroupDir(dir, timeoutMs);
+  const unified = record.v1.dirs[''];
+  const made = [...record.v1.made].sort((a, b) => Number(b === unified) - Number(a === unified));
+  for (const dir of made) removeCgroupDir(dir, timeoutMs);
 }
 
 /** removeV1 on the thread pool, every hierarchy at once. */
