@@ -127,13 +127,18 @@ test(`${CONTAINERS} containers created, started and deleted, ${PARALLELISM} at a
   // Most samples must have seen containers, or the test proved little.
   const busy = samples.filter((s) => (JSON.parse(s.stdout || 'null') ?? []).length > 0).length;
   t.true(busy >= samples.length / 2, `only ${busy} of ${samples.length} samples listed any container`);
-  // The judge must see a wrong list when there is one: a busy sample with one entry dropped,
-  // one entry's status changed and an id never created added.
-  const sample = samples.find((s) => (JSON.parse(s.stdout || 'null') ?? []).length >= 2);
-  const entries = JSON.parse(sample.stdout);
-  const doctored = [...entries.slice(1), { ...entries[0], id: `${prefix}-never` }];
-  doctored[0] = { ...doctored[0], status: doctored[0].status === 'stopped' ? 'created' : 'stopped', pid: 0 };
-  t.is(sampleProblems({ ...sample, stdout: JSON.stringify(doctored) }, containers, byId).length, 3);
+  // The judge must see a wrong list when there is one: from a sample that listed at least two
+  // containers the test knew had to be there, drop one, call another paused, add an id never created.
+  const mustList = (s, c) => c.createEnd < s.begin && !(c.deleteBegin < s.end);
+  const sample = samples.find((s) => (JSON.parse(s.stdout || 'null') ?? []).filter((e) => mustList(s, byId.get(e.id))).length >= 2);
+  const entries = JSON.parse(sample.stdout).filter((e) => mustList(sample, byId.get(e.id)));
+  const doctored = [{ ...entries[1], status: 'paused' }, { ...entries[1], id: `${prefix}-never` }];
+  t.deepEqual(sampleProblems({ ...sample, stdout: JSON.stringify(doctored) }, [byId.get(entries[0].id), byId.get(entries[1].id)], byId), [
+    `${entries[1].id}: not a valid state (${stateSchemaErrors(doctored[0])})`, // this schema's statuses have no "paused"
+    `${entries[1].id}: listed paused, could only be ${[...legalStatuses(byId.get(entries[1].id), sample.begin, sample.end)].join('/')}`,
+    `${prefix}-never: listed, but the test never created it`,
+    `${entries[0].id}: created and not being deleted, yet not listed`,
+  ]);
 
   const leaks = await findLeaks(rt, containers.map((c) => c.id), { names: [prefix] });
   figure('load: leaks found', countLeaks(leaks));
