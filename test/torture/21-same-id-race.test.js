@@ -7,8 +7,10 @@
 // What must hold:
 //   - never a second init: at every instant sampled, at most one process in the id's cgroup is a
 //     container init (pid 1 of its own pid namespace);
-//   - never a corrupt state: <root>/<id>/state.json, whenever it can be read, parses, and every
-//     `state` that succeeds prints a state that passes the OCI schema;
+//   - at most one create succeeds per generation: when 16 creates race on an absent id (every
+//     fifth round), exactly one succeeds;
+//   - never a corrupt state: <root>/<id>/state.json, whenever it can be read, parses; every
+//     `state` that succeeds, and every entry `list` prints (list never fails), passes the OCI schema;
 //   - only legal transitions: each call succeeds or fails with the error its verb may give in some
 //     serial order (exists, does not exist, not running, stopped, running...), never another one;
 //     one container (told by its `created` time) only moves forward through created -> running ->
@@ -31,7 +33,7 @@ const RACERS = 16;
 
 // Weighted: creates often enough that new generations appear in most rounds.
 const OPS = ['create', 'create', 'create', 'create', 'start', 'start', 'start', 'kill', 'kill',
-  'delete', 'delete-force', 'delete-force', 'state', 'state'];
+  'delete', 'delete-force', 'delete-force', 'state', 'state', 'list'];
 
 /** The errors each verb may legally fail with when others race it on the same id. */
 const LEGAL_ERRORS = {
@@ -42,6 +44,7 @@ const LEGAL_ERRORS = {
   delete: [/does not exist/, /cannot delete container \S+ that is not stopped: running/],
   'delete-force': [],
   state: [/does not exist/],
+  list: [],
 };
 
 const readOr = (file, fallback = null) => { try { return fs.readFileSync(file, 'utf8'); } catch { return fallback; } };
@@ -121,30 +124,49 @@ test(`${RACERS} processes race create, start, kill and delete on one id for ${RO
     }
   })();
 
-  const observeState = async () => {
-    const r = await timed(rt, ['state', id]);
-    if (r.code !== 0) return r;
+  const observe = (r, state) => {
+    const schema = stateSchemaErrors(state);
+    if (schema) violations.push(`${r.op} printed an invalid state (${schema}): ${JSON.stringify(state)}`);
+    observations.push({ begin: r.begin, end: r.end, created: state.created, status: state.status });
+  };
+  const parse = (r) => {
     try {
-      r.state = JSON.parse(r.stdout);
+      return JSON.parse(r.stdout);
     } catch (e) {
-      violations.push(`state printed no JSON (${e.message}): ${r.stdout.slice(0, 100)}`);
-      return r;
+      violations.push(`${r.op} printed no JSON (${e.message}): ${r.stdout.slice(0, 100)}`);
+      return undefined;
     }
-    const schema = stateSchemaErrors(r.state);
-    if (schema) violations.push(`state is not valid (${schema}): ${r.stdout}`);
-    observations.push({ begin: r.begin, end: r.end, created: r.state.created, status: r.state.status });
+  };
+  const observeState = async () => {
+    const r = { op: 'state', ...await timed(rt, ['state', id]) };
+    if (r.code === 0) r.state = parse(r);
+    if (r.state) observe(r, r.state);
+    return r;
+  };
+  const observeList = async () => {
+    const r = { op: 'list', ...await timed(rt, ['list', '--format', 'json']) };
+    const entries = r.code === 0 ? parse(r) ?? [] : [];
+    for (const e of entries) {
+      if (e.id !== id) violations.push(`list shows ${e.id}, never created`);
+      observe(r, e);
+    }
     return r;
   };
 
   try {
     for (let round = 0; round < ROUNDS; round++) {
+      // Every fifth round starts from an absent id and races 16 creates.
+      const allCreate = round % 5 === 0;
+      if (allCreate) await rt.runtime(['delete', '--force', id]);
       const existed = (await rt.runtime(['state', id])).code === 0;
       const calls = Array.from({ length: RACERS }, async (_, i) => {
-        const op = OPS[Math.floor(Math.random() * OPS.length)];
+        const op = allCreate ? 'create' : OPS[Math.floor(Math.random() * OPS.length)];
         const pidFile = path.join(rt.base, `race-${round}-${i}.pid`);
         await sleep(Math.random() * 20);
-        const r = op === 'state' ? await observeState() : await timed(rt, argsOf(op, id, bundle, pidFile), { timeout: 60000 });
-        return { op, ...r, pidFile };
+        const r = op === 'state' ? await observeState()
+          : op === 'list' ? await observeList()
+            : await timed(rt, argsOf(op, id, bundle, pidFile), { timeout: 60000 });
+        return { ...r, op, pidFile };
       });
       const results = await Promise.all(calls);
       ops += results.length;
@@ -158,6 +180,7 @@ test(`${RACERS} processes race create, start, kill and delete on one id for ${RO
       const created = results.filter((r) => r.op === 'create' && r.code === 0);
       const deleted = results.filter((r) => r.op.startsWith('delete') && r.code === 0);
       generations += created.length;
+      if (allCreate && created.length !== 1) violations.push(`round ${round}: ${created.length} of ${RACERS} racing creates succeeded, not 1`);
       if (created.length > deleted.length + (existed ? 0 : 1)) {
         violations.push(`round ${round}: ${created.length} creates succeeded with only ${deleted.length} deletes (container existed before: ${existed})`);
       }
