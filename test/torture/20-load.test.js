@@ -10,13 +10,13 @@
 //   - a listed id is one of the test's, whose create had begun before the list ended and whose
 //     delete had not returned before the list began (nothing deleted or never created is listed);
 //   - its status is one it could have had during the list: `created` between create and the end
-//     of start, `running` from start until it was seen stopped (or deleted), `stopped` from the
-//     kill on; its pid is the init's (the --pid-file's) while created or running, 0 once stopped;
+//     of start, `running` from start until its init was seen gone from /proc (or deleted),
+//     `stopped` from the kill on; its pid is the init's (the --pid-file's) while created or running, 0 once stopped;
 //   - every entry passes the OCI state schema, and no id is listed twice.
 const test = require('ava');
 const fs = require('node:fs');
 const path = require('node:path');
-const { useRuntime, stateSchemaErrors, waitFor } = require('../helpers/runtime');
+const { useRuntime, stateSchemaErrors, waitFor, isAlive } = require('../helpers/runtime');
 const { NO_LEAKS, findLeaks, countLeaks } = require('./lib/leaks');
 const { figure, trials } = require('./lib/figures');
 const { now, runPool, timed } = require('./lib/pool');
@@ -39,8 +39,8 @@ async function lifecycle(rt, bundle, c) {
   await step('start', ['start', c.id]);
   if (c.viaKill) {
     await step('kill', ['kill', c.id, 'KILL']);
-    await waitFor(async () => JSON.parse((await rt.runtime(['state', c.id])).stdout || '{}').status === 'stopped',
-      { timeout: 30000, interval: 20, what: `${c.id} to stop` });
+    // Gone from /proc (or a zombie): from here on the runtime must say stopped.
+    await waitFor(() => !isAlive(c.pid), { timeout: 30000, interval: 10, what: `${c.id} to stop` });
     c.stoppedSeen = now();
     await step('delete', ['delete', c.id]);
   } else {

@@ -28,7 +28,7 @@ const { NO_LEAKS, findLeaks, countLeaks } = require('./lib/leaks');
 const { figure, trials } = require('./lib/figures');
 const { timed } = require('./lib/pool');
 
-const ROUNDS = trials(20, 150);
+const ROUNDS = trials(15, 150);
 const RACERS = 16;
 
 // Weighted: creates often enough that new generations appear in most rounds.
