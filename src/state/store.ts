@@ -54,22 +54,33 @@ export class ContainerDir {
       throw systemError(`cannot create state directory ${root}`, e);
     }
     const c = new ContainerDir(root, id);
-    try {
-      fs.mkdirSync(c.dir, { mode: 0o711 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+    for (;;) {
+      try {
+        fs.mkdirSync(c.dir, { mode: 0o711 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new TsruncError('CONTAINER_EXISTS', `container with id exists: ${id}`);
+        }
+        throw systemError(`cannot create state directory ${c.dir}`, e);
+      }
+      try {
+        c.lock();
+      } catch (e) {
+        // Between our mkdir and our lock, a `delete --force` took the directory for what a
+        // killed create leaves (no state file) and removed it: claim the id again.
+        if (e instanceof TsruncError && e.code === 'CONTAINER_NOT_FOUND') continue;
+        // Nothing to lock with (e.g. the addon failed to load): give the id back.
+        fs.rmSync(c.dir, { recursive: true, force: true });
+        throw e;
+      }
+      // The directory we locked may be another create's (ours was removed, and it made the id's
+      // again): if that one got the lock first and finished, the id is taken.
+      if (fs.existsSync(path.join(c.dir, STATE_FILE))) {
+        c.unlock();
         throw new TsruncError('CONTAINER_EXISTS', `container with id exists: ${id}`);
       }
-      throw systemError(`cannot create state directory ${c.dir}`, e);
+      return c;
     }
-    try {
-      c.lock();
-    } catch (e) {
-      // Nothing to lock with (e.g. the addon failed to load): give the id back.
-      fs.rmSync(c.dir, { recursive: true, force: true });
-      throw e;
-    }
-    return c;
   }
 
   /**
@@ -113,24 +124,37 @@ export class ContainerDir {
    */
   private static readonly heldHere = new Set<string>();
 
+  /**
+   * Takes the container's lock. The lock file lives in the directory `delete` removes, so the
+   * file a waiter finally locks may no longer be the one at the path (the container was deleted,
+   * and maybe created again, meanwhile): the lock counts only once the file held is still the
+   * one at the path; otherwise the waiter tries again on the new one, or finds no container.
+   */
   private lock(): void {
     const file = path.join(this.dir, LOCK_FILE);
     if (ContainerDir.heldHere.has(this.dir)) {
       throw new TsruncError('INVALID_STATE', `container ${this.id} is busy: another operation of this process on it has not finished`);
     }
-    try {
-      this.lockFd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new TsruncError('CONTAINER_NOT_FOUND', `container ${this.id} does not exist`);
+    for (;;) {
+      try {
+        this.lockFd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new TsruncError('CONTAINER_NOT_FOUND', `container ${this.id} does not exist`);
+        }
+        throw systemError(`cannot open lock file ${file}`, e);
       }
-      throw systemError(`cannot open lock file ${file}`, e);
-    }
-    try {
-      addon().flock(this.lockFd, true, true);
-    } catch (e) {
+      try {
+        addon().flock(this.lockFd, true, true);
+      } catch (e) {
+        this.unlock();
+        throw systemError(`cannot lock ${file}`, e);
+      }
+      const held = fs.fstatSync(this.lockFd);
+      const now = fs.statSync(file, { throwIfNoEntry: false });
+      if (now && now.ino === held.ino && now.dev === held.dev) break;
       this.unlock();
-      throw systemError(`cannot lock ${file}`, e);
+      if (!now) throw new TsruncError('CONTAINER_NOT_FOUND', `container ${this.id} does not exist`);
     }
     ContainerDir.heldHere.add(this.dir);
   }
@@ -185,7 +209,18 @@ export class ContainerDir {
   /** Removes the state directory. It only ever holds tsrunc's own files: no mounts, no links out. */
   remove(): void {
     try {
-      fs.rmSync(this.dir, { recursive: true, force: true });
+      // The state file first: whoever gets the lock after us finds no container (see lock()).
+      fs.rmSync(path.join(this.dir, STATE_FILE), { force: true });
+      // A command that opens the lock meanwhile creates the lock file again (O_CREAT), and the
+      // last rmdir fails with ENOTEMPTY: remove what it made, and try again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          fs.rmSync(this.dir, { recursive: true, force: true });
+          break;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt >= 100) throw e;
+        }
+      }
     } catch (e) {
       throw systemError(`cannot remove state directory ${this.dir}`, e);
     } finally {

@@ -106,18 +106,35 @@ function cgroupsNamed(names) {
   return found;
 }
 
-/** fds of any process that point into `dir` or at a tsrunc memfd (the sealed init helper). */
-function fdsInto(dir) {
+/**
+ * fds of any process that point into `dir`, or at a tsrunc memfd (the sealed init helper) when
+ * the process is the test's: `ours(pid)` (other tests and other users of tsrunc on the host hold
+ * such memfds too, legitimately, while their containers are being created).
+ */
+function fdsInto(dir, ours = () => true) {
   const found = [];
   for (const pid of pids()) {
     let fds;
     try { fds = fs.readdirSync(`/proc/${pid}/fd`); } catch { continue; }
     for (const fd of fds) {
       const target = tryLink(`/proc/${pid}/fd/${fd}`);
-      if (target && (isUnder(target, dir) || target.startsWith('/memfd:tsrunc'))) found.push(`pid ${pid} fd ${fd} -> ${target}`);
+      if (target && (isUnder(target, dir) || (target.startsWith('/memfd:tsrunc') && ours(pid)))) found.push(`pid ${pid} fd ${fd} -> ${target}`);
     }
   }
   return found;
+}
+
+/**
+ * True when process `pid` belongs to the test: it carries the marker, runs in the test's temp dir
+ * (the runtime's cwd, which tsrunc-init inherits), or is in a cgroup named after one of `names`.
+ */
+function isTestProcess(pid, marker, dir, names) {
+  const environ = tryRead(`/proc/${pid}/environ`, 'latin1');
+  if (environ && environ.includes(marker + '\0')) return true;
+  const cwd = tryLink(`/proc/${pid}/cwd`);
+  if (cwd && isUnder(cwd, dir)) return true;
+  const cgroups = tryRead(`/proc/${pid}/cgroup`) || '';
+  return cgroups.split('\n').some((line) => names.some((n) => line.slice(line.lastIndexOf('/') + 1).includes(n)));
 }
 
 /**
@@ -132,7 +149,7 @@ async function findLeaks(rt, ids, { settle = 3000, names = ids } = {}) {
     mounts: mountsUnder(rt.base),
     cgroups: names.length ? cgroupsNamed(names) : [],
     state: ids.filter((id) => fs.existsSync(path.join(rt.root, id))).map((id) => path.join(rt.root, id)),
-    fds: fdsInto(rt.base),
+    fds: fdsInto(rt.base, (pid) => isTestProcess(pid, rt.marker, rt.base, names)),
   };
 }
 
