@@ -1,0 +1,299 @@
+'use strict';
+// Hostile rootfs (issue 14): symlinks, `..`, files and FIFOs in every path tsrunc touches while it
+// builds a container: mount destinations, maskedPaths, readonlyPaths, the cwd, /dev entries,
+// /dev/pts/ptmx, /dev/console, /proc and /sys. Each case is its own test. Whatever a case plants,
+// no operation may land outside the rootfs:
+//   on the host   a canary ("victim") dir outside the rootfs that a naive runtime would write,
+//                 mount or chown through (checksummed with treeDigest before and after), the host's
+//                 device nodes (hostDevices), and no mount under the test's dir in any mount
+//                 namespace but the container's own (findLeaks, while it runs and after delete);
+//   from tsrunc   either a refusal naming the field (a JSON pointer) and leaving nothing behind,
+//                 or a container in which an exec'd check sees the operation inside its rootfs.
+// test/31-symlink-escape covers tmpfs destinations through symlinks; test/33 the default /dev;
+// these are the rest. The same file runs against runc (RUNTIME=runc): where runc behaves
+// differently a case says so in `runc` (and why tsrunc's behaviour is kept).
+//
+// Layout: bundles live at <base>/bundles/<n>/rootfs, so from the rootfs's "/" `../../..` is <base>
+// and `../../../$NAME` the victim; from /etc or /dev one more `..` is needed.
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const test = require('ava');
+const { useRuntime, isTsrunc, parseMountinfo } = require('../helpers/runtime');
+const { consoleSocket } = require('../helpers/console');
+const { NO_LEAKS, findLeaks, mountsUnder, hostDevices, treeDigest, treeDiff } = require('./lib/leaks');
+const { figure } = require('./lib/figures');
+
+// runc's default masked and read-only paths (`runc spec`).
+const RUNC_MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'];
+const RUNC_READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+const dropMount = (c, destination) => { c.mounts = c.mounts.filter((m) => m.destination !== destination); };
+const mountIndex = (c, destination) => c.mounts.findIndex((m) => m.destination === destination);
+// The index the next pushed mount gets in the default config (its six standard mounts).
+const NEXT = 6;
+
+// plant: [path in the rootfs, kind, argument]: kind is link (argument: target), fifo, file (content),
+// dir, chr ("major:minor"), rm. Strings may use $VICTIM (the victim's host path), $NAME (its
+// basename), $FILE (a file in it), $SRC and $SRCFILE (bind sources outside the rootfs).
+// config(c): edits the config. expect: 'inside' (then `check`, a script exec'd in the container,
+// must print `out`) or a RegExp the refusal must match (it must name the field).
+const CASES = [
+  // ---- mount destinations
+  { what: 'bind dir onto an absolute symlink to a host dir', plant: [['/esc', 'link', '$VICTIM']],
+    config: (c) => c.mounts.push({ destination: '/esc', type: 'bind', source: '$SRC', options: ['bind'] }),
+    check: 'cat $VICTIM/from-source', out: 'source\n' },
+  { what: 'bind file onto an absolute symlink to a host file', plant: [['/etc/esc', 'link', '$FILE']],
+    config: (c) => c.mounts.push({ destination: '/etc/esc', type: 'bind', source: '$SRCFILE', options: ['bind'] }),
+    check: 'cat $FILE', out: 'source-file\n' },
+  { what: 'bind file onto a relative symlink climbing to a host file', plant: [['/etc/esc', 'link', '../../../../$NAME/file']],
+    config: (c) => c.mounts.push({ destination: '/etc/esc', type: 'bind', source: '$SRCFILE', options: ['bind'] }),
+    check: 'cat /$NAME/file', out: 'source-file\n' },
+  { what: 'bind file onto a FIFO (a FIFO where a mount target file is expected)', plant: [['/etc/fifo', 'fifo']],
+    config: (c) => c.mounts.push({ destination: '/etc/fifo', type: 'bind', source: '$SRCFILE', options: ['bind'] }),
+    check: 'cat /etc/fifo', out: 'source-file\n' },
+  { what: 'bind dir onto a FIFO', plant: [['/data', 'fifo']],
+    config: (c) => c.mounts.push({ destination: '/data', type: 'bind', source: '$SRC', options: ['bind'] }),
+    expect: /mounts\/6.*(not a directory|ENOTDIR)|(not a directory|ENOTDIR).*mounts\/6/is,
+    runc: { expect: /not a directory/i, why: 'runc names no field' } },
+  { what: 'tmpfs destination with .. climbing above /', config: (c) => c.mounts.push({ destination: '/../../../$NAME/mnt', type: 'tmpfs', source: 'tmpfs' }),
+    check: 'grep -c " /$NAME/mnt .* - tmpfs " /proc/self/mountinfo', out: '1\n' },
+  { what: 'tmpfs destination: .. after a symlink to a host dir is lexical', plant: [['/a', 'link', '$VICTIM/sub']],
+    config: (c) => c.mounts.push({ destination: '/a/../escaped', type: 'tmpfs', source: 'tmpfs' }),
+    check: 'grep -c " /escaped .* - tmpfs " /proc/self/mountinfo', out: '1\n' },
+  { what: 'tmpfs destination through a symlink loop', plant: [['/loop1', 'link', '/loop2'], ['/loop2', 'link', '/loop1']],
+    config: (c) => c.mounts.push({ destination: '/loop1/mnt', type: 'tmpfs', source: 'tmpfs' }),
+    expect: /mounts\/6.*(symbolic links|loop)|(symbolic links|loop).*mounts\/6/is,
+    runc: { expect: /symbolic links|loop/i, why: 'runc names no field' } },
+  { what: 'tmpfs destination under a regular file', plant: [['/etc/notdir', 'file', 'x']],
+    config: (c) => c.mounts.push({ destination: '/etc/notdir/mnt', type: 'tmpfs', source: 'tmpfs' }),
+    expect: /mounts\/6.*not a directory|not a directory.*mounts\/6/is,
+    runc: { expect: /not a directory/i, why: 'runc names no field' } },
+  { what: 'tmpfs destination is a dangling relative symlink climbing to a missing host path', plant: [['/d1', 'link', '../../../$NAME/d2']],
+    config: (c) => c.mounts.push({ destination: '/d1', type: 'tmpfs', source: 'tmpfs' }),
+    check: 'grep -c " /$NAME/d2 .* - tmpfs " /proc/self/mountinfo', out: '1\n' },
+
+  // ---- maskedPaths
+  { what: 'masked path is an absolute symlink to a host file', plant: [['/etc/secret', 'link', '$FILE'], ['$FILE', 'file', 'inside\n']],
+    config: (c) => { c.linux.maskedPaths = ['/etc/secret']; },
+    check: 'wc -c < $FILE', out: '0\n' },
+  { what: 'masked path is a relative symlink to a host dir', plant: [['/etc/secretdir', 'link', '../../../../$NAME/sub'], ['/$NAME/sub/inner', 'file', 'inside\n']],
+    config: (c) => { c.linux.maskedPaths = ['/etc/secretdir']; },
+    check: 'ls -A /$NAME/sub | wc -l', out: '0\n' },
+  { what: 'masked path is a FIFO', plant: [['/etc/fifo', 'fifo']],
+    config: (c) => { c.linux.maskedPaths = ['/etc/fifo']; },
+    check: 'stat -c "%F %t:%T" /etc/fifo', out: 'character special file 1:3\n' },
+  { what: 'masked path with .. climbing above /', plant: [['/$NAME/file', 'file', 'inside\n']],
+    config: (c) => { c.linux.maskedPaths = ['/../../../$NAME/file']; },
+    check: 'wc -c < /$NAME/file', out: '0\n' },
+  { what: 'masked path while /dev/null is a regular file (a /dev bound from the bundle)',
+    config: (c) => {
+      for (const d of ['/dev', '/dev/pts', '/dev/shm', '/dev/mqueue']) dropMount(c, d);
+      c.mounts.push({ destination: '/dev', type: 'bind', source: '$BUNDLE/fakedev', options: ['rbind'] });
+      c.linux.maskedPaths = ['/etc/hostname'];
+    },
+    bundle: [['fakedev/null', 'file', 'not a device\n']],
+    expect: /not the null device.*linux\/maskedPaths/is,
+    runc: { expect: 'inside', check: 'true', out: '', why: 'runc 1.1 bind-mounts whatever /dev/null is (CVE-2025-31133); tsrunc refuses' } },
+  { what: '/dev/null in the rootfs is a symlink to a host file (no /dev tmpfs), then used to mask', plant: [['/dev/null', 'link', '$FILE'], ['/etc/secret', 'file', 'secret\n']],
+    config: (c) => { dropMount(c, '/dev'); c.linux.maskedPaths = ['/etc/secret']; },
+    check: 'stat -c "%F %t:%T" /dev/null /etc/secret', out: 'character special file 1:3\ncharacter special file 1:3\n' },
+
+  // ---- readonlyPaths
+  { what: 'read-only path is an absolute symlink to a host dir', plant: [['/etc/rodir', 'link', '$VICTIM/sub'], ['$VICTIM/sub/inner', 'file', 'inside\n']],
+    config: (c) => { c.root.readonly = false; c.linux.readonlyPaths = ['/etc/rodir']; },
+    check: 'touch $VICTIM/sub/new 2>&1 | grep -c "Read-only"', out: '1\n' },
+  { what: 'read-only path is a relative symlink to a host file', plant: [['/etc/rofile', 'link', '../../../../$NAME/file'], ['/$NAME/file', 'file', 'inside\n']],
+    config: (c) => { c.root.readonly = false; c.linux.readonlyPaths = ['/etc/rofile']; },
+    check: '(echo x >> /$NAME/file) 2>&1 | grep -c "Read-only"', out: '1\n' },
+  { what: 'read-only path is a FIFO', plant: [['/etc/rofifo', 'fifo']],
+    config: (c) => { c.root.readonly = false; c.linux.readonlyPaths = ['/etc/rofifo']; },
+    check: 'grep " /etc/rofifo " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1', out: 'ro\n' },
+  { what: 'read-only path with .. climbing above /', plant: [['/$NAME/sub/inner', 'file', 'inside\n']],
+    config: (c) => { c.root.readonly = false; c.linux.readonlyPaths = ['/../../../$NAME/sub']; },
+    check: 'touch /$NAME/sub/new 2>&1 | grep -c "Read-only"', out: '1\n' },
+
+  // ---- the working directory (created when missing, as runc does)
+  { what: 'cwd is under an absolute symlink to a host dir', plant: [['/work', 'link', '$VICTIM']],
+    config: (c) => { c.process.cwd = '/work/newdir'; },
+    check: 'readlink /proc/1/cwd', out: '$VICTIM/newdir\n' },
+  { what: 'cwd is under a relative symlink climbing out', plant: [['/up', 'link', '../../..']],
+    config: (c) => { c.process.cwd = '/up/$NAME/newdir'; },
+    check: 'readlink /proc/1/cwd', out: '/$NAME/newdir\n' },
+  { what: 'cwd with .. climbing above /', config: (c) => { c.process.cwd = '/../../../$NAME/newdir'; },
+    check: 'readlink /proc/1/cwd', out: '/$NAME/newdir\n' },
+  { what: 'cwd is a FIFO', plant: [['/work', 'fifo']], config: (c) => { c.process.cwd = '/work'; },
+    expect: /process\/cwd.*not a directory|not a directory.*process\/cwd/is,
+    runc: { expect: /not a directory/i, why: 'runc names no field' } },
+  { what: 'cwd is a symlink to a file', plant: [['/work', 'link', '/etc/passwd']], config: (c) => { c.process.cwd = '/work'; },
+    expect: /process\/cwd.*not a directory|not a directory.*process\/cwd/is,
+    runc: { expect: /not a directory/i, why: 'runc names no field' } },
+  { what: 'exec --cwd through an absolute symlink to a host dir', plant: [['/xl', 'link', '$VICTIM'], ['$VICTIM/inside-only', 'file', '']],
+    execArgs: ['--cwd', '/xl'], check: 'pwd -P; ls', out: '$VICTIM\ninside-only\n' },
+
+  // ---- /dev entries
+  { what: '/dev is an absolute symlink to a host dir', plant: [['/dev', 'rm'], ['/dev', 'link', '$VICTIM']],
+    check: 'stat -c "%F %t:%T" $VICTIM/null; grep -c " $VICTIM .* - tmpfs " /proc/self/mountinfo', out: 'character special file 1:3\n1\n' },
+  { what: '/dev is a FIFO', plant: [['/dev', 'rm'], ['/dev', 'fifo']],
+    expect: /mounts\/1.*not a directory|not a directory.*mounts\/1/is, runc: { expect: /not a directory/i, why: 'runc names no field' } },
+  { what: '/dev is a regular file', plant: [['/dev', 'rm'], ['/dev', 'file', 'x']],
+    expect: /mounts\/1.*not a directory|not a directory.*mounts\/1/is, runc: { expect: /not a directory/i, why: 'runc names no field' } },
+  { what: '/dev/pts is a relative symlink climbing to a host dir (no /dev tmpfs)', plant: [['/dev/pts', 'link', '../../../../$NAME']],
+    config: (c) => dropMount(c, '/dev'),
+    check: 'stat -f -c %T /$NAME', out: 'devpts\n' },
+  { what: 'device nodes planted as symlinks to host files and devices (no /dev tmpfs)',
+    plant: [['/dev/null', 'link', '$FILE'], ['/dev/tty', 'link', '../../../../$NAME/file'], ['/dev/zero', 'link', '/dev/null'], ['/dev/full', 'fifo']],
+    config: (c) => dropMount(c, '/dev'),
+    check: 'stat -c "%F %t:%T" /dev/null /dev/tty /dev/zero /dev/full', out: 'character special file 1:3\ncharacter special file 5:0\ncharacter special file 1:5\ncharacter special file 1:7\n' },
+  { what: 'linux.devices path under a symlink to a host dir (no /dev tmpfs)', plant: [['/dev/sub', 'link', '$VICTIM']],
+    config: (c) => { dropMount(c, '/dev'); c.linux.devices = [{ path: '/dev/sub/fuse', type: 'c', major: 10, minor: 229 }]; },
+    check: 'stat -c "%F %t:%T" $VICTIM/fuse', out: 'character special file a:e5\n' },
+  { what: 'linux.devices path with .. climbing above /',
+    config: (c) => { c.linux.devices = [{ path: '/dev/../../../$NAME/fuse', type: 'c', major: 10, minor: 229 }]; },
+    check: 'stat -c "%F %t:%T" /$NAME/fuse', out: 'character special file a:e5\n' },
+  { what: '/dev/pts/ptmx is a ptmx node made in the rootfs (no devpts)', terminal: true, plant: [['/dev/pts/ptmx', 'chr', '5:2']],
+    config: (c) => { dropMount(c, '/dev'); dropMount(c, '/dev/pts'); },
+    expect: /\/dev\/pts\/ptmx.*process\/terminal/is },
+  // The kernel finds a ptmx node's devpts at "pts" beside it: here a symlink to the host's /dev/pts.
+  { what: '/dev/pts/ptmx is a ptmx node beside a symlink to the host devpts (no devpts)', terminal: true,
+    plant: [['/dev/pts/ptmx', 'chr', '5:2'], ['/dev/pts/pts', 'link', '/dev/pts']],
+    config: (c) => { dropMount(c, '/dev'); dropMount(c, '/dev/pts'); },
+    expect: /\/dev\/pts\/ptmx.*process\/terminal/is },
+  { what: '/dev/pts/ptmx is a symlink to a host file (no devpts)', terminal: true, plant: [['/dev/pts/ptmx', 'link', '$FILE']],
+    config: (c) => { dropMount(c, '/dev'); dropMount(c, '/dev/pts'); },
+    expect: /process\/terminal/ },
+  { what: '/dev/console is a symlink to a host file (no /dev tmpfs)', terminal: true, plant: [['/dev/console', 'link', '$FILE']],
+    config: (c) => dropMount(c, '/dev'),
+    check: 'stat -c "%F %t" /dev/console', out: 'character special file 88\n' },
+  { what: '/dev/console is a FIFO (no /dev tmpfs)', terminal: true, plant: [['/dev/console', 'fifo']],
+    config: (c) => dropMount(c, '/dev'),
+    check: 'stat -c "%F %t" /dev/console', out: 'character special file 88\n' },
+  { what: '/dev/console is a directory holding a file (no /dev tmpfs)', terminal: true, plant: [['/dev/console/inner', 'file', 'x']],
+    config: (c) => dropMount(c, '/dev'),
+    expect: /process\/terminal.*console|console.*process\/terminal/is },
+
+  // ---- /proc and /sys replaced
+  { what: '/proc is an absolute symlink to a host dir (runc\'s masked and read-only paths)', plant: [['/proc', 'rm'], ['/proc', 'link', '$VICTIM']],
+    config: (c) => { c.linux.maskedPaths = RUNC_MASKED; c.linux.readonlyPaths = RUNC_READONLY; },
+    check: 'stat -f -c %T $VICTIM; stat -c "%t:%T" /proc/keys; grep " $VICTIM/sys " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1',
+    out: 'proc\n1:3\nro\n', refuseLikeRunc: true },
+  { what: '/proc is a relative symlink climbing out', plant: [['/proc', 'rm'], ['/proc', 'link', '../../../$NAME']],
+    check: 'stat -f -c %T /$NAME', out: 'proc\n', refuseLikeRunc: true },
+  { what: '/proc is a regular file', plant: [['/proc', 'rm'], ['/proc', 'file', 'x']],
+    expect: /mounts\/0.*(not a directory|ordinary directory)|(not a directory|ordinary directory).*mounts\/0/is, runc: { expect: /ordinary directory|not a directory/i, why: 'runc names no field' } },
+  { what: '/proc is a FIFO', plant: [['/proc', 'rm'], ['/proc', 'fifo']],
+    expect: /mounts\/0.*(not a directory|ordinary directory)|(not a directory|ordinary directory).*mounts\/0/is, runc: { expect: /ordinary directory|not a directory/i, why: 'runc names no field' } },
+  { what: '/sys is an absolute symlink to a host dir', plant: [['/sys', 'rm'], ['/sys', 'link', '$VICTIM']],
+    check: 'stat -f -c %T $VICTIM', out: 'sysfs\n', refuseLikeRunc: true },
+  { what: '/sys is a regular file', plant: [['/sys', 'rm'], ['/sys', 'file', 'x']],
+    expect: /mounts\/5.*(not a directory|ordinary directory)|(not a directory|ordinary directory).*mounts\/5/is, runc: { expect: /ordinary directory|not a directory/i, why: 'runc names no field' } },
+  { what: '/sys is a FIFO', plant: [['/sys', 'rm'], ['/sys', 'fifo']],
+    expect: /mounts\/5.*(not a directory|ordinary directory)|(not a directory|ordinary directory).*mounts\/5/is, runc: { expect: /ordinary directory|not a directory/i, why: 'runc names no field' } },
+];
+
+/** Plants `entries` ([path, kind, arg]) under `dir` (the rootfs or the bundle). */
+function plant(dir, entries, fill) {
+  for (const [rel, kind, arg] of entries) {
+    const p = path.join(dir, fill(rel));
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    if (kind === 'rm') fs.rmSync(p, { recursive: true, force: true });
+    else if (kind === 'link') fs.symlinkSync(fill(arg), p);
+    else if (kind === 'fifo') execFileSync('mkfifo', [p]);
+    else if (kind === 'file') fs.writeFileSync(p, fill(arg));
+    else if (kind === 'dir') fs.mkdirSync(p, { recursive: true });
+    else if (kind === 'chr') execFileSync('mknod', [p, 'c', ...arg.split(':')]);
+  }
+}
+
+/** Fills the $VARIABLES of every string in a config (deep). */
+function fillConfig(value, fill) {
+  if (typeof value === 'string') return fill(value);
+  if (Array.isArray(value)) return value.map((v) => fillConfig(v, fill));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillConfig(v, fill)]));
+  return value;
+}
+
+/** Mounts in any namespace but `exceptNs` (the container's own) under `dir`. */
+const foreignMounts = (dir, exceptNs) => mountsUnder(dir).filter((m) => !exceptNs || !m.startsWith(exceptNs + ' '));
+
+/**
+ * findLeaks() for this test alone: its fd check counts every process holding a tsrunc memfd on the
+ * host, and the other tests of this file (and other suites) create containers at the same time;
+ * a memfd held by a process of this test would show in `processes` too.
+ */
+async function ownLeaks(rt, ids) {
+  const leaks = await findLeaks(rt, ids);
+  return { ...leaks, fds: leaks.fds.filter((f) => !f.endsWith('/memfd:tsrunc-init (deleted)')) };
+}
+
+for (const testCase of CASES) {
+  test(testCase.what, async (t) => {
+    const rt = useRuntime(t);
+    figure('hostile: cases', 1);
+    // What this runtime is expected to do.
+    const c = !isTsrunc && testCase.runc ? { ...testCase, ...testCase.runc } : testCase;
+    const expectRefusal = c.expect instanceof RegExp || (!isTsrunc && c.refuseLikeRunc);
+
+    // The canary: a host dir outside the rootfs, and bind sources.
+    const victim = rt.hostDir('victim');
+    fs.writeFileSync(path.join(victim, 'marker'), 'host\n');
+    fs.writeFileSync(path.join(victim, 'file'), 'host-file\n');
+    fs.mkdirSync(path.join(victim, 'sub'));
+    fs.writeFileSync(path.join(victim, 'sub/inner'), 'host-inner\n');
+    const src = rt.hostDir('src');
+    fs.writeFileSync(path.join(src, 'from-source'), 'source\n');
+    const srcFile = path.join(rt.hostDir('srcfile'), 'file');
+    fs.writeFileSync(srcFile, 'source-file\n');
+    let bundleDir = '';
+    const fill = (s) => s.replaceAll('$VICTIM', victim).replaceAll('$NAME', path.basename(victim)).replaceAll('$FILE', path.join(victim, 'file'))
+      .replaceAll('$SRCFILE', srcFile).replaceAll('$SRC', src).replaceAll('$BUNDLE', bundleDir);
+    const victimBefore = treeDigest(victim);
+    const devicesBefore = hostDevices();
+
+    const bundle = rt.makeBundle((cfg) => {
+      cfg.process.args = ['sleep', '1000'];
+      cfg.process.terminal = Boolean(c.terminal);
+      testCase.config?.(cfg);
+    });
+    bundleDir = bundle.dir;
+    // The config's $VARIABLES, now that the bundle's path is known too.
+    fs.writeFileSync(bundle.configPath, JSON.stringify(fillConfig(JSON.parse(fs.readFileSync(bundle.configPath, 'utf8')), fill), null, 2));
+    t.is(path.resolve(bundle.rootfs, '../../..'), rt.base, 'bundle layout the relative cases rely on');
+    plant(bundle.rootfs, testCase.plant ?? [], fill);
+    plant(bundle.dir, testCase.bundle ?? [], fill);
+
+    const id = rt.id('hostile');
+    const args = ['create', '--bundle', bundle.dir];
+    let cs;
+    if (c.terminal) {
+      cs = await consoleSocket(rt.hostDir('console'));
+      t.teardown(() => cs.close());
+      args.push("--console-socket", cs.path);
+    }
+    const created = await rt.runtime([...args, id]);
+    if (expectRefusal) {
+      t.not(created.code, 0, `create must refuse: ${created.stdout}`);
+      if (c.expect instanceof RegExp) t.regex(created.stderr, c.expect);
+      t.log(created.stderr.trim());
+      t.deepEqual(await ownLeaks(rt, [id]), NO_LEAKS, 'a refused create leaves nothing');
+    } else {
+      t.is(created.code, 0, created.stderr);
+      if (cs) t.teardown(async () => (await cs.terminal()).close());
+      const started = await rt.runtime(['start', id]);
+      t.is(started.code, 0, started.stderr);
+      const { state } = await rt.state(id);
+      const ns = fs.readlinkSync(`/proc/${state.pid}/ns/mnt`);
+      const r = await rt.runtime(['exec', ...(c.execArgs ?? []), id, 'sh', '-c', fill(c.check)]);
+      t.is(r.code, 0, r.stderr);
+      t.is(r.stdout, fill(c.out), 'what the container sees');
+      t.deepEqual(foreignMounts(rt.base, ns), [], 'no mount of the container in any other mount namespace');
+      t.is((await rt.runtime(['delete', '--force', id])).code, 0);
+      t.deepEqual(await ownLeaks(rt, [id]), NO_LEAKS);
+    }
+    t.deepEqual(treeDiff(victimBefore, treeDigest(victim)), [], 'the host dir outside the rootfs is unchanged');
+    t.deepEqual(hostDevices(), devicesBefore, 'host device nodes unchanged');
+    t.is(fs.readFileSync(srcFile, 'utf8'), 'source-file\n');
+    t.deepEqual(fs.readdirSync(src), ['from-source']);
+  });
+}
