@@ -120,6 +120,13 @@ int wait_for_start(int fifoFd) {
   // sync step 7: blocks until `tsrunc start` opens the read side.
   do fd = open(path.c_str(), O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
   if (fd < 0) fail_errno("open exec fifo (is /proc mounted in the container?)");
+  // The path went through the container's /proc: it must have reached our FIFO, not a file the
+  // rootfs put where procfs should be (then the process would run before `start`).
+  struct stat want, got;
+  if (fstat(fifoFd, &want) < 0 || fstat(fd, &got) < 0 || want.st_dev != got.st_dev || want.st_ino != got.st_ino) {
+    close(fd);
+    throw SetupError("the exec fifo reached through the container's /proc is not tsrunc's (is /proc procfs?)", EINVAL, "");
+  }
   if (write(fd, "0", 1) != 1) fail_errno("write exec fifo");
   close(fifoFd);
   return fd;
