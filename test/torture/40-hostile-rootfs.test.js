@@ -74,6 +74,14 @@ const CASES = [
     config: (c) => c.mounts.push({ destination: '/d1', type: 'tmpfs', source: 'tmpfs' }),
     check: 'grep -c " /$NAME/d2 .* - tmpfs " /proc/self/mountinfo', out: '1\n' },
 
+  // Magic links (/proc/<pid>/root, cwd, fd/N) are not followed at all: through them a path
+  // would name the init's own root, the host's.
+  { what: 'tmpfs destination through the magic link /proc/self/root', config: (c) => c.mounts.push({ destination: '/proc/self/root/escaped', type: 'tmpfs', source: 'tmpfs' }),
+    expect: /mounts\/6.*symbolic links|symbolic links.*mounts\/6/is },
+  { what: 'tmpfs destination under a rootfs symlink to /proc/self/cwd', plant: [['/esc', 'link', '/proc/self/cwd']],
+    config: (c) => c.mounts.push({ destination: '/esc/escaped', type: 'tmpfs', source: 'tmpfs' }),
+    expect: /mounts\/6.*symbolic links|symbolic links.*mounts\/6/is },
+
   // ---- maskedPaths
   { what: 'masked path is an absolute symlink to a host file', plant: [['/etc/secret', 'link', '$FILE'], ['$FILE', 'file', 'inside\n']],
     config: (c) => { c.linux.maskedPaths = ['/etc/secret']; },
@@ -87,6 +95,8 @@ const CASES = [
   { what: 'masked path with .. climbing above /', plant: [['/$NAME/file', 'file', 'inside\n']],
     config: (c) => { c.linux.maskedPaths = ['/../../../$NAME/file']; },
     check: 'wc -c < /$NAME/file', out: '0\n' },
+  { what: 'masked path through the magic link /proc/self/root', config: (c) => { c.linux.maskedPaths = ['/proc/self/root/etc/passwd']; },
+    expect: /linux\/maskedPaths\/0/ },
   { what: 'masked path while /dev/null is a regular file (a /dev bound from the bundle)',
     config: (c) => {
       for (const d of ['/dev', '/dev/pts', '/dev/shm', '/dev/mqueue']) dropMount(c, d);
@@ -137,6 +147,9 @@ const CASES = [
   // ---- /dev entries
   { what: '/dev is an absolute symlink to a host dir', plant: [['/dev', 'rm'], ['/dev', 'link', '$VICTIM']],
     check: 'stat -c "%F %t:%T" $VICTIM/null; grep -c " $VICTIM .* - tmpfs " /proc/self/mountinfo', out: 'character special file 1:3\n1\n',
+    runcEscapes: 'runc 1.1 creates the /dev links (fd, ptmx, stdin...) in the host dir the link names' },
+  { what: '/dev is an absolute symlink to a host dir, with a terminal (/dev/console, /dev/pts/ptmx)', terminal: true, plant: [['/dev', 'rm'], ['/dev', 'link', '$VICTIM']],
+    check: 'stat -c "%F %t" $VICTIM/console; stat -f -c %T $VICTIM/pts', out: 'character special file 88\ndevpts\n',
     runcEscapes: 'runc 1.1 creates the /dev links (fd, ptmx, stdin...) in the host dir the link names' },
   { what: '/dev is a FIFO', plant: [['/dev', 'rm'], ['/dev', 'fifo']],
     expect: /mounts\/1.*not a directory|not a directory.*mounts\/1/is, runc: { expect: /not a directory/i, why: 'runc names no field' } },
@@ -303,3 +316,35 @@ for (const testCase of CASES) {
     t.deepEqual(fs.readdirSync(src), ['from-source']);
   });
 }
+
+// The init blocks on the exec FIFO through the container's /proc (/proc/self/fd/N) until `start`.
+// A /proc that is not procfs there (here a host dir bound over it, holding plain files at every
+// self/fd/N) must not let the process run before `start`: the init checks that what it opened is
+// its FIFO. runc 1.1 opens the same path without looking.
+(isTsrunc ? test : test.failing)('a fake /proc at the exec FIFO\'s path does not let the process run before start', async (t) => {
+  const rt = useRuntime(t);
+  figure('hostile: cases', 1);
+  const fake = rt.hostDir('fakeproc');
+  fs.mkdirSync(path.join(fake, 'self/fd'), { recursive: true });
+  for (let fd = 0; fd < 64; fd++) fs.writeFileSync(path.join(fake, 'self/fd', String(fd)), '');
+  const scratch = rt.hostDir('scratch');
+  const bundle = rt.makeBundle((c) => {
+    c.mounts.push({ destination: '/proc', type: 'bind', source: fake, options: ['rbind'] });
+    c.mounts.push({ destination: '/scratch', type: 'bind', source: scratch, options: ['bind'] });
+    c.process.args = ['sh', '-c', 'echo ran > /scratch/ran; sleep 1000'];
+  });
+  const id = rt.id('fakeproc');
+  const created = await rt.runtime(['create', '--bundle', bundle.dir, id]);
+  t.log(created.stderr.trim());
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  t.false(fs.existsSync(path.join(scratch, 'ran')), 'the process ran before start');
+  if (created.code === 0) {
+    const started = await rt.runtime(['start', id]);
+    t.log(started.stderr.trim());
+    t.not(started.code, 0, 'start reports the init\'s failure');
+    t.false(fs.existsSync(path.join(scratch, 'ran')), 'the process never runs');
+  }
+  t.regex(created.stderr, /exec fifo reached through the container's \/proc is not tsrunc's/);
+  await rt.runtime(['delete', '--force', id]);
+  t.deepEqual(await ownLeaks(rt, [id]), NO_LEAKS);
+});
