@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fd.h"
 #include "resolve.h"
 
 namespace {
@@ -37,27 +38,23 @@ bool replaceable(int rootfd, int dir, const std::string& name) {
 }
 
 void make_node(int rootfd, const DeviceNode& d) {
-  int dir = open_in_root(rootfd, dirname_of(d.path), Create::Dir, d.pointer);
+  Fd dir(open_in_root(rootfd, dirname_of(d.path), Create::Dir, d.pointer));
   const std::string name = basename_of(d.path);
   struct stat st;
-  if (fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !replaceable(rootfd, dir, name)) {
-    close(dir);
-    return;
-  }
+  if (fstatat(dir.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !replaceable(rootfd, dir.fd, name)) return;
   // A stale entry of the image (an empty file, a link) is replaced.
-  if (unlinkat(dir, name.c_str(), 0) < 0 && errno != ENOENT) {
-    int e = errno;
-    close(dir);
-    fail_errno("replace " + d.path, d.pointer, e);
-  }
-  if (mknodat(dir, name.c_str(), d.mode, makedev(d.major, d.minor)) < 0 ||
-      fchownat(dir, name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-      fchmodat(dir, name.c_str(), d.mode & 07777, 0) < 0) {
-    int e = errno;
-    close(dir);
-    fail_errno("create device " + d.path, d.pointer, e);
-  }
-  close(dir);
+  if (unlinkat(dir.fd, name.c_str(), 0) < 0 && errno != ENOENT) fail_errno("replace " + d.path, d.pointer);
+  if (mknodat(dir.fd, name.c_str(), d.mode, makedev(d.major, d.minor)) < 0)
+    fail_errno("create device " + d.path, d.pointer);
+  // Owner and mode go to the node just made through an fd that followed no link: by name, a link
+  // swapped in meanwhile would be followed by chmod, and before pivot_root an absolute one
+  // resolves on the host.
+  Fd node(openat(dir.fd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (node.fd < 0 || fstat(node.fd, &st) < 0) fail_errno("open device " + d.path, d.pointer);
+  if ((st.st_mode & S_IFMT) != (d.mode & S_IFMT) || (!S_ISFIFO(st.st_mode) && st.st_rdev != makedev(d.major, d.minor)))
+    throw SetupError(d.path + " changed while it was made", EAGAIN, d.pointer);
+  if (fchownat(node.fd, "", d.uid, d.gid, AT_EMPTY_PATH) < 0 || chmod(fd_path(node.fd).c_str(), d.mode & 07777) < 0)
+    fail_errno("set owner and mode of device " + d.path, d.pointer);
 }
 
 void make_link(int rootfd, const Symlink& l) {
