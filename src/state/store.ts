@@ -10,6 +10,7 @@ import type { CgroupRecord } from '../cgroups/driver';
 import type { Spec } from '../generated/config';
 import { parseJson64, stringifyJson64 } from '../spec/json64';
 import { addon } from '../native/addon';
+import { detachMountsUnder } from './mounts-under';
 
 export interface StoredState {
   ociVersion: string;
@@ -143,9 +144,13 @@ export class ContainerDir {
     writeFileAtomic(path.join(this.dir, STATE_FILE), stringifyJson64(state));
   }
 
-  /** Removes the state directory. It only ever holds tsrunc's own files: no mounts, no links out. */
+  /**
+   * Removes the state directory. It only ever holds tsrunc's own files, but a mount another tool
+   * put under it is detached first: a recursive remove never goes through a live mount.
+   */
   remove(): void {
     try {
+      detachMountsUnder(this.dir);
       fs.rmSync(this.dir, { recursive: true, force: true });
     } catch (e) {
       throw systemError(`cannot remove state directory ${this.dir}`, e);

@@ -279,3 +279,33 @@ test('a host dir bound over /dev is left as it was', async (t) => {
   t.is(r.code, 0, r.stderr);
   t.deepEqual(treeDiff(before, treeDigest(host)), []);
 });
+
+// The state directory holds only tsrunc's files, and `delete` removes it recursively. Should another
+// tool have mounted host data there, that mount is detached first and the remove never goes through
+// it. (Node's rmSync stops at a mount point with EBUSY, so no data was lost before, but `delete
+// --force` failed and left the container's state and the mount behind.) Both ways to that remove: the
+// `delete --force` of a container, and that of a state dir a killed `create` left without a state file.
+for (const stale of [false, true]) {
+  test(`a host dir mounted under the state dir of ${stale ? 'a half-created' : 'a running'} container survives delete --force`, async (t) => {
+    const rt = useRuntime(t);
+    const data = rt.hostDir('precious');
+    populate(data, 10, 'precious');
+    const before = treeDigest(data);
+    let id;
+    if (stale) {
+      id = rt.id('stale');
+      fs.mkdirSync(path.join(rt.root, id), { recursive: true }); // what a create killed before its state file leaves
+    } else {
+      ({ id } = await rt.startContainer({ process: { args: ['sleep', '1000'] } }));
+    }
+    const mnt = path.join(rt.root, id, 'mnt');
+    fs.mkdirSync(mnt);
+    execFileSync('mount', ['--bind', data, mnt]);
+    t.teardown(() => { try { execFileSync('umount', ['-l', mnt], { stdio: 'ignore' }); } catch { /* detached */ } });
+    const r = await rt.runtime(['delete', '--force', id]);
+    t.is(r.code, 0, r.stderr);
+    t.deepEqual(treeDiff(before, treeDigest(data)), [], 'the host data behind the mount is intact');
+    t.false(fs.existsSync(path.join(rt.root, id)), 'the state dir is gone');
+    t.deepEqual(hostMounts().filter((m) => m.mountPoint.startsWith(rt.root + '/')), [], 'the mount was detached');
+  });
+}
