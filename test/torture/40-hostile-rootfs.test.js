@@ -6,7 +6,7 @@
 //   on the host   a canary ("victim") dir outside the rootfs that a naive runtime would write,
 //                 mount or chown through (checksummed with treeDigest before and after), the host's
 //                 device nodes (hostDevices), and no mount under the test's dir in any mount
-//                 namespace but the container's own (findLeaks, while it runs and after delete);
+//                 namespace but the container's own (while it runs), nothing left after (findLeaks);
 //   from tsrunc   either a refusal naming the field (a JSON pointer) and leaving nothing behind,
 //                 or a container in which an exec'd check sees the operation inside its rootfs.
 // test/31-symlink-escape covers tmpfs destinations through symlinks; test/33 the default /dev;
@@ -21,7 +21,8 @@ const { execFileSync } = require('node:child_process');
 const test = require('ava');
 const { useRuntime, isTsrunc, parseMountinfo } = require('../helpers/runtime');
 const { consoleSocket } = require('../helpers/console');
-const { NO_LEAKS, findLeaks, mountsUnder, hostDevices, treeDigest, treeDiff } = require('./lib/leaks');
+const { NO_LEAKS, mountsUnder, hostDevices, treeDigest, treeDiff } = require('./lib/leaks');
+const { ownLeaks } = require('./lib/own-leaks');
 const { figure } = require('./lib/figures');
 
 // runc's default masked and read-only paths (`runc spec`).
@@ -245,15 +246,6 @@ function fillConfig(value, fill) {
 /** Mounts in any namespace but `exceptNs` (the container's own) under `dir`. */
 const foreignMounts = (dir, exceptNs) => mountsUnder(dir).filter((m) => !exceptNs || !m.startsWith(exceptNs + ' '));
 
-/**
- * findLeaks() for this test alone: its fd check counts every process holding a tsrunc memfd on the
- * host, and the other tests of this file (and other suites) create containers at the same time;
- * a memfd held by a process of this test would show in `processes` too.
- */
-async function ownLeaks(rt, ids) {
-  const leaks = await findLeaks(rt, ids);
-  return { ...leaks, fds: leaks.fds.filter((f) => !f.endsWith('/memfd:tsrunc-init (deleted)')) };
-}
 
 for (const testCase of CASES) {
   // A case runc (RUNTIME=runc) is known to fail is run as failing, so the comparison stays honest.
