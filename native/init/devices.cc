@@ -1,9 +1,9 @@
 #include "devices.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <cstdint>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 

@@ -338,3 +338,21 @@ for (const stale of [false, true]) {
     t.deepEqual(hostMounts().filter((m) => m.mountPoint.startsWith(rt.root + '/')), [], 'the mount was detached');
   });
 }
+
+// What a `delete` SIGKILLed while it removed the cgroups leaves: a stopped container with some of
+// its (empty) cgroup directories gone. The next `delete` finishes the job (it used to fail trying to
+// freeze a gone freezer cgroup, so the container could never be deleted).
+test('a delete killed half-way through removing the cgroups: the next delete finishes', async (t) => {
+  const rt = useRuntime(t);
+  const { id } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
+  t.is((await rt.runtime(['kill', id, 'KILL'])).code, 0);
+  await rt.waitForStatus(id, 'stopped');
+  const { cgroup } = JSON.parse(fs.readFileSync(path.join(rt.root, id, 'state.json'), 'utf8'));
+  const made = cgroup.v1 ? cgroup.v1.made : [cgroup.dir];
+  // The freezer first, as the v1 driver removes it (any one will do on v2).
+  const gone = made.find((d) => d.includes('/freezer/')) ?? made[0];
+  fs.rmdirSync(gone);
+  const r = await rt.runtime(['delete', id]);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(await ownLeaks(rt, [id]), { processes: [], mounts: [], cgroups: [], state: [], fds: [] });
+});
