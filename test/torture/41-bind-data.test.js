@@ -134,11 +134,11 @@ function dataConfig(setup, variant) {
   };
 }
 
-/** The ways a lifecycle ends. Each returns what it ran, for the failure message. */
+/** The ways a lifecycle ends (lifecycle() picks one and says which it ran). */
 const ENDINGS = ['run', 'force-running', 'force-created', 'kill-delete', 'killed-delete-force', 'killed-delete-stopped',
   'create-fails', 'killed-create'];
 
-async function lifecycle(t, rt, bundles, rand, killWindow) {
+async function lifecycle(rt, bundles, rand, killWindow) {
   const ending = ENDINGS[Math.floor(rand() * ENDINGS.length)];
   const bundle = bundles[Math.floor(rand() * bundles.length)];
   const id = rt.id('data');
@@ -173,9 +173,9 @@ async function lifecycle(t, rt, bundles, rand, killWindow) {
     const { child, done } = rt.spawnRuntime(['create', '--bundle', bundle.sleep, id]);
     await sleep(rand() * killWindow() * 2);
     child.kill('SIGKILL');
-    killed = (await done).signal === 'SIGKILL';
+    const createKilled = (await done).signal === 'SIGKILL';
     await must(['delete', '--force', id]);
-    return { ending, id, killed };
+    return { ending, id, createKilled };
   }
   await must(['create', '--bundle', bundle.sleep, id]);
   if (ending === 'force-created') {
@@ -230,18 +230,20 @@ test(`${LIFECYCLES} lifecycles with bind-mounted host data: nothing lost, modifi
   let mountsLeft = 0;
   let leaksFound = 0;
   let deletesKilled = 0; // `delete` processes the SIGKILL reached before they were done
+  let createsKilled = 0;
   const problems = [];
   const endings = {};
   for (let i = 0; i < LIFECYCLES; i++) {
     let run;
     try {
-      run = await lifecycle(t, rt, bundles, rand, killWindow);
+      run = await lifecycle(rt, bundles, rand, killWindow);
     } catch (e) {
       problems.push(`lifecycle ${i}: ${e.message}`);
       break;
     }
     if (run.deleteMs && deleteTimes.length < 20) deleteTimes.push(run.deleteMs);
     if (run.killed) deletesKilled++;
+    if (run.createKilled) createsKilled++;
     endings[run.ending] = (endings[run.ending] ?? 0) + 1;
     const changes = dataChanges(setup);
     lost += changes.lost;
@@ -268,15 +270,16 @@ test(`${LIFECYCLES} lifecycles with bind-mounted host data: nothing lost, modifi
   figure('data: files modified', modified);
   figure('data: mounts left', mountsLeft);
   figure('data: deletes killed mid-way', deletesKilled);
+  figure('data: creates killed mid-way', createsKilled);
   t.log(`endings: ${JSON.stringify(endings)}; kill window ${killWindow().toFixed(0)} ms`);
   t.deepEqual(problems, []);
   t.is(done, LIFECYCLES);
   t.is(lost + modified + leaksFound, 0);
 });
 
-// runc replaces nothing at a device path: an existing entry is kept (its mknod fails with EEXIST). tsrunc replaces what the image
-// has there (an empty file, a link: see 40-hostile-rootfs), but never through a bind mount of a
-// host directory: that entry is host data.
+// runc replaces nothing at a device path: an existing entry is kept (its mknod fails with EEXIST).
+// tsrunc replaces what the image has there (an empty file, a link: see 40-hostile-rootfs), but never
+// an entry of a host directory bind-mounted into the container: that is host data.
 test('a device path inside a bind-mounted host dir never removes the host\'s file', async (t) => {
   const rt = useRuntime(t);
   const host = rt.hostDir('devdir');
