@@ -136,6 +136,10 @@ const CASES = [
     config: (c) => { c.root.readonly = false; c.linux.readonlyPaths = ['/../../../$NAME/sub']; },
     check: 'touch /$NAME/sub/new 2>&1 | grep -c "Read-only"', out: '1\n' },
 
+  { what: 'read-only path through the magic link /proc/self/root', config: (c) => { c.root.readonly = false; c.linux.readonlyPaths = ['/proc/self/root/etc']; },
+    expect: /linux\/readonlyPaths\/0/,
+    runc: { expect: undefined, check: 'touch /etc/x 2>&1 | grep -c Read-only', out: '1\n', why: 'runc makes the path the magic link names inside the container read-only' } },
+
   // ---- the working directory (created when missing, as runc does)
   { what: 'cwd is under an absolute symlink to a host dir', plant: [['/work', 'link', '$VICTIM']],
     config: (c) => { c.process.cwd = '/work/newdir'; },
@@ -154,6 +158,10 @@ const CASES = [
     runc: { expect: /not a directory/i, why: 'runc names no field' } },
   { what: 'exec --cwd through an absolute symlink to a host dir', plant: [['/xl', 'link', '$VICTIM'], ['$VICTIM/inside-only', 'file', '']],
     execArgs: ['--cwd', '/xl'], check: 'pwd -P; ls', out: '$VICTIM\ninside-only\n' },
+
+  { what: 'exec --cwd with .. climbing above /', execArgs: ['--cwd', '/../../../..'], check: 'pwd -P', out: '/\n' },
+  { what: 'exec --cwd through a relative symlink climbing out', plant: [['/xr', 'link', '../../../$NAME'], ['/$NAME/inside-only', 'file', '']],
+    execArgs: ['--cwd', '/xr'], check: 'pwd -P; ls', out: '/$NAME\ninside-only\n' },
 
   // ---- /dev entries
   { what: '/dev is an absolute symlink to a host dir', plant: [['/dev', 'rm'], ['/dev', 'link', '$VICTIM']],
