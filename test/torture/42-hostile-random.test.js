@@ -144,8 +144,10 @@ test(`${TRIALS} random hostile rootfs trees: nothing outside the rootfs changes,
       if (refusals <= 5) t.log(`refused: ${reason}`);
     } else {
       const { state } = await rt.state(id);
-      const ns = fs.readlinkSync(`/proc/${state.pid}/ns/mnt`);
-      const foreign = mountsUnder(rt.base).filter((m) => !m.startsWith(ns + ' '));
+      let ns = null;
+      try { ns = fs.readlinkSync(`/proc/${state.pid}/ns/mnt`); } catch { /* died after create */ }
+      if (ns === null) problems.push(`${what}: the init died after a successful create: ${created.stderr} ${JSON.stringify(state)}`);
+      const foreign = mountsUnder(rt.base).filter((m) => !ns || !m.startsWith(ns + ' '));
       if (foreign.length) problems.push(`${what}: mounts in other namespaces: ${foreign.join('; ')}`);
       const started = await rt.runtime(['start', id]);
       if (started.code !== 0) problems.push(`${what}: start failed: ${started.stderr}`);
