@@ -120,9 +120,33 @@ int wait_for_start(int fifoFd) {
   // sync step 7: blocks until `tsrunc start` opens the read side.
   do fd = open(path.c_str(), O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
   if (fd < 0) fail_errno("open exec fifo (is /proc mounted in the container?)");
+  // The path went through the container's /proc: it must have reached our FIFO, not a file the
+  // rootfs put where procfs should be (then the process would run before `start`).
+  struct stat want, got;
+  if (fstat(fifoFd, &want) < 0 || fstat(fd, &got) < 0 || want.st_dev != got.st_dev || want.st_ino != got.st_ino) {
+    close(fd);
+    throw SetupError("the exec fifo reached through the container's /proc is not tsrunc's (is /proc procfs?)", EINVAL, "");
+  }
   if (write(fd, "0", 1) != 1) fail_errno("write exec fifo");
   close(fifoFd);
   return fd;
+}
+
+// Before `ready`: the path wait_for_start will open must reach the FIFO through the container's
+// /proc, or the init would fail only after create has reported success (a /proc masked, a config
+// without a proc mount, a rootfs's fake /proc). The field named is what decided that /proc.
+void check_fifo_reachable(const Plan& plan, int fifoFd) {
+  struct stat want, got;
+  const std::string path = "/proc/self/fd/" + std::to_string(fifoFd);
+  if (fstat(fifoFd, &want) == 0 && stat(path.c_str(), &got) == 0 && want.st_dev == got.st_dev && want.st_ino == got.st_ino)
+    return;
+  std::string pointer = "/mounts";
+  for (const MountOp& m : plan.mounts)
+    if (m.destination == "/proc") pointer = m.pointer;
+  for (size_t i = 0; i < plan.maskedPaths.size(); i++)
+    if (plan.maskedPaths[i] == "/proc") pointer = "/linux/maskedPaths/" + std::to_string(i);
+  throw SetupError("the container's /proc does not reach the exec fifo: /proc must be procfs, mounted and not masked", ENOENT,
+                   pointer);
 }
 
 void report_after_ready(const SetupError& e, int startFd) {
@@ -173,6 +197,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     std::unique_ptr<SeccompFilter> filter;
     int notifyFd = -1;
     if (plan.seccomp) filter = std::make_unique<SeccompFilter>(*plan.seccomp);
+    if (launch.fifoFd >= 0) check_fifo_reachable(plan, launch.fifoFd);
     close_runtime_fds(launch.preserveFds);
     sync.send(SyncStep::Ready);  // sync step 6
     reported = true;

@@ -62,8 +62,44 @@ void finish_mount(int rootfd, const MountOp& m, unsigned long remountFlags) {
     do_mount("", target, nullptr, p, "", "set propagation of " + m.destination, m.pointer);
 }
 
+const char* kind_of(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symlink";
+  if (S_ISREG(mode)) return "a regular file";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "a device";
+}
+
+// proc and sysfs go only onto a real directory of the rootfs, as runc requires ("must be mounted
+// on ordinary directory"): a /proc that is a symlink would put procfs wherever the rootfs points
+// (inside it, but maybe under a later mount), and the init's own later /proc paths (the exec
+// FIFO, LSM labels) would follow the link to whatever is there (CVE-2019-19921). Checked before
+// the destination is opened (nothing is created through a link), and again on the opened fd
+// `dest` (>= 0): it must be the very directory the parent holds under that name.
+void require_ordinary_dir(int rootfd, const MountOp& m, int dest) {
+  if (m.fstype != "proc" && m.fstype != "sysfs") return;
+  const size_t slash = m.destination.rfind('/');
+  const std::string name = m.destination.substr(slash + 1);
+  if (name.empty()) return;
+  const std::string dir = slash == 0 ? "/" : m.destination.substr(0, slash);
+  Fd parent(dest < 0 ? try_open_in_root(rootfd, dir) : open_in_root(rootfd, dir, Create::None, m.pointer));
+  if (parent.fd < 0) return;  // missing: created as directories
+  struct stat entry, opened;
+  if (fstatat(parent.fd, name.c_str(), &entry, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (errno == ENOENT && dest < 0) return;
+    fail_errno("stat " + m.destination, m.pointer + "/destination");
+  }
+  if (!S_ISDIR(entry.st_mode))
+    throw SetupError("filesystem " + m.fstype + " must be mounted on an ordinary directory: " + m.destination +
+                         " in the rootfs is " + kind_of(entry.st_mode), ENOTDIR, m.pointer + "/destination");
+  if (dest >= 0 && (fstat(dest, &opened) < 0 || entry.st_dev != opened.st_dev || entry.st_ino != opened.st_ino))
+    throw SetupError(m.destination + " in the rootfs changed while it was opened", EAGAIN, m.pointer + "/destination");
+}
+
 void mount_one(int rootfd, const MountOp& m) {
+  require_ordinary_dir(rootfd, m, -1);
   Fd dest(open_in_root(rootfd, m.destination, m.createAs == "file" ? Create::File : Create::Dir, m.pointer));
+  require_ordinary_dir(rootfd, m, dest.fd);
   const std::string target = fd_path(dest.fd);
   const char* fstype = m.fstype.empty() ? nullptr : m.fstype.c_str();
   if (mount(m.source.empty() ? nullptr : m.source.c_str(), target.c_str(), fstype, m.flags,

@@ -2,6 +2,8 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -23,9 +25,16 @@ struct SchedAttr {
 
 constexpr int kIoprioWhoProcess = 1;
 
+// The path is the container's /proc: a label written anywhere but procfs would leave the process
+// unconfined without a word (CVE-2019-19921), so the file must be on procfs.
 void write_attr(const char* path, const std::string& value, const std::string& pointer) {
-  Fd fd(open(path, O_WRONLY | O_CLOEXEC));
-  if (fd.fd < 0 || write(fd.fd, value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+  Fd fd(open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (fd.fd < 0) fail_errno(std::string("open ") + path, pointer);
+  struct statfs fs;
+  if (fstatfs(fd.fd, &fs) < 0) fail_errno(std::string("statfs ") + path, pointer);
+  if (fs.f_type != PROC_SUPER_MAGIC)
+    throw SetupError(std::string(path) + " is not on procfs; refusing to write the label there", EINVAL, pointer);
+  if (write(fd.fd, value.data(), value.size()) != static_cast<ssize_t>(value.size()))
     fail_errno(std::string("write ") + path, pointer);
 }
 

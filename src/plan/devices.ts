@@ -51,7 +51,8 @@ function toNode(d: DeviceSpec, ptr: string): DeviceNode {
 /** Default devices first; a linux.devices entry with the same path replaces the default. */
 export function compileDevices(devices: readonly DeviceSpec[] = []): DeviceNode[] {
   const byPath = new Map<string, DeviceNode>();
-  for (const node of DEFAULT_DEVICES.map((d) => toNode(d, ''))) byPath.set(node.path, node);
+  // The default devices are the spec's part of linux.devices: a failure with one names that field.
+  for (const node of DEFAULT_DEVICES.map((d) => toNode(d, pointer('linux', 'devices')))) byPath.set(node.path, node);
   devices.forEach((d, i) => {
     const node = toNode(d, pointer('linux', 'devices', i));
     byPath.set(node.path, node);

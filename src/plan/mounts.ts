@@ -28,6 +28,36 @@ export function containerPath(p: string): string {
   return path.posix.normalize('/' + p);
 }
 
+// The files under /proc that lxcfs emulates: the only mounts runc allows inside /proc.
+const LXCFS_PROC_FILES = new Set(['/proc/cpuinfo', '/proc/diskstats', '/proc/meminfo', '/proc/stat', '/proc/swaps',
+  '/proc/uptime', '/proc/loadavg', '/proc/slabinfo', '/proc/net/dev', '/proc/sys/kernel/ns_last_pid']);
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/**
+ * runc's rule for mounts at or under /proc (its checkProcMount): only a proc filesystem on /proc
+ * itself (a fresh one, or a bind of one), and under it no bind mount but of lxcfs's files. Anything
+ * else there could stand where the init reaches its own /proc files, or put host files where
+ * the container expects the kernel's. (runc 1.1 lets other filesystem types under /proc: so does
+ * tsrunc.) `source`: a bind mount's resolved source (null for other mounts). A message, or null.
+ */
+function procMountProblem(destination: string, fstype: string, source: string | null): string | null {
+  if (destination !== '/proc' && !destination.startsWith('/proc/')) return null;
+  if (destination === '/proc') {
+    if (source === null ? fstype === 'proc' : isOnProcfs(source)) return null;
+    return 'only a proc filesystem may be mounted on /proc';
+  }
+  if (source === null || LXCFS_PROC_FILES.has(destination)) return null;
+  return `${destination} is inside /proc: only ${[...LXCFS_PROC_FILES].join(', ')} (lxcfs) may be bind-mounted there`;
+}
+
+function isOnProcfs(p: string): boolean {
+  try {
+    return fs.statfsSync(p).type === PROC_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Flags of the mount(2) call that applies a bind mount's own flags (ro, nosuid, noatime...): the
  * kernel ignores them on the bind itself and only takes them through a MS_REMOUNT | MS_BIND call.
@@ -67,6 +97,11 @@ export function compileMounts(
         problems.push({ pointer: ptr + '/source', message: `bind mount source ${source} ${why}` });
         return;
       }
+      const procProblem = procMountProblem(destination, '', source);
+      if (procProblem) {
+        problems.push({ pointer: ptr + '/destination', message: procProblem });
+        return;
+      }
       const bind = MS.BIND | (opts.flags & MS.REC);
       ops.push({
         destination,
@@ -91,6 +126,11 @@ export function compileMounts(
     // runc's "cgroup" type means "the host's cgroup filesystem"; tsrunc gives the container
     // the unified (v2) hierarchy, the only one it manages.
     const fstype = m.type === 'cgroup' ? 'cgroup2' : m.type;
+    const procProblem = procMountProblem(destination, fstype, null);
+    if (procProblem) {
+      problems.push({ pointer: ptr + '/destination', message: procProblem });
+      return;
+    }
     ops.push({
       destination,
       source: m.source ?? m.type,

@@ -1,7 +1,9 @@
 // delete: remove a stopped (or created, or with --force any) container. Only tsrunc's state
 // directory is removed: the container's mounts lived in its own mount namespace and vanished
 // with its last process, and nothing here walks the rootfs or a bind-mounted host directory.
-import { removeCgroupAsync, signalAll } from '../cgroups/driver';
+import * as fs from 'node:fs';
+
+import { cgroupDirs, removeCgroupAsync, signalAll } from '../cgroups/driver';
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
 import { waitGone } from '../process/wait';
@@ -40,7 +42,10 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
     // The init is gone; processes it left in a cgroup of our own go too (a shared cgroup, such
     // as a pod's, is left alone). removeCgroup waits for the cgroup to empty.
     if (stored.cgroup) {
-      if (stored.cgroup.created) signalAll(stored.cgroup, 9);
+      // A delete killed while it removed the cgroups (after it signalled their processes and saw
+      // them empty) left some gone: nothing is left to signal, and freezing a gone one would fail.
+      const intact = cgroupDirs(stored.cgroup).every((d) => fs.existsSync(d));
+      if (stored.cgroup.created && intact) signalAll(stored.cgroup, 9);
       await removeCgroupAsync(stored.cgroup); // only what tsrunc made
     }
     await runHooks(stored.config, 'poststop', hookState(stored, 'stopped'), logger, false);

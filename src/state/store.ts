@@ -10,6 +10,7 @@ import type { CgroupRecord } from '../cgroups/driver';
 import type { Spec } from '../generated/config';
 import { parseJson64, stringifyJson64 } from '../spec/json64';
 import { addon } from '../native/addon';
+import { detachMountsUnder } from './mounts-under';
 
 export interface StoredState {
   ociVersion: string;
@@ -206,9 +207,13 @@ export class ContainerDir {
     }
   }
 
-  /** Removes the state directory. It only ever holds tsrunc's own files: no mounts, no links out. */
+  /**
+   * Removes the state directory. It only ever holds tsrunc's own files, but a mount another tool
+   * put under it is detached first: a recursive remove never goes through a live mount.
+   */
   remove(): void {
     try {
+      detachMountsUnder(this.dir);
       // The state file first: whoever gets the lock after us finds no container (see lock()).
       fs.rmSync(path.join(this.dir, STATE_FILE), { force: true });
       // A command that opens the lock meanwhile creates the lock file again (O_CREAT), and the

@@ -1,0 +1,41 @@
+// Mounts under a directory tsrunc is about to remove recursively. The state directory only ever
+// holds tsrunc's own files, but should another tool have mounted something there, a recursive
+// remove would go through the live mount and delete what it shows: host data (the lesson this
+// project started from). Such mounts are detached first; the remove then sees the bare directory.
+import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+import { TsruncError } from '../errors';
+
+const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+/** Mount points at or under `dir` in tsrunc's mount namespace, deepest first. */
+export function mountsUnder(dir: string): string[] {
+  const text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  const found = new Set<string>();
+  for (const line of text.split('\n')) {
+    const mountPoint = line.split(' ')[4];
+    if (mountPoint === undefined) continue;
+    const p = unescape(mountPoint);
+    if (p === dir || p.startsWith(dir + '/')) found.add(p);
+  }
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+/** Detaches (lazily, as `umount -l`) every mount at or under `dir`; throws if one stays. */
+export function detachMountsUnder(dir: string): void {
+  // Mounts stacked on one mount point come off one per pass.
+  for (let pass = 0; pass < 8; pass++) {
+    const mounts = mountsUnder(dir);
+    if (mounts.length === 0) return;
+    for (const m of mounts) {
+      try {
+        execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+      } catch {
+        // Checked on the next pass (a mount under another one went with it).
+      }
+    }
+  }
+  const left = mountsUnder(dir);
+  if (left.length > 0) throw new TsruncError('SYSTEM', `cannot remove ${dir}: ${left[0]} is mounted under it and could not be detached`);
+}
