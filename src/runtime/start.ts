@@ -3,6 +3,7 @@
 // runs the startContainer hooks and execs the user's process; its write end is close-on-exec, so
 // end-of-file on the FIFO means the exec happened. Only then do the poststart hooks run. On a
 // failure on the way the init writes "e<message>" instead.
+import { crashPoint } from '../crash-point';
 import * as fs from 'node:fs';
 
 import { systemError, TsruncError } from '../errors';
@@ -69,12 +70,14 @@ export async function start(root: string, id: string, logger: Logger): Promise<v
     if (status !== 'created') throw new TsruncError('INVALID_STATE', 'cannot start an already running container');
     // sync step 7. Non-blocking open: it never hangs, even if the init died an instant ago.
     const fd = openFifo(dir.fifoPath);
+    crashPoint('start:opened');
     let said: string;
     try {
       said = await readUntilExec(fd, dir.fifoPath, stored); // sync step 8: "0", then end-of-file or "e<message>"
     } finally {
       fs.closeSync(fd);
     }
+    crashPoint('start:released');
     try {
       fs.unlinkSync(dir.fifoPath);
     } catch (e) {
@@ -82,6 +85,7 @@ export async function start(root: string, id: string, logger: Logger): Promise<v
     }
     const failure = said.indexOf('e');
     if (failure >= 0) throw new TsruncError('SETUP_FAILED', said.slice(failure + 1));
+    crashPoint('start:poststart');
     await runHooks(stored.config, 'poststart', hookState(stored, 'running'), logger, false);
   } finally {
     dir.unlock();
