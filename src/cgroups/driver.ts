@@ -4,6 +4,7 @@
 // written before the v1 driver existed).
 import * as fs from 'node:fs';
 
+import { readOptional } from './fs-errors';
 import * as v2 from './manager';
 import type { CgroupRecord, CgroupSetup } from './manager';
 import type { CompiledResources } from './resources';
@@ -111,6 +112,15 @@ export function removeCgroup(record: CgroupRecord): void {
 export function cgroupStats(record: CgroupRecord): Record<string, unknown> {
   const r = asV1(record);
   return r ? cgroupStatsV1((c) => v1.dirFor(r, c)) : statsV2(record.dir);
+}
+
+/** OOM kills in the container's memory cgroup so far (0 without one): tells why an init died in setup. */
+export function oomKillCount(record: CgroupRecord): number {
+  const r = asV1(record);
+  if (!r) return oomKillsV2(record.dir);
+  const dir = v1.v1DirOf(r, 'memory');
+  const text = dir === undefined ? undefined : readOptional(`${dir}/memory.oom_control`);
+  return Number(/^oom_kill (\d+)$/m.exec(text ?? '')?.[1] ?? 0);
 }
 
 /** Counts the container's OOM kills from now on: take() returns those since its last call. */

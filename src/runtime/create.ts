@@ -18,7 +18,7 @@ import { loadBundle, loadSpec, type LoadedBundle } from '../spec/load';
 import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
-import { cgroupFdDir, placeInit, plannedRecord, removeCgroup, setUpCgroup, type AnySetup, type CgroupRecord } from '../cgroups/driver';
+import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, type AnySetup, type CgroupRecord } from '../cgroups/driver';
 import { planCgroup } from '../cgroups/plan';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
@@ -184,7 +184,12 @@ export async function create(root: string, id: string, options: CreateOptions, l
     launched.sync.close();
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
     return { pid, helper: launched.helper, terminal: plan.process.terminal };
-  } catch (e) {
+  } catch (caught) {
+    let e = caught;
+    // An init that died without a word in a cgroup that saw an OOM kill: say so, and which limit.
+    if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && oomKillCount(cgroupRecord) > 0) {
+      e = new TsruncError('SETUP_FAILED', `container init was killed by the OOM killer during setup (${e.message}): the memory limit is too low`, { pointer: '/linux/resources/memory/limit', cause: e });
+    }
     launched?.sync.close();
     if (pid > 0 && startTime) {
       signalRecorded(pid, startTime, 9);
