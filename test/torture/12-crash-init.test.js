@@ -85,7 +85,7 @@ tsruncOnly('the init SIGKILLed at a random instant of create: create fails or th
 
   const failures = [];
   const outcome = { failed: 0, created: 0, leaks: 0 };
-  const TRIALS = trials(12, 200);
+  const TRIALS = trials(12, 100);
   for (let i = 0; i < TRIALS; i++) {
     const id = rt.id('ikill');
     const procs = path.join(unifiedDir(id), 'cgroup.procs');
