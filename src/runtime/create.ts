@@ -187,7 +187,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
   } catch (caught) {
     let e = caught;
     // An init that died without a word in a cgroup that saw an OOM kill: say so, and which limit.
-    if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && oomKillCount(cgroupRecord) > 0) {
+    if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && oomKillCount(cgroupRecord) > 0) {
       e = new TsruncError('SETUP_FAILED', `container init was killed by the OOM killer during setup (${e.message}): the memory limit is too low`, { pointer: '/linux/resources/memory/limit', cause: e });
     }
     launched?.sync.close();
