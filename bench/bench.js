@@ -6,21 +6,29 @@
 // WARMUP rounds are discarded. Cases (times are wall-clock of one command, spawned from here):
 //   floors     `node -e 0` (NODE_EXTRA_CA_CERTS unset and set), `tsrunc --version`, /bin/true
 //              (this harness's own spawn cost), and crun's cgroup2-hiding wrapper running true
-//   create / start / delete   one /bin/true container: each command timed alone; `cycle` is the
-//              sum (create, start, delete --force: what a client does for a short job)
-//   state / kill              on a running `sleep` container
+//   create / start / delete   one /bin/true container, each command timed alone; `cycle` is
+//              create + start + wait + delete: what a client does for a short job (the wait is
+//              the harness watching the init's pid go, the same for every runtime)
+//   state / exec / kill       on a running `sleep` container (exec: of /bin/true, in the foreground)
 //   run        `run` of /bin/true (create + start + wait + delete in one command)
 //   rss        the largest max-RSS of any process in the runtime's tree during `run`
 //              (wait4's rusage covers every reaped descendant; GNU time -f %M)
-//   throughput 50 containers (`run` of /bin/true) at parallelism 1 and 8, through each CLI and
-//              through tsrunc's in-process API (new Runtime().run()), containers per second
+//   throughput N containers (/bin/true) created, started, waited and deleted, at parallelism 1
+//              and 8: through each CLI (`run`) and through tsrunc's in-process API
+//              (new Runtime().run() in this process), containers per second; alternated, REPS
+//              times each, the median reported
 //
 // crun 1.8 refuses hybrid cgroup hosts: it runs through bench/hide-cgroup2.sh (a private mount
 // namespace with /sys/fs/cgroup/unified unmounted). That wrapper costs a fork of unshare and sh;
-// its floor is measured and reported, and crun's figures are given raw and net of it.
+// its floor is measured and reported, and crun's figures are given raw and net of it. A runtime,
+// or one case of it, that cannot run here is reported with its reason, never silently dropped.
 //
-// Output: bench/results.json, bench/chart.svg (gnuplot), and a summary on stdout.
-// Environment: ROUNDS (default 20), WARMUP (3), N (50 containers), RUNTIMES (tsrunc,runc,crun).
+// Output: bench/results.json, bench/chart.svg (gnuplot), the tables of bench/RESULTS.md between
+// its `<!-- bench:begin -->` and `<!-- bench:end -->` markers, and a summary on stdout.
+//   node bench/bench.js [--rounds N] [--warmup N] [--n N] [--reps N] [--runtimes tsrunc,runc,crun]
+//   node bench/bench.js --render     only rewrite RESULTS.md's tables (and the chart) from results.json
+// The same settings as environment variables: ROUNDS (default 15), WARMUP (3), N (50), REPS (3),
+// RUNTIMES. The default run takes about 3-5 minutes on a quiet 2-core machine, <= 10 under load.
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -28,10 +36,21 @@ const os = require('node:os');
 const path = require('node:path');
 
 const repo = path.join(__dirname, '..');
-const ROUNDS = Number(process.env.ROUNDS ?? 20);
-const WARMUP = Number(process.env.WARMUP ?? 3);
-const N = Number(process.env.N ?? 50);
-const work = fs.mkdtempSync('/var/tmp/tsrunc-bench-');
+const RESULTS_JSON = path.join(__dirname, 'results.json');
+const RESULTS_MD = path.join(__dirname, 'RESULTS.md');
+const CHART = path.join(__dirname, 'chart.svg');
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0 && process.argv[i + 1] !== undefined) return process.argv[i + 1];
+  return process.env[name.toUpperCase()] ?? fallback;
+}
+const ROUNDS = Number(option('rounds', 15));
+const WARMUP = Number(option('warmup', 3));
+const N = Number(option('n', 50));
+const REPS = Number(option('reps', 3));
+const WANTED = String(option('runtimes', 'tsrunc,runc,crun')).split(',');
+
 const noCa = { ...process.env };
 delete noCa.NODE_EXTRA_CA_CERTS;
 
@@ -41,23 +60,27 @@ const RUNTIMES = {
   crun: { argv: [path.join(__dirname, 'hide-cgroup2.sh'), 'crun'] },
 };
 
+// The cases every round times, per runtime, and the targets of issue 12 they are held to.
+const VERB_CASES = ['state', 'start', 'kill', 'exec', 'delete', 'create'];
+const CASES = [...VERB_CASES, 'cycle', 'run'];
+
 function which(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim();
 }
 
-// stderr goes to a file, never a pipe: a created container inherits it, and a pipe would keep
-// spawnSync waiting until the container exits.
-const errFile = path.join(work, 'stderr');
-const errFd = fs.openSync(errFile, 'a+'); // O_APPEND: after a truncate, writes start at 0 again
-const lastStderr = () => fs.readFileSync(errFile, 'utf8');
+let work;
+let errFd;
+const lastStderr = () => fs.readFileSync(path.join(work, 'stderr'), 'utf8').trim();
 
 /** Runs argv once; returns milliseconds, or throws with stderr when it fails. */
 function timed(argv, env = process.env) {
+  // stderr goes to a file, never a pipe: a created container inherits it, and a pipe would keep
+  // spawnSync waiting until the container exits.
   fs.ftruncateSync(errFd, 0);
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', errFd], env, cwd: work });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${lastStderr()}`);
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status ?? r.signal}: ${lastStderr()}`);
   return ms;
 }
 
@@ -65,11 +88,29 @@ function quiet(argv) {
   spawnSync(argv[0], argv.slice(1), { stdio: 'ignore', cwd: work });
 }
 
+/** Waits until `pid` has exited (gone, or a zombie its new parent has not reaped yet). */
+function waitExit(pid, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return;
+    }
+    if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') return;
+    if (Date.now() > deadline) throw new Error(`pid ${pid} did not exit within ${timeoutMs} ms`);
+    Atomics.wait(nap, 0, 0, 0.2);
+  }
+}
+
 function makeBundle(name, args) {
   const dir = path.join(work, name);
   fs.mkdirSync(dir);
   const config = JSON.parse(fs.readFileSync(path.join(repo, 'bundles', 'default', 'config.json'), 'utf8'));
   config.process.args = args;
+  config.process.terminal = false;
   config.root.path = path.join(repo, 'bundles', 'default', 'rootfs');
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
   return dir;
@@ -79,8 +120,9 @@ const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const mean = s.reduce((a, b) => a + b, 0) / s.length;
   const sd = Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, s.length - 1));
-  return { mean: +mean.toFixed(2), median: +s[Math.floor(s.length / 2)].toFixed(2), sd: +sd.toFixed(2), n: s.length };
+  return { mean: +mean.toFixed(2), median: +s[Math.floor(s.length / 2)].toFixed(2), min: +s[0].toFixed(2), sd: +sd.toFixed(2), n: s.length };
 };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function pool(n, parallel, job) {
   let next = 0;
@@ -97,27 +139,72 @@ function spawnRun(argv) {
   });
 }
 
-async function main() {
-  const bTrue = makeBundle('true', ['/bin/true']);
-  const bSleep = makeBundle('sleep', ['sleep', '1000']);
-  const load = os.loadavg();
+/** One round of every per-command case for one runtime; a case that fails is reported and dropped. */
+function roundFor(name, round, bundles, failed) {
+  const { cmd } = RUNTIMES[name];
+  const id = `bench-${name}-${round}`;
+  const t = {};
+  const step = (cse, argv, then) => {
+    if (failed[cse]) return false;
+    try {
+      const ms = timed(argv);
+      if (then) then();
+      t[cse] = ms;
+      return true;
+    } catch (e) {
+      failed[cse] = String(e.message);
+      return false;
+    }
+  };
+  // create, start, wait, delete: a short job, as a client runs it.
+  const pidFile = path.join(work, `${id}-a.pid`);
+  if (step('create', cmd('create', '--pid-file', pidFile, '--bundle', bundles.true, `${id}-a`))) {
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    if (step('start', cmd('start', `${id}-a`))) {
+      const t0 = process.hrtime.bigint();
+      waitExit(pid);
+      const waited = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (step('delete', cmd('delete', `${id}-a`))) t.cycle = t.create + t.start + waited + t.delete;
+    }
+  }
+  quiet(cmd('delete', '--force', `${id}-a`));
+  // state, exec, kill on a running container.
+  quiet(cmd('create', '--bundle', bundles.sleep, `${id}-b`));
+  quiet(cmd('start', `${id}-b`));
+  step('state', cmd('state', `${id}-b`));
+  step('exec', cmd('exec', `${id}-b`, '/bin/true'));
+  step('kill', cmd('kill', `${id}-b`, 'KILL'));
+  quiet(cmd('delete', '--force', `${id}-b`));
+  step('run', cmd('run', '--bundle', bundles.true, `${id}-c`));
+  quiet(cmd('delete', '--force', `${id}-c`));
+  return t;
+}
+
+async function measure() {
+  work = fs.mkdtempSync('/var/tmp/tsrunc-bench-');
+  errFd = fs.openSync(path.join(work, 'stderr'), 'a+'); // O_APPEND: after a truncate, writes start at 0 again
+  const started = Date.now();
+  const bundles = { true: makeBundle('true', ['/bin/true']), sleep: makeBundle('sleep', ['sleep', '1000']) };
   const result = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, kernel: os.release(), node: process.version, loadavgAtStart: load },
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, kernel: os.release(), node: process.version, loadavgAtStart: os.loadavg() },
     versions: {},
     skipped: {},
+    failed: {},
     rounds: ROUNDS,
     warmup: WARMUP,
+    n: N,
+    reps: REPS,
     times: {},
     rss: {},
     throughput: {},
   };
 
   // Which runtimes can run here; each one that cannot is reported with its reason.
-  const wanted = (process.env.RUNTIMES ?? 'tsrunc,runc,crun').split(',');
   const active = [];
-  for (const name of wanted) {
+  for (const name of WANTED) {
     const rt = RUNTIMES[name];
+    if (!rt) throw new Error(`unknown runtime ${name} (tsrunc, runc, crun)`);
     if (name !== 'tsrunc' && !which(name)) {
       result.skipped[name] = 'not installed';
       continue;
@@ -126,7 +213,7 @@ async function main() {
     rt.cmd = (...args) => [...rt.argv, '--root', root, ...args];
     try {
       result.versions[name] = execFileSync(rt.argv[0], [...rt.argv.slice(1), '--version'], { encoding: 'utf8', env: noCa }).split('\n')[0];
-      timed(rt.cmd('run', '--bundle', bTrue, `probe-${name}`));
+      timed(rt.cmd('run', '--bundle', bundles.true, `probe-${name}`));
       active.push(name);
     } catch (e) {
       result.skipped[name] = String(e.message).trim();
@@ -137,36 +224,22 @@ async function main() {
 
   const samples = {};
   const add = (key, ms) => (samples[key] ??= []).push(ms);
-  const tsrunc = RUNTIMES.tsrunc.argv[0];
   const floors = {
     'node -e 0': [['node', '-e', '0'], noCa],
     'node -e 0 (NODE_EXTRA_CA_CERTS set)': [['node', '-e', '0'], process.env],
-    'tsrunc --version': [[tsrunc, '--version'], process.env],
+    'tsrunc --version': [[RUNTIMES.tsrunc.argv[0], '--version'], process.env],
     'spawn /bin/true (harness)': [['/bin/true'], process.env],
     'crun wrapper running true': [[path.join(__dirname, 'hide-cgroup2.sh'), 'true'], process.env],
   };
-
+  const failed = Object.fromEntries(active.map((n) => [n, {}]));
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
     const keep = round >= WARMUP;
-    const order = active.map((_, i) => active[(i + round) % active.length]);
     for (const [name, [argv, env]] of Object.entries(floors)) {
       const ms = timed(argv, env);
       if (keep) add(`floor\t${name}`, ms);
     }
-    for (const name of order) {
-      const { cmd } = RUNTIMES[name];
-      const id = `bench-${name}-${round}`;
-      const t = {};
-      t.create = timed(cmd('create', '--bundle', bTrue, `${id}-a`));
-      t.start = timed(cmd('start', `${id}-a`));
-      t.delete = timed(cmd('delete', '--force', `${id}-a`));
-      t.cycle = t.create + t.start + t.delete;
-      quiet(cmd('create', '--bundle', bSleep, `${id}-b`));
-      quiet(cmd('start', `${id}-b`));
-      t.state = timed(cmd('state', `${id}-b`));
-      t.kill = timed(cmd('kill', `${id}-b`, 'KILL'));
-      quiet(cmd('delete', '--force', `${id}-b`));
-      t.run = timed(cmd('run', '--bundle', bTrue, `${id}-c`));
+    for (const name of active.map((_, i) => active[(i + round) % active.length])) {
+      const t = roundFor(name, round, bundles, failed[name]);
       if (keep) for (const [k, ms] of Object.entries(t)) add(`${k}\t${name}`, ms);
     }
     process.stderr.write(`\rbench: round ${round + 1}/${WARMUP + ROUNDS}`);
@@ -176,15 +249,16 @@ async function main() {
     const [cse, name] = key.split('\t');
     (result.times[cse] ??= {})[name] = stats(xs);
   }
+  for (const [name, cases] of Object.entries(failed)) if (Object.keys(cases).length > 0) result.failed[name] = cases;
 
   // Peak RSS of the runtime's process tree during `run` (max over 5 runs).
   for (const name of active) {
     let peak = 0;
     for (let i = 0; i < 5; i++) {
       fs.ftruncateSync(errFd, 0);
-      spawnSync('/usr/bin/time', ['-f', '%M', ...RUNTIMES[name].cmd('run', '--bundle', bTrue, `rss-${name}-${i}`)],
+      spawnSync('/usr/bin/time', ['-f', '%M', ...RUNTIMES[name].cmd('run', '--bundle', bundles.true, `rss-${name}-${i}`)],
         { stdio: ['ignore', 'ignore', errFd], cwd: work });
-      peak = Math.max(peak, Number(lastStderr().trim().split('\n').pop()));
+      peak = Math.max(peak, Number(lastStderr().split('\n').pop()));
     }
     result.rss[name] = { peakKiB: peak };
   }
@@ -193,65 +267,167 @@ async function main() {
     result.rss['node -e 0'] = { peakKiB: Number(r.stderr.trim().split('\n').pop()) };
   }
 
-  // Throughput: N containers at P=1 and P=8; CLIs and the in-process API, interleaved by rep.
+  // Throughput: N containers at P=1 and P=8; the CLIs and the in-process API, alternated by rep.
   const { Runtime } = require(path.join(repo, 'dist', 'index.js'));
   const api = new Runtime({ root: path.join(work, 'root-api') });
+  const apiOptions = { bundle: bundles.true, stdio: ['ignore', 'ignore', errFd] };
   const targets = [...active.map((name) => ['cli', name]), ['api', 'tsrunc']];
+  const rates = {};
+  const apiCpu = {};
   for (const parallel of [1, 8]) {
-    for (let rep = 0; rep < 2; rep++) {
+    for (let rep = 0; rep < REPS + 1; rep++) { // rep 0 warms up
       for (const [via, name] of rep % 2 ? [...targets].reverse() : targets) {
-        const t0 = process.hrtime.bigint();
-        const prefix = `tp-${via}-${name}-${parallel}-${rep}`;
-        await pool(N, parallel, (i) =>
-          via === 'api'
-            ? api.run(`${prefix}-${i}`, { bundle: bTrue }).then((code) => {
-              if (code !== 0) throw new Error(`api run exited ${code}`);
-            })
-            : spawnRun(RUNTIMES[name].cmd('run', '--bundle', bTrue, `${prefix}-${i}`)));
-        const perSec = N / (Number(process.hrtime.bigint() - t0) / 1e9);
         const key = `${via === 'api' ? 'tsrunc API' : name} P=${parallel}`;
-        result.throughput[key] = Math.max(result.throughput[key] ?? 0, +perSec.toFixed(1));
+        const prefix = `tp-${via}-${name}-${parallel}-${rep}`;
+        const cpu0 = process.cpuUsage();
+        const t0 = process.hrtime.bigint();
+        try {
+          await pool(N, parallel, (i) =>
+            via === 'api'
+              ? api.run(`${prefix}-${i}`, apiOptions).then((code) => {
+                if (code !== 0) throw new Error(`api run exited ${code}: ${lastStderr()}`);
+              })
+              : spawnRun(RUNTIMES[name].cmd('run', '--bundle', bundles.true, `${prefix}-${i}`)));
+        } catch (e) {
+          (result.failed[via === 'api' ? 'tsrunc API' : name] ??= {})[`throughput P=${parallel}`] = String(e.message);
+          continue;
+        }
+        const perSec = N / (Number(process.hrtime.bigint() - t0) / 1e9);
+        const cpu = process.cpuUsage(cpu0);
+        if (rep === 0) continue;
+        (rates[key] ??= []).push(+perSec.toFixed(1));
+        if (via === 'api') (apiCpu[key] ??= []).push((cpu.user + cpu.system) / 1000 / N);
       }
     }
   }
+  for (const [key, xs] of Object.entries(rates)) result.throughput[key] = { median: median(xs), samples: xs };
+  // This process's own CPU per API container (its main thread and libuv's pool): what bounds it.
+  result.apiCpuMsPerContainer = Object.fromEntries(Object.entries(apiCpu).map(([k, xs]) => [k, +median(xs).toFixed(2)]));
   result.machine.loadavgAtEnd = os.loadavg();
-  summarise(result);
-  fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(result, null, 2) + '\n');
-  chart(result, active);
+  result.durationSeconds = Math.round((Date.now() - started) / 1000);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting: stdout, RESULTS.md's generated tables, chart.svg. All from results.json alone.
+
+const mib = (kib) => (kib / 1024).toFixed(1);
+const tp = (r, key) => r.throughput[key]?.median ?? r.throughput[key]; // older results.json: a number
+
+function verdict(ok) {
+  return ok === undefined ? '-' : ok ? 'yes' : 'no';
+}
+
+/** Issue 12's targets, each with this run's figures and whether it was reached. */
+function targets(r) {
+  const floor = r.times.floor?.['node -e 0']?.mean;
+  const rows = [];
+  for (const cse of VERB_CASES) {
+    const ts = r.times[cse]?.tsrunc?.mean;
+    const runc = r.times[cse]?.runc?.mean;
+    if (ts === undefined || runc === undefined || floor === undefined) {
+      rows.push([`\`${cse}\`: tsrunc - floor <= runc`, 'not measured in this run', '-']);
+      continue;
+    }
+    rows.push([`\`${cse}\`: tsrunc - floor <= runc`, `${(ts - floor).toFixed(1)} vs ${runc}`, verdict(ts - floor <= runc)]);
+  }
+  const run = r.times.run;
+  if (run?.tsrunc && run?.runc) {
+    const ratio = run.tsrunc.mean / run.runc.mean;
+    rows.push(['`run` <= 1.5x runc', `${ratio.toFixed(2)}x`, verdict(ratio <= 1.5)]);
+    rows.push(['`run` at runc parity (moonshot)', `${ratio.toFixed(2)}x`, verdict(ratio <= 1)]);
+  }
+  if (r.rss.tsrunc) rows.push(['peak RSS during `run` <= 40 MiB', `${mib(r.rss.tsrunc.peakKiB)} MiB`, verdict(r.rss.tsrunc.peakKiB <= 40 * 1024)]);
+  for (const p of [1, 8]) {
+    const api = tp(r, `tsrunc API P=${p}`);
+    const crun = tp(r, `crun P=${p}`);
+    const runc = tp(r, `runc P=${p}`);
+    if (api === undefined) continue;
+    const parts = [`${api}/s`];
+    if (crun !== undefined) parts.push(`crun ${crun}/s`);
+    if (runc !== undefined) parts.push(`runc ${runc}/s (${(api / runc).toFixed(2)}x)`);
+    const ok = crun === undefined || runc === undefined ? undefined : api > crun && api >= 2 * runc;
+    rows.push([`API P=${p} > crun CLI P=${p} and >= 2x runc P=${p}`, parts.join(' vs '), verdict(ok)]);
+  }
+  return rows;
+}
+
+function table(header, rows) {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+/** The generated part of RESULTS.md (between the markers). */
+function renderMarkdown(r) {
+  const names = Object.keys(r.versions).filter((n) => r.times.run?.[n] || r.times.state?.[n]);
+  const floor = r.times.floor?.['node -e 0']?.mean;
+  const wrap = r.times.floor?.['crun wrapper running true']?.mean ?? 0;
+  const harness = r.times.floor?.['spawn /bin/true (harness)']?.mean ?? 0;
+  const load = (l) => l.map((x) => x.toFixed(1)).join(' ');
+  const out = [];
+  out.push(`**Machine**: ${r.machine.cpus} vCPUs (${r.machine.model}), Linux ${r.machine.kernel}, Node ${r.machine.node}. ` +
+    `**Date**: ${r.date}. **Load average** at start ${load(r.machine.loadavgAtStart)}, at end ${load(r.machine.loadavgAtEnd ?? [])}. ` +
+    `${r.rounds} rounds after ${r.warmup} warm-up rounds${r.durationSeconds ? `; the run took ${r.durationSeconds} s` : ''}.`);
+  out.push(`**Versions**: ${Object.values(r.versions).join('; ')}.`);
+  const missing = [...Object.entries(r.skipped ?? {}).map(([n, why]) => `- **${n}** did not run here: ${why}`),
+    ...Object.entries(r.failed ?? {}).flatMap(([n, cases]) => Object.entries(cases).map(([c, why]) => `- **${n}** \`${c}\` failed, left out: ${why.split('\n')[0]}`))];
+  if (missing.length > 0) out.push('', '**Not measured**:', '', ...missing);
+  out.push('', '### Per command (means, ms)', '');
+  const header = ['case', ...names.map((n) => (n === 'crun' ? 'crun raw (net of wrapper)' : n)), 'tsrunc - `node -e 0`'];
+  const rows = CASES.filter((c) => r.times[c]).map((c) => [
+    c,
+    ...names.map((n) => {
+      const s = r.times[c][n];
+      if (!s) return '-';
+      return n === 'crun' ? `${s.mean} (${(s.mean - wrap + harness).toFixed(1)})` : `${s.mean}`;
+    }),
+    r.times[c].tsrunc && floor !== undefined ? (r.times[c].tsrunc.mean - floor).toFixed(1) : '-',
+  ]);
+  for (const [k, s] of Object.entries(r.times.floor ?? {})) rows.push([`floor: ${k}`, `${s.mean}`, ...names.slice(1).map(() => ''), '']);
+  out.push(table(header, rows));
+  out.push('', '`cycle` = create + start + wait for the exit + delete (4 commands, plus the harness watching the pid). Medians, minimums and spreads are in results.json.');
+  out.push('', '### Peak RSS during `run` (largest process of the tree)', '');
+  out.push(table(Object.keys(r.rss), [Object.values(r.rss).map((v) => `${mib(v.peakKiB)} MiB`)]));
+  const reps = r.reps ? `median of ${r.reps} alternated reps of ${r.n} containers` : 'best of 2 reps of 50 containers';
+  out.push('', `### Throughput: containers/s (/bin/true, created, started, waited and deleted; ${reps})`, '');
+  const tpNames = [...names, 'tsrunc API'];
+  out.push(table(['parallelism', ...tpNames.map((n) => (n === 'tsrunc' ? 'tsrunc CLI' : n))],
+    [1, 8].map((p) => [`P=${p}`, ...tpNames.map((n) => `${tp(r, `${n} P=${p}`) ?? '-'}`)])));
+  if (r.apiCpuMsPerContainer) {
+    out.push('', `The API's own process (main thread + libuv pool) spent ${Object.entries(r.apiCpuMsPerContainer).map(([k, v]) => `${v} ms CPU per container at ${k.split(' ').pop()}`).join(', ')}.`);
+  }
+  out.push('', '### Targets of issue 12', '');
+  out.push(table(['target', 'this run', 'reached?'], targets(r)));
+  return out.join('\n');
+}
+
+function writeResultsMd(r) {
+  const begin = '<!-- bench:begin (generated by bench/bench.js from results.json: do not edit by hand) -->';
+  const end = '<!-- bench:end -->';
+  const generated = `${begin}\n${renderMarkdown(r)}\n${end}`;
+  let text = fs.existsSync(RESULTS_MD) ? fs.readFileSync(RESULTS_MD, 'utf8') : '# Benchmark results (issue 12)\n';
+  const a = text.indexOf('<!-- bench:begin');
+  const b = text.indexOf(end);
+  text = a >= 0 && b > a ? text.slice(0, a) + generated + text.slice(b + end.length) : `${text.trimEnd()}\n\n${generated}\n`;
+  fs.writeFileSync(RESULTS_MD, text);
 }
 
 function summarise(r) {
-  const floor = r.times.floor['node -e 0'].mean;
-  const wrap = r.times.floor['crun wrapper running true']?.mean ?? 0;
-  const harness = r.times.floor['spawn /bin/true (harness)'].mean;
-  r.ratios = {};
-  console.log(`load average ${r.machine.loadavgAtStart.map((x) => x.toFixed(1)).join(' ')}; means in ms over ${r.rounds} rounds`);
-  console.log('case\t' + Object.keys(r.times.run).join('\t') + '\ttsrunc-floor\ttarget');
-  for (const cse of ['state', 'start', 'kill', 'delete', 'create', 'cycle', 'run']) {
-    const row = r.times[cse];
-    if (!row) continue;
-    const cells = Object.entries(row).map(([name, s]) => (name === 'crun' ? `${s.mean} (net ${(s.mean - wrap + harness).toFixed(1)})` : `${s.mean}`));
-    const over = row.tsrunc.mean - floor;
-    const target = cse === 'run' ? `${(row.tsrunc.mean / row.runc?.mean).toFixed(2)}x runc (<= 1.5x)`
-      : cse === 'cycle' ? '' : `${over.toFixed(1)} vs runc ${row.runc?.mean} ${over <= row.runc?.mean ? 'MET' : 'missed'}`;
-    r.ratios[cse] = { tsruncOverFloor: +over.toFixed(2), runc: row.runc?.mean, tsruncOverRunc: +(row.tsrunc.mean / row.runc?.mean).toFixed(2) };
-    console.log(`${cse}\t${cells.join('\t')}\t${over.toFixed(1)}\t${target}`);
-  }
-  for (const [k, s] of Object.entries(r.times.floor)) console.log(`floor\t${k}\t${s.mean}`);
-  for (const [k, v] of Object.entries(r.rss)) console.log(`peak RSS\t${k}\t${(v.peakKiB / 1024).toFixed(1)} MiB`);
-  for (const [k, v] of Object.entries(r.throughput)) console.log(`throughput\t${k}\t${v}/s`);
+  console.log(renderMarkdown(r));
 }
 
-function chart(r, active) {
-  const cases = ['state', 'start', 'kill', 'delete', 'create', 'run'];
-  const lines = cases.map((c) => [c, ...active.map((n) => r.times[c][n].mean)].join(' '));
-  lines.push(['node-e-0', r.times.floor['node -e 0'].mean, ...active.slice(1).map(() => 0)].join(' '));
-  fs.writeFileSync(path.join(work, 'times.dat'), lines.join('\n') + '\n');
-  const tp = Object.entries(r.throughput).map(([k, v]) => `"${k}" ${v}`);
-  fs.writeFileSync(path.join(work, 'tp.dat'), tp.join('\n') + '\n');
-  const script = `
-set terminal svg size 1000,420 font "sans,11"
-set output "${path.join(__dirname, 'chart.svg')}"
+function chart(r) {
+  const names = Object.keys(r.versions).filter((n) => r.times.run?.[n]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-chart-'));
+  try {
+    const lines = CASES.filter((c) => r.times[c]).map((c) => [c, ...names.map((n) => r.times[c][n]?.mean ?? 0)].join(' '));
+    lines.push(['node-e-0', r.times.floor['node -e 0'].mean, ...names.slice(1).map(() => 0)].join(' '));
+    fs.writeFileSync(path.join(dir, 'times.dat'), lines.join('\n') + '\n');
+    const tpNames = [...names, 'tsrunc API'];
+    const tpLines = [1, 8].map((p) => [`P=${p}`, ...tpNames.map((n) => tp(r, `${n} P=${p}`) ?? 0)].join(' '));
+    fs.writeFileSync(path.join(dir, 'tp.dat'), tpLines.join('\n') + '\n');
+    const script = `
+set terminal svg size 1100,440 font "sans,11"
+set output "${CHART}"
 set multiplot layout 1,2 title "tsrunc vs runc vs crun, one interleaved run (${r.date.slice(0, 16)}Z, load ${r.machine.loadavgAtStart[0].toFixed(1)})"
 set style data histograms
 set style histogram clustered gap 1
@@ -259,28 +435,60 @@ set style fill solid 0.8 border -1
 set ylabel "ms per command (mean)"
 set xtics rotate by -30
 set key top left
-plot ${active.map((n, i) => `"${path.join(work, 'times.dat')}" using ${i + 2}:xtic(1) title "${n}"`).join(', ')}
-set ylabel "containers per second (run of /bin/true)"
-unset key
-set style fill solid 0.6 border -1
-set boxwidth 0.7
-plot "${path.join(work, 'tp.dat')}" using 0:2:xtic(1) with boxes lc rgb "#4477aa"
+plot ${names.map((n, i) => `"${path.join(dir, 'times.dat')}" using ${i + 2}:xtic(1) title "${n}"`).join(', ')}
+set ylabel "containers per second (/bin/true, median)"
+set xtics norotate
+plot ${tpNames.map((n, i) => `"${path.join(dir, 'tp.dat')}" using ${i + 2}:xtic(1) title "${n === 'tsrunc' ? 'tsrunc CLI' : n}"`).join(', ')}
 unset multiplot
 `;
-  const g = spawnSync('gnuplot', [], { input: script, encoding: 'utf8' });
-  if (g.status !== 0) console.error(`bench: gnuplot failed (apt-get install gnuplot-nox): ${g.stderr}`);
+    const g = spawnSync('gnuplot', [], { input: script, encoding: 'utf8' });
+    if (g.status !== 0) console.error(`bench: gnuplot failed (apt-get install gnuplot-nox): ${g.stderr}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-main()
-  .catch((e) => {
-    console.error(e);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const name of Object.keys(RUNTIMES)) {
-      const root = path.join(work, `root-${name}`);
-      if (!RUNTIMES[name].cmd || !fs.existsSync(root)) continue;
-      for (const id of fs.readdirSync(root)) quiet(RUNTIMES[name].cmd('delete', '-f', id));
-    }
-    fs.rmSync(work, { recursive: true, force: true });
-  });
+function cleanUp() {
+  if (!work) return;
+  for (const name of Object.keys(RUNTIMES)) {
+    const root = path.join(work, `root-${name}`);
+    if (!RUNTIMES[name].cmd || !fs.existsSync(root)) continue;
+    for (const id of fs.readdirSync(root)) quiet(RUNTIMES[name].cmd('delete', '-f', id));
+  }
+  const apiRoot = path.join(work, 'root-api');
+  if (fs.existsSync(apiRoot)) for (const id of fs.readdirSync(apiRoot)) quiet([RUNTIMES.tsrunc.argv[0], '--root', apiRoot, 'delete', '-f', id]);
+  // Nothing is mounted under work (containers mount in their own namespaces), so rm is safe.
+  fs.rmSync(work, { recursive: true, force: true });
+  // crun 1.8 chowns the host's /dev/null in user-namespaced containers; none runs here, but a
+  // bench must never leave the host changed: check, and say so if it was.
+  const st = fs.statSync('/dev/null');
+  if (st.uid !== 0 || st.gid !== 0 || (st.mode & 0o777) !== 0o666) {
+    console.error(`bench: /dev/null was changed to ${st.uid}:${st.gid} ${(st.mode & 0o777).toString(8)}; restoring 0:0 666`);
+    fs.chownSync('/dev/null', 0, 0);
+    fs.chmodSync('/dev/null', 0o666);
+  }
+}
+
+async function main() {
+  if (process.argv.includes('--render')) {
+    const r = JSON.parse(fs.readFileSync(RESULTS_JSON, 'utf8'));
+    writeResultsMd(r);
+    chart(r);
+    return;
+  }
+  let r;
+  try {
+    r = await measure();
+  } finally {
+    cleanUp();
+  }
+  fs.writeFileSync(RESULTS_JSON, JSON.stringify(r, null, 2) + '\n');
+  summarise(r);
+  writeResultsMd(r);
+  chart(r);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

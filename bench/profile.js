@@ -1,36 +1,84 @@
 #!/usr/bin/env node
-// Where a tsrunc command's time goes: runs `bin/tsrunc ARGS...` RUNS times (default 5) under
-// `node --cpu-prof` (NODE_EXTRA_CA_CERTS dropped, as bin/tsrunc does) and prints the self time
-// per function, averaged over the runs, largest first. bench/RESULTS.md quotes its output.
-//   node bench/profile.js --root /tmp/r state ID
+// Where tsrunc's time goes, from V8's CPU profiler (self time per function, largest first).
+//
+//   node bench/profile.js --root /tmp/r state ID     a CLI command: runs `bin/tsrunc ARGS...` RUNS
+//                                                    times (default 5) under `node --cpu-prof`
+//                                                    (NODE_EXTRA_CA_CERTS dropped, as bin/tsrunc
+//                                                    does); figures per run
+//   node bench/profile.js --api [P] [N]              the in-process API: N containers (default 100)
+//                                                    of /bin/true through Runtime.run() at
+//                                                    parallelism P (default 8), profiled in one
+//                                                    process; figures per container, one table per
+//                                                    thread (main, workers), idle included: a main
+//                                                    thread that is never idle is what bounds it
+// bench/RESULTS.md quotes its output.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const runs = Number(process.env.RUNS ?? 5);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-prof-'));
+const repo = path.join(__dirname, '..');
+const TOP = Number(process.env.TOP ?? 15);
+
+/** Self time per function in the given .cpuprofile files, in ms, divided by `per`. */
+function report(files, per, unit) {
+  const self = new Map();
+  for (const f of files) {
+    const p = JSON.parse(fs.readFileSync(f, 'utf8'));
+    const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    p.samples.forEach((s, i) => {
+      const { url, functionName } = byId.get(s).callFrame;
+      const key = `${url.split('/').slice(-2).join('/') || '(native)'} ${functionName || '(top level)'}`;
+      self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
+    });
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const idle = self.get('(native) (idle)') ?? 0;
+  console.log(`${(total / 1000 / per).toFixed(1)} ms sampled per ${unit} (incl. idle ${(idle / 1000 / per).toFixed(2)} ms: ${(100 * idle / total).toFixed(0)}% idle)`);
+  for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+    console.log(`${(us / 1000 / per).toFixed(2).padStart(6)} ms  ${k}`);
+  }
+}
+
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
-const bin = path.join(__dirname, '..', 'bin', 'tsrunc');
-for (let i = 0; i < runs; i++) {
-  spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '50', bin, ...process.argv.slice(2)],
-    { env, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-const self = new Map();
-for (const f of fs.readdirSync(dir)) {
-  const p = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  p.samples.forEach((s, i) => {
-    const { url, functionName } = byId.get(s).callFrame;
-    const key = `${url.split('/').slice(-2).join('/') || '(native)'} ${functionName || '(top level)'}`;
-    self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
-  });
-}
-fs.rmSync(dir, { recursive: true, force: true });
-const total = [...self.values()].reduce((a, b) => a + b, 0);
-console.log(`${(total / 1000 / runs).toFixed(1)} ms sampled per run (main thread, incl. idle)`);
-for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 15))) {
-  console.log(`${(us / 1000 / runs).toFixed(2).padStart(6)} ms  ${k}`);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-prof-'));
+try {
+  if (process.argv[2] === '--api') {
+    const parallel = Number(process.argv[3] ?? 8);
+    const n = Number(process.argv[4] ?? 100);
+    const work = fs.mkdtempSync('/var/tmp/tsrunc-prof-api-');
+    const config = JSON.parse(fs.readFileSync(path.join(repo, 'bundles', 'default', 'config.json'), 'utf8'));
+    config.process.args = ['/bin/true'];
+    config.process.terminal = false;
+    config.root.path = path.join(repo, 'bundles', 'default', 'rootfs');
+    fs.writeFileSync(path.join(work, 'config.json'), JSON.stringify(config));
+    // A warm-up batch first (module loading, the first sealed copy), not profiled apart from it.
+    const script = `
+      const { Runtime } = require(${JSON.stringify(path.join(repo, 'dist', 'index.js'))});
+      const api = new Runtime({ root: ${JSON.stringify(path.join(work, 'root'))} });
+      const batch = async (tag, n, p) => { let next = 0; await Promise.all(Array.from({ length: p }, async () => {
+        while (next < n) { const i = next++; const code = await api.run(tag + i, { bundle: ${JSON.stringify(work)}, stdio: ['ignore', 'ignore', 'ignore'] });
+          if (code !== 0) throw new Error('exit ' + code); } })); };
+      batch('w', ${parallel}, ${parallel}).then(() => batch('c', ${n}, ${parallel})).catch((e) => { console.error(e); process.exitCode = 1; });`;
+    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '100', '-e', script], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    fs.rmSync(work, { recursive: true, force: true });
+    if (r.status !== 0) process.exit(1);
+    // One profile per thread: the main thread's is the one written first (thread id 0).
+    for (const f of fs.readdirSync(dir).sort()) {
+      console.log(`== ${/\.0\.\d+\.cpuprofile$/.test(f) ? 'main thread' : 'worker thread'} (${f})`);
+      report([path.join(dir, f)], n + parallel, 'container');
+    }
+  } else {
+    const runs = Number(process.env.RUNS ?? 5);
+    const bin = path.join(repo, 'bin', 'tsrunc');
+    for (let i = 0; i < runs; i++) {
+      spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '50', bin, ...process.argv.slice(2)],
+        { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+    report(fs.readdirSync(dir).map((f) => path.join(dir, f)), runs, 'run');
+  }
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -2,6 +2,8 @@
 // The argv fast path (src/cli/fast-path.ts) must be invisible: for the shapes clients send, and for
 // the near-misses it leaves to yargs, stdout, stderr and the exit code are the same with it as
 // through yargs alone (TSRUNC_FAST_PATH=0). Real containers.
+const fs = require('node:fs');
+const path = require('node:path');
 const test = require('ava');
 const { useRuntime, isTsrunc } = require('./helpers/runtime');
 
@@ -61,4 +63,76 @@ tsruncOnly('run exits with the container status either way', async (t) => {
   const b = await rt.runtime(['run', '--bundle', bundle.dir, rt.id('fp-run')], { env: YARGS });
   t.deepEqual([a.code, a.stdout], [3, 'out\n']);
   t.deepEqual([b.code, b.stdout], [3, 'out\n']);
+});
+
+// exec in the shapes clients send (containerd's shim via go-runc: `exec --process F --pid-file P
+// [--console-socket S] --detach ID`; conmon the same with --detach first) and the ones people type
+// (`exec [flags] ID CMD...`), plus near-misses the fast path leaves to yargs.
+tsruncOnly('exec: the same output and exit codes with and without the fast path', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle({ process: { args: ['sleep', '1000'] } });
+  const id = rt.id('fpx');
+  t.is((await rt.runtime(['run', '-d', '--bundle', bundle.dir, id])).code, 0);
+  const dir = rt.hostDir('exec');
+  const proc = path.join(dir, 'process.json');
+  fs.writeFileSync(proc, JSON.stringify({ args: ['sh', '-c', 'echo from-process-json; exit 0'], cwd: '/', env: ['PATH=/bin:/usr/bin'], user: { uid: 0, gid: 0 } }));
+
+  const r = await same(t, rt, ['exec', id, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+  t.deepEqual([r.code, r.stdout, r.stderr], [3, 'out\n', 'err\n']);
+  t.is((await same(t, rt, ['exec', '--cwd', '/tmp', '-e', 'A=1', '--user', '1000:1000', id, 'sh', '-c', 'pwd; echo $A; id -u'])).stdout, '/tmp\n1\n1000\n');
+  t.is((await same(t, rt, ['exec', '--env=B=2', '-u', '0', id, '--', 'sh', '-c', 'echo $B; exit 4'])).code, 4);
+  await same(t, rt, ['exec', '--no-new-privs', '--cap', 'CAP_NET_RAW', '--ignore-paused', id, 'true']);
+  await same(t, rt, ['--log-format', 'json', 'exec', '--process', proc, id]);
+  // Detached: tsrunc returns once the process runs, so the process prints nothing (its output
+  // could land after tsrunc's exit).
+  const quiet = path.join(dir, 'quiet.json');
+  fs.writeFileSync(quiet, JSON.stringify({ args: ['/bin/true'], cwd: '/', user: { uid: 0, gid: 0 } }));
+  for (const pidFile of [path.join(dir, 'fast.pid'), path.join(dir, 'slow.pid')]) {
+    // the pid differs by run: each path writes its own file, both must hold a pid
+    const argv = ['--log', path.join(dir, 'log.json'), '--log-format', 'json', 'exec', '--process', quiet, '--pid-file', pidFile, '--detach', id];
+    const out = await rt.runtime(argv, pidFile.endsWith('slow.pid') ? { env: YARGS } : {});
+    t.deepEqual([out.code, out.stdout, out.stderr], [0, '', ''], argv.join(' '));
+    t.regex(fs.readFileSync(pidFile, 'utf8'), /^[1-9]\d*$/);
+  }
+  await same(t, rt, ['exec', '--detach', '--pid-file', path.join(dir, 'p2'), '--process', quiet, id]);
+  // errors: each reported the same way
+  await same(t, rt, ['exec', '--tty', '--detach', id, 'true']); // a tty needs --console-socket when detached
+  await same(t, rt, ['exec', '--console-socket', path.join(dir, 'nope.sock'), '-t', id, 'true']);
+  await same(t, rt, ['exec', '--process', path.join(dir, 'missing.json'), id]);
+  await same(t, rt, ['exec', 'missing', 'true']);
+  await same(t, rt, ['exec', id]); // no command, no process file
+  // near-misses: yargs
+  await same(t, rt, ['exec', '-e', 'A=1', '-e', 'B=2', id, 'sh', '-c', 'echo $A$B']); // repeated flag: an array
+  await same(t, rt, ['exec', '--preserve-fds', 'x', id, 'true']);
+  await same(t, rt, ['exec', '-it', id, 'true']);
+  await same(t, rt, ['exec', '--bogus', id, 'true']);
+  await same(t, rt, ['exec', '--cwd', '-', id, 'true']);
+  await same(t, rt, ['exec']);
+  t.is((await rt.runtime(['delete', '--force', id])).code, 0);
+});
+
+// The shapes clients send must take the fast path (the test above shows it answers as yargs
+// would); the table itself, from the built CLI.
+test('the fast path parses the argv shapes containerd, podman and Docker send', (t) => {
+  const { parseFast } = require('../dist/cli/fast-path');
+  const { FAST_VERBS } = require('../dist/cli/fast-verbs');
+  const { HOT_VERBS } = require('../dist/cli/hot-verbs');
+  const g = ['--root', '/run/x', '--log', '/l.json', '--log-format', 'json'];
+  const shapes = [
+    [...g, 'create', '--bundle', '/b', '--pid-file', '/p', 'ID'],
+    [...g, 'create', '--bundle', '/b', '--pid-file', '/p', '--console-socket', '/s', 'ID'],
+    [...g, 'start', 'ID'], [...g, 'state', 'ID'], [...g, 'kill', 'ID', '9'], [...g, 'kill', '--all', 'ID', '15'],
+    [...g, 'delete', 'ID'], [...g, 'delete', '--force', 'ID'],
+    [...g, 'exec', '--process', '/proc.json', '--pid-file', '/p', '--detach', 'ID'],
+    [...g, 'exec', '--process', '/proc.json', '--pid-file', '/p', '--console-socket', '/s', '--detach', 'ID'],
+    [...g, 'exec', '-d', '--pid-file', '/p', '--process', '/proc.json', 'ID'],
+    ['exec', 'ID', 'sh', '-c', 'exit 3'], ['exec', '-t', '--cwd', '/tmp', '-e', 'A=1', '-u', '1000:1000', 'ID', '--', 'ls', '-l'],
+  ];
+  for (const args of shapes) t.truthy(parseFast(args, FAST_VERBS), args.join(' '));
+  const exec = parseFast(['exec', '-e', 'A=1', '--cwd', '/tmp', 'ID', 'ls', '--cwd'], FAST_VERBS);
+  t.like(exec.argv, { 'container-id': 'ID', env: 'A=1', cwd: '/tmp', detach: false, 'preserve-fds': 0 });
+  // the hot bundle's table answers only its own verbs, so everything else goes to the full CLI
+  t.truthy(parseFast([...g, 'state', 'ID'], HOT_VERBS));
+  t.falsy(parseFast([...g, 'exec', '--process', '/p', 'ID'], HOT_VERBS));
+  t.falsy(parseFast([...g, 'create', '--bundle', '/b', 'ID'], HOT_VERBS));
 });

@@ -11,6 +11,7 @@ import type { CompiledResources } from './resources';
 import { cgroupStats as statsV2, oomKills as oomKillsV2 } from './stats';
 import * as v1 from './v1/manager';
 import { OomNotifier } from './v1/oom';
+import { removeCgroupDirAsync } from './fs-errors';
 import { cgroupStatsV1 } from './v1/stats';
 
 export type { CgroupRecord } from './manager';
@@ -53,9 +54,9 @@ export function killMade(record: CgroupRecord): void {
  * v1: the init's pid goes into every hierarchy before it is told to go on. v2: nothing to do, the
  * init was cloned into its cgroup (the directory fd create passes, cgroupFdDir).
  */
-export function placeInit(record: CgroupRecord, pid: number): void {
+export async function placeInit(record: CgroupRecord, pid: number): Promise<void> {
   const r = asV1(record);
-  if (r) v1.placeV1(r, pid);
+  if (r) await v1.placeV1(r, pid);
 }
 
 /** The cgroup2 directory the init can be cloned straight into (CLONE_INTO_CGROUP), if any. */
@@ -101,6 +102,13 @@ export function setFrozen(record: CgroupRecord, frozen: boolean): void {
 export function isFrozen(record: CgroupRecord): boolean {
   const r = asV1(record);
   return r ? v1.isFrozenV1(r) : v2.isFrozen(record.dir);
+}
+
+/** removeCgroup without blocking this thread (in-process callers run other containers meanwhile). */
+export async function removeCgroupAsync(record: CgroupRecord): Promise<void> {
+  const r = asV1(record);
+  if (r) await v1.removeV1Async(r);
+  else if (record.created) await removeCgroupDirAsync(record.dir);
 }
 
 export function removeCgroup(record: CgroupRecord): void {

@@ -27,8 +27,39 @@ export function onCgroup<T>(action: string, file: string, call: () => T, ptr?: s
 
 export const readCgroupFile = (file: string, ptr?: string): string => onCgroup('read', file, () => fs.readFileSync(file, 'utf8'), ptr);
 
+/**
+ * Writes `value` to a file the kernel provides, as runc does: opened without O_CREAT, so a file the
+ * kernel does not have (blkio.bfq.weight without the BFQ scheduler) fails with ENOENT, which the
+ * callers' fallbacks look for; with O_CREAT (fs.writeFileSync), cgroupfs answers EACCES instead.
+ */
+export function writeExisting(file: string, value: string): void {
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+  try {
+    fs.writeSync(fd, value);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export const writeCgroupFile = (file: string, value: string, ptr?: string, code?: ErrorCode): void =>
-  onCgroup(`write ${JSON.stringify(value)} to`, file, () => fs.writeFileSync(file, value), ptr, code);
+  onCgroup(`write ${JSON.stringify(value)} to`, file, () => writeExisting(file, value), ptr, code);
+
+/**
+ * writeCgroupFile on the thread pool. For writes that sleep in the kernel: a v1 cgroup.procs write
+ * waits for an RCU grace period (~2.5 ms here), which would stall every other container of an
+ * in-process caller.
+ */
+export async function writeCgroupFileAsync(file: string, value: string, ptr?: string, code?: ErrorCode): Promise<void> {
+  // Without O_CREAT, as writeExisting. The callback API: lighter on this thread than fs.promises'.
+  const fail = (e: unknown) => cgroupFsError(`write ${JSON.stringify(value)} to`, file, e, ptr, code);
+  const fd = await new Promise<number>((resolve, reject) =>
+    fs.open(file, fs.constants.O_WRONLY | fs.constants.O_TRUNC, (e, fd) => (e ? reject(fail(e)) : resolve(fd))));
+  try {
+    await new Promise<void>((resolve, reject) => fs.write(fd, value, (e) => (e ? reject(fail(e)) : resolve())));
+  } finally {
+    fs.close(fd, () => {});
+  }
+}
 
 /** Like readCgroupFile, but undefined when the file cannot be read (a controller the cgroup lacks). */
 export function readOptional(file: string): string | undefined {
@@ -57,6 +88,32 @@ export function removeCgroupDir(dir: string, timeoutMs = 2000): void {
       sleepMs(delay);
     }
   }
+}
+
+/**
+ * removeCgroupDir on the thread pool, waiting on a timer (not this thread) while the cgroup is
+ * still busy: an rmdir costs ~60 us of kernel work per hierarchy, ten of them per container on a
+ * v1 host, which an in-process caller's other containers need not wait for.
+ */
+export async function removeCgroupDirAsync(dir: string, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      await new Promise<void>((resolve, reject) => fs.rmdir(dir, (e) => (e ? reject(e) : resolve())));
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() > deadline) throw cgroupFsError('remove', dir, e);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** Settles every promise, then throws the first failure, if any: nothing runs on behind an error. */
+export async function allOrFirstError(work: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** The pids in a cgroup.procs file; none when it cannot be read (the cgroup is gone). */

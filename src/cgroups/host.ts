@@ -170,6 +170,39 @@ export function detectHost(fsImpl: HostFs = nodeFs, options: DetectOptions = {})
   };
 }
 
+// detectHost for create, which an in-process caller runs many times: the result is reused while
+// this process's mount table and cgroups read the same (they are what a change would show in),
+// for at most HOST_CACHE_MS, so that CPUs or huge page sizes that come and go are seen soon.
+const HOST_CACHE_MS = 2000;
+let cachedHost: { mountinfo?: string; cgroup?: string; at: number; host: CgroupHost } | undefined;
+
+export function detectHostCached(): CgroupHost {
+  const read = (file: string): string | undefined => {
+    try {
+      return nodeFs.readFile(file);
+    } catch {
+      return undefined;
+    }
+  };
+  const mountinfo = read('/proc/self/mountinfo');
+  const cgroup = read('/proc/self/cgroup');
+  const now = Date.now();
+  const c = cachedHost;
+  if (c && c.mountinfo === mountinfo && c.cgroup === cgroup && now - c.at < HOST_CACHE_MS) return c.host;
+  const fixed = new Map([['/proc/self/mountinfo', mountinfo], ['/proc/self/cgroup', cgroup]]);
+  const host = detectHost({
+    readFile: (file) => {
+      if (!fixed.has(file)) return nodeFs.readFile(file);
+      const text = fixed.get(file);
+      if (text === undefined) throw new Error(`cannot read ${file}`);
+      return text;
+    },
+    readdir: nodeFs.readdir,
+  });
+  cachedHost = { mountinfo, cgroup, at: now, host };
+  return host;
+}
+
 /** /sys/kernel/mm/hugepages/hugepages-2048kB -> "2MB", named as the hugetlb controller names its files. */
 function hugePageSizes(fsImpl: HostFs): string[] | undefined {
   let names: string[];

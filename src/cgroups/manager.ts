@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 import { addon } from '../native/addon';
 import type { DeviceFilter } from './devices';
-import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, procsOf, readCgroupFile, readOptional, removeCgroupDir, sleepMs, writeCgroupFile } from './fs-errors';
+import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, procsOf, readCgroupFile, readOptional, removeCgroupDir, sleepMs, writeCgroupFile, writeExisting } from './fs-errors';
 import type { CgroupWrite } from './types';
 
 /** What state.json remembers of the cgroup. */
@@ -29,7 +29,7 @@ export interface CgroupRecord {
 function writeRetrying(file: string, value: string): void {
   for (let attempt = 0; ; attempt++) {
     try {
-      fs.writeFileSync(file, value);
+      writeExisting(file, value);
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 10) throw cgroupFsError(`write ${JSON.stringify(value)} to`, file, e);
@@ -51,7 +51,7 @@ export function enableControllers(unifiedRoot: string, parents: string[], contro
 /** One write into a cgroup directory, with its ifMissing fallback; failures name file, field and errno. */
 export function applyWrite(dir: string, w: CgroupWrite): void {
   try {
-    fs.writeFileSync(path.join(dir, w.file), w.value);
+    writeExisting(path.join(dir, w.file), w.value);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && w.ifMissing === 'skip') return;
@@ -136,7 +136,7 @@ export function signalPids(pids: readonly number[], signal: number): void {
 export function signalAll(dir: string, signal: number): void {
   if (signal === 9) {
     try {
-      fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1');
+      writeExisting(path.join(dir, 'cgroup.kill'), '1');
       return;
     } catch {
       // kernel < 5.14: one by one below

@@ -6,7 +6,7 @@ import { ConfigError, type ConfigProblem } from '../errors';
 import type { LinuxResources, Spec } from '../generated/config';
 import { applyResources, type AnySetup, type CgroupRecord } from './driver';
 import { enableControllers } from './manager';
-import { detectHost, type CgroupHost } from './host';
+import { detectHost, detectHostCached, type CgroupHost } from './host';
 import { resolveCgroupPath } from './path';
 import { compileResources, type CompiledResources } from './resources';
 import { resolveV1Paths, unifiedParents } from './v1/paths';
@@ -33,7 +33,7 @@ export function compileFor(driver: CgroupDriverName, resources: LinuxResources |
 
 /** The cgroup set-up for a container; throws ConfigError naming every field that cannot be had. */
 export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[]): AnySetup {
-  const host = detectHost();
+  const host = detectHostCached();
   const linux = spec.linux ?? {};
   const { driver } = chooseDriver(host);
   const resources = compileFor(driver, linux.resources, host, linux.devices);

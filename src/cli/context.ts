@@ -16,7 +16,7 @@ export function loggerFrom(argv: GlobalArgs): CliLogger {
 }
 
 export function runtimeFrom(argv: GlobalArgs): Runtime {
-  return new Runtime({ root: argv.root ?? DEFAULT_ROOT, logger: loggerFrom(argv) });
+  return new Runtime({ root: argv.root ?? DEFAULT_ROOT, logger: loggerFrom(argv), blockingWaits: true });
 }
 
 /** systemd socket activation: fds 3.. handed to this very process (LISTEN_PID is ours). */
@@ -24,4 +24,10 @@ export function listenFdsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.LISTEN_FDS);
   if (!Number.isInteger(n) || n <= 0 || env.LISTEN_PID !== String(process.pid)) return 0;
   return n;
+}
+
+/** A command's failure: logged (to --log, or stderr) and exit status 1. */
+export function reportError(e: unknown, globals: GlobalArgs): number {
+  loggerFrom(globals).error(e instanceof Error ? e.message : String(e));
+  return 1;
 }

@@ -4,16 +4,18 @@
 //   --root R --log F --log-format json create --bundle B --pid-file P ID
 //   --root R --log F --log-format json start ID
 // Loading and running yargs costs more than `state` or `start` themselves, so argv that matches
-// a row of FAST_VERBS below, exactly and unambiguously, goes straight to the command's handler
+// a row of the verb tables, exactly and unambiguously, goes straight to the command's handler
 // with the same argv object yargs would have built. Anything else - --help, an unknown or
 // repeated flag, a missing or extra positional, `--flag=value` on a boolean, a "-" value, a
 // bad --log-format - returns undefined and main() hands the whole argv to yargs, which owns
 // every error message and every rare form. So outputs and exit codes cannot differ: the fast
 // path only ever accepts what yargs would accept and builds what yargs would build.
 //
-// A new verb (exec) is one more row: its flags, its positionals, and how to load its module.
+// The rows live in two tables: hot-verbs.ts (state, start, kill, delete: the hot entry bundle,
+// see hot-main.ts) and fast-verbs.ts (those plus create, run and exec, for main.ts). This file
+// is only the parser, so the hot bundle holds no other verb's code.
 import { DEFAULT_ROOT } from '../runtime/runtime';
-import type { GlobalArgs } from './context';
+import { reportError, type GlobalArgs } from './context';
 
 type FlagType = 'string' | 'boolean' | 'number';
 interface Flag {
@@ -21,8 +23,9 @@ interface Flag {
   alias?: string;
   default?: string | boolean | number;
 }
-type Flags = Record<string, Flag>;
+export type Flags = Record<string, Flag>;
 type Handler = (argv: never) => number | Promise<number>;
+export type FastVerbs = Record<string, FastVerb>;
 
 export interface FastVerb {
   flags: Flags;
@@ -31,6 +34,12 @@ export interface FastVerb {
   defaults?: Record<string, string>;
   /** Loads the command module (src/cli/commands/*), only for the verb being run. */
   load: () => { handler: Handler };
+  /**
+   * For exec: everything after the container id is the process's command, not tsrunc's to parse.
+   * Given the arguments and the verb's index, returns the arguments left to parse (the same cut
+   * main.ts makes before yargs).
+   */
+  cut?: (args: string[], verbIndex: number) => string[];
 }
 
 /** The global flags (main.ts declares the same ones to yargs). */
@@ -43,42 +52,6 @@ const GLOBAL_FLAGS: Flags = {
 };
 const LOG_FORMATS = ['text', 'json'];
 
-const CREATE_FLAGS: Flags = {
-  bundle: { type: 'string', alias: 'b', default: '.' },
-  'pid-file': { type: 'string' },
-  'no-pivot': { type: 'boolean', default: false },
-  'preserve-fds': { type: 'number', default: 0 },
-  'console-socket': { type: 'string' },
-  'no-new-keyring': { type: 'boolean', default: false },
-};
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-export const FAST_VERBS: Record<string, FastVerb> = {
-  state: { flags: {}, positionals: ['container-id'], load: () => require('./commands/state') },
-  start: { flags: {}, positionals: ['container-id'], load: () => require('./commands/start') },
-  kill: {
-    flags: { all: { type: 'boolean', alias: 'a', default: false } },
-    positionals: ['container-id', 'signal?'],
-    defaults: { signal: 'SIGTERM' },
-    load: () => require('./commands/kill'),
-  },
-  delete: {
-    flags: { force: { type: 'boolean', alias: 'f', default: false } },
-    positionals: ['container-id'],
-    load: () => require('./commands/delete'),
-  },
-  create: { flags: CREATE_FLAGS, positionals: ['container-id'], load: () => require('./commands/create') },
-  run: {
-    flags: {
-      ...CREATE_FLAGS,
-      detach: { type: 'boolean', alias: 'd', default: false },
-      keep: { type: 'boolean', default: false },
-    },
-    positionals: ['container-id'],
-    load: () => require('./commands/run'),
-  },
-};
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface FastCall {
   verb: FastVerb;
@@ -99,7 +72,8 @@ function lookup(flags: Flags, word: string): [string, Flag] | undefined {
 }
 
 /** argv as yargs would parse it, when it has one of the plain shapes; otherwise undefined. */
-export function parseFast(args: string[]): FastCall | undefined {
+export function parseFast(argv0: string[], verbs: FastVerbs): FastCall | undefined {
+  let args = argv0;
   const set = new Map<string, string | boolean | number>();
   const positionals: string[] = [];
   let verbName: string | undefined;
@@ -107,8 +81,10 @@ export function parseFast(args: string[]): FastCall | undefined {
     const arg = args[i];
     if (!arg.startsWith('-')) {
       if (verbName === undefined) {
-        if (!Object.hasOwn(FAST_VERBS, arg)) return undefined;
+        if (!Object.hasOwn(verbs, arg)) return undefined;
         verbName = arg;
+        const cut = verbs[arg].cut;
+        if (cut) args = cut(args, i);
       } else {
         positionals.push(arg);
       }
@@ -116,7 +92,7 @@ export function parseFast(args: string[]): FastCall | undefined {
     }
     const eq = arg.indexOf('=');
     const word = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const found = lookup(GLOBAL_FLAGS, word) ?? (verbName ? lookup(FAST_VERBS[verbName].flags, word) : undefined);
+    const found = lookup(GLOBAL_FLAGS, word) ?? (verbName ? lookup(verbs[verbName].flags, word) : undefined);
     if (!found) return undefined;
     const [name, flag] = found;
     if (set.has(name)) return undefined;
@@ -135,7 +111,7 @@ export function parseFast(args: string[]): FastCall | undefined {
     }
   }
   if (verbName === undefined) return undefined;
-  const verb = FAST_VERBS[verbName];
+  const verb = verbs[verbName];
   const logFormat = set.get('log-format');
   if (logFormat !== undefined && !LOG_FORMATS.includes(logFormat as string)) return undefined;
   const required = verb.positionals.filter((p) => !p.endsWith('?')).length;
@@ -151,4 +127,13 @@ export function parseFast(args: string[]): FastCall | undefined {
     argv[name] = positionals[i] ?? verb.defaults?.[name];
   });
   return { verb, argv };
+}
+
+/** Runs a parsed call: the handler's exit status, or a failure reported as main.ts reports it. */
+export async function runFast(fast: FastCall): Promise<number> {
+  try {
+    return await fast.verb.load().handler(fast.argv as never);
+  } catch (e) {
+    return reportError(e, fast.argv);
+  }
 }

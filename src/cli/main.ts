@@ -5,27 +5,18 @@ import type { Argv } from 'yargs';
 
 import { TsruncError } from '../errors';
 import { DEFAULT_ROOT } from '../runtime/runtime';
-import { versionText } from '../version';
-import { loggerFrom, type GlobalArgs } from './context';
-import { parseFast } from './fast-path';
-import { print } from './output';
+import { reportError, type GlobalArgs } from './context';
+import { parseFast, runFast } from './fast-path';
+import { FAST_VERBS } from './fast-verbs';
+import { printVersionIfAsked } from './version-flag';
 
 type Handler = (argv: never) => number | Promise<number>;
 
 export async function main(args: string[]): Promise<number> {
-  if (args.includes('--version') || args.includes('-v')) {
-    print(versionText());
-    return 0;
-  }
+  if (printVersionIfAsked(args)) return 0;
   // TSRUNC_FAST_PATH=0 sends everything through yargs: test/61 compares the two paths with it.
-  const fast = process.env.TSRUNC_FAST_PATH === '0' ? undefined : parseFast(args);
-  if (fast) {
-    try {
-      return await fast.verb.load().handler(fast.argv as never);
-    } catch (e) {
-      return reportError(e, fast.argv);
-    }
-  }
+  const fast = process.env.TSRUNC_FAST_PATH === '0' ? undefined : parseFast(args, FAST_VERBS);
+  if (fast) return runFast(fast);
   let status = 0;
   let globals: GlobalArgs = {};
   // Each handler returns the exit status; yargs only parses and dispatches.
@@ -71,11 +62,6 @@ export async function main(args: string[]): Promise<number> {
   } catch (e) {
     return reportError(e, globals.root ? globals : parseGlobalsLoosely(args));
   }
-}
-
-function reportError(e: unknown, globals: GlobalArgs): number {
-  loggerFrom(globals).error(e instanceof Error ? e.message : String(e));
-  return 1;
 }
 
 // yargs reads a lone "-" after an option as no value at all, but runc's callers use it for

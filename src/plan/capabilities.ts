@@ -27,6 +27,13 @@ export type CapabilitySet = (typeof CAPABILITY_SETS)[number];
  * kernel knows fewer than CAPABILITIES; without /proc, assume it knows them all.
  */
 export function kernelCapLastCap(): number {
+  // A constant of the running kernel: read once per process (an in-process caller creates many).
+  return (capLastCap ??= readCapLastCap());
+}
+
+let capLastCap: number | undefined;
+
+function readCapLastCap(): number {
   try {
     const n = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
     if (Number.isInteger(n) && n >= 0) return n;

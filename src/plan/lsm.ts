@@ -11,7 +11,14 @@ export interface LsmHost {
   selinux: boolean;
 }
 
+/** Which LSMs the host runs: decided at boot, so read once per process. */
 export function detectLsm(): LsmHost {
+  return (lsmHost ??= readLsm());
+}
+
+let lsmHost: LsmHost | undefined;
+
+function readLsm(): LsmHost {
   const read = (f: string) => {
     try {
       return fs.readFileSync(f, 'utf8').trim();

@@ -2,17 +2,31 @@
 // runc. The handlers are installed before the process exists, so a signal that arrives while it is
 // being set up neither kills tsrunc (Node's default for SIGTERM/SIGINT) nor gets lost: it is kept
 // and delivered as soon as the process's pid is known.
+//
+// One process-level handler per signal serves every forwarder: an in-process caller runs many
+// containers at once, and a listener each would pass Node's limit of 10 per event (a
+// MaxListenersExceededWarning) at the eleventh.
+
+const active = new Map<NodeJS.Signals, Set<SignalForwarder>>();
+
+function dispatch(sig: NodeJS.Signals): void {
+  for (const forwarder of active.get(sig) ?? []) forwarder.receive(sig);
+}
 
 export class SignalForwarder {
   private pid = 0;
   private readonly pending: NodeJS.Signals[] = [];
-  private readonly handler = (sig: NodeJS.Signals): void => {
-    if (this.pid > 0) deliver(this.pid, sig);
-    else this.pending.push(sig);
-  };
 
   constructor(private readonly signals: readonly NodeJS.Signals[]) {
-    for (const sig of signals) process.on(sig, this.handler);
+    for (const sig of signals) {
+      let set = active.get(sig);
+      if (!set) {
+        set = new Set();
+        active.set(sig, set);
+        process.on(sig, dispatch);
+      }
+      set.add(this);
+    }
   }
 
   /** From now on signals go to `pid`; those that came before are delivered first, in order. */
@@ -21,8 +35,18 @@ export class SignalForwarder {
     for (const sig of this.pending.splice(0)) deliver(pid, sig);
   }
 
+  receive(sig: NodeJS.Signals): void {
+    if (this.pid > 0) deliver(this.pid, sig);
+    else this.pending.push(sig);
+  }
+
   stop(): void {
-    for (const sig of this.signals) process.off(sig, this.handler);
+    for (const sig of this.signals) {
+      const set = active.get(sig);
+      if (!set?.delete(this) || set.size > 0) continue;
+      active.delete(sig);
+      process.off(sig, dispatch);
+    }
   }
 }
 

@@ -101,11 +101,19 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
       bundle,
       rootfs: plan.rootfs,
       created: new Date().toISOString(),
-      owner: os.userInfo().username,
+      owner: ownerName(),
       annotations: (config.annotations ?? {}) as Record<string, string>,
       config,
     },
   };
+}
+
+// The user this process runs as (state.json's owner): looked up once per uid, not at every create.
+let owner: { uid: number; name: string } | undefined;
+function ownerName(): string {
+  const uid = process.getuid?.() ?? -1;
+  if (owner?.uid !== uid) owner = { uid, name: os.userInfo().username };
+  return owner.name;
 }
 
 /** The socket the init sends its pty master over; -1 without process.terminal. runc's rules and words. */
@@ -120,7 +128,8 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
   return options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : options.consoleFd!;
 }
 
-export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false): Promise<Created> {
+/** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
+export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
   const { plan, cgroup, stored } = prepare(id, options, logger);
   // Before anything exists: a bad console socket leaves nothing behind.
   const consoleFd = consoleChannel(plan, options);
@@ -148,7 +157,8 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // Ready before the init exists: on cgroup v2 it is cloned straight into it (CLONE_INTO_CGROUP);
     // on v1 it is placed (placeInit) before it is told to go on. Either way no instruction of the
     // container ever runs outside its limits.
-    cgroupRecord = setUpCgroup(cgroup);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
     crashPoint('create:cgroup');
     const intoDir = cgroupFdDir(cgroupRecord);
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
@@ -165,7 +175,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     record = { ...stored, pid, pidStartTime: startTime, cgroup: cgroupRecord };
     dir.write(record);
     crashPoint('create:recorded');
-    placeInit(cgroupRecord, pid);
+    await placeInit(cgroupRecord, pid);
     crashPoint('create:placed');
     const creating = hookState(record, 'creating');
     launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } }); // sync step 3

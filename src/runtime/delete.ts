@@ -5,7 +5,7 @@
 // `delete --force` also clears what a tsrunc killed half-way left: a "creating" record (pid 0:
 // the cgroups it names are emptied and removed), a directory without a state file, a state file
 // that is corrupt (removed, never trusted: its pid and cgroup paths could name anything).
-import { killMade, removeCgroup, signalAll } from '../cgroups/driver';
+import { killMade, removeCgroupAsync, signalAll } from '../cgroups/driver';
 import { crashPoint } from '../crash-point';
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
@@ -62,13 +62,13 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
       // A creating record: an init may exist that the record has no pid of yet (cloned into a
       // cgroup, or not placed in all of them): whatever is in a cgroup tsrunc made for it dies.
       if (stored.pid === 0) killMade(stored.cgroup);
-      removeCgroup(stored.cgroup); // only what tsrunc made
+      await removeCgroupAsync(stored.cgroup); // only what tsrunc made
     }
     crashPoint('delete:cgroup');
     // A creating record never had an init, so it never reached the hooks either (as a failed create).
     if (stored.pid > 0) await runHooks(stored.config, 'poststop', hookState(stored, 'stopped'), logger, false);
     crashPoint('delete:hooks');
-    dir.remove();
+    await dir.removeAsync();
   } finally {
     dir.unlock();
   }

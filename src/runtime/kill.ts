@@ -34,7 +34,7 @@ export function signalContainer(stored: StoredState, signal: number): void {
 
 export function kill(root: string, id: string, signalName: string, all = false): void {
   const signal = parseSignal(signalName);
-  const dir = ContainerDir.open(root, id);
+  const dir = ContainerDir.open(root, id, { reader: true });
   try {
     const stored = dir.read();
     if (deriveStatus(dir, stored) === 'stopped') throw new TsruncError('INVALID_STATE', 'container not running');

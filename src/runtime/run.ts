@@ -42,12 +42,12 @@ export interface ContainerProcess {
  * create + start; resolves once the process runs, with its pid, stdio and exit status. Unlike
  * run, nothing of this process (signals, terminal) is forwarded: the caller holds the process.
  */
-export async function spawnContainer(root: string, id: string, options: SpawnOptions, logger: Logger): Promise<ContainerProcess> {
-  const { pid, helper } = await create(root, id, options, logger, true);
+export async function spawnContainer(root: string, id: string, options: SpawnOptions, logger: Logger, blocking = false): Promise<ContainerProcess> {
+  const { pid, helper } = await create(root, id, options, logger, true, !blocking);
   // The helper (tsrunc-init's first process) stays the init's parent and exits with its status.
   const status = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
   try {
-    await start(root, id, logger);
+    await start(root, id, logger, blocking);
   } catch (e) {
     await deleteContainer(root, id, true, logger);
     throw e;
@@ -63,7 +63,8 @@ export async function spawnContainer(root: string, id: string, options: SpawnOpt
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 /** Resolves with the container's exit status (0-255, 128+N for a signal); 0 when detached. */
-export async function run(root: string, id: string, options: RunOptions, logger: Logger): Promise<number> {
+/** `blocking`: how start waits (start.ts). */
+export async function run(root: string, id: string, options: RunOptions, logger: Logger, blocking = false): Promise<number> {
   const wait = !options.detach;
   // A terminal in the foreground without a console socket: tsrunc holds the master itself
   // (unused, and closed, when the process has no terminal).
@@ -71,7 +72,7 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   let created: Awaited<ReturnType<typeof create>>;
   try {
-    created = await create(root, id, { ...options, consoleFd: own?.theirs }, logger, wait);
+    created = await create(root, id, { ...options, consoleFd: own?.theirs }, logger, wait, !blocking);
   } catch (e) {
     signals?.stop();
     own?.close();
@@ -86,7 +87,7 @@ export async function run(root: string, id: string, options: RunOptions, logger:
     : Promise.resolve(0);
   signals?.target(pid);
   try {
-    await start(root, id, logger);
+    await start(root, id, logger, blocking);
   } catch (e) {
     signals?.stop();
     await deleteContainer(root, id, true, logger);

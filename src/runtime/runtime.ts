@@ -41,6 +41,12 @@ export interface RuntimeOptions {
   /** Directory holding the state of every container (runc --root). */
   root?: string;
   logger?: Logger;
+  /**
+   * Wait for a container's init with blocking reads (default false). The CLI sets it: it handles
+   * one container, and skips loading `net`. A library caller leaves it: its other containers,
+   * timers and I/O go on while one container starts.
+   */
+  blockingWaits?: boolean;
 }
 
 export interface SpecOptions {
@@ -55,25 +61,27 @@ export interface SpecOptions {
 export class Runtime {
   readonly root: string;
   private readonly logger: Logger;
+  private readonly blocking: boolean;
 
   constructor(options: RuntimeOptions = {}) {
     this.root = options.root ?? DEFAULT_ROOT;
     this.logger = options.logger ?? silentLogger;
+    this.blocking = options.blockingWaits ?? false;
   }
 
   /** Builds the container and leaves its process waiting for start(). Resolves with its pid. */
   async create(id: string, options: CreateOptions): Promise<number> {
-    return (await lazy.create().create(this.root, id, options, this.logger)).pid;
+    return (await lazy.create().create(this.root, id, options, this.logger, false, !this.blocking)).pid;
   }
 
   start(id: string): Promise<void> {
     validateId(id);
-    return start(this.root, id, this.logger);
+    return start(this.root, id, this.logger, this.blocking);
   }
 
   state(id: string): ContainerState {
     validateId(id);
-    const dir = ContainerDir.open(this.root, id);
+    const dir = ContainerDir.open(this.root, id, { reader: true });
     try {
       return describe(dir, dir.read());
     } finally {
@@ -93,7 +101,7 @@ export class Runtime {
 
   /** create + start; unless detached, waits and resolves with the exit status. */
   run(id: string, options: RunOptions): Promise<number> {
-    return lazy.run().run(this.root, id, options, this.logger);
+    return lazy.run().run(this.root, id, options, this.logger, this.blocking);
   }
 
   /**
@@ -102,7 +110,7 @@ export class Runtime {
    * exits unless `keep`. Nothing is forwarded from this process's signals (run does that).
    */
   spawn(id: string, options: SpawnOptions): Promise<ContainerProcess> {
-    return lazy.run().spawnContainer(this.root, id, options, this.logger);
+    return lazy.run().spawnContainer(this.root, id, options, this.logger, this.blocking);
   }
 
   /**
@@ -128,7 +136,7 @@ export class Runtime {
   /** Host pids of every process in the container. */
   pids(id: string): number[] {
     validateId(id);
-    const dir = ContainerDir.open(this.root, id);
+    const dir = ContainerDir.open(this.root, id, { reader: true });
     try {
       const stored = dir.read();
       return deriveStatus(dir, stored) === 'stopped' && !stored.cgroup ? [] : containerPids(stored);

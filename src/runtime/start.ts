@@ -53,6 +53,75 @@ async function readUntilExec(fd: number, fifo: string, stored: StoredState): Pro
   }
 }
 
+/**
+ * readUntilExec for an in-process caller, who runs other containers meanwhile: the FIFO is read
+ * through the event loop (epoll), so this thread is free while the init runs its startContainer
+ * hooks and execs. The container's lock stays held across the awaits; another verb of this
+ * process on the same container gets a "busy" error meanwhile (store.ts), not a hang. End-of-file
+ * arrives only once a writer came and went: an init that died before it opened its end is seen
+ * by a liveness check on a timer, the one case the fd cannot tell.
+ */
+async function readUntilExecAsync(fifo: string, stored: StoredState): Promise<string> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    // Opened on the thread pool: the open wakes the init blocked in its own open (~0.7 ms here).
+    const fd = await new Promise<number>((resolve, reject) =>
+      fs.open(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, (e, fd) => (e ? reject(systemError(`cannot open ${fifo}`, e)) : resolve(fd))));
+    const got = await readFifoToEnd(fd, fifo, stored);
+    if (got.length > 0) return got;
+    if (!isSameLiveProcess(stored.pid, stored.pidStartTime)) {
+      throw new TsruncError('INVALID_STATE', 'container init exited before it could be started');
+    }
+    if (Date.now() > deadline) throw new TsruncError('SYSTEM', 'timed out waiting for the container init to start');
+    await sleep(delay);
+  }
+}
+
+const LIVENESS_CHECK_MS = 50;
+
+function readFifoToEnd(fd: number, fifo: string, stored: StoredState): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Socket } = require('node:net') as typeof import('node:net');
+  return new Promise((resolve, reject) => {
+    let got = '';
+    let socket: import('node:net').Socket;
+    try {
+      socket = new Socket({ fd, readable: true, writable: false });
+    } catch (e) {
+      fs.closeSync(fd);
+      reject(systemError(`cannot read ${fifo}`, e));
+      return;
+    }
+    const finish = (error?: unknown): void => {
+      clearInterval(watch);
+      socket.destroy(); // closes the fd
+      if (error) reject(systemError(`cannot read ${fifo}`, error));
+      else resolve(got);
+    };
+    const watch = setInterval(() => {
+      if (got.length > 0 || isSameLiveProcess(stored.pid, stored.pidStartTime)) return;
+      // The init is gone. It may have written and exec'd (and its process exited) before the
+      // event loop read the FIFO: timers run before the poll phase. Read what is there now; a
+      // FIFO that no writer ever opened reads end-of-file at once.
+      try {
+        const chunk = Buffer.alloc(4096);
+        const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+        if (n > 0) {
+          got += chunk.toString('utf8', 0, n);
+          return; // the end-of-file follows through the socket
+        }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return; // a writer still has it open
+      }
+      finish();
+    }, LIVENESS_CHECK_MS);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (got += chunk));
+    socket.on('end', () => finish());
+    socket.on('error', (e) => finish(e));
+  });
+}
+
 function openFifo(fifo: string): number {
   try {
     return fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -61,7 +130,8 @@ function openFifo(fifo: string): number {
   }
 }
 
-export async function start(root: string, id: string, logger: Logger): Promise<void> {
+/** `blocking`: wait on the FIFO with synchronous reads (the CLI: one container, and no `net` to load). */
+export async function start(root: string, id: string, logger: Logger, blocking = true): Promise<void> {
   const dir = ContainerDir.open(root, id);
   try {
     const stored = dir.read();
@@ -69,13 +139,17 @@ export async function start(root: string, id: string, logger: Logger): Promise<v
     if (status === 'stopped') throw new TsruncError('INVALID_STATE', 'cannot start a container that has stopped');
     if (status !== 'created') throw new TsruncError('INVALID_STATE', 'cannot start an already running container');
     // sync step 7. Non-blocking open: it never hangs, even if the init died an instant ago.
-    const fd = openFifo(dir.fifoPath);
-    crashPoint('start:opened');
     let said: string;
-    try {
-      said = await readUntilExec(fd, dir.fifoPath, stored); // sync step 8: "0", then end-of-file or "e<message>"
-    } finally {
-      fs.closeSync(fd);
+    if (blocking) {
+      const fd = openFifo(dir.fifoPath);
+      crashPoint('start:opened');
+      try {
+        said = await readUntilExec(fd, dir.fifoPath, stored); // sync step 8: "0", then end-of-file or "e<message>"
+      } finally {
+        fs.closeSync(fd);
+      }
+    } else {
+      said = await readUntilExecAsync(dir.fifoPath, stored); // sync step 8, likewise
     }
     crashPoint('start:released');
     try {

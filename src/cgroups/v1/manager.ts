@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { DeviceFilter } from '../devices';
-import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, sleepMs, writeCgroupFile } from '../fs-errors';
+import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, removeCgroupDirAsync, sleepMs, writeCgroupFile, writeCgroupFileAsync, allOrFirstError } from '../fs-errors';
 import { applyWrite, attachDevices, enableControllers, makeCgroupDir, signalPids, type CgroupRecord } from '../manager';
 import { controllerOf } from '../availability';
 import type { CgroupWrite } from '../types';
@@ -114,9 +114,15 @@ export function applyDevices(record: V1Record, filter: DeviceFilter): void {
   }
 }
 
-/** Puts the init into every hierarchy's cgroup, before it runs any container code. */
-export function placeV1(record: V1Record, pid: number): void {
-  for (const dir of Object.values(record.v1.dirs)) writeCgroupFile(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+/**
+ * Puts the init into every hierarchy's cgroup, before it runs any container code. The writes go
+ * to the thread pool at once: each may sleep in the kernel (see writeCgroupFileAsync), and
+ * meanwhile this process goes on with other containers.
+ */
+export async function placeV1(record: V1Record, pid: number): Promise<void> {
+  // Every write settles before a failure is reported: none is left running behind a clean-up.
+  await allOrFirstError(Object.values(record.v1.dirs).map((dir) =>
+    writeCgroupFileAsync(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED')));
 }
 
 /** Every process of the container, from the freezer hierarchy (else the first one). */
@@ -163,6 +169,8 @@ export function v1DirOf(record: V1Record, controller: string): string | undefine
 
 /** Signals every task: freeze, signal, thaw, so none forks away meanwhile (no cgroup.kill on v1). */
 export function signalAllV1(record: V1Record, signal: number): void {
+  // An empty cgroup gains no task by fork: nothing to freeze (delete of a stopped container).
+  if (pidsV1(record).length === 0) return;
   const hasFreezer = v1DirOf(record, 'freezer') !== undefined;
   const wasFrozen = hasFreezer && isFrozenV1(record);
   if (hasFreezer && !wasFrozen) setFrozenV1(record, true);
@@ -178,4 +186,9 @@ export function signalAllV1(record: V1Record, signal: number): void {
 /** Removes the cgroups tsrunc made (each once empty); joined ones stay. */
 export function removeV1(record: V1Record, timeoutMs = 2000): void {
   for (const dir of record.v1.made) removeCgroupDir(dir, timeoutMs);
+}
+
+/** removeV1 on the thread pool, every hierarchy at once. */
+export function removeV1Async(record: V1Record, timeoutMs = 2000): Promise<void> {
+  return allOrFirstError(record.v1.made.map((dir) => removeCgroupDirAsync(dir, timeoutMs)));
 }

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 
-import { TsruncError } from '../../index';
+import { TsruncError } from '../../errors';
 import { listenFdsFromEnv, loggerFrom, runtimeFrom, type GlobalArgs } from '../context';
 
 export const command = 'exec <container-id>';
