@@ -14,7 +14,7 @@ export const CRASH_POINTS = [
   'create:go',        // told to go on (sync step 3): the init builds the rootfs
   'create:hooks',     // prestart/createRuntime hooks ran, init not resumed (sync step 5)
   'create:ready',     // init ready (sync step 6), pid file not written
-  'start:opened',     // exec.fifo opened: the init is released
+  'start:opened',     // exec.fifo opened: the init is released (the CLI's blocking start)
   'start:released',   // the init said it exec'd, exec.fifo still there
   'start:poststart',  // exec.fifo removed, poststart hooks not run
   'exec:launched',    // exec helper spawned
