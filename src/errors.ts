@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'    // bad command-line input (unknown signal, ...)
   | 'SETUP_FAILED'        // the init process failed while building the container
   | 'PROTOCOL'            // tsrunc-init sent a message other than the sync step expected
+  | 'STATE_CORRUPT'       // a state file that is torn, empty or not tsrunc's: never trusted
   | 'SYSTEM';             // unexpected OS error
 
 export class TsruncError extends Error {

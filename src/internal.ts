@@ -32,3 +32,4 @@ export { addon } from './native/addon';
 export { launchInit } from './runtime/launch';
 export { execProcess, mergeEnv, type ExecProcessFlags } from './runtime/exec-process';
 export { cgroupDirsOf } from './cgroups/process-cgroups';
+export { CRASH_POINTS } from './crash-point';

@@ -106,7 +106,8 @@ tsruncOnly('a state file that cannot be read is a SYSTEM error naming the file',
   const runtime = new Runtime({ root: rt.root });
   const dir = path.join(rt.root, 'broken');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'state.json'), '{ not json');
+  // Unreadable (a directory: EISDIR) is a SYSTEM error; readable but not a state is STATE_CORRUPT (24-state-store).
+  fs.mkdirSync(path.join(dir, 'state.json'));
   const e = t.throws(() => runtime.state('broken'), { instanceOf: TsruncError });
   t.is(e.code, 'SYSTEM');
   t.true(e.message.includes(path.join(dir, 'state.json')), e.message);

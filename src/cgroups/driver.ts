@@ -2,6 +2,9 @@
 // driver placed it. The record in state.json says which: a `v1` entry means the cgroup v1 driver
 // (hybrid and legacy hosts), none the cgroup v2 driver (unified hosts; also every state file
 // written before the v1 driver existed).
+import * as fs from 'node:fs';
+
+import { readOptional } from './fs-errors';
 import * as v2 from './manager';
 import type { CgroupRecord, CgroupSetup } from './manager';
 import type { CompiledResources } from './resources';
@@ -21,6 +24,30 @@ const asV1 = (r: CgroupRecord): V1Record | undefined => (r.v1 ? (r as V1Record) 
 /** Makes the container's cgroup(s) and writes the limits; nothing is left behind on failure. */
 export function setUpCgroup(s: AnySetup): CgroupRecord {
   return s.driver === 'v1' ? v1.setUpV1(s) : v2.setUpCgroup(s);
+}
+
+/**
+ * The record setUpCgroup(s) will return, known before it makes anything: create stores it first,
+ * so that if it is killed half-way through, `delete --force` removes exactly the directories it
+ * was about to make (those that do not exist yet) and never one that was there before.
+ */
+export function plannedRecord(s: AnySetup): CgroupRecord | undefined {
+  const missing = (dir: string) => !fs.existsSync(dir);
+  if (s.driver !== 'v1') return { dir: s.dir, created: missing(s.dir) };
+  const dirs: Record<string, string> = {};
+  for (const l of s.locations) dirs[l.key] = l.dir;
+  const made = s.locations.map((l) => l.dir).filter(missing);
+  const main = s.locations.find((l) => l.key === '') ?? s.locations.find((l) => l.key.split(',').includes('freezer')) ?? s.locations[0];
+  if (!main) return undefined; // setUpCgroup refuses such a host
+  const record: V1Record = { dir: main.dir, created: false, v1: { dirs, made } };
+  record.created = made.includes(v1.v1DirOf(record, 'freezer') ?? record.dir);
+  return record;
+}
+
+/** SIGKILLs every process in every cgroup directory tsrunc made for the container (whatever placed them). */
+export function killMade(record: CgroupRecord): void {
+  const made = record.v1 ? record.v1.made : record.created ? [record.dir] : [];
+  for (const dir of made) v2.signalPids(v2.cgroupPids(dir), 9);
 }
 
 /**
@@ -51,6 +78,9 @@ export function cgroupPids(record: CgroupRecord): number[] {
 
 export function signalAll(record: CgroupRecord, signal: number): void {
   const r = asV1(record);
+  // Gone already (a delete that crashed after removing it, a create that crashed before making
+  // it): no process can be in it.
+  if (!fs.existsSync(r ? (v1.v1DirOf(r, 'freezer') ?? r.dir) : record.dir)) return;
   if (r) v1.signalAllV1(r, signal);
   else v2.signalAll(record.dir, signal);
 }
@@ -91,6 +121,15 @@ export function removeCgroup(record: CgroupRecord): void {
 export function cgroupStats(record: CgroupRecord): Record<string, unknown> {
   const r = asV1(record);
   return r ? cgroupStatsV1((c) => v1.dirFor(r, c)) : statsV2(record.dir);
+}
+
+/** OOM kills in the container's memory cgroup so far (0 without one): tells why an init died in setup. */
+export function oomKillCount(record: CgroupRecord): number {
+  const r = asV1(record);
+  if (!r) return oomKillsV2(record.dir);
+  const dir = v1.v1DirOf(r, 'memory');
+  const text = dir === undefined ? undefined : readOptional(`${dir}/memory.oom_control`);
+  return Number(/^oom_kill (\d+)$/m.exec(text ?? '')?.[1] ?? 0);
 }
 
 /** Counts the container's OOM kills from now on: take() returns those since its last call. */

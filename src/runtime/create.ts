@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { crashPoint } from '../crash-point';
 import { TsruncError, type ConfigProblem } from '../errors';
 import type { Logger } from '../logger';
 import { addon } from '../native/addon';
@@ -16,7 +17,7 @@ import { loadBundle, loadSpec, type LoadedBundle } from '../spec/load';
 import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
-import { cgroupFdDir, placeInit, removeCgroup, setUpCgroup, type AnySetup, type CgroupRecord } from '../cgroups/driver';
+import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, type AnySetup, type CgroupRecord } from '../cgroups/driver';
 import { planCgroup } from '../cgroups/plan';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
@@ -132,8 +133,11 @@ export async function create(root: string, id: string, options: CreateOptions, l
   // Before anything exists: a bad console socket leaves nothing behind.
   const consoleFd = consoleChannel(plan, options);
   let dir: ContainerDir;
+  // The "creating" record: no init yet (pid 0), and the cgroups about to be made. If this process
+  // dies from here on, `delete --force` finds everything there is to clean up in it.
+  const creatingRecord: StoredState = { ...stored, pid: 0, pidStartTime: '', cgroup: plannedRecord(cgroup) };
   try {
-    dir = ContainerDir.create(root, id);
+    dir = ContainerDir.create(root, id, creatingRecord);
   } catch (e) {
     if (options.consoleSocket && consoleFd >= 0) fs.closeSync(consoleFd);
     throw e;
@@ -148,38 +152,53 @@ export async function create(root: string, id: string, options: CreateOptions, l
   try {
     addon().mkfifo(dir.fifoPath, 0o600);
     fifoFd = fs.openSync(dir.fifoPath, O_PATH);
+    crashPoint('create:fifo');
     // Ready before the init exists: on cgroup v2 it is cloned straight into it (CLONE_INTO_CGROUP);
     // on v1 it is placed (placeInit) before it is told to go on. Either way no instruction of the
     // container ever runs outside its limits.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
+    crashPoint('create:cgroup');
     const intoDir = cgroupFdDir(cgroupRecord);
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     launched = launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio });
+    crashPoint('create:launched');
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
+    crashPoint('create:pid');
     startTime = processStartTime(pid) ?? '';
-    await placeInit(cgroupRecord, pid);
-    // Recorded before the init goes on: from here a crash of this process still leaves a
-    // container that `delete --force` can clean up.
+    // Recorded as soon as it is known, before the init goes on: from here `delete --force` kills
+    // it by pid and start time (until then, a crash of this process closes the sync socket, and the
+    // init, waiting for step 3, exits).
     record = { ...stored, pid, pidStartTime: startTime, cgroup: cgroupRecord };
     dir.write(record);
+    crashPoint('create:recorded');
+    await placeInit(cgroupRecord, pid);
+    crashPoint('create:placed');
     const creating = hookState(record, 'creating');
     launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } }); // sync step 3
+    crashPoint('create:go');
     if (plan.hooks.runtimeHooks) {
       // The init has made its mounts and waits: prestart and createRuntime run now, in the
       // runtime's namespaces, before pivot_root, as the runtime spec orders them.
       await launched.sync.expect('hooks'); // sync step 4
       await runHooks(stored.config, 'prestart', creating, logger, true);
       await runHooks(stored.config, 'createRuntime', creating, logger, true);
+      crashPoint('create:hooks');
       launched.sync.send({ type: 'resume' }); // sync step 5
     }
     await launched.sync.expect('ready'); // sync step 6
+    crashPoint('create:ready');
     launched.sync.close();
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
     return { pid, helper: launched.helper, terminal: plan.process.terminal };
-  } catch (e) {
+  } catch (caught) {
+    let e = caught;
+    // An init that died without a word in a cgroup that saw an OOM kill: say so, and which limit.
+    if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && oomKillCount(cgroupRecord) > 0) {
+      e = new TsruncError('SETUP_FAILED', `container init was killed by the OOM killer during setup (${e.message}): the memory limit is too low`, { pointer: '/linux/resources/memory/limit', cause: e });
+    }
     launched?.sync.close();
     if (pid > 0 && startTime) {
       signalRecorded(pid, startTime, 9);

@@ -1,34 +1,51 @@
 // delete: remove a stopped (or created, or with --force any) container. Only tsrunc's state
 // directory is removed: the container's mounts lived in its own mount namespace and vanished
 // with its last process, and nothing here walks the rootfs or a bind-mounted host directory.
+//
+// `delete --force` also clears what a tsrunc killed half-way left: a "creating" record (pid 0:
+// the cgroups it names are emptied and removed), a directory without a state file, a state file
+// that is corrupt (removed, never trusted: its pid and cgroup paths could name anything).
 import * as fs from 'node:fs';
 
-import { cgroupDirs, removeCgroupAsync, signalAll } from '../cgroups/driver';
+import { cgroupDirs, killMade, removeCgroupAsync, signalAll } from '../cgroups/driver';
+import { crashPoint } from '../crash-point';
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
 import { waitGone } from '../process/wait';
-import { ContainerDir } from '../state/store';
+import { ContainerDir, type StoredState } from '../state/store';
 import { validateId } from '../state/id';
 import { hookState, runHooks } from './hooks';
 import { signalContainer } from './kill';
 import { deriveStatus } from './status';
 
+/** Opens the container; with `force`, clears a stateless directory and returns undefined for "nothing there". */
+function openForDelete(root: string, id: string, force: boolean): ContainerDir | undefined {
+  for (;;) {
+    try {
+      return ContainerDir.open(root, id);
+    } catch (e) {
+      // Clean-up paths of clients call `delete --force` blindly: a missing container is success.
+      if (!force || !(e instanceof TsruncError) || e.code !== 'CONTAINER_NOT_FOUND') throw e;
+    }
+    // removeStale is false if a state file appeared meanwhile (a create claimed the id): open that.
+    if (ContainerDir.removeStale(root, id)) return undefined;
+  }
+}
+
 export async function deleteContainer(root: string, id: string, force: boolean, logger: Logger): Promise<void> {
   validateId(id);
-  let dir: ContainerDir;
+  const dir = openForDelete(root, id, force);
+  if (!dir) return;
   try {
-    dir = ContainerDir.open(root, id);
-  } catch (e) {
-    // Clean-up paths of clients call `delete --force` blindly: a missing container is success.
-    // A directory without a state file is what a create killed half-way leaves: clear it.
-    if (force && e instanceof TsruncError && e.code === 'CONTAINER_NOT_FOUND') {
-      ContainerDir.removeStale(root, id);
+    let stored: StoredState;
+    try {
+      stored = dir.read();
+    } catch (e) {
+      if (!force || !(e instanceof TsruncError) || e.code !== 'STATE_CORRUPT') throw e;
+      logger.warn(`${e.message}: removing it`);
+      dir.remove();
       return;
     }
-    throw e;
-  }
-  try {
-    const stored = dir.read();
     const status = deriveStatus(dir, stored);
     if (status === 'running' && !force) {
       throw new TsruncError('INVALID_STATE', `cannot delete container ${id} that is not stopped: running`);
@@ -39,6 +56,7 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
         throw new TsruncError('SYSTEM', `container ${id} did not die after SIGKILL`);
       }
     }
+    crashPoint('delete:killed');
     // The init is gone; processes it left in a cgroup of our own go too (a shared cgroup, such
     // as a pod's, is left alone). removeCgroup waits for the cgroup to empty.
     if (stored.cgroup) {
@@ -46,9 +64,15 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
       // them empty) left some gone: nothing is left to signal, and freezing a gone one would fail.
       const intact = cgroupDirs(stored.cgroup).every((d) => fs.existsSync(d));
       if (stored.cgroup.created && intact) signalAll(stored.cgroup, 9);
+      // A creating record: an init may exist that the record has no pid of yet (cloned into a
+      // cgroup, or not placed in all of them): whatever is in a cgroup tsrunc made for it dies.
+      if (stored.pid === 0) killMade(stored.cgroup);
       await removeCgroupAsync(stored.cgroup); // only what tsrunc made
     }
-    await runHooks(stored.config, 'poststop', hookState(stored, 'stopped'), logger, false);
+    crashPoint('delete:cgroup');
+    // A creating record never had an init, so it never reached the hooks either (as a failed create).
+    if (stored.pid > 0) await runHooks(stored.config, 'poststop', hookState(stored, 'stopped'), logger, false);
+    crashPoint('delete:hooks');
     await dir.removeAsync();
   } finally {
     dir.unlock();

@@ -2,6 +2,7 @@
 // it checks the container's status, builds and compiles the process object, and connects the
 // console socket; tsrunc-init's exec mode (native/init/exec.h) does the namespace, cgroup and
 // process work, because setns into a mount namespace is impossible from multithreaded Node.
+import { crashPoint } from '../crash-point';
 import * as fs from 'node:fs';
 
 import { TsruncError, type ConfigProblem } from '../errors';
@@ -120,6 +121,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
   try {
     const { helper, sync } = launchExec(plan, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd });
     const exited = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+    crashPoint('exec:launched');
     let pid: number;
     try {
       pid = await awaitExec(sync);
@@ -130,6 +132,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
       sync.close();
       closeHelperSide(channel);
     }
+    crashPoint('exec:pid');
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
     if (!wait) {
       await exited;

@@ -1,4 +1,5 @@
 // pause / resume: freeze or thaw every process of the container through cgroup.freeze.
+import { crashPoint } from '../crash-point';
 import { setFrozen } from '../cgroups/driver';
 import { TsruncError } from '../errors';
 import { ContainerDir } from '../state/store';
@@ -12,6 +13,7 @@ export function setPaused(root: string, id: string, paused: boolean): void {
     if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to freeze`);
     if (paused && status !== 'running') throw new TsruncError('INVALID_STATE', `container ${id} is not running (${status})`);
     if (!paused && status !== 'paused') throw new TsruncError('INVALID_STATE', `container ${id} is not paused (${status})`);
+    crashPoint('pause:locked');
     setFrozen(stored.cgroup, paused);
   } finally {
     dir.unlock();

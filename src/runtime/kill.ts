@@ -1,4 +1,5 @@
 // kill: signal the container's init, or (--all) every process of the container.
+import { crashPoint } from '../crash-point';
 import { cgroupPids, letKillLand, signalAll } from '../cgroups/driver';
 import { TsruncError } from '../errors';
 import { pidsInNamespaceOf } from '../process/proc';
@@ -37,6 +38,7 @@ export function kill(root: string, id: string, signalName: string, all = false):
   try {
     const stored = dir.read();
     if (deriveStatus(dir, stored) === 'stopped') throw new TsruncError('INVALID_STATE', 'container not running');
+    crashPoint('kill:locked');
     if (all) {
       signalContainer(stored, signal);
     } else if (!signalRecorded(stored.pid, stored.pidStartTime, signal)) {

@@ -4,7 +4,7 @@ import { asTsruncError, TsruncError } from '../errors';
 import type { LinuxResources, Spec } from '../generated/config';
 import { silentLogger, type Logger } from '../logger';
 import { validateId } from '../state/id';
-import { ContainerDir, listIds } from '../state/store';
+import { ContainerDir, listEntries } from '../state/store';
 import type { CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import type { ContainerEvent } from './events';
@@ -13,7 +13,7 @@ import type { ExecOptions } from './exec';
 import { containerPids, kill } from './kill';
 import type { ContainerProcess, RunOptions, SpawnOptions } from './run';
 import { start } from './start';
-import { deriveStatus, describe, type ContainerState } from './status';
+import { deriveStatus, describe, unreadableState, type ContainerState } from './status';
 import type { VersionInfo } from '../version';
 
 // Only what a verb needs is loaded: a CLI process runs one verb, and state/start/kill/delete
@@ -186,13 +186,25 @@ export class Runtime {
     return lazy.version().versionInfo();
   }
 
+  /**
+   * Every container. One a crash left unreadable (a corrupt state file, a directory without one) is
+   * listed as stopped with pid 0, so that `delete --force` can be pointed at it; it never fails the list.
+   */
   list(): ContainerState[] {
     const out: ContainerState[] = [];
-    for (const id of listIds(this.root)) {
+    for (const { id, stale } of listEntries(this.root)) {
+      if (stale) {
+        out.push(unreadableState(id));
+        continue;
+      }
       try {
         out.push(this.state(id));
-      } catch {
-        // deleted while we listed
+      } catch (e) {
+        // Corrupt: listed, never trusted. Anything else: deleted while we listed.
+        if (e instanceof TsruncError && e.code === 'STATE_CORRUPT') {
+          this.logger.warn(e.message);
+          out.push(unreadableState(id));
+        }
       }
     }
     return out;

@@ -3,6 +3,7 @@
 // runs the startContainer hooks and execs the user's process; its write end is close-on-exec, so
 // end-of-file on the FIFO means the exec happened. Only then do the poststart hooks run. On a
 // failure on the way the init writes "e<message>" instead.
+import { crashPoint } from '../crash-point';
 import * as fs from 'node:fs';
 
 import { systemError, TsruncError } from '../errors';
@@ -141,6 +142,7 @@ export async function start(root: string, id: string, logger: Logger, blocking =
     let said: string;
     if (blocking) {
       const fd = openFifo(dir.fifoPath);
+      crashPoint('start:opened');
       try {
         said = await readUntilExec(fd, dir.fifoPath, stored); // sync step 8: "0", then end-of-file or "e<message>"
       } finally {
@@ -149,6 +151,7 @@ export async function start(root: string, id: string, logger: Logger, blocking =
     } else {
       said = await readUntilExecAsync(dir.fifoPath, stored); // sync step 8, likewise
     }
+    crashPoint('start:released');
     try {
       fs.unlinkSync(dir.fifoPath);
     } catch (e) {
@@ -156,6 +159,7 @@ export async function start(root: string, id: string, logger: Logger, blocking =
     }
     const failure = said.indexOf('e');
     if (failure >= 0) throw new TsruncError('SETUP_FAILED', said.slice(failure + 1));
+    crashPoint('start:poststart');
     await runHooks(stored.config, 'poststart', hookState(stored, 'running'), logger, false);
   } finally {
     dir.unlock();

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { isFrozen } from '../cgroups/driver';
 import { isSameLiveProcess } from '../process/proc';
 import type { ContainerDir, StoredState } from '../state/store';
+import { OCI_VERSION } from '../version';
 
 export type Status = 'created' | 'running' | 'paused' | 'stopped';
 
@@ -42,4 +43,9 @@ export function describe(dir: ContainerDir, stored: StoredState): ContainerState
   };
   if (Object.keys(stored.annotations).length > 0) state.annotations = stored.annotations;
   return state;
+}
+
+/** What `list` shows for a container whose state cannot be read (see Runtime.list). */
+export function unreadableState(id: string): ContainerState {
+  return { ociVersion: OCI_VERSION, id, pid: 0, status: 'stopped', bundle: '', rootfs: '', created: '', owner: '' };
 }

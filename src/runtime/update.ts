@@ -1,6 +1,7 @@
 // update: change the resources of a running container. The new values are merged over the
 // stored config, compiled exactly like at create (same checks, same errors), written into the
 // cgroup, and stored, so `state` and `events` agree with what is enforced.
+import { crashPoint } from '../crash-point';
 import { updateCgroup } from '../cgroups/plan';
 import { TsruncError } from '../errors';
 import type { LinuxResources } from '../generated/config';
@@ -28,6 +29,7 @@ export function update(root: string, id: string, patch: LinuxResources): void {
     const merged = mergeResources(linux.resources, patch);
     // Stored only once written: a write the kernel refuses leaves the state as it was.
     updateCgroup(stored.cgroup, merged, stored.config, id);
+    crashPoint('update:written');
     linux.resources = merged;
     dir.write(stored);
   } finally {

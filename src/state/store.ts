@@ -2,9 +2,19 @@
 //   state.json  what `state` reports plus what tsrunc needs later (pid start time, config)
 //   exec.fifo   exists while the container is "created"; `start` opens it to release the init
 //   lock        flock()ed by every command that reads or changes the container
+// and <root>/.lock, flock()ed while an id is claimed (see ContainerDir.create).
+//
+// Crash consistency: tsrunc may be SIGKILLed at any instant, so the store never holds anything
+// `delete --force` could not clean up from. state.json is replaced atomically (temp + rename;
+// no fsync, see write()); `create` publishes the directory with a "creating" record (pid 0) that already names
+// the cgroups it is about to make, before anything else exists, and replaces it with the full
+// record the moment the init's pid is known. A state file that is torn, empty or not tsrunc's
+// is reported as STATE_CORRUPT and never trusted: `delete --force` removes it, `list` shows it
+// as stopped.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { crashPoint } from '../crash-point';
 import { systemError, TsruncError } from '../errors';
 import type { CgroupRecord } from '../cgroups/driver';
 import type { Spec } from '../generated/config';
@@ -15,7 +25,7 @@ import { detachMountsUnder } from './mounts-under';
 export interface StoredState {
   ociVersion: string;
   id: string;
-  /** Host pid of the container's init. */
+  /** Host pid of the container's init; 0 in the "creating" record written before the init exists. */
   pid: number;
   /** Start time of that pid (/proc/<pid>/stat field 22): tells a live container from a reused pid. */
   pidStartTime: string;
@@ -27,13 +37,50 @@ export interface StoredState {
   annotations: Record<string, string>;
   /** The config as it was at create time (later commands must not re-read a changed bundle). */
   config: Spec;
-  /** The container's cgroup, when it has one. */
+  /**
+   * The container's cgroup, when it has one. In the "creating" record: the cgroups create is about
+   * to make (`created`/`made` name only those that did not exist yet), so a create killed half-way
+   * leaves nothing `delete --force` does not know of.
+   */
   cgroup?: CgroupRecord;
 }
 
 const STATE_FILE = 'state.json';
 const FIFO_FILE = 'exec.fifo';
 const LOCK_FILE = 'lock';
+/** In the root: held exclusively while an id is claimed (mkdir -> lock -> creating record). */
+const ROOT_LOCK_FILE = '.lock';
+
+/** Opens and flock()s `file` (created if missing); returns the fd. ENOENT passes through as is. */
+function lockFile(file: string, exclusive: boolean): number {
+  const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+  try {
+    addon().flock(fd, exclusive, true);
+  } catch (e) {
+    fs.closeSync(fd);
+    throw systemError(`cannot lock ${file}`, e);
+  }
+  return fd;
+}
+
+/**
+ * Runs `fn` holding <root>/.lock. Claiming an id (mkdir, lock, creating record) happens under it
+ * exclusively, so a state directory without a state file seen under it is debris of a crash, never
+ * a create half-way through its claim.
+ */
+function underRootLock<T>(root: string, exclusive: boolean, fn: () => T): T {
+  let fd: number;
+  try {
+    fd = lockFile(path.join(root, ROOT_LOCK_FILE), exclusive);
+  } catch (e) {
+    throw systemError(`cannot lock state directory ${root}`, e);
+  }
+  try {
+    return fn();
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 export class ContainerDir {
   readonly dir: string;
@@ -47,15 +94,22 @@ export class ContainerDir {
     return path.join(this.dir, FIFO_FILE);
   }
 
-  /** Claims the id: fails if a container with it exists. Leaves the directory locked. */
-  static create(root: string, id: string): ContainerDir {
+  private get stateFile(): string {
+    return path.join(this.dir, STATE_FILE);
+  }
+
+  /**
+   * Claims the id: fails if a container with it exists. Publishes the directory holding `creating`
+   * (the record delete --force needs if this process dies now) and leaves it locked.
+   */
+  static create(root: string, id: string, creating: StoredState): ContainerDir {
     try {
       fs.mkdirSync(root, { recursive: true, mode: 0o711 });
     } catch (e) {
       throw systemError(`cannot create state directory ${root}`, e);
     }
     const c = new ContainerDir(root, id);
-    for (;;) {
+    underRootLock(root, true, () => {
       try {
         fs.mkdirSync(c.dir, { mode: 0o711 });
       } catch (e) {
@@ -66,22 +120,16 @@ export class ContainerDir {
       }
       try {
         c.lock();
+        c.write(creating);
       } catch (e) {
-        // Between our mkdir and our lock, a `delete --force` took the directory for what a
-        // killed create leaves (no state file) and removed it: claim the id again.
-        if (e instanceof TsruncError && e.code === 'CONTAINER_NOT_FOUND') continue;
-        // Nothing to lock with (e.g. the addon failed to load): give the id back.
+        // Nothing to lock with (e.g. the addon failed to load), or no room for the record: give the id back.
         fs.rmSync(c.dir, { recursive: true, force: true });
+        c.unlock();
         throw e;
       }
-      // The directory we locked may be another create's (ours was removed, and it made the id's
-      // again): if that one got the lock first and finished, the id is taken.
-      if (fs.existsSync(path.join(c.dir, STATE_FILE))) {
-        c.unlock();
-        throw new TsruncError('CONTAINER_EXISTS', `container with id exists: ${id}`);
-      }
-      return c;
-    }
+    });
+    crashPoint('create:claimed');
+    return c;
   }
 
   /**
@@ -95,26 +143,48 @@ export class ContainerDir {
     const c = new ContainerDir(root, id);
     if (!(options.reader && ContainerDir.heldHere.has(c.dir))) c.lock();
     // Another command may have deleted it while we waited for the lock.
-    if (!fs.existsSync(path.join(c.dir, STATE_FILE))) {
+    if (!fs.existsSync(c.stateFile)) {
       c.unlock();
       throw new TsruncError('CONTAINER_NOT_FOUND', `container ${id} does not exist`);
     }
     return c;
   }
 
-  /** Removes the directory of a container whose create died before it saved any state. */
-  static removeStale(root: string, id: string): void {
+  /**
+   * Removes the directory of `id` if it holds no state file: what a crash leaves in the instant
+   * between claiming the id and writing the creating record, or half-way through a delete.
+   * Returns false when the directory has a state file (after all): the caller opens it normally.
+   */
+  static removeStale(root: string, id: string): boolean {
     const c = new ContainerDir(root, id);
-    if (!fs.existsSync(c.dir)) return;
+    if (!fs.existsSync(c.dir)) return true;
+    return underRootLock(root, true, () => {
+      if (!fs.existsSync(c.dir)) return true;
+      if (fs.existsSync(c.stateFile)) return false;
+      try {
+        c.lock(); // a delete may be removing it right now: wait for it
+      } catch (e) {
+        if (e instanceof TsruncError && e.code === 'CONTAINER_NOT_FOUND') return true;
+        throw e;
+      }
+      if (fs.existsSync(c.stateFile)) {
+        c.unlock();
+        return false;
+      }
+      c.remove();
+      return true;
+    });
+  }
+
+  /** True when `id`'s directory is debris (no state file, and no create is claiming it right now). */
+  static isStale(root: string, id: string): boolean {
+    const c = new ContainerDir(root, id);
+    if (fs.existsSync(c.stateFile)) return false;
     try {
-      c.lock();
-    } catch (e) {
-      // Removed by someone else between the check and the lock: nothing left to clear.
-      if (e instanceof TsruncError && e.code === 'CONTAINER_NOT_FOUND') return;
-      throw e;
+      return underRootLock(root, false, () => fs.existsSync(c.dir) && !fs.existsSync(c.stateFile));
+    } catch {
+      return false; // the root went away: nothing there
     }
-    if (!fs.existsSync(path.join(c.dir, STATE_FILE))) c.remove();
-    c.unlock();
   }
 
   /**
@@ -138,18 +208,12 @@ export class ContainerDir {
     }
     for (;;) {
       try {
-        this.lockFd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+        this.lockFd = lockFile(file, true);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
           throw new TsruncError('CONTAINER_NOT_FOUND', `container ${this.id} does not exist`);
         }
-        throw systemError(`cannot open lock file ${file}`, e);
-      }
-      try {
-        addon().flock(this.lockFd, true, true);
-      } catch (e) {
-        this.unlock();
-        throw systemError(`cannot lock ${file}`, e);
+        throw e instanceof TsruncError ? e : systemError(`cannot open lock file ${file}`, e);
       }
       const held = fs.fstatSync(this.lockFd);
       const now = fs.statSync(file, { throwIfNoEntry: false });
@@ -168,25 +232,36 @@ export class ContainerDir {
     this.lockFd = -1;
   }
 
+  /** The stored state; STATE_CORRUPT if the file is torn, empty or not a tsrunc state of this id. */
   read(): StoredState {
-    const file = path.join(this.dir, STATE_FILE);
+    const file = this.stateFile;
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
       throw systemError(`cannot read state file ${file}`, e);
     }
+    let value: unknown;
     try {
       // Lossless: the stored config keeps exact 64-bit integers (see spec/load.ts).
-      return parseJson64(text) as StoredState;
+      value = parseJson64(text);
     } catch (e) {
-      throw systemError(`state file ${file} is corrupt`, e);
+      throw corrupt(file, text.length === 0 ? 'it is empty' : `it is not JSON (${(e as Error).message})`, e);
     }
+    const problem = stateProblem(value, this.id);
+    if (problem) throw corrupt(file, problem);
+    return value as StoredState;
   }
 
-  /** Atomic: a reader sees the old file or the new one, never half of one. */
+  /**
+   * Atomic: a reader, or a tsrunc killed at any instant, sees the old file or the new one (the page
+   * cache outlives a killed process). Not fsync()ed: only a power loss or kernel crash could lose
+   * an unsynced write, and that ends every process a record describes; the torn or empty file it
+   * may leave is recognised as corrupt (read()) and cleared by `delete --force`. An fsync costs
+   * 6-15 ms on this host's ext4 /run, twice per create.
+   */
   write(state: StoredState): void {
-    writeFileAtomic(path.join(this.dir, STATE_FILE), stringifyJson64(state));
+    writeFileAtomic(this.stateFile, stringifyJson64(state));
   }
 
   /**
@@ -210,12 +285,15 @@ export class ContainerDir {
   /**
    * Removes the state directory. It only ever holds tsrunc's own files, but a mount another tool
    * put under it is detached first: a recursive remove never goes through a live mount.
+   * The state file goes first: whoever gets the lock after us finds no container (see lock()), and
+   * a crash half-way leaves a directory without one, which `delete --force` (removeStale) clears
+   * and `list` reports as stopped.
    */
   remove(): void {
     try {
+      fs.rmSync(this.stateFile, { force: true });
+      crashPoint('delete:state');
       detachMountsUnder(this.dir);
-      // The state file first: whoever gets the lock after us finds no container (see lock()).
-      fs.rmSync(path.join(this.dir, STATE_FILE), { force: true });
       // A command that opens the lock meanwhile creates the lock file again (O_CREAT), and the
       // last rmdir fails with ENOTEMPTY: remove what it made, and try again.
       for (let attempt = 1; ; attempt++) {
@@ -234,17 +312,66 @@ export class ContainerDir {
   }
 }
 
-/** Ids of every container under `root` (directories holding a state file). */
-export function listIds(root: string): string[] {
-  let names: string[];
+function corrupt(file: string, why: string, cause?: unknown): TsruncError {
+  return new TsruncError('STATE_CORRUPT', `state file ${file} is corrupt: ${why}; \`delete --force\` removes it`, { cause });
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A path tsrunc may rmdir or write to: absolute, normalised, no "..". */
+const isCleanAbsolute = (p: unknown): boolean => typeof p === 'string' && path.isAbsolute(p) && path.normalize(p) === p && !p.split('/').includes('..');
+
+/** Why `v` is not a state file tsrunc wrote for container `id` (undefined: it is one). */
+export function stateProblem(v: unknown, id: string): string | undefined {
+  if (!isObject(v)) return 'it is not a JSON object';
+  if (v.id !== id) return `it names container ${JSON.stringify(v.id)}`;
+  for (const key of ['ociVersion', 'pidStartTime', 'bundle', 'rootfs', 'created', 'owner'] as const) {
+    if (typeof v[key] !== 'string') return `"${key}" is not a string`;
+  }
+  if (!Number.isSafeInteger(v.pid) || (v.pid as number) < 0) return '"pid" is not a pid';
+  if ((v.pid as number) > 0 && v.pidStartTime === '') return '"pid" has no start time';
+  if (!isObject(v.annotations)) return '"annotations" is not an object';
+  if (!isObject(v.config)) return '"config" is not an object';
+  if (v.cgroup !== undefined) {
+    const c = v.cgroup;
+    if (!isObject(c) || !isCleanAbsolute(c.dir) || typeof c.created !== 'boolean') return '"cgroup" is not a cgroup record';
+    if (c.v1 !== undefined) {
+      const v1 = c.v1;
+      if (!isObject(v1) || !isObject(v1.dirs) || !Array.isArray(v1.made)) return '"cgroup.v1" is not a cgroup record';
+      const dirs = Object.values(v1.dirs);
+      if (!dirs.every(isCleanAbsolute) || !v1.made.every((d) => dirs.includes(d))) return '"cgroup.v1" names a path that is not a cgroup of it';
+    }
+  }
+  return undefined;
+}
+
+export type ListEntry = { id: string; stale: boolean };
+
+/**
+ * Every container directory under `root`: those with a state file, and (stale: true) debris a
+ * crash left without one, so `list` shows it and `delete --force` can be pointed at it.
+ */
+export function listEntries(root: string): ListEntry[] {
+  let names: fs.Dirent[];
   try {
-    names = fs.readdirSync(root);
+    names = fs.readdirSync(root, { withFileTypes: true });
   } catch (e) {
     // No root yet: no container was ever created there.
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw systemError(`cannot list state directory ${root}`, e);
   }
-  return names.filter((n) => fs.existsSync(path.join(root, n, STATE_FILE))).sort();
+  const out: ListEntry[] = [];
+  for (const d of names) {
+    // Ids never start with a dot (id.ts): .lock and temp files are not containers.
+    if (!d.isDirectory() || d.name.startsWith('.')) continue;
+    if (fs.existsSync(path.join(root, d.name, STATE_FILE))) out.push({ id: d.name, stale: false });
+    else if (ContainerDir.isStale(root, d.name)) out.push({ id: d.name, stale: true });
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Ids of every container under `root` (directories holding a state file). */
+export function listIds(root: string): string[] {
+  return listEntries(root).filter((e) => !e.stale).map((e) => e.id);
 }
 
 /** Writes `file` through a temporary file and rename(): readers never see half of it. */
@@ -252,6 +379,7 @@ export function writeFileAtomic(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(tmp, text, { mode: 0o600 });
+    crashPoint('state:temp');
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
