@@ -32,3 +32,5 @@ export { addon } from './native/addon';
 export { launchInit } from './runtime/launch';
 export { execProcess, mergeEnv, type ExecProcessFlags } from './runtime/exec-process';
 export { cgroupDirsOf } from './cgroups/process-cgroups';
+export { prepare as prepareCreate } from './runtime/create';
+export { compileExec } from './plan/exec';
