@@ -119,7 +119,7 @@ const UINT64_MAX = 2n ** 64n - 1n;
  * Numbers no spec field can hold: every integer field is at most 64 bits (the schema's bounds are doubles,
  * so near 2^64 it cannot tell), and 1e400 parses as Infinity.
  */
-function checkNumbers(doc: unknown, at = ''): ConfigProblem[] {
+export function checkNumbers(doc: unknown, at = ''): ConfigProblem[] {
   if (typeof doc === 'bigint') {
     return doc < INT64_MIN || doc > UINT64_MAX ? [{ pointer: at, message: `${doc} does not fit in 64 bits` }] : [];
   }
