@@ -8,6 +8,7 @@ import { DEFAULT_ROOT } from '../runtime/runtime';
 import { versionText } from '../version';
 import { loggerFrom, type GlobalArgs } from './context';
 import { parseFast } from './fast-path';
+import { debugError } from './log';
 import { print } from './output';
 
 type Handler = (argv: never) => number | Promise<number>;
@@ -74,7 +75,9 @@ export async function main(args: string[]): Promise<number> {
 }
 
 function reportError(e: unknown, globals: GlobalArgs): number {
-  loggerFrom(globals).error(e instanceof Error ? e.message : String(e));
+  const logger = loggerFrom(globals);
+  logger.error(e instanceof Error ? e.message : String(e));
+  debugError(logger, e);
   return 1;
 }
 

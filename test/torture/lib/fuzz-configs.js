@@ -62,6 +62,7 @@ const SPECIAL_STRINGS = [
   '\u202e', '😀/🐳', 'ＡＢＣ', '\n', '\t', '\\', '"', '%s%n', '${HOME}', 'SCMP_ACT_ALLOW', 'RLIMIT_NOFILE',
   'CAP_SYS_ADMIN', 'CAP_NOPE', 'bind', 'rbind', 'ro', 'rw', 'nosuid', 'shared', 'rshared', 'private', 'proc',
   'tmpfs', 'sysfs', 'mount', 'pid', 'network', 'user', 'cgroup', 'time', 'x=y', '=', 'PATH', 'size=1t',
+  'constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf',
   'mode=99999999', 'uid=-1', 'A'.repeat(4097), 'B'.repeat(70000), '/'.repeat(5000), '/a'.repeat(3000),
 ];
 const specialString = fc.constantFrom(...SPECIAL_STRINGS);
@@ -118,7 +119,9 @@ const edit = fc.record({
 });
 
 /** Applies an edit to `doc` (a fresh copy); returns [doc, description]. */
-function applyEdit(doc, { op, at, value, key }) {
+function applyEdit(doc, { op, at, value: generated, key }) {
+  // A copy: fast-check may hand the same object to two edits, and one inside the other is a cycle.
+  const value = structuredCopy(generated);
   const all = pathsOf(doc);
   // Edits that need a container (add a field, duplicate an entry) pick among containers only.
   const wantContainer = op === 'unknown' || op === 'duplicate' || op === 'dupkey';
@@ -148,7 +151,8 @@ function applyEdit(doc, { op, at, value, key }) {
       return [doc, `remove ${where}`];
     case 'unknown': {
       const target = get(doc, p);
-      target[key] = value;
+      // defineProperty: "__proto__" becomes a key of the document, as JSON.parse makes it.
+      Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
       return [doc, `add ${where}/${truncate(key)} = ${describe(value)}`];
     }
     case 'duplicate': {
