@@ -15,9 +15,9 @@ const { countLeaks, hostDevices, NO_LEAKS } = require('./lib/leaks');
 const { toJsonText, mutatedDocument, generatedProcess, richConfig, richProcess } = require('./lib/fuzz-configs');
 const { judge, tameProcess, fcParams, check, sharedRootfs, kernelCrashLines, newStats, record, ownLeaks } = require('./lib/fuzz-check');
 
-const PARALLEL = 4;
+const PARALLEL = LONG ? 8 : 4;
 // Default run: a few hundred execs; --long: its share of the 10,000 (with 31-fuzz-create).
-const CASES = trials(400, 3000);
+const CASES = trials(240, 3000);
 
 test('process.json for exec: no crash, typed errors naming the field, the container unharmed, nothing left behind', async (t) => {
   t.timeout(LONG ? 60 * 60e3 : 8 * 60e3);
