@@ -274,3 +274,23 @@ test('exactInteger', (t) => {
   t.is(exactInteger(2 ** 60), '1152921504606846976');
   t.throws(() => exactInteger(1.5), { instanceOf: RangeError });
 });
+
+// --- found by fuzzing (test/torture/30-fuzz-validate)
+
+test('a NUL character in any string but an annotation is a problem at its pointer (a root.path with one threw a TypeError)', (t) => {
+  const r = semantics(t, (s) => {
+    s.root.path = 'root\u0000fs';
+    s.process.args = ['sh', 'a\u0000b'];
+    s.process.env.push('A=1\u0000B=2');
+    s.linux.sysctl = { 'net.ipv4.ip_forward\u0000': '1' };
+    s.annotations = { 'org.example.bytes': 'a\u0000b' };
+  });
+  t.deepEqual(pointers(r.problems).sort(), ['/linux/sysctl/net.ipv4.ip_forward\u0000', '/process/args/1', '/process/env/2', '/root/path']);
+  t.true(r.problems.every((p) => /must not contain a NUL character/.test(p.message)), JSON.stringify(r.problems));
+});
+
+test('a root.path that cannot even be looked up (ENAMETOOLONG) is a problem, not an untyped error from the compiler', (t) => {
+  const r = semantics(t, (s) => { s.root.path = 'A'.repeat(4097); });
+  t.deepEqual(pointers(r.problems), ['/root/path']);
+  t.regex(r.problems[0].message, /cannot be accessed \(ENAMETOOLONG\)/);
+});
