@@ -43,7 +43,8 @@ function judge(r, { expect = [0, 1], needField = true } = {}) {
   if (!r.signal && !expect.includes(r.code)) problems.push(`exit code ${r.code}`);
   const lines = errorMessages(r.stderr);
   for (const l of lines) {
-    if (UNTYPED.test(l.msg)) problems.push(`untyped error: ${l.msg.slice(0, 300)}`);
+    const m = UNTYPED.exec(l.msg);
+    if (m) problems.push(`untyped error ("${m[0]}"): ${l.msg.slice(Math.max(0, m.index - 150), m.index + 150)}`);
   }
   // Lines not in the log format are the container's own (it inherits stderr): only UNTYPED is checked on them.
   if (r.code !== 0 && !r.signal) {
@@ -83,6 +84,7 @@ function fcParams(numRuns, fixedSeed) {
   const params = { numRuns, endOnFailure: true };
   if (!LONG) params.seed = fixedSeed;
   if (process.env.TSRUNC_FUZZ_SEED) params.seed = Number(process.env.TSRUNC_FUZZ_SEED);
+  if (process.env.TSRUNC_FUZZ_PATH) params.path = process.env.TSRUNC_FUZZ_PATH;
   return params;
 }
 
@@ -97,7 +99,10 @@ async function check(property, params) {
     const example = out.counterexample?.[0];
     const edits = example?.how ? `edits: ${example.how.join('; ')}\n` : '';
     const error = String(out.errorInstance?.message ?? out.errorInstance).slice(0, 3000);
-    throw new Error(`fuzz failure after ${out.numRuns} runs (seed ${out.seed}, path "${out.counterexample_path}"; replay: TSRUNC_FUZZ_SEED=${out.seed})\n${edits}${error}`);
+    const report = `fuzz failure after ${out.numRuns} runs (seed ${out.seed}, replay: TSRUNC_FUZZ_SEED=${out.seed} TSRUNC_FUZZ_PATH=${out.counterexamplePath})\n${edits}${error}`;
+    // Now, not only in ava's summary at the end of a long run.
+    process.stderr.write(`${report}\n`);
+    throw new Error(report);
   }
   return out;
 }
