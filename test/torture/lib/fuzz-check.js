@@ -11,7 +11,7 @@ const { REPO } = require('../../helpers/runtime');
  * Text that only an untyped JavaScript error (by name, as `--debug` shows the cause of any error:
  * "caused by TypeError: ..."), a native crash or a stack trace puts in tsrunc's output.
  */
-const UNTYPED = /\b(TypeError|RangeError|ReferenceError|SyntaxError|EvalError|InternalError|AggregateError|internal error)\b|Maximum call stack|Assertion|assert(ion)? failed|Segmentation fault|core dumped|Aborted|killed by signal|terminated by signal|\n\s+at .+[(\s]\/.+:\d+:\d+|Do not know how to serialize|Cannot read propert|is not a function|is not iterable|undefined is not|null is not/i;
+const UNTYPED = /\b(TypeError|RangeError|ReferenceError|SyntaxError|EvalError|InternalError|AggregateError|internal error)\b|Maximum call stack|Assertion|assert(ion)? failed|Segmentation fault|core dumped|Aborted|killed by signal|terminated by signal|\n\s+at .+[(\s]\/.+:\d+:\d+|Do not know how to serialize|Cannot read propert|is not a function|is not iterable/i;
 
 /** A JSON pointer into the document (/process/args, /mounts/6/destination) or the document itself. */
 const NAMES_A_FIELD = /(^|[\s"'(])\/[^\s/]|\bconfig\.json\b|--process\b|\b(Cwd|args)\b/;
