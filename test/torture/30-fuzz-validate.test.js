@@ -64,7 +64,7 @@ test('config.json: every mutated or generated config is accepted or rejected wit
     }
   });
   try {
-    await check(property, fcParams(trials(3000, 30000), 30));
+    await check(property, fcParams(trials(3000, 10000), 30));
   } finally {
     figure('fuzz: configs (in process)', stats.configs);
     figure('fuzz: untyped errors', stats.untyped);
@@ -101,7 +101,7 @@ test('process.json: every mutated or generated exec process is accepted or rejec
     }
   });
   try {
-    await check(property, fcParams(trials(3000, 30000), 31));
+    await check(property, fcParams(trials(3000, 10000), 31));
   } finally {
     figure('fuzz: processes (in process)', stats.processes);
     figure('fuzz: untyped errors', stats.untyped);
