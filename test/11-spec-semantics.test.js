@@ -212,6 +212,18 @@ test('loadBundle: 2^64 does not fit although the schema (doubles) cannot tell', 
   t.deepEqual(err.problems, [{ pointer: '/process/rlimits/0/hard', message: '18446744073709551616 does not fit in 64 bits' }]);
 });
 
+test('loadBundle: 2^64 written with a fraction or an exponent does not fit either (it reached tsrunc-init as "malformed plan: stoull"; fuzz)', (t) => {
+  const bundle = makeBundle(t);
+  for (const text of ['18446744073709551615.0', '1.8446744073709552e19', '-9.3e18']) {
+    writeConfig(bundle, JSON.stringify(defaultSpec()).replace('"hard":1024', `"hard":${text}`));
+    const err = t.throws(() => loadBundle(bundle), { instanceOf: ConfigError });
+    t.is(err.problems[0].pointer, '/process/rlimits/0/hard', text);
+    t.regex(err.problems[0].message, /does not fit in 64 bits/, text);
+  }
+  writeConfig(bundle, JSON.stringify(defaultSpec()).replace('"hard":1024', '"hard":1.0e3'));
+  t.is(loadBundle(bundle).config.process.rlimits[0].hard, 1000, 'a small integer may have an exponent');
+});
+
 test('loadBundle: a missing bundle or config.json is BUNDLE_INVALID', (t) => {
   const bundle = makeBundle(t);
   const noDir = t.throws(() => loadBundle(path.join(bundle, 'nope')), { instanceOf: TsruncError });
