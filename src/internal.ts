@@ -33,3 +33,5 @@ export { launchInit } from './runtime/launch';
 export { execProcess, mergeEnv, type ExecProcessFlags } from './runtime/exec-process';
 export { cgroupDirsOf } from './cgroups/process-cgroups';
 export { CRASH_POINTS } from './crash-point';
+export { prepare as prepareCreate } from './runtime/create';
+export { compileExec } from './plan/exec';

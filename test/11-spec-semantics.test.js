@@ -212,6 +212,18 @@ test('loadBundle: 2^64 does not fit although the schema (doubles) cannot tell', 
   t.deepEqual(err.problems, [{ pointer: '/process/rlimits/0/hard', message: '18446744073709551616 does not fit in 64 bits' }]);
 });
 
+test('loadBundle: 2^64 written with a fraction or an exponent does not fit either (it reached tsrunc-init as "malformed plan: stoull"; fuzz)', (t) => {
+  const bundle = makeBundle(t);
+  for (const text of ['18446744073709551615.0', '1.8446744073709552e19', '-9.3e18']) {
+    writeConfig(bundle, JSON.stringify(defaultSpec()).replace('"hard":1024', `"hard":${text}`));
+    const err = t.throws(() => loadBundle(bundle), { instanceOf: ConfigError });
+    t.is(err.problems[0].pointer, '/process/rlimits/0/hard', text);
+    t.regex(err.problems[0].message, /does not fit in 64 bits/, text);
+  }
+  writeConfig(bundle, JSON.stringify(defaultSpec()).replace('"hard":1024', '"hard":1.0e3'));
+  t.is(loadBundle(bundle).config.process.rlimits[0].hard, 1000, 'a small integer may have an exponent');
+});
+
 test('loadBundle: a missing bundle or config.json is BUNDLE_INVALID', (t) => {
   const bundle = makeBundle(t);
   const noDir = t.throws(() => loadBundle(path.join(bundle, 'nope')), { instanceOf: TsruncError });
@@ -273,4 +285,24 @@ test('exactInteger', (t) => {
   t.is(exactInteger(18446744073709551615n), '18446744073709551615');
   t.is(exactInteger(2 ** 60), '1152921504606846976');
   t.throws(() => exactInteger(1.5), { instanceOf: RangeError });
+});
+
+// --- found by fuzzing (test/torture/30-fuzz-validate)
+
+test('a NUL character in any string but an annotation is a problem at its pointer (a root.path with one threw a TypeError)', (t) => {
+  const r = semantics(t, (s) => {
+    s.root.path = 'root\u0000fs';
+    s.process.args = ['sh', 'a\u0000b'];
+    s.process.env.push('A=1\u0000B=2');
+    s.linux.sysctl = { 'net.ipv4.ip_forward\u0000': '1' };
+    s.annotations = { 'org.example.bytes': 'a\u0000b' };
+  });
+  t.deepEqual(pointers(r.problems).sort(), ['/linux/sysctl/net.ipv4.ip_forward\u0000', '/process/args/1', '/process/env/2', '/root/path']);
+  t.true(r.problems.every((p) => /must not contain a NUL character/.test(p.message)), JSON.stringify(r.problems));
+});
+
+test('a root.path that cannot even be looked up (ENAMETOOLONG) is a problem, not an untyped error from the compiler', (t) => {
+  const r = semantics(t, (s) => { s.root.path = 'A'.repeat(4097); });
+  t.deepEqual(pointers(r.problems), ['/root/path']);
+  t.regex(r.problems[0].message, /cannot be accessed \(ENAMETOOLONG\)/);
 });

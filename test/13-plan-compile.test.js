@@ -54,6 +54,27 @@ test('linux.timeOffsets become the offsets of the new time namespace, checked cl
   t.is(pointerOf(withTime({ boottime: { secs: 1 } }, [{ type: 'mount' }])), '/linux/timeOffsets', 'offsets need a new time namespace');
 });
 
+test('the fields newer than the schema (ioPriority, scheduler, timeOffsets) refuse any other JSON with a pointer, never a TypeError (fuzz finds)', (t) => {
+  const dir = bundle(t);
+  const pointerOf = (config) => {
+    const e = t.throws(() => compilePlan(config, dir, { id: 'x' }));
+    t.is(e.code, 'CONFIG_INVALID', e.message);
+    return e.pointer;
+  };
+  const withProcess = (extra) => base({ process: { args: ['sh'], cwd: '/', ...extra } });
+  t.is(pointerOf(withProcess({ ioPriority: null })), '/process/ioPriority', 'null: "Cannot read properties of null (reading \'class\')" before');
+  t.is(pointerOf(withProcess({ ioPriority: { class: 'constructor' } })), '/process/ioPriority/class', 'Object\'s own keys are no class');
+  t.is(pointerOf(withProcess({ scheduler: 'SCHED_FIFO' })), '/process/scheduler');
+  t.is(pointerOf(withProcess({ scheduler: { policy: 'toString' } })), '/process/scheduler/policy');
+  t.is(pointerOf(withProcess({ scheduler: { policy: 'SCHED_OTHER', flags: ['constructor'] } })), '/process/scheduler/flags/0', 'a BigInt mixed with a function threw a TypeError before');
+  t.is(pointerOf(withProcess({ scheduler: { policy: 'SCHED_OTHER', flags: 'SCHED_FLAG_RECLAIM' } })), '/process/scheduler/flags');
+  t.is(pointerOf(withProcess({ scheduler: { policy: 'SCHED_OTHER', runtime: 0.5 } })), '/process/scheduler/runtime', 'a RangeError before');
+  t.is(pointerOf(withProcess({ scheduler: { policy: 'SCHED_OTHER', priority: 'high' } })), '/process/scheduler/priority');
+  const timeNs = [{ type: 'mount' }, { type: 'time' }];
+  t.is(pointerOf(base({ linux: { namespaces: timeNs, timeOffsets: null } })), '/linux/timeOffsets');
+  t.is(pointerOf(base({ linux: { namespaces: timeNs, timeOffsets: { monotonic: 5 } } })), '/linux/timeOffsets/monotonic');
+});
+
 test('a config without a mount namespace is rejected with a pointer', (t) => {
   const dir = bundle(t);
   const e = t.throws(() => compilePlan(base({ linux: { namespaces: [{ type: 'pid' }] } }), dir, { id: 'x' }));

@@ -58,6 +58,31 @@ test('--process: the file\'s object, explicit flags on top; schema problems name
   t.throws(() => execProcess(config(), { processFile: path.join(dir, 'missing.json') }), { message: /--process .*missing\.json/ });
 });
 
+test('--process: a file of the wrong shape is a typed error naming the field, before any flag is laid over it (fuzz finds)', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-exec-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'process.json');
+  const refuse = (text, flags, pointer, message) => {
+    fs.writeFileSync(file, text);
+    const e = t.throws(() => execProcess(config(), { processFile: file, ...flags }), { instanceOf: TsruncError });
+    t.is(e.pointer, pointer, e.message);
+    t.regex(e.message, message);
+  };
+  // env an object: merging the flags' env into it threw "TypeError: env is not iterable".
+  refuse('{"args": ["id"], "cwd": "/", "env": {"A": "1"}}', {}, '/process/env', /\/process\/env: must be array/);
+  refuse('{"args": ["id"], "cwd": "/", "capabilities": "CAP_KILL"}', { caps: ['CAP_CHOWN'] }, '/process/capabilities', /must be object/);
+  refuse('null', { env: ['A=1'] }, '', /--process .*: must be a JSON object .*got null/);
+  refuse('[1]', {}, '', /got an array/);
+  // 2^64 fits no field; the schema alone sees only the rounded double.
+  refuse('{"args": ["id"], "cwd": "/", "rlimits": [{"type": "RLIMIT_CORE", "soft": 0, "hard": 18446744073709551616}]}', {}, '/process/rlimits/0/hard', /does not fit in 64 bits/);
+  // A duplicate key is the process file's problem, not "invalid config.json".
+  refuse('{"args": ["id"], "cwd": "/", "cwd": "/tmp"}', {}, '', /^--process .*process\.json: invalid JSON at line 1, column \d+: Duplicate key/);
+  refuse('['.repeat(100000) + ']'.repeat(100000), {}, '', /Nesting deeper than 256 levels/);
+  // args and cwd may still come from the command line.
+  fs.writeFileSync(file, '{"env": ["A=1"]}');
+  t.deepEqual(execProcess(config(), { processFile: file, args: ['id'], cwd: '/' }).args, ['id']);
+});
+
 test('runc\'s refusals of a process, in its words', (t) => {
   t.throws(() => execProcess(config(), { args: [] }), { message: 'process args cannot be empty' });
   t.throws(() => execProcess(config(), { args: ['sh'], cwd: 'tmp' }), { message: 'Cwd must be an absolute path' });

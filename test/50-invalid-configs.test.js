@@ -54,6 +54,8 @@ const CASES = [
     } },
   { what: 'config.json is not valid JSON', bundle: (b) => fs.writeFileSync(b.configPath, '{"ociVersion": '),
     tsrunc: /config\.json:.*\bJSON\b/ },
+  { what: 'config.json nests 100,000 levels deep (a stack overflow, RangeError, before)', tsrunc: /config\.json: \/: invalid JSON at line 1, column \d+: Nesting deeper than 256 levels/,
+    bundle: (b) => fs.writeFileSync(b.configPath, `{"a":${'['.repeat(100000)}${']'.repeat(100000)}}`) },
   { what: 'config.json is missing', bundle: (b) => fs.unlinkSync(b.configPath),
     tsrunc: /config\.json:.*(does not exist|no such file)/i },
 ];

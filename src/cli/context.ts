@@ -2,7 +2,7 @@
 // The runtime module, not the index: the index also loads the plan compiler and validators,
 // which the cheap verbs must not pay for at every start (see fast-path.ts).
 import { Runtime, DEFAULT_ROOT } from '../runtime/runtime';
-import { CliLogger, type LogFormat } from './log';
+import { CliLogger, debugError, type LogFormat } from './log';
 
 export interface GlobalArgs {
   root?: string;
@@ -28,6 +28,8 @@ export function listenFdsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
 
 /** A command's failure: logged (to --log, or stderr) and exit status 1. */
 export function reportError(e: unknown, globals: GlobalArgs): number {
-  loggerFrom(globals).error(e instanceof Error ? e.message : String(e));
+  const logger = loggerFrom(globals);
+  logger.error(e instanceof Error ? e.message : String(e));
+  debugError(logger, e);
   return 1;
 }

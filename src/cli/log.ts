@@ -54,3 +54,22 @@ export class CliLogger implements Logger {
     if (this.options.log) fs.writeSync(2, msg + '\n');
   }
 }
+
+/**
+ * With --debug, what kind of error a failure was: a TsruncError's code, and for one that wraps
+ * something unexpected (the Runtime API turns any exception into a TsruncError SYSTEM with the
+ * same message) the original's name and stack. A bug in tsrunc (a TypeError) then reads as one,
+ * not as an answer; the fuzz tests (test/torture/3x) run the CLI with --debug to catch those.
+ */
+export function debugError(logger: CliLogger, e: unknown): void {
+  if (!(e instanceof Error)) return;
+  const code = (e as { code?: unknown }).code;
+  const cause = e.cause;
+  let text = `${e.name}${typeof code === 'string' ? ` ${code}` : ''}`;
+  if (cause instanceof Error) {
+    // An OS error's stack only says which call failed, which the message already does.
+    const errno = (cause as NodeJS.ErrnoException).code;
+    text += ` caused by ${cause.name}${errno ? ` ${errno}` : ''}: ${errno ? cause.message : cause.stack ?? cause.message}`;
+  }
+  logger.debug(`error: ${text}`);
+}

@@ -33,10 +33,21 @@ const SCHED_FLAG: Record<string, bigint> = {
 
 const PERSONALITY_DOMAIN: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
 
+// No schema has looked at these fields: any JSON value can arrive. A name is looked up among the
+// table's own keys only ("constructor" or "toString" would otherwise find Object's methods).
+const named = <T>(table: Record<string, T>, name: unknown): T | undefined =>
+  typeof name === 'string' && Object.hasOwn(table, name) ? table[name] : undefined;
+const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isInteger = (v: unknown): v is number | bigint => typeof v === 'bigint' || Number.isInteger(v);
+
 export function compileIoPriority(spec: IoPrioritySpec | undefined, problems: ConfigProblem[]): IoPriorityPlan | null {
   if (spec === undefined) return null;
   const at = pointer('process', 'ioPriority');
-  const cls = IOPRIO_CLASS[spec.class ?? ''];
+  if (!isObject(spec)) {
+    problems.push({ pointer: at, message: 'must be an object' });
+    return null;
+  }
+  const cls = named(IOPRIO_CLASS, spec.class);
   if (cls === undefined) {
     problems.push({ pointer: at + '/class', message: `must be one of ${Object.keys(IOPRIO_CLASS).join(', ')}` });
     return null;
@@ -52,23 +63,36 @@ export function compileIoPriority(spec: IoPrioritySpec | undefined, problems: Co
 export function compileScheduler(spec: SchedulerSpec | undefined, problems: ConfigProblem[]): SchedulerPlan | null {
   if (spec === undefined) return null;
   const at = pointer('process', 'scheduler');
-  const policy = SCHED_POLICY[spec.policy ?? ''];
+  if (!isObject(spec)) {
+    problems.push({ pointer: at, message: 'must be an object' });
+    return null;
+  }
+  const policy = named(SCHED_POLICY, spec.policy);
   if (policy === undefined) {
     problems.push({ pointer: at + '/policy', message: `must be one of ${Object.keys(SCHED_POLICY).join(', ')}` });
     return null;
   }
   let flags = 0n;
-  for (const [i, name] of (spec.flags ?? []).entries()) {
-    const bit = SCHED_FLAG[name];
+  if (spec.flags !== undefined && !Array.isArray(spec.flags)) problems.push({ pointer: at + '/flags', message: 'must be an array' });
+  for (const [i, name] of (Array.isArray(spec.flags) ? spec.flags : []).entries()) {
+    const bit = named(SCHED_FLAG, name);
     if (bit === undefined) problems.push({ pointer: `${at}/flags/${i}`, message: `unknown scheduler flag "${name}"` });
     else flags |= bit;
   }
   const nice = spec.nice ?? 0;
   if (!Number.isInteger(nice) || nice < -20 || nice > 19) problems.push({ pointer: at + '/nice', message: 'must be an integer from -20 to 19' });
+  // sched_attr's sched_priority is a 32-bit int; runtime, deadline and period are 64-bit nanoseconds.
+  const priority = spec.priority ?? 0;
+  if (!Number.isInteger(priority) || priority < 0 || priority > 0x7fffffff) problems.push({ pointer: at + '/priority', message: 'must be an integer from 0 to 2147483647' });
+  for (const key of ['runtime', 'deadline', 'period'] as const) {
+    const v = spec[key];
+    if (v !== undefined && (!isInteger(v) || v < 0 || v > 0xffffffffffffffffn)) problems.push({ pointer: `${at}/${key}`, message: 'must be an integer from 0 to 18446744073709551615' });
+  }
+  if (problems.length > 0) return null;
   return {
     policy,
     nice,
-    priority: spec.priority ?? 0,
+    priority,
     flags: flags.toString(),
     runtime: exactInteger(spec.runtime) ?? '0',
     deadline: exactInteger(spec.deadline) ?? '0',
@@ -78,7 +102,7 @@ export function compileScheduler(spec: SchedulerSpec | undefined, problems: Conf
 
 export function compilePersonality(spec: { domain?: string; flags?: string[] } | undefined, problems: ConfigProblem[]): number | null {
   if (spec === undefined) return null;
-  const domain = PERSONALITY_DOMAIN[spec.domain ?? ''];
+  const domain = named(PERSONALITY_DOMAIN, spec.domain);
   if (domain === undefined) {
     problems.push({ pointer: '/linux/personality/domain', message: 'must be LINUX or LINUX32' });
     return null;

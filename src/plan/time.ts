@@ -18,8 +18,16 @@ export function compileTimeOffsets(spec: TimeOffsetsSpec | undefined, newTimeNs:
     problems.push({ pointer: '/linux/timeOffsets', message: 'needs a new time namespace (add {"type":"time"} to linux.namespaces)' });
     return out;
   }
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+    problems.push({ pointer: '/linux/timeOffsets', message: 'must be an object' });
+    return out;
+  }
   for (const [clock, value] of Object.entries(spec)) {
     const at = pointer('linux', 'timeOffsets', clock);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      problems.push({ pointer: at, message: 'must be an object with secs and nanosecs' });
+      continue;
+    }
     if (!(CLOCKS as readonly string[]).includes(clock)) {
       problems.push({ pointer: at, message: `unknown clock "${clock}" (a time namespace offsets ${CLOCKS.join(' and ')})` });
       continue;

@@ -4,9 +4,9 @@
 // of a --process file (runc ignores them there).
 import * as fs from 'node:fs';
 
-import { TsruncError } from '../errors';
+import { ConfigError, TsruncError } from '../errors';
 import type { Process, Spec } from '../generated/config';
-import { parseConfigJson } from '../spec/load';
+import { checkNumbers, parseConfigJson } from '../spec/load';
 import { validateConfig } from '../spec/validate';
 
 export interface ExecProcessFlags {
@@ -28,18 +28,35 @@ export interface ExecProcessFlags {
 
 const bad = (message: string) => new TsruncError('INVALID_ARGUMENT', message);
 
-function readProcessFile(file: string): Process {
+function readProcessFile(file: string, config: Spec): Process {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw bad(`--process ${file}: ${(e as Error).message}`);
   }
+  let doc: unknown;
   try {
-    return parseConfigJson(text) as Process;
+    doc = parseConfigJson(text);
   } catch (e) {
-    throw bad(`--process ${file}: not valid JSON: ${(e as Error).message}`);
+    // parseConfigJson's ConfigError speaks of config.json; this is the process file.
+    const why = e instanceof ConfigError ? e.problems.map((p) => p.message).join('; ') : (e as Error).message;
+    throw new TsruncError('INVALID_ARGUMENT', `--process ${file}: ${why}`, { pointer: '' });
   }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new TsruncError('INVALID_ARGUMENT', `--process ${file}: must be a JSON object (a runtime-spec process), got ${doc === null ? 'null' : Array.isArray(doc) ? 'an array' : typeof doc}`, { pointer: '' });
+  }
+  // Checked before the flags are laid over it: they take its fields' types for granted (an "env"
+  // that is an object made the merge throw a TypeError). args and cwd may come from the flags, so
+  // their absence is left to checkProcess.
+  const problems = [
+    ...checkNumbers(doc, '/process'),
+    ...validateConfig({ ...config, process: { args: [''], cwd: '/', ...doc } }).filter((x) => x.pointer.startsWith('/process')),
+  ];
+  if (problems.length > 0) {
+    throw new TsruncError('INVALID_ARGUMENT', `invalid process: ${problems.map((x) => `${x.pointer}: ${x.message}`).join('; ')}`, { pointer: problems[0].pointer });
+  }
+  return doc as Process;
 }
 
 function parseId(text: string, what: string): number {
@@ -59,7 +76,7 @@ export function mergeEnv(env: readonly string[]): string[] {
 
 export function execProcess(config: Spec, flags: ExecProcessFlags): Process {
   const fromFile = flags.processFile !== undefined;
-  const p: Process = fromFile ? readProcessFile(flags.processFile!) : structuredClone(config.process ?? { cwd: '/' });
+  const p: Process = fromFile ? readProcessFile(flags.processFile!, config) : structuredClone(config.process ?? { cwd: '/' });
   if (!fromFile) {
     p.args = flags.args ?? [];
     p.terminal = flags.tty ?? false;
@@ -87,20 +104,12 @@ export function execProcess(config: Spec, flags: ExecProcessFlags): Process {
     p.user = { uid: 0, gid: 0, ...p.user };
     p.user.additionalGids = [...(p.user.additionalGids ?? []), ...flags.additionalGids.map((g) => parseId(String(g), 'additional gid'))];
   }
-  checkProcess(config, p, fromFile);
+  checkProcess(p);
   return p;
 }
 
-/**
- * The schema (for a --process file: the container's own process passed it at create, and flags only
- * add strings and numbers already checked), then runc's own checks of an exec'd process
- * (validateProcessSpec), in its words.
- */
-function checkProcess(config: Spec, p: Process, fromFile: boolean): void {
-  const problems = fromFile ? validateConfig({ ...config, process: p }).filter((x) => x.pointer.startsWith('/process')) : [];
-  if (problems.length > 0) {
-    throw new TsruncError('INVALID_ARGUMENT', `invalid process: ${problems.map((x) => `${x.pointer}: ${x.message}`).join('; ')}`, { pointer: problems[0].pointer });
-  }
+/** runc's own checks of an exec'd process (validateProcessSpec), in its words. */
+function checkProcess(p: Process): void {
   if (!p.cwd) throw bad('Cwd property must not be empty');
   if (!p.cwd.startsWith('/')) throw bad('Cwd must be an absolute path');
   if (!p.args || p.args.length === 0) throw bad('process args cannot be empty');

@@ -83,9 +83,12 @@ function cgroupsToEnter(initPid: number, sub: string | undefined, own: string[])
 function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {
   const tty = plan.process.terminal;
   if (tty && options.detach && !options.consoleSocket) {
-    throw new TsruncError('INVALID_ARGUMENT', 'cannot allocate tty if tsrunc will detach without setting console socket');
+    // runc's words, then the field that asked for the tty (a process.json's, or --tty's).
+    throw new TsruncError('INVALID_ARGUMENT', 'cannot allocate tty if tsrunc will detach without setting console socket (/process/terminal is true)', { pointer: '/process/terminal' });
   }
-  if (!tty && options.consoleSocket) throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty');
+  if (!tty && options.consoleSocket) {
+    throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty (/process/terminal is false)', { pointer: '/process/terminal' });
+  }
   if (!tty) return {};
   if (!options.consoleSocket) {
     checkOwnTerminal();

@@ -7,7 +7,18 @@ export function parseNumber64(value: string): number | bigint {
   return parseFloat(value);
 }
 
+/**
+ * Deepest nesting of arrays and objects accepted. No runtime-spec document nests beyond ten levels;
+ * every walk over a parsed document (this file's key count, lossless-json's parser, the number and
+ * schema checks) recurses once per level, so 100,000 levels of "[" overflowed the stack with a
+ * RangeError instead of a message about the file.
+ */
+export const MAX_NESTING = 256;
+
 export function parseJson64(text: string): unknown {
+  const deep = tooDeepAt(text);
+  // lossless-json's words and form ("... at position N"): callers turn it into a line and column.
+  if (deep >= 0) throw new SyntaxError(`Nesting deeper than ${MAX_NESTING} levels at position ${deep}`);
   const fast = parseFast(text);
   return fast ? fast.value : parse(text, null, parseNumber64);
 }
@@ -29,6 +40,22 @@ function parseFast(text: string): { value: unknown } | undefined {
     return undefined;
   }
   return keysInText(text) === keysInValue(value) ? { value } : undefined;
+}
+
+/** Offset of the first "[" or "{" nested deeper than MAX_NESTING (strings skipped), or -1. */
+function tooDeepAt(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) { // a string: skip to its closing quote
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return -1;
 }
 
 /** The number of object keys written in valid JSON text: strings followed by ":". */

@@ -119,12 +119,17 @@ const UINT64_MAX = 2n ** 64n - 1n;
  * Numbers no spec field can hold: every integer field is at most 64 bits (the schema's bounds are doubles,
  * so near 2^64 it cannot tell), and 1e400 parses as Infinity.
  */
-function checkNumbers(doc: unknown, at = ''): ConfigProblem[] {
+export function checkNumbers(doc: unknown, at = ''): ConfigProblem[] {
   if (typeof doc === 'bigint') {
     return doc < INT64_MIN || doc > UINT64_MAX ? [{ pointer: at, message: `${doc} does not fit in 64 bits` }] : [];
   }
   if (typeof doc === 'number') {
-    return Number.isFinite(doc) ? [] : [{ pointer: at, message: 'number is out of range' }];
+    if (!Number.isFinite(doc)) return [{ pointer: at, message: 'number is out of range' }];
+    // Written with a fraction or an exponent ("18446744073709551615.0", "1.9e19"), a 64-bit value
+    // parses as a double: 2^64 and beyond passed the schema (its bound is the double 2^64) and
+    // reached tsrunc-init as a number no field can hold ("malformed plan: stoull").
+    if (Number.isInteger(doc) && (doc >= 2 ** 64 || doc < -(2 ** 63))) return [{ pointer: at, message: `${doc} does not fit in 64 bits` }];
+    return [];
   }
   if (doc === null || typeof doc !== 'object') return [];
   const out: ConfigProblem[] = [];

@@ -26,6 +26,7 @@ interface Context extends SemanticsResult {
 type Rule = (ctx: Context) => void;
 
 const RULES: Rule[] = [
+  checkNoNulCharacters,
   checkOciVersion,
   checkProcessPresent,
   checkProcessArgs,
@@ -59,6 +60,33 @@ function checkIntelRdt(ctx: Context): void {
   if (isObject(linux) && linux.intelRdt !== undefined) {
     ctx.unsupported.push({ pointer: '/linux/intelRdt', message: 'linux.intelRdt is not supported yet' });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strings
+
+/**
+ * Paths, arguments, environment, hostname, sysctl names and values, cgroup file names: every string of
+ * a config ends up as a C string in a system call, where a NUL character ends it early (an argument
+ * silently cut short) or is refused (Node's fs threw a TypeError for a root.path with one).
+ * Annotations are the one place for opaque data.
+ */
+function checkNoNulCharacters(ctx: Context): void {
+  const walk = (v: unknown, at: string): void => {
+    if (typeof v === 'string') {
+      if (v.includes('\0')) ctx.problems.push({ pointer: at, message: 'must not contain a NUL character (\\u0000)' });
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, `${at}/${i}`));
+    } else if (isObject(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        const here = at + pointer(k);
+        if (here === '/annotations') continue;
+        if (k.includes('\0')) ctx.problems.push({ pointer: here, message: 'the name must not contain a NUL character (\\u0000)' });
+        walk(x, here);
+      }
+    }
+  };
+  walk(ctx.config, '');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,13 +151,20 @@ function checkRoot(ctx: Context): void {
     ctx.problems.push({ pointer: '/root/path', message: 'must not be empty' });
     return;
   }
+  if (root.path.includes('\0')) return; // checkNoNulCharacters said it
   const dir = path.resolve(ctx.bundle, root.path);
-  const kind = fileKind(dir);
-  if (kind === 'missing') {
-    ctx.problems.push({ pointer: '/root/path', message: `root filesystem ${dir} does not exist` });
-  } else if (kind === 'file') {
-    ctx.problems.push({ pointer: '/root/path', message: `root filesystem ${dir} is not a directory` });
+  let isDir: boolean;
+  try {
+    isDir = fs.statSync(dir).isDirectory();
+  } catch (e) {
+    // ENOENT, or one the compiler's realpath would have thrown later as an untyped error
+    // (ENAMETOOLONG for a 5,000-character path, ELOOP, EACCES).
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be accessed (${code ?? String(e)})`;
+    ctx.problems.push({ pointer: '/root/path', message: `root filesystem ${dir.length > 300 ? dir.slice(0, 300) + '...' : dir} ${why}` });
+    return;
   }
+  if (!isDir) ctx.problems.push({ pointer: '/root/path', message: `root filesystem ${dir} is not a directory` });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 
 import { TsruncError } from '../../errors';
 import { listenFdsFromEnv, loggerFrom, runtimeFrom, type GlobalArgs } from '../context';
+import { debugError } from '../log';
 
 export const command = 'exec <container-id>';
 export const describe = 'run a new process inside a running container (tsrunc exec ID COMMAND [ARGS...] | -p process.json ID)';
@@ -86,7 +87,9 @@ export async function handler(argv: Args): Promise<number> {
   } catch (e) {
     // runc's exec reports every failure as "exec failed: ..." and exits 255.
     if (!(e instanceof TsruncError)) throw e;
-    loggerFrom(argv).error(`exec failed: ${e.message}`);
+    const logger = loggerFrom(argv);
+    logger.error(`exec failed: ${e.message}`);
+    debugError(logger, e);
     return 255;
   }
 }
