@@ -38,7 +38,8 @@ child.on('close', (code, signal) => {
   fs.rmSync(path.dirname(figuresFile), { recursive: true, force: true });
 
   const count = (what) => Number((output.match(new RegExp(`^\\s*(\\d+) tests? ${what}`, 'm')) || [])[1] || 0);
-  const passed = count('passed');
+  // ava prints "N tests passed" only when none failed; otherwise count its ✔ lines.
+  const passed = count('passed') || (output.match(/^\s*✔/gm) || []).length;
   let failed = count('failed');
   // ava died (a crash, a signal) without reporting a failed test: that is a failure too.
   if ((code !== 0 || signal) && failed === 0) failed = 1;
