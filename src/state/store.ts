@@ -176,14 +176,33 @@ export class ContainerDir {
     });
   }
 
-  /** True when `id`'s directory is debris (no state file, and no create is claiming it right now). */
+  /**
+   * True when `id`'s directory is debris: no state file, no create claiming it right now, and no
+   * command holding its lock (a delete between removing the state file and the directory: that
+   * container is on its way out, not left behind).
+   */
   static isStale(root: string, id: string): boolean {
     const c = new ContainerDir(root, id);
     if (fs.existsSync(c.stateFile)) return false;
     try {
-      return underRootLock(root, false, () => fs.existsSync(c.dir) && !fs.existsSync(c.stateFile));
+      return underRootLock(root, false, () => fs.existsSync(c.dir) && !fs.existsSync(c.stateFile) && !c.lockedElsewhere());
     } catch {
       return false; // the root went away: nothing there
+    }
+  }
+
+  /** Whether another command holds this container's lock now (never waits; never creates the file). */
+  private lockedElsewhere(): boolean {
+    let fd: number;
+    try {
+      fd = fs.openSync(path.join(this.dir, LOCK_FILE), fs.constants.O_RDWR);
+    } catch {
+      return false; // no lock file: nobody can hold it
+    }
+    try {
+      return !addon().flock(fd, true, false);
+    } finally {
+      fs.closeSync(fd); // closing drops the lock if we took it
     }
   }
 

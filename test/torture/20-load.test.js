@@ -53,7 +53,8 @@ function legalStatuses(c, t0, t1) {
   const legal = new Set();
   if (c.createBegin < t1 && !(c.startEnd < t0)) legal.add('created');
   if (c.startBegin < t1 && !((c.stoppedSeen ?? c.deleteEnd) < t0)) legal.add('running');
-  if (c.killBegin < t1 && !(c.deleteEnd < t0)) legal.add('stopped');
+  // Stopped from a kill on, or from a delete --force on (it kills the init first).
+  if (Math.min(c.killBegin ?? Infinity, c.deleteBegin ?? Infinity) < t1 && !(c.deleteEnd < t0)) legal.add('stopped');
   return legal;
 }
 

@@ -18,19 +18,10 @@ const { useRuntime, isTsrunc, sleep, hostMounts } = require('../helpers/runtime'
 const { countLeaks, treeDigest, treeDiff } = require('./lib/leaks');
 const { ownLeaks } = require('./lib/own-leaks');
 const { trials, figure, LONG } = require('./lib/figures');
+const { prng } = require('./lib/prng');
 
 const LIFECYCLES = trials(80, 1000);
 
-/** A small deterministic PRNG (mulberry32): a failing run can be replayed from its seed. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fills `dir` with `n` files of random content spread over a few nested directories. */
 function populate(dir, n, tag) {

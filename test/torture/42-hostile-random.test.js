@@ -16,19 +16,10 @@ const { useRuntime } = require('../helpers/runtime');
 const { NO_LEAKS, mountsUnder, hostDevices, treeDigest, treeDiff } = require('./lib/leaks');
 const { ownLeaks } = require('./lib/own-leaks');
 const { trials, figure, LONG } = require('./lib/figures');
+const { prng } = require('./lib/prng');
 
 const TRIALS = trials(16, 200);
 
-/** mulberry32: a failing trial is replayed from its seed (TSRUNC_TORTURE_SEED). */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Container paths the config may point tsrunc at, and where the rootfs may plant things.
 const PATHS = ['/a', '/a/b', '/a/b/c', '/m', '/m/sub', '/work', '/etc/x', '/etc/secret', '/proc', '/sys', '/dev',
