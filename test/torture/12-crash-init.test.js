@@ -10,8 +10,8 @@ const path = require('node:path');
 const test = require('ava');
 const { isTsrunc, useRuntime } = require('../helpers/runtime');
 const { figure, trials } = require('./lib/figures');
-const { afterCrash, hostSnapshot, hostChanges, leaksOf } = require('./lib/crash');
-const { countLeaks } = require('./lib/leaks');
+const { afterCrash, hostSnapshot, hostChanges } = require('./lib/crash');
+const { countLeaks, findLeaks } = require('./lib/leaks');
 
 const tsruncOnly = isTsrunc ? test : test.skip;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -50,7 +50,7 @@ tsruncOnly('the init dying at each setup step: its own error, nothing left behin
       t.regex(failed.stderr, c.error, name);
       if (c.verb !== 'start') {
         // A failed create leaves nothing, before anyone deletes anything.
-        const left = await leaksOf(rt, [id]);
+        const left = await findLeaks(rt, [id]);
         leaks += countLeaks(left);
         t.is(countLeaks(left), 0, `${name}: ${JSON.stringify(left)}`);
         t.deepEqual(hostChanges(host), [], name);
@@ -112,7 +112,7 @@ tsruncOnly('the init SIGKILLed at a random instant of create: create fails or th
     else failures.push(`trial ${i}: unexpected error (${r.code}): ${r.stderr.trim()}`);
     if (r.code !== 0) {
       // Nothing left before delete --force.
-      const left = await leaksOf(rt, [id]);
+      const left = await findLeaks(rt, [id]);
       outcome.leaks += countLeaks(left);
       if (countLeaks(left)) failures.push(`trial ${i} (kill at ${delay.toFixed(0)} ms, ${killed} killed): failed create left ${JSON.stringify(left)}`);
     }

@@ -12,9 +12,9 @@ const test = require('ava');
 const fc = require('fast-check');
 const { trials, figure, LONG } = require('./lib/figures');
 const { useRuntime, defaultConfig } = require('../helpers/runtime');
-const { countLeaks, hostDevices } = require('./lib/leaks');
+const { countLeaks, findLeaks, hostDevices } = require('./lib/leaks');
 const { toJsonText, mutatedDocument, generatedConfig, richConfig } = require('./lib/fuzz-configs');
-const { judge, tame, fcParams, check, sharedRootfs, kernelCrashLines, newStats, record, ownLeaks } = require('./lib/fuzz-check');
+const { judge, tame, fcParams, check, sharedRootfs, kernelCrashLines, newStats, record } = require('./lib/fuzz-check');
 
 // Cases run this many at a time (the CLI waits on the kernel, the machine has 2 cores).
 const PARALLEL = LONG ? 8 : 4;
@@ -73,7 +73,7 @@ test('config.json: no crash, typed errors naming the field, nothing left behind'
   const property = fc.asyncProperty(fc.array(doc, { minLength: PARALLEL, maxLength: PARALLEL }), async (cases) => {
     const results = await Promise.all(cases.map(runCase));
     const ids = results.map((r) => r.id);
-    const leaks = await ownLeaks(rt, ids);
+    const leaks = await findLeaks(rt, ids);
     const n = countLeaks(leaks);
     stats.leaks += n;
     const problems = results.flatMap((r) => r.problems);

@@ -11,9 +11,9 @@ const test = require('ava');
 const fc = require('fast-check');
 const { trials, figure, LONG } = require('./lib/figures');
 const { useRuntime, defaultConfig } = require('../helpers/runtime');
-const { countLeaks, hostDevices, NO_LEAKS } = require('./lib/leaks');
+const { countLeaks, findLeaks, hostDevices, NO_LEAKS } = require('./lib/leaks');
 const { toJsonText, mutatedDocument, generatedProcess, richConfig, richProcess } = require('./lib/fuzz-configs');
-const { judge, tameProcess, fcParams, check, sharedRootfs, kernelCrashLines, newStats, record, ownLeaks } = require('./lib/fuzz-check');
+const { judge, tameProcess, fcParams, check, sharedRootfs, kernelCrashLines, newStats, record } = require('./lib/fuzz-check');
 
 const PARALLEL = LONG ? 8 : 4;
 // Default run: a few hundred execs; --long: its share of the issue's 10,000 (with 31-fuzz-create).
@@ -60,7 +60,7 @@ test('process.json for exec: no crash, typed errors naming the field, the contai
   } finally {
     const r = await rt.runtime(['delete', '--force', id]);
     t.is(r.code, 0, r.stderr);
-    leaks = await ownLeaks(rt, [id]);
+    leaks = await findLeaks(rt, [id]);
     stats.leaks += countLeaks(leaks);
     const crashLines = kernelCrashLines().slice(crashesBefore);
     stats.crashes += crashLines.length;

@@ -21,8 +21,7 @@ const { execFileSync } = require('node:child_process');
 const test = require('ava');
 const { useRuntime, isTsrunc, parseMountinfo } = require('../helpers/runtime');
 const { consoleSocket } = require('../helpers/console');
-const { NO_LEAKS, mountsUnder, hostDevices, treeDigest, treeDiff } = require('./lib/leaks');
-const { ownLeaks } = require('./lib/own-leaks');
+const { findLeaks, NO_LEAKS, mountsUnder, hostDevices, treeDigest, treeDiff } = require('./lib/leaks');
 const { figure } = require('./lib/figures');
 
 // runc's default masked and read-only paths (`runc spec`).
@@ -307,7 +306,7 @@ for (const testCase of CASES) {
       t.not(created.code, 0, `create must refuse: ${created.stdout}`);
       if (c.expect instanceof RegExp) t.regex(created.stderr, c.expect);
       t.log(created.stderr.trim());
-      t.deepEqual(await ownLeaks(rt, [id]), NO_LEAKS, 'a refused create leaves nothing');
+      t.deepEqual(await findLeaks(rt, [id]), NO_LEAKS, 'a refused create leaves nothing');
     } else {
       t.is(created.code, 0, created.stderr);
       if (cs) t.teardown(async () => (await cs.terminal()).close());
@@ -320,7 +319,7 @@ for (const testCase of CASES) {
       t.is(r.stdout, fill(c.out), 'what the container sees');
       t.deepEqual(foreignMounts(rt.base, ns), [], 'no mount of the container in any other mount namespace');
       t.is((await rt.runtime(['delete', '--force', id])).code, 0);
-      t.deepEqual(await ownLeaks(rt, [id]), NO_LEAKS);
+      t.deepEqual(await findLeaks(rt, [id]), NO_LEAKS);
     }
     t.deepEqual(treeDiff(victimBefore, treeDigest(victim)), [], 'the host dir outside the rootfs is unchanged');
     t.deepEqual(hostDevices(), devicesBefore, 'host device nodes unchanged');
@@ -353,5 +352,5 @@ test('a fake /proc in the rootfs (no proc mount) is refused at create; the proce
   t.regex(created.stderr, isTsrunc ? /the container's \/proc does not reach the exec fifo.*\(config\.json \/mounts\)/ : /not on procfs/);
   await new Promise((resolve) => setTimeout(resolve, 500));
   t.false(fs.existsSync(path.join(scratch, 'ran')), 'the process never ran');
-  t.deepEqual(await ownLeaks(rt, [id]), NO_LEAKS);
+  t.deepEqual(await findLeaks(rt, [id]), NO_LEAKS);
 });

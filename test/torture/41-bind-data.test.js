@@ -15,8 +15,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const test = require('ava');
 const { useRuntime, isTsrunc, sleep, hostMounts } = require('../helpers/runtime');
-const { countLeaks, treeDigest, treeDiff } = require('./lib/leaks');
-const { ownLeaks } = require('./lib/own-leaks');
+const { findLeaks, countLeaks, treeDigest, treeDiff } = require('./lib/leaks');
 const { trials, figure, LONG } = require('./lib/figures');
 const { prng } = require('./lib/prng');
 
@@ -239,7 +238,7 @@ test(`${LIFECYCLES} lifecycles with bind-mounted host data: nothing lost, modifi
     const changes = dataChanges(setup);
     lost += changes.lost;
     modified += changes.modified;
-    const leaks = await ownLeaks(rt, [run.id]);
+    const leaks = await findLeaks(rt, [run.id]);
     // A create killed before it saved its state leaves its cgroups (and the clean-up of that is
     // the crash-consistency suite's, test/torture/1x): here only what touches data counts for it.
     if (run.ending === 'killed-create') {
@@ -348,5 +347,5 @@ test('a delete killed half-way through removing the cgroups: the next delete fin
   fs.rmdirSync(gone);
   const r = await rt.runtime(['delete', id]);
   t.is(r.code, 0, r.stderr);
-  t.deepEqual(await ownLeaks(rt, [id]), { processes: [], mounts: [], cgroups: [], state: [], fds: [] });
+  t.deepEqual(await findLeaks(rt, [id]), { processes: [], mounts: [], cgroups: [], state: [], fds: [] });
 });

@@ -13,8 +13,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const test = require('ava');
 const { useRuntime } = require('../helpers/runtime');
-const { NO_LEAKS, mountsUnder, hostDevices, treeDigest, treeDiff } = require('./lib/leaks');
-const { ownLeaks } = require('./lib/own-leaks');
+const { findLeaks, NO_LEAKS, mountsUnder, hostDevices, treeDigest, treeDiff } = require('./lib/leaks');
 const { trials, figure, LONG } = require('./lib/figures');
 const { prng } = require('./lib/prng');
 
@@ -161,7 +160,7 @@ test(`${TRIALS} random hostile rootfs trees: nothing outside the rootfs changes,
       escapes++;
       problems.push(`${what}: changed outside the rootfs: ${changed.join('; ')}`);
     }
-    const leaks = await ownLeaks(rt, [id]);
+    const leaks = await findLeaks(rt, [id]);
     if (JSON.stringify(leaks) !== JSON.stringify(NO_LEAKS)) problems.push(`${what}: left behind: ${JSON.stringify(leaks)}`);
     // The rootfs copies add up (and may hold FIFOs): each trial's goes once it is done.
     execFileSync('rm', ['-rf', '--one-file-system', bundle.dir]);

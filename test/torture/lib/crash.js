@@ -24,31 +24,6 @@ function hostChanges(snap) {
 }
 
 /**
- * Whether pid belongs to this test: its environment has the test's marker (runtime and container
- * processes), or it is in a cgroup named after one of `ids` (an init that has not exec'd yet).
- */
-function isOurs(rt, pid, ids) {
-  const read = (f) => { try { return fs.readFileSync(f, 'latin1'); } catch { return ''; } };
-  if (read(`/proc/${pid}/environ`).includes(rt.marker + '\0')) return true;
-  const cgroups = read(`/proc/${pid}/cgroup`);
-  return ids.some((id) => cgroups.includes(id));
-}
-
-/**
- * findLeaks, with the fds of other tests' processes left out: the leak checker sees every process
- * on the host holding a tsrunc memfd, and the other suites on this host run tsrunc all the time.
- * An fd into this test's temp dir always counts.
- */
-async function leaksOf(rt, ids) {
-  const leaks = await findLeaks(rt, ids);
-  leaks.fds = leaks.fds.filter((f) => {
-    const [, pid, target] = /^pid (\d+) fd \d+ -> (.*)$/.exec(f) ?? [];
-    return !target || !target.startsWith('/memfd:') || isOurs(rt, pid, ids);
-  });
-  return leaks;
-}
-
-/**
  * After tsrunc was killed at some instant of a verb on container `id`: `list` must work (and show
  * the id exactly when its state dir exists), `delete --force` must succeed, and then nothing may be
  * left: no process, mount, cgroup, state dir, fd; the host devices and rootfs unchanged; nothing
@@ -66,7 +41,7 @@ async function afterCrash(rt, id, host) {
   }
   const del = await rt.runtime(['delete', '--force', id]);
   if (del.code !== 0) problems.push(`delete --force failed (${del.code}): ${del.stderr.trim()}`);
-  const leaks = await leaksOf(rt, [id]);
+  const leaks = await findLeaks(rt, [id]);
   for (const [kind, list] of Object.entries(leaks)) for (const l of list) problems.push(`leak (${kind}): ${l}`);
   let rest = [];
   try { rest = fs.readdirSync(rt.root).filter((n) => n !== '.lock' && n !== id); } catch { /* no root yet */ }
@@ -75,4 +50,4 @@ async function afterCrash(rt, id, host) {
   return { problems, leaks: countLeaks(leaks) + rest.length };
 }
 
-module.exports = { hostSnapshot, hostChanges, leaksOf, afterCrash };
+module.exports = { hostSnapshot, hostChanges, afterCrash };

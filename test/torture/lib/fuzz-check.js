@@ -147,23 +147,3 @@ module.exports.kernelCrashLines = kernelCrashLines;
 module.exports.newStats = newStats;
 module.exports.record = record;
 
-/**
- * findLeaks() for this test only: its `fds` also lists a tsrunc memfd held by ANY process, and other
- * tests' runtimes on the same host hold theirs while they work; keep those of processes carrying the
- * test's marker (every runtime, init and container process of the test) or pointing into its dir.
- */
-async function ownLeaks(rt, ids) {
-  const { findLeaks } = require('./leaks');
-  const leaks = await findLeaks(rt, ids);
-  const marked = (pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').includes(rt.marker + '\0');
-    } catch {
-      return false;
-    }
-  };
-  leaks.fds = leaks.fds.filter((f) => f.includes(rt.base) || marked(f.split(' ')[1]));
-  return leaks;
-}
-
-module.exports.ownLeaks = ownLeaks;
