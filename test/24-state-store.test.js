@@ -87,7 +87,7 @@ tsruncOnly('a state dir without a state file (a crash mid-delete) is listed as s
     t.is(del.code, 0, del.stderr);
     t.false(fs.existsSync(dir), leftover.join(','));
   }
-  t.deepEqual(fs.readdirSync(rt.root), ['.lock'], 'only the root lock stays in --root');
+  t.deepEqual(fs.readdirSync(rt.root), [], 'nothing stays in --root');
 });
 
 tsruncOnly('the creating record: written before anything else exists, names the cgroups to make; delete --force clears a create killed at any step', async (t) => {

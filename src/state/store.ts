@@ -2,7 +2,7 @@
 //   state.json  what `state` reports plus what tsrunc needs later (pid start time, config)
 //   exec.fifo   exists while the container is "created"; `start` opens it to release the init
 //   lock        flock()ed by every command that reads or changes the container
-// and <root>/.lock, flock()ed while an id is claimed (see ContainerDir.create).
+// and <root> itself, its directory flock()ed while an id is claimed (see ContainerDir.create).
 //
 // Crash consistency: tsrunc may be SIGKILLed at any instant, so the store never holds anything
 // `delete --force` could not clean up from. state.json is replaced atomically (temp + rename;
@@ -48,9 +48,6 @@ export interface StoredState {
 const STATE_FILE = 'state.json';
 const FIFO_FILE = 'exec.fifo';
 const LOCK_FILE = 'lock';
-/** In the root: held exclusively while an id is claimed (mkdir -> lock -> creating record). */
-const ROOT_LOCK_FILE = '.lock';
-
 /** Opens and flock()s `file` (created if missing); returns the fd. ENOENT passes through as is. */
 function lockFile(file: string, exclusive: boolean): number {
   const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
@@ -64,15 +61,22 @@ function lockFile(file: string, exclusive: boolean): number {
 }
 
 /**
- * Runs `fn` holding <root>/.lock. Claiming an id (mkdir, lock, creating record) happens under it
- * exclusively, so a state directory without a state file seen under it is debris of a crash, never
- * a create half-way through its claim.
+ * Runs `fn` holding the lock of the root directory itself (flock works on a directory's fd, so no
+ * lock file is left in the root: clients expect an empty root once their containers are gone).
+ * Claiming an id (mkdir, lock, creating record) happens under it exclusively, so a state directory
+ * without a state file seen under it is debris of a crash, never a create half-way through its claim.
  */
 function underRootLock<T>(root: string, exclusive: boolean, fn: () => T): T {
   let fd: number;
   try {
-    fd = lockFile(path.join(root, ROOT_LOCK_FILE), exclusive);
+    fd = fs.openSync(root, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   } catch (e) {
+    throw systemError(`cannot open state directory ${root}`, e);
+  }
+  try {
+    addon().flock(fd, exclusive, true);
+  } catch (e) {
+    fs.closeSync(fd);
     throw systemError(`cannot lock state directory ${root}`, e);
   }
   try {
@@ -380,7 +384,7 @@ export function listEntries(root: string): ListEntry[] {
   }
   const out: ListEntry[] = [];
   for (const d of names) {
-    // Ids never start with a dot (id.ts): .lock and temp files are not containers.
+    // Ids never start with a dot (id.ts): temp files are not containers.
     if (!d.isDirectory() || d.name.startsWith('.')) continue;
     if (fs.existsSync(path.join(root, d.name, STATE_FILE))) out.push({ id: d.name, stale: false });
     else if (ContainerDir.isStale(root, d.name)) out.push({ id: d.name, stale: true });

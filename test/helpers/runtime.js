@@ -18,6 +18,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
 const { applyPatch } = require('./config');
+const { defaultCgroupDirs } = require('./cgroup-dirs');
 
 const REPO = path.resolve(__dirname, '../..');
 const DEFAULT_BUNDLE = path.join(REPO, 'bundles/default');
@@ -312,6 +313,12 @@ function createContext(t) {
       const pids = pidsWithEnv(marker);
       problems.push(`processes left running: ${pids.join(', ')}`);
       for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    }
+    // A container's cgroups (the default cgroupsPath: its id, in every hierarchy) must be gone too.
+    const cgroups = ids.flatMap((id) => defaultCgroupDirs(id));
+    if (cgroups.length) {
+      problems.push(`cgroups left: ${cgroups.join(', ')}`);
+      for (const d of cgroups) { try { fs.rmdirSync(d); } catch { /* busy or gone */ } }
     }
     const mounts = leakedMounts();
     if (mounts.length) {

@@ -23,6 +23,7 @@ const { useRuntime, isTsrunc, parseMountinfo } = require('../helpers/runtime');
 const { consoleSocket } = require('../helpers/console');
 const { findLeaks, NO_LEAKS, mountsUnder, hostDevices, treeDigest, treeDiff } = require('./lib/leaks');
 const { figure } = require('./lib/figures');
+const { hostCanaries } = require('./lib/canaries');
 
 // runc's default masked and read-only paths (`runc spec`).
 const RUNC_MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
@@ -266,18 +267,9 @@ for (const testCase of CASES) {
     const expectRefusal = c.expect instanceof RegExp;
 
     // The canary: a host dir outside the rootfs, and bind sources.
-    const victim = rt.hostDir('victim');
-    fs.writeFileSync(path.join(victim, 'marker'), 'host\n');
-    fs.writeFileSync(path.join(victim, 'file'), 'host-file\n');
-    fs.mkdirSync(path.join(victim, 'sub'));
-    fs.writeFileSync(path.join(victim, 'sub/inner'), 'host-inner\n');
-    const src = rt.hostDir('src');
-    fs.writeFileSync(path.join(src, 'from-source'), 'source\n');
-    const srcFile = path.join(rt.hostDir('srcfile'), 'file');
-    fs.writeFileSync(srcFile, 'source-file\n');
+    const { victim, src, srcFile, fill: fillCanaries } = hostCanaries(rt);
     let bundleDir = '';
-    const fill = (s) => s.replaceAll('$VICTIM', victim).replaceAll('$NAME', path.basename(victim)).replaceAll('$FILE', path.join(victim, 'file'))
-      .replaceAll('$SRCFILE', srcFile).replaceAll('$SRC', src).replaceAll('$BUNDLE', bundleDir);
+    const fill = (s) => fillCanaries(s, { $BUNDLE: bundleDir });
     const victimBefore = treeDigest(victim);
     const devicesBefore = hostDevices();
 

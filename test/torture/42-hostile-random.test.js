@@ -16,6 +16,7 @@ const { useRuntime } = require('../helpers/runtime');
 const { findLeaks, NO_LEAKS, mountsUnder, hostDevices, treeDigest, treeDiff } = require('./lib/leaks');
 const { trials, figure, LONG } = require('./lib/figures');
 const { prng } = require('./lib/prng');
+const { hostCanaries } = require('./lib/canaries');
 
 const TRIALS = trials(16, 200);
 
@@ -93,16 +94,7 @@ test(`${TRIALS} random hostile rootfs trees: nothing outside the rootfs changes,
   t.log(`seed ${seed} (TSRUNC_TORTURE_SEED replays it)`);
   const rand = prng(seed);
 
-  const victim = rt.hostDir('victim');
-  fs.writeFileSync(path.join(victim, 'file'), 'host-file\n');
-  fs.mkdirSync(path.join(victim, 'sub'));
-  fs.writeFileSync(path.join(victim, 'sub/inner'), 'host-inner\n');
-  const src = rt.hostDir('src');
-  fs.writeFileSync(path.join(src, 'from-source'), 'source\n');
-  const srcFile = path.join(rt.hostDir('srcfile'), 'file');
-  fs.writeFileSync(srcFile, 'source-file\n');
-  const fill = (s) => s.replaceAll('$VICTIM', victim).replaceAll('$NAME', path.basename(victim))
-    .replaceAll('$SRCFILE', srcFile).replaceAll('$SRC', src);
+  const { victim, src, srcFile, fill } = hostCanaries(rt);
   const before = { victim: treeDigest(victim), src: treeDigest(src), srcFile: treeDigest(path.dirname(srcFile)) };
   const devices = hostDevices();
 

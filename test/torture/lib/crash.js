@@ -44,7 +44,7 @@ async function afterCrash(rt, id, host) {
   const leaks = await findLeaks(rt, [id]);
   for (const [kind, list] of Object.entries(leaks)) for (const l of list) problems.push(`leak (${kind}): ${l}`);
   let rest = [];
-  try { rest = fs.readdirSync(rt.root).filter((n) => n !== '.lock' && n !== id); } catch { /* no root yet */ }
+  try { rest = fs.readdirSync(rt.root).filter((n) => n !== id); } catch { /* no root yet */ }
   for (const n of rest) problems.push(`left in --root: ${n}`);
   problems.push(...hostChanges(host));
   return { problems, leaks: countLeaks(leaks) + rest.length };

@@ -20,8 +20,8 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseMountinfo, waitFor } = require('../../helpers/runtime');
+const { cgroupsNamed } = require('../../helpers/cgroup-dirs');
 
-const CGROUP_ROOT = '/sys/fs/cgroup';
 const NO_LEAKS = Object.freeze({ processes: [], mounts: [], cgroups: [], state: [], fds: [] });
 const isUnder = (p, dir) => p === dir || p.startsWith(dir + '/');
 
@@ -58,51 +58,6 @@ function mountsUnder(dir) {
       }
     }
   }
-  return found;
-}
-
-/** The cgroup hierarchies mounted on this host (v1 controllers and cgroup2), as directories. */
-function hierarchies() {
-  const seen = new Set();
-  const dirs = [];
-  for (const m of parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'))) {
-    if ((m.fsType === 'cgroup' || m.fsType === 'cgroup2') && isUnder(m.mountPoint, CGROUP_ROOT)) {
-      const key = fs.realpathSync(m.mountPoint);
-      if (!seen.has(key)) { seen.add(key); dirs.push(m.mountPoint); }
-    }
-  }
-  return dirs;
-}
-
-/** Our own cgroup's parent in each hierarchy: where relative and default cgroupsPaths land. */
-function searchRoots() {
-  const own = new Map();
-  for (const line of (tryRead('/proc/self/cgroup') || '').split('\n').filter(Boolean)) {
-    const [, controllers, p] = line.split(':');
-    own.set(controllers, p);
-  }
-  return hierarchies().map((dir) => {
-    const name = path.basename(dir);
-    const entry = [...own].find(([c]) => (name === 'unified' ? c === '' : c.split(',').includes(name.split(',')[0])));
-    const rel = entry ? path.dirname(entry[1]) : '/';
-    return path.join(dir, rel);
-  });
-}
-
-/** Cgroup directories (any hierarchy, up to 6 levels below our own cgroup's parent) named `name` or containing it. */
-function cgroupsNamed(names) {
-  const found = [];
-  const walk = (dir, depth) => {
-    let entries;
-    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const p = path.join(dir, e.name);
-      if (names.some((n) => e.name.includes(n))) found.push(p);
-      if (depth < 6) walk(p, depth + 1);
-    }
-  };
-  for (const root of new Set(searchRoots())) walk(root, 0);
   return found;
 }
 
