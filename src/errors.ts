@@ -70,6 +70,15 @@ export class ConfigError extends TsruncError {
 }
 
 /** Builds a JSON pointer from path segments, escaping as RFC 6901 says. */
+/**
+ * Why a path named in config.json could not be stat()ed, in the words its error message uses:
+ * "does not exist", or "cannot be accessed (ELOOP)" for the rest (ENAMETOOLONG, EACCES, ...).
+ */
+export function statFailureReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be accessed (${code ?? String(e)})`;
+}
+
 export function pointer(...segments: (string | number)[]): string {
   return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }

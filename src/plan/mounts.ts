@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { pointer, type ConfigProblem } from '../errors';
+import { pointer, statFailureReason, type ConfigProblem } from '../errors';
 import { isBindMount } from '../spec/semantics';
 import { MS } from './linux';
 import { parseMountOptions } from './mount-options';
@@ -92,9 +92,7 @@ export function compileMounts(
       try {
         isDir = fs.statSync(source).isDirectory();
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be accessed (${code ?? String(e)})`;
-        problems.push({ pointer: ptr + '/source', message: `bind mount source ${source} ${why}` });
+        problems.push({ pointer: ptr + '/source', message: `bind mount source ${source} ${statFailureReason(e)}` });
         return;
       }
       const procProblem = procMountProblem(destination, '', source);

@@ -6,7 +6,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { pointer, type ConfigProblem } from '../errors';
+import { pointer, statFailureReason, type ConfigProblem } from '../errors';
 import type { Spec } from '../generated/config';
 
 export interface SemanticsResult {
@@ -159,9 +159,7 @@ function checkRoot(ctx: Context): void {
   } catch (e) {
     // ENOENT, or one the compiler's realpath would have thrown later as an untyped error
     // (ENAMETOOLONG for a 5,000-character path, ELOOP, EACCES).
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be accessed (${code ?? String(e)})`;
-    ctx.problems.push({ pointer: '/root/path', message: `root filesystem ${dir.length > 300 ? dir.slice(0, 300) + '...' : dir} ${why}` });
+    ctx.problems.push({ pointer: '/root/path', message: `root filesystem ${dir.length > 300 ? dir.slice(0, 300) + '...' : dir} ${statFailureReason(e)}` });
     return;
   }
   if (!isDir) ctx.problems.push({ pointer: '/root/path', message: `root filesystem ${dir} is not a directory` });
