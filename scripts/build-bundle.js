@@ -59,14 +59,27 @@ const notInHot = ({ importer, mods }) => ({
   },
 });
 
+/**
+ * bin/tsrunc hands each bundle its own require(): a relative require would resolve from bin/, not
+ * from the bundle. Everything is bundled but built-in modules and the addon (an absolute path), so
+ * a relative require() left in a bundle is a build mistake.
+ */
+function checkNoRelativeRequire(file) {
+  const found = /\brequire\((["'])\.{1,2}\//.exec(fs.readFileSync(file, 'latin1'));
+  if (found) throw new Error(`build-bundle: ${file} has a relative require() bin/tsrunc cannot serve`);
+}
+
 async function main() {
-  await esbuild.build({ ...COMMON, entryPoints: [path.join(dist, 'cli', 'main.js')], outfile: path.join(dist, 'cli', 'tsrunc.js'), plugins: [plainBuiltins] });
+  const full = path.join(dist, 'cli', 'tsrunc.js');
+  const hot = path.join(dist, 'cli', 'tsrunc-hot.js');
+  await esbuild.build({ ...COMMON, entryPoints: [path.join(dist, 'cli', 'main.js')], outfile: full, plugins: [plainBuiltins] });
   await esbuild.build({
     ...COMMON,
     entryPoints: [path.join(dist, 'cli', 'hot-main.js')],
-    outfile: path.join(dist, 'cli', 'tsrunc-hot.js'),
+    outfile: hot,
     plugins: [notInHot(lazyModules()), plainBuiltins],
   });
+  for (const file of [full, hot]) checkNoRelativeRequire(file);
 }
 
 main().catch((e) => {

@@ -1,5 +1,3 @@
-import * as os from 'node:os';
-
 import { TsruncError } from '../errors';
 
 const SIGRTMAX = 64;
@@ -13,7 +11,10 @@ export function parseSignal(input: string): number {
   } else {
     const name = s.toUpperCase();
     const full = name.startsWith('SIG') ? name : 'SIG' + name;
-    const n = (os.constants.signals as Record<string, number>)[full];
+    // `os` only for a name: clients send numbers, and every kill would otherwise load it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { constants } = require('node:os') as typeof import('node:os');
+    const n = (constants.signals as Record<string, number>)[full];
     if (n !== undefined) return n;
   }
   throw new TsruncError('INVALID_ARGUMENT', `unknown signal "${input}"`);
