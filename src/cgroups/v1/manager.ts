@@ -127,6 +127,13 @@ export async function placeV1(record: V1Record, pid: number): Promise<void> {
     writeCgroupFileAsync(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED')));
 }
 
+/** placeV1 on this thread, for a caller with one container to run (the CLI): no thread pool to start. */
+export function placeV1Sync(record: V1Record, pid: number): void {
+  for (const [key, dir] of Object.entries(record.v1.dirs)) {
+    if (key !== '') writeCgroupFile(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+  }
+}
+
 /** Every process of the container, from the freezer hierarchy (else the first one). */
 export function pidsV1(record: V1Record): number[] {
   return procsOf(v1DirOf(record, 'freezer') ?? record.dir);
