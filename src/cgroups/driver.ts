@@ -62,6 +62,11 @@ export async function placeInit(record: CgroupRecord, pid: number, blocking = fa
   else if (r) await v1.placeV1(r, pid);
 }
 
+/** v1: the kernel's wait before the first cgroup.procs write, got over early (v1 warmPlacement). */
+export function warmPlacement(s: AnySetup, blocking: boolean): void {
+  if (s.driver === 'v1') v1.warmPlacement(s, blocking);
+}
+
 /** The cgroup2 directory the init can be cloned straight into (CLONE_INTO_CGROUP), if any. */
 export function cgroupFdDir(record: CgroupRecord): string | undefined {
   const r = asV1(record);

@@ -16,7 +16,7 @@ import { loadBundle, loadSpec, type LoadedBundle } from '../spec/load';
 import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
-import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, type AnySetup, type CgroupRecord } from '../cgroups/driver';
+import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/driver';
 import { planCgroup } from '../cgroups/plan';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
@@ -169,6 +169,8 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     launched = launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio });
     crashPoint('create:launched');
+    // While the helper starts and sends the init's pid, not while the init waits to be placed.
+    warmPlacement(cgroup, !offThread);
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     crashPoint('create:pid');
     startTime = processStartTime(pid) ?? '';
