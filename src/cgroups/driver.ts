@@ -100,10 +100,7 @@ export function setFrozen(record: CgroupRecord, frozen: boolean): void {
   else v2.setFrozen(record.dir, frozen);
 }
 
-export function isFrozen(record: CgroupRecord): boolean {
-  const r = asV1(record);
-  return r ? v1.isFrozenV1(r) : v2.isFrozen(record.dir);
-}
+export { isFrozen } from './frozen';
 
 /** removeCgroup without blocking this thread (in-process callers run other containers meanwhile). */
 export async function removeCgroupAsync(record: CgroupRecord): Promise<void> {

@@ -16,6 +16,10 @@ import type { CgroupWrite } from '../types';
 import { deviceTransition, filterFromList, listMatches } from './devices';
 import { LIMIT_FILE, orderMemoryWrites } from './memory';
 import { unifiedParents, type V1Location } from './paths';
+import { v1DirOf, type V1Record } from './dirs';
+import { FREEZER_STATE, isFrozen } from '../frozen';
+
+export { v1DirOf };
 
 export interface V1Setup {
   driver: 'v1';
@@ -25,8 +29,6 @@ export interface V1Setup {
   writes: CgroupWrite[];
   devices?: DeviceFilter;
 }
-
-type V1Record = CgroupRecord & { v1: NonNullable<CgroupRecord['v1']> };
 
 /** The directory of the hierarchy holding `controller` (v1 first, then the cgroup2 tree). */
 export function dirFor(record: V1Record, controller: string): string | undefined {
@@ -132,7 +134,6 @@ export function pidsV1(record: V1Record): number[] {
   return procsOf(v1DirOf(record, 'freezer') ?? record.dir);
 }
 
-const FREEZER_STATE = 'freezer.state';
 
 /** Freezes (waiting for FROZEN) or thaws; a freeze that stalls is thawed and retried, as runc does. */
 export function setFrozenV1(record: V1Record, frozen: boolean, timeoutMs = 5000): void {
@@ -152,10 +153,7 @@ export function setFrozenV1(record: V1Record, frozen: boolean, timeoutMs = 5000)
   }
 }
 
-export function isFrozenV1(record: V1Record): boolean {
-  const dir = v1DirOf(record, 'freezer');
-  return dir !== undefined && readOptional(path.join(dir, FREEZER_STATE))?.trim() === 'FROZEN';
-}
+export const isFrozenV1: (record: V1Record) => boolean = isFrozen;
 
 function freezerDir(record: V1Record): string {
   const dir = v1DirOf(record, 'freezer');
@@ -163,11 +161,6 @@ function freezerDir(record: V1Record): string {
   return dir;
 }
 
-/** The directory of the v1 hierarchy holding `controller`, if one does. */
-export function v1DirOf(record: V1Record, controller: string): string | undefined {
-  const key = Object.keys(record.v1.dirs).find((k) => k !== '' && k.split(',').includes(controller));
-  return key === undefined ? undefined : record.v1.dirs[key];
-}
 
 /** Signals every task: freeze, signal, thaw, so none forks away meanwhile (no cgroup.kill on v1). */
 export function signalAllV1(record: V1Record, signal: number): void {
