@@ -154,10 +154,15 @@ async function build(profile) {
   }
 }
 
+// The V8 flags bin/tsrunc runs with (its #! line): V8 rejects a cache made under other flags.
+const NODE_FLAGS = fs.readFileSync(path.join(repo, 'bin', 'tsrunc'), 'utf8').split('\n')[0].split(/\s+/).filter((a) => a.startsWith('--'));
+
 if (process.argv[2]) {
+  const missing = NODE_FLAGS.filter((f) => !process.execArgv.includes(f));
+  if (missing.length > 0) throw new Error(`build-code-cache: run it without arguments (a cache made without ${missing.join(' ')} would be rejected)`);
   build(PROFILES[process.argv[2]]);
 } else {
   for (const name of Object.keys(PROFILES)) {
-    execFileSync(process.execPath, [__filename, name], { stdio: 'inherit' });
+    execFileSync(process.execPath, [...NODE_FLAGS, __filename, name], { stdio: 'inherit' });
   }
 }
