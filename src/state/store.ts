@@ -21,6 +21,7 @@ import type { Spec } from '../generated/config';
 import { parseJson64, stringifyJson64 } from '../spec/json64';
 import { addon } from '../native/addon';
 import { detachMountsUnder } from './mounts-under';
+import { removeFile, removeTree } from './remove-tree';
 
 export interface StoredState {
   ociVersion: string;
@@ -127,7 +128,7 @@ export class ContainerDir {
         c.write(creating);
       } catch (e) {
         // Nothing to lock with (e.g. the addon failed to load), or no room for the record: give the id back.
-        fs.rmSync(c.dir, { recursive: true, force: true });
+        removeTree(c.dir);
         c.unlock();
         throw e;
       }
@@ -314,14 +315,14 @@ export class ContainerDir {
    */
   remove(): void {
     try {
-      fs.rmSync(this.stateFile, { force: true });
+      removeFile(this.stateFile);
       crashPoint('delete:state');
       detachMountsUnder(this.dir);
       // A command that opens the lock meanwhile creates the lock file again (O_CREAT), and the
       // last rmdir fails with ENOTEMPTY: remove what it made, and try again.
       for (let attempt = 1; ; attempt++) {
         try {
-          fs.rmSync(this.dir, { recursive: true, force: true });
+          removeTree(this.dir);
           break;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt >= 100) throw e;
@@ -405,7 +406,7 @@ export function writeFileAtomic(file: string, text: string): void {
     crashPoint('state:temp');
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    removeFile(tmp);
     throw systemError(`cannot write ${file}`, e);
   }
 }
