@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { crashPoint } from '../crash-point';
+import { utcTimestamp } from '../utc-time';
 import { TsruncError, type ConfigProblem } from '../errors';
 import type { Logger } from '../logger';
 import { addon } from '../native/addon';
@@ -99,7 +100,7 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
       id,
       bundle,
       rootfs: plan.rootfs,
-      created: new Date().toISOString(),
+      created: utcTimestamp(),
       owner: ownerName(),
       annotations: (config.annotations ?? {}) as Record<string, string>,
       config,
