@@ -74,7 +74,9 @@ try {
     const runs = Number(process.env.RUNS ?? 5);
     const bin = path.join(repo, 'bin', 'tsrunc');
     for (let i = 0; i < runs; i++) {
-      spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '50', bin, ...process.argv.slice(2)],
+      // bin/tsrunc's own V8 flags (its #! line): V8 rejects the code caches under other flags.
+      const flags = fs.readFileSync(bin, 'utf8').split('\n')[0].split(/\s+/).filter((a) => a.startsWith('--'));
+      spawnSync(process.execPath, [...flags, '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '50', bin, ...process.argv.slice(2)],
         { env, stdio: ['ignore', 'ignore', 'inherit'] });
     }
     report(fs.readdirSync(dir).map((f) => path.join(dir, f)), runs, 'run');
