@@ -1,6 +1,6 @@
-// Whether a container's cgroup is frozen (its status "paused"): the only question `state`, the verb
-// clients call most, asks of the cgroups. A module of its own, so that `state` loads neither
-// driver (src/cgroups/driver.ts and everything it reaches).
+// Whether a container's cgroup is frozen (its status "paused"): the only question `state` and
+// `kill`, the verbs clients call most, ask of the cgroups. A module of its own, so that they load
+// neither driver (src/cgroups/driver.ts and everything it reaches).
 import * as path from 'node:path';
 
 import { readOptional } from './fs-errors';
@@ -15,4 +15,13 @@ export function isFrozen(record: CgroupRecord): boolean {
     return dir !== undefined && readOptional(path.join(dir, FREEZER_STATE))?.trim() === 'FROZEN';
   }
   return readOptional(path.join(record.dir, 'cgroup.freeze'))?.trim() === '1';
+}
+
+/**
+ * True when a SIGKILL to a process of this (paused) cgroup cannot land until it is thawed: a task
+ * frozen by the v1 freezer dies only once thawed (runc thaws it); v2's freezer lets fatal signals
+ * through.
+ */
+export function killWaitsForThaw(record: CgroupRecord, signal: number): boolean {
+  return record.v1 !== undefined && signal === 9 && isFrozen(record);
 }
