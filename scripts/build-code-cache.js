@@ -77,12 +77,20 @@ async function warmUpDelete(cli, tmp) {
   await cli.verbMain(['--root', tmp, 'delete', '--force', 'warm'], 'delete');
 }
 
-// create and run up to the point where root would be needed: the rootfs is missing, so loading
-// fails after schema and semantic validation. The config is written by `tsrunc spec` in another
-// process: spec goes through yargs, whose code would otherwise be in the cache for nothing.
+// create and run through validation, plan compilation and cgroup planning (which reads the host's
+// cgroup mounts but changes nothing), up to the first step with an effect: the config asks for a
+// terminal and no --console-socket is given, which create refuses before anything exists. The
+// config is written by `tsrunc spec` in another process: spec goes through yargs, whose code would
+// otherwise be in the cache for nothing.
 const creating = (verb) => async (cli, tmp) => {
   execFileSync(process.execPath, [path.join(repo, 'bin', 'tsrunc'), 'spec', '--bundle', tmp]);
-  await cli.verbMain(['--root', tmp, verb, '--bundle', tmp, 'warm'], verb);
+  const file = path.join(tmp, 'config.json');
+  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  config.process.terminal = true;
+  fs.writeFileSync(file, JSON.stringify(config));
+  fs.mkdirSync(path.join(tmp, 'rootfs'));
+  await cli.verbMain(['--root', path.join(tmp, 'root'), verb, '--bundle', tmp, 'warm'], verb);
+  if (fs.existsSync(path.join(tmp, 'root'))) throw new Error(`build-code-cache: the ${verb} warm-up created a container`);
 };
 
 // The full CLI serves the verbs without a bundle of their own, all through yargs.
