@@ -37,6 +37,8 @@ export interface Addon {
   // spawn.cc: tsrunc-init started and waited on without child_process (native/addon/spawn.cc)
   /** posix_spawn of exe with slots[i] (-1: /dev/null) as fd i, default signals, exactly env. */
   spawnHelper(exe: string, slots: number[], env: string[], argv0: string): { pid: number; pidfd: number };
+  /** The same, the spawn run on the thread pool: the fds are copied before it returns. */
+  spawnHelper(exe: string, slots: number[], env: string[], argv0: string, callback: (error: Error | null, spawned?: { pid: number; pidfd: number }) => void): void;
   /** callback() on the event loop each time fd is readable, until close(); holds the loop open. */
   watchReadable(fd: number, callback: () => void): { close(): void };
   /** waitid(P_PIDFD, WNOHANG) of a child: null while it runs. */

@@ -29,6 +29,11 @@ export interface LaunchOptions {
   stdio?: (number | 'pipe' | 'ignore')[];
   /** process.terminal: the socket the pty master is sent over (--console-socket, or tsrunc's own). */
   consoleFd?: number;
+  /**
+   * Spawn on the thread pool (in-process callers): the spawning thread stands still until the
+   * helper's exec, ~1 ms per container under load, during which the event loop goes on.
+   */
+  offThread?: boolean;
 }
 
 /** tsrunc-init's first process, as the verbs use it: its pid, stdio pipes and exit. */
@@ -68,13 +73,14 @@ class Helper extends EventEmitter implements HelperProcess {
   }
 }
 
-export function launchInit(plan: Plan, options: LaunchOptions): Launched {
+/** Launched; with offThread, a promise of it. */
+export function launchInit(plan: Plan, options: LaunchOptions): Launched | Promise<Launched> {
   return launchHelper({ type: 'launch', plan, wait: options.wait, preserveFds: options.preserveFds }, options); // sync step 1
 }
 
 /** tsrunc-init's exec mode: one more process in a running container (native/init/exec.h). */
-export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd'>): Launched {
-  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options, 'unable to start container process'); // sync step 1 of an exec
+export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd' | 'offThread'>): Launched {
+  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options, 'unable to start container process') as Launched; // sync step 1 of an exec (never offThread)
 }
 
 // The sealed copy of tsrunc-init, made once per process and binary: an in-process caller starts
@@ -87,19 +93,28 @@ export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd'
 const CACHED_FD_FLOOR = 64;
 let sealed: { key: string; fd: number } | undefined;
 
+let spawning = 0; // spawns on the thread pool not done yet
+const retired: number[] = [];
+
+function closeRetired(): void {
+  if (spawning === 0) for (const fd of retired.splice(0)) fs.closeSync(fd);
+}
+
 function sealedInit(): number {
   const file = initHelperPath();
   const st = fs.statSync(file);
   const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
   if (sealed?.key !== key) {
-    if (sealed) fs.closeSync(sealed.fd);
+    // A spawn on the thread pool may be about to execute the old copy: closed once none is.
+    if (sealed) retired.push(sealed.fd);
+    closeRetired();
     sealed = undefined;
     sealed = { key, fd: addon().sealedExecutable(file, CACHED_FD_FLOOR) };
   }
   return sealed.fd;
 }
 
-function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: string): Launched {
+function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: string): Launched | Promise<Launched> {
   const a = addon();
   // fd i of the helper is slots[i]; -1 = /dev/null. Every fd made here is close-on-exec.
   const slots: number[] = [];
@@ -136,35 +151,80 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
   // shared, and making the streams (loading Node's stream modules) would cost ~7 ms of CPU.
   if (isPipeOrSocket(1)) void process.stdout;
   if (isPipeOrSocket(2)) void process.stderr;
-  let spawned: { pid: number; pidfd: number };
+  // Numbered above every slot: the spawn dup2()s the slots into place before it executes this fd.
+  let exe: number;
+  let cached: number;
   try {
-    // Numbered above every slot: the spawn dup2()s the slots into place before it executes this fd.
-    const cached = sealedInit();
-    const exe = cached >= slots.length ? cached : a.sealedExecutable(initHelperPath(), slots.length);
-    try {
-      spawned = a.spawnHelper(`/proc/self/fd/${exe}`, slots, env, 'tsrunc-init');
-    } finally {
-      if (exe !== cached) fs.closeSync(exe);
-    }
+    cached = sealedInit();
+    exe = cached >= slots.length ? cached : a.sealedExecutable(initHelperPath(), slots.length);
   } catch (e) {
+    return failed(e);
+  }
+  // Once the spawn is done, with or without a helper: the fds only it needed are closed.
+  const spawnDone = (): void => {
+    if (exe !== cached) fs.closeSync(exe);
+  };
+  function closeTheirs(): void {
+    for (const fd of theirs.splice(0)) fs.closeSync(fd);
+  }
+  function failed(e: unknown): never {
+    closeTheirs();
     for (const fd of [...ours, syncOurs]) if (fd >= 0) fs.closeSync(fd);
     throw new TsruncError('SYSTEM', `cannot start tsrunc-init: ${(e as Error).message}`, { cause: e });
-  } finally {
-    for (const fd of theirs) fs.closeSync(fd);
   }
-  const helper = new Helper(spawned.pid, spawned.pidfd);
-  if (ours.some((fd) => fd >= 0)) {
-    // Streams only for an API caller's pipes: the CLI never loads net.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const net = require('node:net') as typeof import('node:net');
-    const stream = (i: number) => (ours[i] >= 0 ? new net.Socket({ fd: ours[i], readable: i !== 0, writable: i === 0 }) : null);
-    helper.stdin = stream(0);
-    helper.stdout = stream(1);
-    helper.stderr = stream(2);
+  const launched = (spawned: { pid: number; pidfd: number }): Launched => {
+    const helper = new Helper(spawned.pid, spawned.pidfd);
+    if (ours.some((fd) => fd >= 0)) {
+      // Streams only for an API caller's pipes: the CLI never loads net.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const net = require('node:net') as typeof import('node:net');
+      const stream = (i: number) => (ours[i] >= 0 ? new net.Socket({ fd: ours[i], readable: i !== 0, writable: i === 0 }) : null);
+      helper.stdin = stream(0);
+      helper.stdout = stream(1);
+      helper.stderr = stream(2);
+    }
+    const sync = new SyncChannel(syncOurs, failurePrefix);
+    sync.send(first);
+    return { helper, sync };
+  };
+  const path = `/proc/self/fd/${exe}`;
+  if (options.offThread) {
+    // spawnHelper has copied the slots' fds before it returns: the child's ends close now.
+    let pending: Promise<{ pid: number; pidfd: number }>;
+    try {
+      pending = new Promise((resolve, reject) => a.spawnHelper(path, slots, env, 'tsrunc-init', (e, spawned) => (e ? reject(e) : resolve(spawned!))));
+    } catch (e) {
+      spawnDone();
+      return failed(e);
+    }
+    closeTheirs();
+    spawning++;
+    const settled = (): void => {
+      spawning--;
+      closeRetired();
+      spawnDone();
+    };
+    return pending.then(
+      (spawned) => {
+        settled();
+        return launched(spawned);
+      },
+      (e) => {
+        settled();
+        return failed(e);
+      },
+    );
   }
-  const sync = new SyncChannel(syncOurs, failurePrefix);
-  sync.send(first);
-  return { helper, sync };
+  let spawned: { pid: number; pidfd: number };
+  try {
+    spawned = a.spawnHelper(path, slots, env, 'tsrunc-init');
+  } catch (e) {
+    spawnDone();
+    return failed(e);
+  }
+  spawnDone();
+  closeTheirs();
+  return launched(spawned);
 }
 
 function isPipeOrSocket(fd: number): boolean {
