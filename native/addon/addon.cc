@@ -121,6 +121,7 @@ Napi::Value WatchReadable(const Napi::CallbackInfo& info);
 Napi::Value ReapPidfd(const Napi::CallbackInfo& info);
 Napi::Value PidfdOpenFn(const Napi::CallbackInfo& info);
 Napi::Value WaitReadableSync(const Napi::CallbackInfo& info);
+Napi::Value FsBatch(const Napi::CallbackInfo& info);  // fs_batch.cc
 
 namespace {
 
@@ -144,6 +145,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reapPidfd", Napi::Function::New(env, ReapPidfd));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpenFn));
   exports.Set("waitReadableSync", Napi::Function::New(env, WaitReadableSync));
+  exports.Set("fsBatch", Napi::Function::New(env, FsBatch));
   return exports;
 }
 

@@ -36,6 +36,11 @@ export interface Addon {
   restoreTerminal(fd: number, saved: Buffer): void;
   // spawn.cc: tsrunc-init started and waited on without child_process (native/addon/spawn.cc)
   /** posix_spawn of exe with slots[i] (-1: /dev/null) as fd i, default signals, exactly env. */
+  /**
+   * fs_batch.cc: every path's call (write: open without O_CREAT, one write of value, close; rmdir)
+   * on the thread pool at once, one callback when all are done: per path null or its errno.
+   */
+  fsBatch(op: 'write' | 'rmdir', paths: string[], value: string, callback: (results: ({ errno: string; message: string } | null)[]) => void): void;
   spawnHelper(exe: string, slots: number[], env: string[], argv0: string): { pid: number; pidfd: number };
   /** The same, the spawn run on the thread pool: the fds are copied before it returns. */
   spawnHelper(exe: string, slots: number[], env: string[], argv0: string, callback: (error: Error | null, spawned?: { pid: number; pidfd: number }) => void): void;
