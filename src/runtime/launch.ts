@@ -15,6 +15,7 @@ import { addon, initHelperPath } from '../native/addon';
 import type { ExecPlan } from '../plan/exec';
 import type { Plan } from '../plan/types';
 import { SyncChannel, type ToInit } from './sync-channel';
+import { Zygote, ZYGOTE_MAX_FDS } from './zygote';
 
 export interface LaunchOptions {
   /** O_PATH fd of exec.fifo; omitted = the process starts without waiting for `start`. */
@@ -92,6 +93,17 @@ export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd'
 // inode, size or mtime) gets a new copy.
 const CACHED_FD_FLOOR = 64;
 let sealed: { key: string; fd: number } | undefined;
+
+// The fork server of the current sealed copy (in-process callers), started on first use.
+let zygote: { key: string; server: Zygote } | undefined;
+
+function theZygote(exe: string): Zygote {
+  const key = sealed!.key;
+  if (zygote?.key === key && zygote.server.alive) return zygote.server;
+  zygote?.server.end();
+  zygote = { key, server: Zygote.start(exe) };
+  return zygote.server;
+}
 
 let spawning = 0; // spawns on the thread pool not done yet
 const retired: number[] = [];
@@ -188,6 +200,12 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
     return { helper, sync };
   };
   const path = `/proc/self/fd/${exe}`;
+  if (options.offThread && exe === cached && slots.length <= ZYGOTE_MAX_FDS) {
+    // Forked by the fork server: no exec per container (zygote.ts).
+    const pending = theZygote(path).spawn(slots, env);
+    closeTheirs(); // they travelled with the request
+    return pending.then(launched, failed);
+  }
   if (options.offThread) {
     // spawnHelper has copied the slots' fds before it returns: the child's ends close now.
     let pending: Promise<{ pid: number; pidfd: number }>;
