@@ -4,12 +4,14 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
@@ -54,6 +56,23 @@ void become_helper(const std::vector<int>& received, const char* payload, size_t
     if (dup2(high[i], i) < 0) _exit(127);
   }
   syscall(SYS_close_range, static_cast<unsigned>(n), ~0U, 0);  // the server socket and every copy
+  // What a spawned helper would inherit from tsrunc now rather than when the zygote started: the
+  // working directory and the umask (hooks run with it). CLONE_PARENT: getppid() is tsrunc.
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/cwd", static_cast<int>(getppid()));
+  if (chdir(path) < 0) _exit(127);
+  snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(getppid()));
+  if (FILE* status = fopen(path, "re")) {
+    char line[256];
+    unsigned mask;
+    while (fgets(line, sizeof line, status)) {
+      if (sscanf(line, "Umask: %o", &mask) == 1) {
+        umask(static_cast<mode_t>(mask));
+        break;
+      }
+    }
+    fclose(status);
+  }
   clearenv();
   for (size_t off = 0; off < size;) {
     const char* s = payload + off;

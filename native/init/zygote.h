@@ -4,7 +4,9 @@
 // feature and cache probing (~100 cpuid instructions, each a VM exit on a virtual machine) alone
 // was ~0.6 ms per container here. The zygote is exec'd once, from the same sealed memfd, and forks
 // one helper per request: each starts exactly as an exec'd one would (the fds, the environment,
-// default signals), and runs from the same sealed, unwritable executable (CVE-2019-5736).
+// default signals, tsrunc's working directory and umask of the moment), and runs from the same
+// sealed, unwritable executable (CVE-2019-5736). Resource limits and the scheduling of tsrunc's
+// process are the ones it had when the zygote started.
 //
 // Started with TSRUNC_ZYGOTE_FD=<fd>: a SOCK_SEQPACKET socket to tsrunc, which sends one message
 // per helper and gets one reply:
