@@ -82,3 +82,26 @@ tsruncOnly("a forked helper starts in the caller's current working directory and
     })();`, 60000);
   t.deepEqual(fs.readFileSync(seen, 'utf8').trim().split('\n'), ['/tmp 0027', '/ 0002']);
 });
+
+tsruncOnly('a fork server killed between two containers is replaced: the next container still runs', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle(shell('exit 7'));
+  const ids = [rt.id('kill'), rt.id('kill')];
+  const out = await runNode(t, `
+    const fs = require('node:fs');
+    const { Runtime } = require('tsrunc');
+    const api = new Runtime({ root: ${JSON.stringify(rt.root)} });
+    const servers = () => fs.readdirSync('/proc/self/task').flatMap((tid) =>
+      fs.readFileSync('/proc/self/task/' + tid + '/children', 'utf8').trim().split(' ').filter(Boolean))
+      .filter((pid) => { try { return fs.readFileSync('/proc/' + pid + '/comm', 'utf8').trim() === 'tsrunc:zygote'; } catch { return false; } });
+    const run = (id) => api.run(id, { bundle: ${JSON.stringify(bundle.dir)}, stdio: ['ignore', 'ignore', 'ignore'] });
+    (async () => {
+      const first = await run(${JSON.stringify(ids[0])});
+      const [killed] = servers();
+      process.kill(Number(killed), 'SIGKILL');
+      while (fs.readFileSync('/proc/' + killed + '/stat', 'utf8').split(') ')[1][0] !== 'Z') await new Promise((r) => setTimeout(r, 5));
+      const second = await run(${JSON.stringify(ids[1])});
+      console.log(JSON.stringify({ first, second, replaced: servers().filter((p) => p !== killed).length }));
+    })();`, 60000);
+  t.deepEqual(JSON.parse(out), { first: 7, second: 7, replaced: 1 });
+});

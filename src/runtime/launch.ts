@@ -201,8 +201,18 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
   };
   const path = `/proc/self/fd/${exe}`;
   if (options.offThread && exe === cached && slots.length <= ZYGOTE_MAX_FDS) {
-    // Forked by the fork server: no exec per container (zygote.ts).
-    const pending = theZygote(path).spawn(slots, env);
+    // Forked by the fork server: no exec per container (zygote.ts). One that went away since the
+    // last container (killed) is replaced once.
+    let pending: Promise<{ pid: number; pidfd: number }>;
+    try {
+      try {
+        pending = theZygote(path).spawn(slots, env);
+      } catch {
+        pending = theZygote(path).spawn(slots, env);
+      }
+    } catch (e) {
+      return failed(e);
+    }
     closeTheirs(); // they travelled with the request
     return pending.then(launched, failed);
   }

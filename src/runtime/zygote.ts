@@ -47,13 +47,18 @@ export class Zygote {
     return !this.dead;
   }
 
-  /** One helper with fd i = slots[i] (-1: /dev/null) and exactly `env`: its pid and pidfd. */
+  /**
+   * One helper with fd i = slots[i] (-1: /dev/null) and exactly `env`: its pid and pidfd. Throws
+   * (and the server is ended) when the request cannot be sent - the server is gone, and nothing
+   * was forked: the caller may ask a new one. A server that dies after it took a request fails
+   * the promise: whether it forked is unknown, so that create fails rather than retries.
+   */
   spawn(slots: number[], env: string[]): Promise<{ pid: number; pidfd: number }> {
     try {
       addon().zygoteRequest(this.fd, slots, env);
     } catch (e) {
       this.end(new TsruncError('SYSTEM', `tsrunc-init's fork server is gone: ${(e as Error).message}`, { cause: e }));
-      return Promise.reject(e);
+      throw e;
     }
     // Watched only while a reply is due: an idle zygote holds no handle on the event loop.
     this.watch ??= addon().watchReadable(this.fd, () => this.onReadable());
