@@ -40,21 +40,16 @@ Napi::Value ZygoteRequest(const Napi::CallbackInfo& info) {
     payload += envArr.Get(i).As<Napi::String>().Utf8Value();
     payload.push_back('\0');
   }
+  // One /dev/null for every 'ignore' slot of every request (the kernel passes the same open file
+  // as often as it is named): opened once per process, close-on-exec.
+  static int devnull = -1;
   std::vector<int> fds;
-  std::vector<int> opened;
-  auto cleanup = [&opened]() {
-    for (int fd : opened) close(fd);
-  };
   for (uint32_t i = 0; i < slots.Length(); i++) {
     int fd = slots.Get(i).As<Napi::Number>().Int32Value();
     if (fd < 0) {
-      fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-      if (fd < 0) {
-        int e = errno;
-        cleanup();
-        ThrowErrno(env, e, "open", "/dev/null");
-      }
-      opened.push_back(fd);
+      if (devnull < 0) devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (devnull < 0) ThrowErrno(env, errno, "open", "/dev/null");
+      fd = devnull;
     }
     // As spawnHelper: fds 0-2 start blocking (O_NONBLOCK is the shared open file description's).
     if (i <= 2) {
@@ -78,9 +73,7 @@ Napi::Value ZygoteRequest(const Napi::CallbackInfo& info) {
   ssize_t rc;
   do rc = sendmsg(sock, &msg, MSG_NOSIGNAL);
   while (rc < 0 && errno == EINTR);
-  int e = errno;
-  cleanup();
-  if (rc < 0) ThrowErrno(env, e, "sendmsg");
+  if (rc < 0) ThrowErrno(env, errno, "sendmsg");
   return env.Undefined();
 }
 
