@@ -15,7 +15,11 @@ import { addon, initHelperPath } from '../native/addon';
 import type { ExecPlan } from '../plan/exec';
 import type { Plan } from '../plan/types';
 import { SyncChannel, type ToInit } from './sync-channel';
-import { Zygote, ZYGOTE_MAX_FDS } from './zygote';
+import type { Zygote } from './zygote';
+
+// zygote.ts, loaded only by in-process callers (the CLI spawns its one helper itself).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const zygoteModule = () => require('./zygote') as typeof import('./zygote');
 
 export interface LaunchOptions {
   /** O_PATH fd of exec.fifo; omitted = the process starts without waiting for `start`. */
@@ -101,7 +105,7 @@ function theZygote(exe: string): Zygote {
   const key = sealed!.key;
   if (zygote?.key === key && zygote.server.alive) return zygote.server;
   zygote?.server.end();
-  zygote = { key, server: Zygote.start(exe) };
+  zygote = { key, server: zygoteModule().Zygote.start(exe) };
   return zygote.server;
 }
 
@@ -200,7 +204,7 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
     return { helper, sync };
   };
   const path = `/proc/self/fd/${exe}`;
-  if (options.offThread && exe === cached && slots.length <= ZYGOTE_MAX_FDS) {
+  if (options.offThread && exe === cached && slots.length <= zygoteModule().ZYGOTE_MAX_FDS) {
     // Forked by the fork server: no exec per container (zygote.ts). One that went away since the
     // last container (killed) is replaced once.
     let pending: Promise<{ pid: number; pidfd: number }>;
