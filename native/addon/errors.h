@@ -14,20 +14,15 @@ inline void SetErrorClass(Napi::Env env, Napi::Function ctor) {
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
 }
 
-// The error ThrowErrno throws, for a caller that hands it to a callback instead.
-inline Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const std::string& path = "") {
+[[noreturn]] inline void ThrowErrno(Napi::Env env, int err, const char* syscall, const std::string& path = "") {
   std::string msg = std::string(strerror(err)) + ", " + syscall;
   if (!path.empty()) msg += " '" + path + "'";
   const char* name = strerrorname_np(err);
   Napi::FunctionReference* ctor = env.GetInstanceData<Napi::FunctionReference>();
-  if (ctor == nullptr) return Napi::Error::New(env, msg + " (the addon was loaded without its error class)");
+  if (ctor == nullptr) throw Napi::Error::New(env, msg + " (the addon was loaded without its error class)");
   Napi::Object options = Napi::Object::New(env);
   options.Set("errno", Napi::String::New(env, name ? name : "EUNKNOWN"));
   options.Set("syscall", Napi::String::New(env, syscall));
   Napi::Object error = ctor->New({Napi::String::New(env, "SYSTEM"), Napi::String::New(env, msg), options});
-  return Napi::Error(env, error);
-}
-
-[[noreturn]] inline void ThrowErrno(Napi::Env env, int err, const char* syscall, const std::string& path = "") {
-  throw ErrnoError(env, err, syscall, path);
+  throw Napi::Error(env, error);
 }

@@ -1,8 +1,7 @@
 // Starting tsrunc-init and waiting on fds without Node's child_process, net or stream modules
 // (loading them and spawning through them cost a create ~8 ms of CPU; see bench/RESULTS.md).
 //
-//   spawnHelper(exe, slots, env, argv0[, callback]) -> { pid, pidfd }
-//       With callback(error, { pid, pidfd }) the spawn itself runs on the thread pool (SpawnWorker).
+//   spawnHelper(exe, slots, env, argv0) -> { pid, pidfd }
 //       posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK), safe in a multithreaded process) of `exe`
 //       with fd slots[i] as its fd i (-1: /dev/null), every signal at its default disposition
 //       and none blocked (Node ignores SIGPIPE; an ignored signal would survive the exec),
@@ -50,103 +49,16 @@ struct Spawned {
 
 }  // namespace
 
-namespace {
-
-// One spawn, prepared on the JS thread (argument conversion, the fd copies) and run by Spawn():
-// on the calling thread, or on the thread pool for spawnHelper's callback form.
-struct SpawnJob {
-  std::string exe;
-  std::string argv0;
-  std::vector<std::string> envStore;
-  Spawned s;
-  pid_t pid = 0;
-  int pidfd = -1;
-  int err = 0;
-  const char* syscallName = nullptr;
-
-  // posix_spawn and pidfd_open; on failure err and syscallName say why (nothing is left running).
-  void Spawn() {
-    std::vector<char*> envp;
-    for (std::string& v : envStore) envp.push_back(v.data());
-    envp.push_back(nullptr);
-    char* argv[] = {argv0.data(), nullptr};
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    for (size_t i = 0; i < s.high.size(); i++) posix_spawn_file_actions_adddup2(&fa, s.high[i], static_cast<int>(i));
-    sigset_t all, none;
-    sigfillset(&all);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    int rc = posix_spawn(&pid, exe.c_str(), &fa, &attr, argv, envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    // The copies are needed only by the spawn: closed as soon as it is done.
-    for (int& fd : s.high) if (fd >= 0) close(fd), fd = -1;
-    if (rc != 0) {
-      err = rc;
-      syscallName = "posix_spawn";
-      return;
-    }
-    // The child is ours and unreaped: its pid cannot be reused before the pidfd exists.
-    pidfd = PidfdOpen(pid);
-    if (pidfd < 0) {
-      err = errno;
-      syscallName = "pidfd_open";
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  }
-
-  Napi::Object Result(Napi::Env env) const {
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("pid", Napi::Number::New(env, pid));
-    out.Set("pidfd", Napi::Number::New(env, pidfd));
-    return out;
-  }
-};
-
-// posix_spawn's error names the executable; pidfd_open's none.
-std::string PathOf(const SpawnJob& job) { return std::string(job.syscallName) == "posix_spawn" ? job.exe : ""; }
-
-// The callback form: a vfork'ed child runs until its exec, and the spawning thread is stopped for
-// as long (about 1 ms per container here under load, mostly waiting for a CPU): an in-process
-// caller's event loop goes on meanwhile.
-class SpawnWorker : public Napi::AsyncWorker {
- public:
-  SpawnWorker(Napi::Function callback, std::unique_ptr<SpawnJob> job) : Napi::AsyncWorker(callback), job_(std::move(job)) {}
-  void Execute() override { job_->Spawn(); }
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (job_->err != 0) {
-      Callback().Call({ErrnoError(env, job_->err, job_->syscallName, PathOf(*job_)).Value(), env.Undefined()});
-      return;
-    }
-    Callback().Call({env.Null(), job_->Result(env)});
-  }
-
- private:
-  std::unique_ptr<SpawnJob> job_;
-};
-
-}  // namespace
-
 Napi::Value SpawnHelper(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto job = std::make_unique<SpawnJob>();
-  job->exe = info[0].As<Napi::String>();
+  std::string exe = info[0].As<Napi::String>();
   Napi::Array slots = info[1].As<Napi::Array>();
   Napi::Array envArr = info[2].As<Napi::Array>();
-  job->argv0 = info[3].As<Napi::String>().Utf8Value();
+  std::string argv0 = info[3].As<Napi::String>();
   const int n = static_cast<int>(slots.Length());
   // Every source is first copied above the highest slot: a dup2 onto slot i must never clobber
-  // the source of a later slot. The copies are close-on-exec, the dup2'ed slots are not. Made
-  // here, on the JS thread: the caller may close its fds as soon as this returns.
-  Spawned& s = job->s;
+  // the source of a later slot. The copies are close-on-exec, the dup2'ed slots are not.
+  Spawned s;
   for (int i = 0; i < n; i++) {
     int src = slots.Get(i).As<Napi::Number>().Int32Value();
     int opened = -1;
@@ -167,14 +79,41 @@ Napi::Value SpawnHelper(const Napi::CallbackInfo& info) {
     int fl = fcntl(s.high[i], F_GETFL);
     if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(s.high[i], F_SETFL, fl & ~O_NONBLOCK);
   }
-  for (uint32_t i = 0; i < envArr.Length(); i++) job->envStore.push_back(envArr.Get(i).As<Napi::String>());
-  if (info.Length() > 4 && info[4].IsFunction()) {
-    (new SpawnWorker(info[4].As<Napi::Function>(), std::move(job)))->Queue();
-    return env.Undefined();
+  std::vector<std::string> envStore;
+  for (uint32_t i = 0; i < envArr.Length(); i++) envStore.push_back(envArr.Get(i).As<Napi::String>());
+  std::vector<char*> envp;
+  for (std::string& v : envStore) envp.push_back(v.data());
+  envp.push_back(nullptr);
+  char* argv[] = {argv0.data(), nullptr};
+
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  for (int i = 0; i < n; i++) posix_spawn_file_actions_adddup2(&fa, s.high[i], i);
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, exe.c_str(), &fa, &attr, argv, envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) ThrowErrno(env, rc, "posix_spawn", exe);
+  // The child is ours and unreaped: its pid cannot be reused before the pidfd exists.
+  int pidfd = PidfdOpen(pid);
+  if (pidfd < 0) {
+    int e = errno;
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    ThrowErrno(env, e, "pidfd_open");
   }
-  job->Spawn();
-  if (job->err != 0) ThrowErrno(env, job->err, job->syscallName, PathOf(*job));
-  return job->Result(env);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", Napi::Number::New(env, pid));
+  out.Set("pidfd", Napi::Number::New(env, pidfd));
+  return out;
 }
 
 namespace {

@@ -49,8 +49,6 @@ export interface Addon {
    */
   fsBatch(op: 'write' | 'rmdir', paths: string[], value: string, callback: (results: ({ errno: string; message: string } | null)[]) => void): void;
   spawnHelper(exe: string, slots: number[], env: string[], argv0: string): { pid: number; pidfd: number };
-  /** The same, the spawn run on the thread pool: the fds are copied before it returns. */
-  spawnHelper(exe: string, slots: number[], env: string[], argv0: string, callback: (error: Error | null, spawned?: { pid: number; pidfd: number }) => void): void;
   /** callback() on the event loop each time fd is readable, until close(); holds the loop open. */
   watchReadable(fd: number, callback: () => void): { close(): void };
   /** waitid(P_PIDFD, WNOHANG) of a child: null while it runs. */

@@ -163,7 +163,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-    launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, offThread });
+    launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, forked: offThread });
     crashPoint('create:launched');
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     crashPoint('create:pid');

@@ -35,10 +35,10 @@ export interface LaunchOptions {
   /** process.terminal: the socket the pty master is sent over (--console-socket, or tsrunc's own). */
   consoleFd?: number;
   /**
-   * Spawn on the thread pool (in-process callers): the spawning thread stands still until the
-   * helper's exec, ~1 ms per container under load, during which the event loop goes on.
+   * In-process callers: the helper is forked by tsrunc-init's fork server (zygote.ts) instead of
+   * spawned, and the launch resolves once it exists; the event loop goes on meanwhile.
    */
-  offThread?: boolean;
+  forked?: boolean;
 }
 
 /** tsrunc-init's first process, as the verbs use it: its pid, stdio pipes and exit. */
@@ -78,14 +78,14 @@ class Helper extends EventEmitter implements HelperProcess {
   }
 }
 
-/** Launched; with offThread, a promise of it. */
+/** Launched; a promise of it when `forked`. */
 export function launchInit(plan: Plan, options: LaunchOptions): Launched | Promise<Launched> {
   return launchHelper({ type: 'launch', plan, wait: options.wait, preserveFds: options.preserveFds }, options); // sync step 1
 }
 
 /** tsrunc-init's exec mode: one more process in a running container (native/init/exec.h). */
-export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd' | 'offThread'>): Launched {
-  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options, 'unable to start container process') as Launched; // sync step 1 of an exec (never offThread)
+export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd' | 'forked'>): Launched {
+  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options, 'unable to start container process') as Launched; // sync step 1 of an exec
 }
 
 // The sealed copy of tsrunc-init, made once per process and binary: an in-process caller starts
@@ -98,36 +98,28 @@ export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd'
 const CACHED_FD_FLOOR = 64;
 let sealed: { key: string; fd: number } | undefined;
 
-// The fork server of the current sealed copy (in-process callers), started on first use.
-let zygote: { key: string; server: Zygote } | undefined;
-
-function theZygote(exe: string): Zygote {
-  const key = sealed!.key;
-  if (zygote?.key === key && zygote.server.alive) return zygote.server;
-  zygote?.server.end();
-  zygote = { key, server: zygoteModule().Zygote.start(exe) };
-  return zygote.server;
-}
-
-let spawning = 0; // spawns on the thread pool not done yet
-const retired: number[] = [];
-
-function closeRetired(): void {
-  if (spawning === 0) for (const fd of retired.splice(0)) fs.closeSync(fd);
-}
-
 function sealedInit(): number {
   const file = initHelperPath();
   const st = fs.statSync(file);
   const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
   if (sealed?.key !== key) {
-    // A spawn on the thread pool may be about to execute the old copy: closed once none is.
-    if (sealed) retired.push(sealed.fd);
-    closeRetired();
+    if (sealed) fs.closeSync(sealed.fd);
     sealed = undefined;
     sealed = { key, fd: addon().sealedExecutable(file, CACHED_FD_FLOOR) };
   }
   return sealed.fd;
+}
+
+// The fork server of the current sealed copy (in-process callers), started on first use.
+let zygote: { key: string; server: Zygote } | undefined;
+
+function theZygote(): Zygote {
+  const exe = `/proc/self/fd/${sealedInit()}`;
+  const key = sealed!.key;
+  if (zygote?.key === key && zygote.server.alive) return zygote.server;
+  zygote?.server.end();
+  zygote = { key, server: zygoteModule().Zygote.start(exe) };
+  return zygote.server;
 }
 
 function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: string): Launched | Promise<Launched> {
@@ -167,27 +159,10 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
   // shared, and making the streams (loading Node's stream modules) would cost ~7 ms of CPU.
   if (isPipeOrSocket(1)) void process.stdout;
   if (isPipeOrSocket(2)) void process.stderr;
-  // Numbered above every slot: the spawn dup2()s the slots into place before it executes this fd.
-  let exe: number;
-  let cached: number;
-  try {
-    cached = sealedInit();
-    exe = cached >= slots.length ? cached : a.sealedExecutable(initHelperPath(), slots.length);
-  } catch (e) {
-    return failed(e);
-  }
-  // Once the spawn is done, with or without a helper: the fds only it needed are closed.
-  const spawnDone = (): void => {
-    if (exe !== cached) fs.closeSync(exe);
-  };
-  function closeTheirs(): void {
-    for (const fd of theirs.splice(0)) fs.closeSync(fd);
-  }
-  function failed(e: unknown): never {
-    closeTheirs();
+  const failed = (e: unknown): never => {
     for (const fd of [...ours, syncOurs]) if (fd >= 0) fs.closeSync(fd);
     throw new TsruncError('SYSTEM', `cannot start tsrunc-init: ${(e as Error).message}`, { cause: e });
-  }
+  };
   const launched = (spawned: { pid: number; pidfd: number }): Launched => {
     const helper = new Helper(spawned.pid, spawned.pidfd);
     if (ours.some((fd) => fd >= 0)) {
@@ -203,59 +178,38 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
     sync.send(first);
     return { helper, sync };
   };
-  const path = `/proc/self/fd/${exe}`;
-  if (options.offThread && exe === cached && slots.length <= zygoteModule().ZYGOTE_MAX_FDS) {
-    // Forked by the fork server: no exec per container (zygote.ts). One that went away since the
-    // last container (killed) is replaced once.
+  if (options.forked && slots.length <= zygoteModule().ZYGOTE_MAX_FDS) {
+    // No exec per container (zygote.ts). A server that went away since the last container
+    // (killed) could not take the request, so nothing was forked: a new one is asked, once.
     let pending: Promise<{ pid: number; pidfd: number }>;
     try {
       try {
-        pending = theZygote(path).spawn(slots, env);
+        pending = theZygote().spawn(slots, env);
       } catch {
-        pending = theZygote(path).spawn(slots, env);
+        pending = theZygote().spawn(slots, env);
       }
     } catch (e) {
       return failed(e);
+    } finally {
+      for (const fd of theirs) fs.closeSync(fd); // they travelled with the request
     }
-    closeTheirs(); // they travelled with the request
     return pending.then(launched, failed);
-  }
-  if (options.offThread) {
-    // spawnHelper has copied the slots' fds before it returns: the child's ends close now.
-    let pending: Promise<{ pid: number; pidfd: number }>;
-    try {
-      pending = new Promise((resolve, reject) => a.spawnHelper(path, slots, env, 'tsrunc-init', (e, spawned) => (e ? reject(e) : resolve(spawned!))));
-    } catch (e) {
-      spawnDone();
-      return failed(e);
-    }
-    closeTheirs();
-    spawning++;
-    const settled = (): void => {
-      spawning--;
-      closeRetired();
-      spawnDone();
-    };
-    return pending.then(
-      (spawned) => {
-        settled();
-        return launched(spawned);
-      },
-      (e) => {
-        settled();
-        return failed(e);
-      },
-    );
   }
   let spawned: { pid: number; pidfd: number };
   try {
-    spawned = a.spawnHelper(path, slots, env, 'tsrunc-init');
+    // Numbered above every slot: the spawn dup2()s the slots into place before it executes this fd.
+    const cached = sealedInit();
+    const exe = cached >= slots.length ? cached : a.sealedExecutable(initHelperPath(), slots.length);
+    try {
+      spawned = a.spawnHelper(`/proc/self/fd/${exe}`, slots, env, 'tsrunc-init');
+    } finally {
+      if (exe !== cached) fs.closeSync(exe);
+    }
   } catch (e) {
-    spawnDone();
     return failed(e);
+  } finally {
+    for (const fd of theirs) fs.closeSync(fd);
   }
-  spawnDone();
-  closeTheirs();
   return launched(spawned);
 }
 
