@@ -22,7 +22,7 @@ import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setU
 import { planCgroup } from '../cgroups/plan';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
-import { launchInit, type HelperProcess } from './launch';
+import { launchInit, type HelperProcess, type Launched } from './launch';
 import { checkOwnTerminal } from './terminal';
 
 /** Where the config comes from: a bundle directory with config.json, or an object. */
@@ -148,7 +148,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
   let pid = 0;
   let startTime = '';
   let fifoFd = -1;
-  let launched: ReturnType<typeof launchInit> | undefined;
+  let launched: Launched | undefined;
   let record: StoredState | undefined;
   try {
     addon().mkfifo(dir.fifoPath, 0o600);
@@ -164,7 +164,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-    launched = launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio });
+    launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, forked: offThread });
     crashPoint('create:launched');
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     crashPoint('create:pid');

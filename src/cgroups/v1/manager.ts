@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { DeviceFilter } from '../devices';
-import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, removeCgroupDirAsync, sleepMs, writeCgroupFile, writeCgroupFileAsync, allOrFirstError } from '../fs-errors';
+import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, removeCgroupDirsAsync, sleepMs, writeCgroupFile, writeCgroupFilesAsync } from '../fs-errors';
 import { applyWrite, attachDevices, enableControllers, makeCgroupDir, signalPids, type CgroupRecord } from '../manager';
 import { controllerOf } from '../availability';
 import type { CgroupWrite } from '../types';
@@ -120,13 +120,13 @@ export function applyDevices(record: V1Record, filter: DeviceFilter): void {
  * Puts the init into every v1 hierarchy's cgroup, before it runs any container code. The cgroup2
  * one of a hybrid host is not written: the init was cloned into it (driver.ts cgroupFdDir), and
  * each cgroup.procs write is a migration the kernel serialises across the whole host. The writes go
- * to the thread pool at once: each may sleep in the kernel (see writeCgroupFileAsync), and
+ * to the thread pool at once (one native batch): each may sleep in the kernel (see writeCgroupFileAsync), and
  * meanwhile this process goes on with other containers.
  */
 export async function placeV1(record: V1Record, pid: number): Promise<void> {
   // Every write settles before a failure is reported: none is left running behind a clean-up.
-  await allOrFirstError(Object.entries(record.v1.dirs).filter(([key]) => key !== '').map(([, dir]) =>
-    writeCgroupFileAsync(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED')));
+  await writeCgroupFilesAsync(Object.entries(record.v1.dirs).filter(([key]) => key !== '').map(([, dir]) => path.join(dir, 'cgroup.procs')),
+    String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
 }
 
 /** Every process of the container, from the freezer hierarchy (else the first one). */
@@ -191,5 +191,5 @@ export function removeV1(record: V1Record, timeoutMs = 2000): void {
 
 /** removeV1 on the thread pool, every hierarchy at once. */
 export function removeV1Async(record: V1Record, timeoutMs = 2000): Promise<void> {
-  return allOrFirstError(record.v1.made.map((dir) => removeCgroupDirAsync(dir, timeoutMs)));
+  return removeCgroupDirsAsync(record.v1.made, timeoutMs);
 }
