@@ -10,7 +10,10 @@
 //                                                    parallelism P (default 8), profiled in one
 //                                                    process; figures per container, one table per
 //                                                    thread (main, workers), idle included: a main
-//                                                    thread that is never idle is what bounds it
+//                                                    thread that is never idle is what bounds it;
+//                                                    first, each thread's CPU time per container
+//                                                    (/proc: what the samples' wall time spent on a
+//                                                    CPU). tsrunc-init's share: perf stat of the tree
 // bench/RESULTS.md quotes its output.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -56,12 +59,29 @@ try {
     fs.writeFileSync(path.join(work, 'config.json'), JSON.stringify(config));
     // A warm-up batch first (module loading, the first sealed copy), not profiled apart from it.
     const script = `
+      const fs = require('node:fs');
       const { Runtime } = require(${JSON.stringify(path.join(repo, 'dist', 'index.js'))});
       const api = new Runtime({ root: ${JSON.stringify(path.join(work, 'root'))} });
       const batch = async (tag, n, p) => { let next = 0; await Promise.all(Array.from({ length: p }, async () => {
         while (next < n) { const i = next++; const code = await api.run(tag + i, { bundle: ${JSON.stringify(work)}, stdio: ['ignore', 'ignore', 'ignore'] });
           if (code !== 0) throw new Error('exit ' + code); } })); };
-      batch('w', ${parallel}, ${parallel}).then(() => batch('c', ${n}, ${parallel})).catch((e) => { console.error(e); process.exitCode = 1; });`;
+      // CPU time per container of each thread (utime + stime in /proc, 10 ms ticks): sampled
+      // profiles count wall time, which on a loaded host includes waiting for a CPU.
+      const threads = () => Object.fromEntries(fs.readdirSync('/proc/self/task').map((t) => {
+        let f = [];
+        try {
+          const stat = fs.readFileSync('/proc/self/task/' + t + '/stat', 'utf8');
+          f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        } catch {} // a thread that ended meanwhile
+        return [t === String(process.pid) ? 'main' : t, (Number(f[11] ?? 0) + Number(f[12] ?? 0)) * 10];
+      }));
+      let before;
+      batch('w', ${parallel}, ${parallel}).then(() => { before = threads(); return batch('c', ${n}, ${parallel}); }).then(() => {
+        const after = threads();
+        const main = (after.main - before.main) / ${n};
+        const rest = Object.keys(after).filter((k) => k !== 'main').reduce((a, k) => a + after[k] - (before[k] ?? 0), 0) / ${n};
+        console.log('CPU per container: main thread ' + main.toFixed(2) + ' ms, other threads (cgroup worker, libuv pool, V8) ' + rest.toFixed(2) + ' ms');
+      }).catch((e) => { console.error(e); process.exitCode = 1; });`;
     const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '100', '-e', script], { env, stdio: ['ignore', 'inherit', 'inherit'] });
     fs.rmSync(work, { recursive: true, force: true });
     if (r.status !== 0) process.exit(1);
@@ -74,7 +94,9 @@ try {
     const runs = Number(process.env.RUNS ?? 5);
     const bin = path.join(repo, 'bin', 'tsrunc');
     for (let i = 0; i < runs; i++) {
-      spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '50', bin, ...process.argv.slice(2)],
+      // bin/tsrunc's own V8 flags (its #! line): V8 rejects the code caches under other flags.
+      const flags = fs.readFileSync(bin, 'utf8').split('\n')[0].split(/\s+/).filter((a) => a.startsWith('--'));
+      spawnSync(process.execPath, [...flags, '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '50', bin, ...process.argv.slice(2)],
         { env, stdio: ['ignore', 'ignore', 'inherit'] });
     }
     report(fs.readdirSync(dir).map((f) => path.join(dir, f)), runs, 'run');

@@ -1,12 +1,13 @@
-// Bundles the CLI (after tsc) into the two files bin/tsrunc loads, each with esbuild:
-//   dist/cli/tsrunc.js      the whole CLI (src/cli/main.ts)
-//   dist/cli/tsrunc-hot.js  state/start/kill/delete in the shapes clients send, and --version
-//                           (src/cli/hot-main.ts): ~1/6 of the size, so those verbs read,
-//                           deserialise and evaluate far less at every start
-// The hot entry reaches the Runtime class, whose other verbs load their modules on first use
-// (`lazy` in src/runtime/runtime.ts). Bundling follows those require()s too, which would pull the
-// config validators and compilers back in; in the hot bundle they resolve to a module that throws
-// if it is ever evaluated (a build mistake the hot verbs' tests would show), never silently.
+// Bundles the CLI (after tsc) into the files bin/tsrunc loads, each with esbuild:
+//   dist/cli/tsrunc.js          the whole CLI (src/cli/main.ts)
+//   dist/cli/tsrunc-<verb>.js   one verb (bin/tsrunc's VERB_BUNDLES) and --version
+//                               (src/cli/verb-main.ts), holding only that verb's modules, so the
+//                               verbs clients call read, deserialise and evaluate far less
+// Modules load lazily in two tables: runtime.ts's `lazy` (one entry per verb's implementation) and
+// the fast-path rows (hot-verbs.ts, fast-verbs.ts: one command module per verb). Bundling follows
+// those require()s too, which would pull every verb back into every bundle; in a verb's bundle the
+// entries its verb does not use resolve to a module that throws if it is ever evaluated (a build
+// mistake the verb's tests would show), never silently.
 'use strict';
 const esbuild = require('esbuild');
 const fs = require('node:fs');
@@ -18,20 +19,51 @@ const dist = path.join(repo, 'dist');
 // escapes the rest): bin/tsrunc reads it as latin1 (a plain copy, no UTF-8 decoding) and hands it
 // to V8 as is, without building a second copy of ~0.8 MB around it (~0.5 MiB of peak RSS).
 const COMMON = {
-  bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none', charset: 'ascii',
+  bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none', charset: 'ascii', minifyWhitespace: true,
   banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
   footer: { js: '\n})' },
 };
 
-/** The modules runtime.ts loads lazily: every require() inside its `const lazy = { ... };` table. */
-function lazyModules() {
-  const file = path.join(dist, 'runtime', 'runtime.js');
-  const table = /const lazy = \{([\s\S]*?)\n\};/.exec(fs.readFileSync(file, 'utf8'));
-  if (!table) throw new Error(`build-bundle: no \`const lazy = {...}\` table in ${file}`);
+/** Every require() inside `const <name> = { ... };` of a dist file: a table of lazy modules. */
+function lazyTable(file, name) {
+  const table = new RegExp(`(?:const |exports\\.)${name} = \\{([\\s\\S]*?)\\n\\};`).exec(fs.readFileSync(file, 'utf8'));
+  if (!table) throw new Error(`build-bundle: no \`const ${name} = {...}\` table in ${file}`);
   const mods = [...table[1].matchAll(/require\(['"]([^'"]+)['"]\)/g)].map((m) => m[1]);
-  if (mods.length === 0) throw new Error(`build-bundle: the lazy table of ${file} has no require()`);
-  return { importer: file, mods: new Set(mods) };
+  if (mods.length === 0) throw new Error(`build-bundle: the ${name} table of ${file} has no require()`);
+  return mods;
 }
+
+const LAZY_TABLES = [
+  { importer: path.join(dist, 'runtime', 'runtime.js'), table: 'lazy' },
+  { importer: path.join(dist, 'cli', 'hot-verbs.js'), table: 'HOT_VERBS' },
+  { importer: path.join(dist, 'cli', 'fast-verbs.js'), table: 'FAST_VERBS' },
+];
+
+// What each verb's bundle keeps of the lazy tables (everything else is a throwing stub).
+const KEEP = {
+  version: [],
+  state: ['./commands/state'],
+  start: ['./commands/start', './start'],
+  kill: ['./commands/kill', './kill'],
+  delete: ['./commands/delete', './delete'],
+  create: ['./commands/create', './create'],
+  run: ['./commands/run', './run'],
+  exec: ['./commands/exec', './exec'],
+};
+
+/** Stubs every lazily required module of the tables except `keep`. */
+const onlyVerb = (keep) => {
+  const stubbed = new Map(LAZY_TABLES.map(({ importer, table }) => [importer, new Set(lazyTable(importer, table).filter((m) => !keep.includes(m)))]));
+  return {
+    name: 'only-this-verb',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (a) => (stubbed.get(a.importer)?.has(a.path) ? { path: a.path, namespace: 'not-in-bundle' } : undefined));
+      build.onLoad({ filter: /.*/, namespace: 'not-in-bundle' }, (a) => ({
+        contents: `throw new Error(${JSON.stringify(`tsrunc: ${a.path} is not in this verb's bundle (scripts/build-bundle.js)`)});`,
+      }));
+    },
+  };
+};
 
 // tsc's esModuleInterop turns each `import * as fs from 'node:fs'` into __importStar(require(...)),
 // which copies every property of the built-in module into a new object with a getter each: ~100
@@ -49,16 +81,6 @@ const plainBuiltins = {
   },
 };
 
-const notInHot = ({ importer, mods }) => ({
-  name: 'not-in-hot-bundle',
-  setup(build) {
-    build.onResolve({ filter: /.*/ }, (a) => (a.importer === importer && mods.has(a.path) ? { path: a.path, namespace: 'not-in-hot' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'not-in-hot' }, (a) => ({
-      contents: `throw new Error(${JSON.stringify(`tsrunc: ${a.path} is not in the hot bundle (scripts/build-bundle.js)`)});`,
-    }));
-  },
-});
-
 /**
  * bin/tsrunc hands each bundle its own require(): a relative require would resolve from bin/, not
  * from the bundle. Everything is bundled but built-in modules and the addon (an absolute path), so
@@ -70,16 +92,17 @@ function checkNoRelativeRequire(file) {
 }
 
 async function main() {
+  const { VERB_BUNDLES } = require('../bin/tsrunc');
+  const missing = VERB_BUNDLES.filter((v) => !KEEP[v]);
+  if (missing.length > 0) throw new Error(`build-bundle: no KEEP entry for ${missing.join(', ')}`);
   const full = path.join(dist, 'cli', 'tsrunc.js');
-  const hot = path.join(dist, 'cli', 'tsrunc-hot.js');
   await esbuild.build({ ...COMMON, entryPoints: [path.join(dist, 'cli', 'main.js')], outfile: full, plugins: [plainBuiltins] });
-  await esbuild.build({
-    ...COMMON,
-    entryPoints: [path.join(dist, 'cli', 'hot-main.js')],
-    outfile: hot,
-    plugins: [notInHot(lazyModules()), plainBuiltins],
-  });
-  for (const file of [full, hot]) checkNoRelativeRequire(file);
+  checkNoRelativeRequire(full);
+  for (const verb of Object.keys(KEEP)) {
+    const outfile = path.join(dist, 'cli', `tsrunc-${verb}.js`);
+    await esbuild.build({ ...COMMON, entryPoints: [path.join(dist, 'cli', 'verb-main.js')], outfile, plugins: [onlyVerb(KEEP[verb]), plainBuiltins] });
+    checkNoRelativeRequire(outfile);
+  }
 }
 
 main().catch((e) => {

@@ -1,14 +1,11 @@
 // Builds V8's compiled code for each CLI bundle (scripts/build-bundle.js), one cache per bundle:
-//   dist/cli/tsrunc.cache      the full CLI, after a warm-up that walks the command-line parser,
-//                              config loading, validation and plan compilation (nothing that needs
-//                              root)
-//   dist/cli/tsrunc-hot.cache  the hot bundle, after a warm-up of state/start/kill/delete/--version
-//   dist/cli/tsrunc.exec.cache the full CLI again, after a warm-up of exec only (exec's path is
-//                              not the compiler's: the full cache would be mostly dead weight)
+//   dist/cli/tsrunc-<verb>.cache  a verb's bundle, after a warm-up of that verb (and --version)
+//   dist/cli/tsrunc.cache         the full CLI, after a warm-up of the parser (yargs) on `list`
 // bin/tsrunc hands the bundle's cache to V8, which then skips parsing and compiling it at every
-// start. V8 deserialises a whole cache eagerly (~4 ms for the full one on this machine), so each
-// holds only what its warm-up compiled: each is made in its own process. V8 rejects a cache from
-// another Node version; bin/tsrunc then simply compiles as before.
+// start. V8 deserialises a whole cache eagerly (~4 ms for one of the whole CLI on this machine),
+// so each holds only what its warm-up compiled: each is made in its own process, and no warm-up
+// runs a verb through yargs unless yargs is what its bundle is for. V8 rejects a cache from another
+// Node version; bin/tsrunc then simply compiles as before.
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -50,33 +47,57 @@ function liveContainer(root, id) {
   fs.writeFileSync(file, JSON.stringify(state));
 }
 
-async function warmUpHot(cli, tmp) {
-  await cli.hotMain(['--version']);
+// The cheap verbs on a live, a stopped and a missing container: their whole read path (lock,
+// addon, state.json, status derivation) and their error reports.
+const cheap = (verb, ...rest) => async (cli, tmp) => {
+  await cli.verbMain(['--version'], undefined);
+  stoppedContainer(tmp, 'warm');
+  await cli.verbMain(['--root', tmp, verb, ...rest, 'warm'], verb);
+  stoppedContainer(tmp, 'warm');
+  await cli.verbMain(['--root', tmp, '--log-format', 'json', verb, ...rest, 'warm'], verb);
+  await cli.verbMain(['--root', tmp, verb, ...rest, 'missing'], verb);
+};
+
+async function warmUpState(cli, tmp) {
+  await cheap('state')(cli, tmp);
   liveContainer(tmp, 'live');
-  await cli.hotMain(['--root', tmp, 'state', 'live']);
-  stoppedContainer(tmp, 'warm');
-  await cli.hotMain(['--root', tmp, 'state', 'warm']);
-  await cli.hotMain(['--root', tmp, 'start', 'warm']);
-  await cli.hotMain(['--root', tmp, 'kill', 'warm', 'KILL']);
-  await cli.hotMain(['--root', tmp, 'delete', 'warm']);
-  stoppedContainer(tmp, 'warm');
-  await cli.hotMain(['--root', tmp, 'delete', '--force', 'warm']);
-  await cli.hotMain(['--root', tmp, 'state', 'missing']);
-  await cli.hotMain(['--root', tmp, 'start', 'missing']);
-  await cli.hotMain(['--root', tmp, '--log-format', 'json', 'kill', 'missing', 'KILL']);
-  await cli.hotMain(['--root', tmp, 'delete', '--force', 'missing']);
-  await cli.hotMain(['--root', tmp, 'delete', 'missing']);
+  await cli.verbMain(['--root', tmp, 'state', 'live'], 'state');
 }
 
-// create and run only: the verbs the full bundle serves most (state, start, kill and delete go to
-// the hot bundle). No verb that goes through yargs: its code would be deserialised at every create
-// and run, for nothing. The config is written by `tsrunc spec` in another process, for the same reason.
-async function warmUpFull(cli, tmp) {
+async function warmUpKill(cli, tmp) {
+  await cheap('kill')(cli, tmp);
+  stoppedContainer(tmp, 'warm');
+  await cli.verbMain(['--root', tmp, 'kill', 'warm', 'KILL'], 'kill');
+  await cli.verbMain(['--root', tmp, 'kill', 'warm', '9'], 'kill');
+}
+
+async function warmUpDelete(cli, tmp) {
+  await cheap('delete')(cli, tmp);
+  stoppedContainer(tmp, 'warm');
+  await cli.verbMain(['--root', tmp, 'delete', '--force', 'warm'], 'delete');
+}
+
+// create and run through validation, plan compilation and cgroup planning (which reads the host's
+// cgroup mounts but changes nothing), up to the first step with an effect: the config asks for a
+// terminal and no --console-socket is given, which create refuses before anything exists. The
+// config is written by `tsrunc spec` in another process: spec goes through yargs, whose code would
+// otherwise be in the cache for nothing.
+const creating = (verb) => async (cli, tmp) => {
   execFileSync(process.execPath, [path.join(repo, 'bin', 'tsrunc'), 'spec', '--bundle', tmp]);
-  // create up to the point where root would be needed: the rootfs is missing, so loading
-  // fails after schema and semantic validation.
-  await cli.main(['--root', tmp, 'create', '--bundle', tmp, 'warm']);
-  await cli.main(['--root', tmp, 'run', '--bundle', tmp, 'warm']);
+  const file = path.join(tmp, 'config.json');
+  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  config.process.terminal = true;
+  fs.writeFileSync(file, JSON.stringify(config));
+  fs.mkdirSync(path.join(tmp, 'rootfs'));
+  await cli.verbMain(['--root', path.join(tmp, 'root'), verb, '--bundle', tmp, 'warm'], verb);
+  if (fs.existsSync(path.join(tmp, 'root'))) throw new Error(`build-code-cache: the ${verb} warm-up created a container`);
+};
+
+// The full CLI serves the verbs without a bundle of their own, all through yargs.
+async function warmUpFull(cli, tmp) {
+  stoppedContainer(tmp, 'warm');
+  await cli.main(['--root', tmp, 'list']);
+  await cli.main(['--root', tmp, 'list', '--format', 'json']);
 }
 
 /**
@@ -107,15 +128,22 @@ async function warmUpExec(cli, tmp) {
   fs.writeFileSync(proc, JSON.stringify({ args: ['sh', '-c', 'true'], cwd: '/', env: ['PATH=/bin'], user: { uid: 0, gid: 0 } }));
   const sock = path.join(tmp, 'console.sock'); // no tty: refused before anything is launched
   const g = ['--root', tmp, '--log', path.join(tmp, 'log'), '--log-format', 'json'];
-  await cli.main([...g, 'exec', '--process', proc, '--pid-file', path.join(tmp, 'pid'), '--console-socket', sock, '--detach', 'warm']);
-  await cli.main([...g, 'exec', '--console-socket', sock, '--cwd', '/', '-e', 'A=1', 'warm', 'sh', '-c', 'true']);
-  await cli.main([...g, 'exec', 'missing', 'true']);
+  await cli.verbMain([...g, 'exec', '--process', proc, '--pid-file', path.join(tmp, 'pid'), '--console-socket', sock, '--detach', 'warm'], 'exec');
+  await cli.verbMain([...g, 'exec', '--console-socket', sock, '--cwd', '/', '-e', 'A=1', 'warm', 'sh', '-c', 'true'], 'exec');
+  await cli.verbMain([...g, 'exec', 'missing', 'true'], 'exec');
 }
 
+const verbProfile = (verb, warmUp) => ({ warmUp, bundle: path.join(cliDir, `tsrunc-${verb}.js`), file: path.join(cliDir, `tsrunc-${verb}.cache`) });
 const PROFILES = {
   full: { warmUp: warmUpFull, bundle: path.join(cliDir, 'tsrunc.js'), file: path.join(cliDir, 'tsrunc.cache') },
-  hot: { warmUp: warmUpHot, bundle: path.join(cliDir, 'tsrunc-hot.js'), file: path.join(cliDir, 'tsrunc-hot.cache') },
-  exec: { warmUp: warmUpExec, bundle: path.join(cliDir, 'tsrunc.js'), file: path.join(cliDir, 'tsrunc.exec.cache') },
+  version: verbProfile('version', (cli) => cli.verbMain(['--version'], undefined)),
+  state: verbProfile('state', warmUpState),
+  start: verbProfile('start', cheap('start')),
+  kill: verbProfile('kill', warmUpKill),
+  delete: verbProfile('delete', warmUpDelete),
+  create: verbProfile('create', creating('create')),
+  run: verbProfile('run', creating('run')),
+  exec: verbProfile('exec', warmUpExec),
 };
 
 async function build(profile) {
@@ -134,10 +162,15 @@ async function build(profile) {
   }
 }
 
+// The V8 flags bin/tsrunc runs with (its #! line): V8 rejects a cache made under other flags.
+const NODE_FLAGS = fs.readFileSync(path.join(repo, 'bin', 'tsrunc'), 'utf8').split('\n')[0].split(/\s+/).filter((a) => a.startsWith('--'));
+
 if (process.argv[2]) {
+  const missing = NODE_FLAGS.filter((f) => !process.execArgv.includes(f));
+  if (missing.length > 0) throw new Error(`build-code-cache: run it without arguments (a cache made without ${missing.join(' ')} would be rejected)`);
   build(PROFILES[process.argv[2]]);
 } else {
   for (const name of Object.keys(PROFILES)) {
-    execFileSync(process.execPath, [__filename, name], { stdio: 'inherit' });
+    execFileSync(process.execPath, [...NODE_FLAGS, __filename, name], { stdio: 'inherit' });
   }
 }

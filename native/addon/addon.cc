@@ -144,6 +144,11 @@ Napi::Value WatchReadable(const Napi::CallbackInfo& info);
 Napi::Value ReapPidfd(const Napi::CallbackInfo& info);
 Napi::Value PidfdOpenFn(const Napi::CallbackInfo& info);
 Napi::Value WaitReadableSync(const Napi::CallbackInfo& info);
+Napi::Value FsBatch(const Napi::CallbackInfo& info);  // fs_batch.cc
+// zygote.cc
+Napi::Value SeqpacketPair(const Napi::CallbackInfo& info);
+Napi::Value ZygoteRequest(const Napi::CallbackInfo& info);
+Napi::Value ZygoteReply(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -168,6 +173,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reapPidfd", Napi::Function::New(env, ReapPidfd));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpenFn));
   exports.Set("waitReadableSync", Napi::Function::New(env, WaitReadableSync));
+  exports.Set("fsBatch", Napi::Function::New(env, FsBatch));
+  exports.Set("seqpacketPair", Napi::Function::New(env, SeqpacketPair));
+  exports.Set("zygoteRequest", Napi::Function::New(env, ZygoteRequest));
+  exports.Set("zygoteReply", Napi::Function::New(env, ZygoteReply));
   return exports;
 }
 

@@ -38,6 +38,7 @@
 #include "seccomp.h"
 #include "seccomp_agent.h"
 #include "sync.h"
+#include "zygote.h"
 
 void fail_errno(const std::string& what, const std::string& pointer, int e) {
   throw SetupError(what + ": " + strerror(e), e, pointer);
@@ -228,6 +229,8 @@ void report_after_ready(const SetupError& e, int startFd) {
 }  // namespace
 
 int main() {
+  // The fork server (zygote.h): returns only in a helper it forked, set up as a spawned one.
+  if (const char* zygote = getenv("TSRUNC_ZYGOTE_FD")) zygote_serve(atoi(zygote));
   // Hidden diagnostics mode for test/18-plan-contract.test.js: echo a plan as this side reads it.
   if (const char* echo = getenv("TSRUNC_PLAN_ECHO"); echo && (std::string(echo) == "1" || std::string(echo) == "exec"))
     return echo_plan(std::string(echo) == "exec");

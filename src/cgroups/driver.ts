@@ -92,13 +92,9 @@ export function signalAll(record: CgroupRecord, signal: number): void {
   else v2.signalAll(record.dir, signal);
 }
 
-/**
- * After a SIGKILL to a process of a paused container: a task frozen by the v1 freezer dies only
- * once thawed, so thaw it, as runc does (v2's freezer lets fatal signals through).
- */
+/** After a signal to a process of a paused container: thaws it if the signal cannot land before. */
 export function letKillLand(record: CgroupRecord, signal: number): void {
-  const r = asV1(record);
-  if (r && signal === 9 && v1.isFrozenV1(r)) v1.setFrozenV1(r, false);
+  if (killWaitsForThaw(record, signal)) setFrozen(record, false);
 }
 
 export function setFrozen(record: CgroupRecord, frozen: boolean): void {
@@ -107,10 +103,8 @@ export function setFrozen(record: CgroupRecord, frozen: boolean): void {
   else v2.setFrozen(record.dir, frozen);
 }
 
-export function isFrozen(record: CgroupRecord): boolean {
-  const r = asV1(record);
-  return r ? v1.isFrozenV1(r) : v2.isFrozen(record.dir);
-}
+export { isFrozen } from './frozen';
+import { killWaitsForThaw } from './frozen';
 
 /** removeCgroup without blocking this thread (in-process callers run other containers meanwhile). */
 export async function removeCgroupAsync(record: CgroupRecord): Promise<void> {

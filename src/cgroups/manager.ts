@@ -156,10 +156,6 @@ export function setFrozen(dir: string, frozen: boolean, timeoutMs = 5000): void 
   }
 }
 
-export function isFrozen(dir: string): boolean {
-  return readOptional(path.join(dir, 'cgroup.freeze'))?.trim() === '1';
-}
-
 /** Removes a cgroup tsrunc created, once its last process is gone (EBUSY until then). */
 export function removeCgroup(record: CgroupRecord, timeoutMs = 2000): void {
   if (record.created) removeCgroupDir(record.dir, timeoutMs);

@@ -11,9 +11,9 @@
 // every error message and every rare form. So outputs and exit codes cannot differ: the fast
 // path only ever accepts what yargs would accept and builds what yargs would build.
 //
-// The rows live in two tables: hot-verbs.ts (state, start, kill, delete: the hot entry bundle,
-// see hot-main.ts) and fast-verbs.ts (those plus create, run and exec, for main.ts). This file
-// is only the parser, so the hot bundle holds no other verb's code.
+// The rows live in two tables: hot-verbs.ts (state, start, kill, delete) and fast-verbs.ts (those
+// plus create, run and exec), used by verb-main.ts (the per-verb bundles) and main.ts. This file
+// is only the parser, so a verb's bundle holds no other verb's code.
 import { DEFAULT_ROOT } from '../runtime/runtime';
 import { reportError, type GlobalArgs } from './context';
 

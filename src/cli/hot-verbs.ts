@@ -1,6 +1,6 @@
 // The fast-path rows of the verbs clients call most and that do the least: state, start, kill,
-// delete. They are the hot entry bundle's whole command line (hot-main.ts); fast-verbs.ts adds
-// the other verbs for the full CLI. Only these commands' modules may be reached from here.
+// delete. fast-verbs.ts adds create, run and exec. Each row loads its command module only when run:
+// a per-verb bundle (verb-main.ts) holds only its own verb's.
 import type { FastVerbs } from './fast-path';
 
 /* eslint-disable @typescript-eslint/no-require-imports */

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 
 import type { Logger } from '../index';
+import { utcTimestamp } from '../utc-time';
 
 export type LogFormat = 'text' | 'json';
 type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -15,7 +16,7 @@ export interface CliLogOptions {
 }
 
 function timestamp(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return utcTimestamp(Date.now(), { millis: false });
 }
 
 function format(level: Level, msg: string, fmt: LogFormat): string {

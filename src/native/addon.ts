@@ -38,6 +38,18 @@ export interface Addon {
   restoreTerminal(fd: number, saved: Buffer): void;
   // spawn.cc: tsrunc-init started and waited on without child_process (native/addon/spawn.cc)
   /** posix_spawn of exe with slots[i] (-1: /dev/null) as fd i, default signals, exactly env. */
+  // zygote.cc: tsrunc-init's fork server (native/init/zygote.h)
+  /** A close-on-exec AF_UNIX SOCK_SEQPACKET pair. */
+  seqpacketPair(): [number, number];
+  /** Asks the zygote for one helper with fd i = slots[i] (-1: /dev/null) and exactly env. */
+  zygoteRequest(fd: number, slots: number[], env: string[]): void;
+  /** One reply without blocking: null when none is queued; eof once the zygote is gone. */
+  zygoteReply(fd: number): null | { pid: number; pidfd: number } | { errno: string; message: string } | { eof: true };
+  /**
+   * fs_batch.cc: every path's call (write: open without O_CREAT, one write of value, close; rmdir)
+   * on the thread pool at once, one callback when all are done: per path null or its errno.
+   */
+  fsBatch(op: 'write' | 'rmdir', paths: string[], value: string, callback: (results: ({ errno: string; message: string } | null)[]) => void): void;
   spawnHelper(exe: string, slots: number[], env: string[], argv0: string): { pid: number; pidfd: number };
   /** callback() on the event loop each time fd is readable, until close(); holds the loop open. */
   watchReadable(fd: number, callback: () => void): { close(): void };
@@ -60,8 +72,11 @@ export function addon(): Addon {
   if (!loaded) {
     const file = path.join(BUILD_DIR, 'tsrunc.node');
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const raw = require(file) as Addon;
+      // process.dlopen, not require(): the module loader's resolution around it cost ~0.4 ms, a
+      // tenth of what `state` may spend, for a path that is already absolute and final.
+      const mod = { exports: {} as Addon };
+      process.dlopen(mod, file);
+      const raw = mod.exports;
       raw.setErrorClass(TsruncError);
       loaded = raw;
     } catch (e) {

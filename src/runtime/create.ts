@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { crashPoint } from '../crash-point';
+import { utcTimestamp } from '../utc-time';
 import { TsruncError, type ConfigProblem } from '../errors';
 import type { Logger } from '../logger';
 import { addon } from '../native/addon';
@@ -20,7 +21,7 @@ import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setU
 import { planCgroup } from '../cgroups/plan';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
-import { launchInit, type HelperProcess } from './launch';
+import { launchInit, type HelperProcess, type Launched } from './launch';
 import { checkOwnTerminal } from './terminal';
 
 /** Where the config comes from: a bundle directory with config.json, or an object. */
@@ -98,7 +99,7 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
       id,
       bundle,
       rootfs: plan.rootfs,
-      created: new Date().toISOString(),
+      created: utcTimestamp(),
       owner: ownerName(),
       annotations: (config.annotations ?? {}) as Record<string, string>,
       config,
@@ -151,7 +152,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
   let pid = 0;
   let startTime = '';
   let fifoFd = -1;
-  let launched: ReturnType<typeof launchInit> | undefined;
+  let launched: Launched | undefined;
   let record: StoredState | undefined;
   try {
     addon().mkfifo(dir.fifoPath, 0o600);
@@ -167,7 +168,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-    launched = launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio });
+    launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, forked: offThread });
     crashPoint('create:launched');
     // While the helper starts and sends the init's pid, not while the init waits to be placed.
     warmPlacement(cgroup, !offThread);

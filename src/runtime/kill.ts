@@ -1,6 +1,6 @@
 // kill: signal the container's init, or (--all) every process of the container.
 import { crashPoint } from '../crash-point';
-import { cgroupPids, letKillLand, signalAll } from '../cgroups/driver';
+import { killWaitsForThaw } from '../cgroups/frozen';
 import { TsruncError } from '../errors';
 import { pidsInNamespaceOf } from '../process/proc';
 import { parseSignal } from '../process/signals';
@@ -8,13 +8,18 @@ import { signalRecorded } from '../process/wait';
 import { ContainerDir, type StoredState } from '../state/store';
 import { deriveStatus } from './status';
 
+// The cgroup drivers load only where a cgroup is signalled as a whole or thawed: a kill of the
+// init, what clients send, evaluates none of them (most of the kill bundle's code).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const driver = (): typeof import('../cgroups/driver') => require('../cgroups/driver');
+
 /**
  * Every process of the container: its cgroup's members when the cgroup is its own. A cgroup it
  * joined (a pod's) holds others' processes too; then, as without a cgroup, the members of its
  * own pid namespace, or else only the init.
  */
 export function containerPids(stored: StoredState): number[] {
-  if (stored.cgroup?.created) return cgroupPids(stored.cgroup);
+  if (stored.cgroup?.created) return driver().cgroupPids(stored.cgroup);
   return hasOwnPidNs(stored) ? pidsInNamespaceOf(stored.pid) : [stored.pid];
 }
 
@@ -25,7 +30,7 @@ export function hasOwnPidNs(stored: StoredState): boolean {
 
 /** Signals every process of the container (cgroup.kill for SIGKILL where there is one). */
 export function signalContainer(stored: StoredState, signal: number): void {
-  if (stored.cgroup?.created) return signalAll(stored.cgroup, signal);
+  if (stored.cgroup?.created) return driver().signalAll(stored.cgroup, signal);
   for (const pid of containerPids(stored)) {
     try {
       process.kill(pid, signal);
@@ -33,7 +38,7 @@ export function signalContainer(stored: StoredState, signal: number): void {
       // exited meanwhile
     }
   }
-  if (stored.cgroup) letKillLand(stored.cgroup, signal);
+  if (stored.cgroup) driver().letKillLand(stored.cgroup, signal);
 }
 
 export function kill(root: string, id: string, signalName: string, all = false): void {
@@ -47,8 +52,8 @@ export function kill(root: string, id: string, signalName: string, all = false):
       signalContainer(stored, signal);
     } else if (!signalRecorded(stored.pid, stored.pidStartTime, signal)) {
       throw new TsruncError('INVALID_STATE', 'container not running');
-    } else if (stored.cgroup) {
-      letKillLand(stored.cgroup, signal);
+    } else if (stored.cgroup && killWaitsForThaw(stored.cgroup, signal)) {
+      driver().setFrozen(stored.cgroup, false);
     }
   } finally {
     dir.unlock();

@@ -15,6 +15,11 @@ import { addon, initHelperPath } from '../native/addon';
 import type { ExecPlan } from '../plan/exec';
 import type { Plan } from '../plan/types';
 import { SyncChannel, type ToInit } from './sync-channel';
+import type { Zygote } from './zygote';
+
+// zygote.ts, loaded only by in-process callers (the CLI spawns its one helper itself).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const zygoteModule = () => require('./zygote') as typeof import('./zygote');
 
 export interface LaunchOptions {
   /** O_PATH fd of exec.fifo; omitted = the process starts without waiting for `start`. */
@@ -29,6 +34,11 @@ export interface LaunchOptions {
   stdio?: (number | 'pipe' | 'ignore')[];
   /** process.terminal: the socket the pty master is sent over (--console-socket, or tsrunc's own). */
   consoleFd?: number;
+  /**
+   * In-process callers: the helper is forked by tsrunc-init's fork server (zygote.ts) instead of
+   * spawned, and the launch resolves once it exists; the event loop goes on meanwhile.
+   */
+  forked?: boolean;
 }
 
 /** tsrunc-init's first process, as the verbs use it: its pid, stdio pipes and exit. */
@@ -68,13 +78,14 @@ class Helper extends EventEmitter implements HelperProcess {
   }
 }
 
-export function launchInit(plan: Plan, options: LaunchOptions): Launched {
+/** Launched; a promise of it when `forked`. */
+export function launchInit(plan: Plan, options: LaunchOptions): Launched | Promise<Launched> {
   return launchHelper({ type: 'launch', plan, wait: options.wait, preserveFds: options.preserveFds }, options); // sync step 1
 }
 
 /** tsrunc-init's exec mode: one more process in a running container (native/init/exec.h). */
-export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd'>): Launched {
-  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options, 'unable to start container process'); // sync step 1 of an exec
+export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd' | 'forked'>): Launched {
+  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options, 'unable to start container process') as Launched; // sync step 1 of an exec
 }
 
 // The sealed copy of tsrunc-init, made once per process and binary: an in-process caller starts
@@ -99,7 +110,19 @@ function sealedInit(): number {
   return sealed.fd;
 }
 
-function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: string): Launched {
+// The fork server of the current sealed copy (in-process callers), started on first use.
+let zygote: { key: string; server: Zygote } | undefined;
+
+function theZygote(): Zygote {
+  const exe = `/proc/self/fd/${sealedInit()}`;
+  const key = sealed!.key;
+  if (zygote?.key === key && zygote.server.alive) return zygote.server;
+  zygote?.server.end();
+  zygote = { key, server: zygoteModule().Zygote.start(exe) };
+  return zygote.server;
+}
+
+function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: string): Launched | Promise<Launched> {
   const a = addon();
   // fd i of the helper is slots[i]; -1 = /dev/null. Every fd made here is close-on-exec.
   const slots: number[] = [];
@@ -136,6 +159,42 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
   // shared, and making the streams (loading Node's stream modules) would cost ~7 ms of CPU.
   if (isPipeOrSocket(1)) void process.stdout;
   if (isPipeOrSocket(2)) void process.stderr;
+  const failed = (e: unknown): never => {
+    for (const fd of [...ours, syncOurs]) if (fd >= 0) fs.closeSync(fd);
+    throw new TsruncError('SYSTEM', `cannot start tsrunc-init: ${(e as Error).message}`, { cause: e });
+  };
+  const launched = (spawned: { pid: number; pidfd: number }): Launched => {
+    const helper = new Helper(spawned.pid, spawned.pidfd);
+    if (ours.some((fd) => fd >= 0)) {
+      // Streams only for an API caller's pipes: the CLI never loads net.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const net = require('node:net') as typeof import('node:net');
+      const stream = (i: number) => (ours[i] >= 0 ? new net.Socket({ fd: ours[i], readable: i !== 0, writable: i === 0 }) : null);
+      helper.stdin = stream(0);
+      helper.stdout = stream(1);
+      helper.stderr = stream(2);
+    }
+    const sync = new SyncChannel(syncOurs, failurePrefix);
+    sync.send(first);
+    return { helper, sync };
+  };
+  if (options.forked && slots.length <= zygoteModule().ZYGOTE_MAX_FDS) {
+    // No exec per container (zygote.ts). A server that went away since the last container
+    // (killed) could not take the request, so nothing was forked: a new one is asked, once.
+    let pending: Promise<{ pid: number; pidfd: number }>;
+    try {
+      try {
+        pending = theZygote().spawn(slots, env);
+      } catch {
+        pending = theZygote().spawn(slots, env);
+      }
+    } catch (e) {
+      return failed(e);
+    } finally {
+      for (const fd of theirs) fs.closeSync(fd); // they travelled with the request
+    }
+    return pending.then(launched, failed);
+  }
   let spawned: { pid: number; pidfd: number };
   try {
     // Numbered above every slot: the spawn dup2()s the slots into place before it executes this fd.
@@ -147,24 +206,11 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
       if (exe !== cached) fs.closeSync(exe);
     }
   } catch (e) {
-    for (const fd of [...ours, syncOurs]) if (fd >= 0) fs.closeSync(fd);
-    throw new TsruncError('SYSTEM', `cannot start tsrunc-init: ${(e as Error).message}`, { cause: e });
+    return failed(e);
   } finally {
     for (const fd of theirs) fs.closeSync(fd);
   }
-  const helper = new Helper(spawned.pid, spawned.pidfd);
-  if (ours.some((fd) => fd >= 0)) {
-    // Streams only for an API caller's pipes: the CLI never loads net.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const net = require('node:net') as typeof import('node:net');
-    const stream = (i: number) => (ours[i] >= 0 ? new net.Socket({ fd: ours[i], readable: i !== 0, writable: i === 0 }) : null);
-    helper.stdin = stream(0);
-    helper.stdout = stream(1);
-    helper.stderr = stream(2);
-  }
-  const sync = new SyncChannel(syncOurs, failurePrefix);
-  sync.send(first);
-  return { helper, sync };
+  return launched(spawned);
 }
 
 function isPipeOrSocket(fd: number): boolean {

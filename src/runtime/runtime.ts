@@ -6,21 +6,23 @@ import { silentLogger, type Logger } from '../logger';
 import { validateId } from '../state/id';
 import { ContainerDir, listEntries } from '../state/store';
 import type { CreateOptions } from './create';
-import { deleteContainer } from './delete';
 import type { ContainerEvent } from './events';
 import type { Features } from './features';
 import type { ExecOptions } from './exec';
-import { containerPids, kill } from './kill';
 import type { ContainerProcess, RunOptions, SpawnOptions } from './run';
-import { start } from './start';
 import { deriveStatus, describe, unreadableState, type ContainerState } from './status';
 import type { VersionInfo } from '../version';
 
 // Only what a verb needs is loaded: a CLI process runs one verb, and state/start/kill/delete
 // (the verbs clients call most) must not pay for evaluating the config validators, the plan
-// compiler, the cgroup compilers or child_process. These verbs' modules load on first use.
+// compiler, the cgroup drivers or child_process. Every verb's module loads on first use; the
+// CLI's per-verb bundles (scripts/build-bundle.js) hold only the entries of this table their verb
+// uses, so `state` holds none of them.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const lazy = {
+  start: () => require('./start') as typeof import('./start'),
+  kill: () => require('./kill') as typeof import('./kill'),
+  delete: () => require('./delete') as typeof import('./delete'),
   create: () => require('./create') as typeof import('./create'),
   exec: () => require('./exec') as typeof import('./exec'),
   run: () => require('./run') as typeof import('./run'),
@@ -76,7 +78,7 @@ export class Runtime {
 
   start(id: string): Promise<void> {
     validateId(id);
-    return start(this.root, id, this.logger, this.blocking);
+    return lazy.start().start(this.root, id, this.logger, this.blocking);
   }
 
   state(id: string): ContainerState {
@@ -92,11 +94,11 @@ export class Runtime {
   /** `signal`: a name ("TERM", "SIGKILL") or a number as a string. */
   kill(id: string, signal = 'SIGTERM', options: { all?: boolean } = {}): void {
     validateId(id);
-    kill(this.root, id, signal, options.all);
+    lazy.kill().kill(this.root, id, signal, options.all);
   }
 
   delete(id: string, options: { force?: boolean } = {}): Promise<void> {
-    return deleteContainer(this.root, id, options.force ?? false, this.logger, this.blocking);
+    return lazy.delete().deleteContainer(this.root, id, options.force ?? false, this.logger, this.blocking);
   }
 
   /** create + start; unless detached, waits and resolves with the exit status. */
@@ -139,7 +141,7 @@ export class Runtime {
     const dir = ContainerDir.open(this.root, id, { reader: true });
     try {
       const stored = dir.read();
-      return deriveStatus(dir, stored) === 'stopped' && !stored.cgroup ? [] : containerPids(stored);
+      return deriveStatus(dir, stored) === 'stopped' && !stored.cgroup ? [] : lazy.kill().containerPids(stored);
     } finally {
       dir.unlock();
     }

@@ -3,7 +3,7 @@
 // alive = running; otherwise stopped.
 import * as fs from 'node:fs';
 
-import { isFrozen } from '../cgroups/driver';
+import { isFrozen } from '../cgroups/frozen';
 import { isSameLiveProcess } from '../process/proc';
 import type { ContainerDir, StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';

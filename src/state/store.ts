@@ -21,6 +21,7 @@ import type { Spec } from '../generated/config';
 import { parseJson64, stringifyJson64 } from '../spec/json64';
 import { addon } from '../native/addon';
 import { detachMountsUnder } from './mounts-under';
+import { removeFile, removeTree } from './remove-tree';
 
 export interface StoredState {
   ociVersion: string;
@@ -127,7 +128,7 @@ export class ContainerDir {
         c.write(creating);
       } catch (e) {
         // Nothing to lock with (e.g. the addon failed to load), or no room for the record: give the id back.
-        fs.rmSync(c.dir, { recursive: true, force: true });
+        removeTree(c.dir);
         c.unlock();
         throw e;
       }
@@ -314,21 +315,14 @@ export class ContainerDir {
    */
   remove(): void {
     try {
-      unlinkIfThere(this.stateFile);
+      removeFile(this.stateFile);
       crashPoint('delete:state');
       detachMountsUnder(this.dir);
-      // What tsrunc put there, by name: a directory that holds nothing else is gone in three
-      // calls, without the recursive walk (and the module that does it).
-      // Anything else in their place (a directory, a mount left by a failed detach) is left to the
-      // careful recursive remove below.
-      tryUnlink(this.fifoPath);
-      tryUnlink(path.join(this.dir, LOCK_FILE));
-      if (rmdirIfEmpty(this.dir)) return;
-      // Something else is in there, or a command that opens the lock meanwhile created the lock
-      // file again (O_CREAT) and the last rmdir fails with ENOTEMPTY: remove what it made, and try again.
+      // A command that opens the lock meanwhile creates the lock file again (O_CREAT), and the
+      // last rmdir fails with ENOTEMPTY: remove what it made, and try again.
       for (let attempt = 1; ; attempt++) {
         try {
-          fs.rmSync(this.dir, { recursive: true, force: true });
+          removeTree(this.dir);
           break;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt >= 100) throw e;
@@ -339,36 +333,6 @@ export class ContainerDir {
     } finally {
       this.unlock();
     }
-  }
-}
-
-/** unlink(2); a file that is not there is fine. */
-function unlinkIfThere(file: string): void {
-  try {
-    fs.unlinkSync(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-}
-
-function tryUnlink(file: string): void {
-  try {
-    fs.unlinkSync(file);
-  } catch {
-    // see remove()
-  }
-}
-
-/** rmdir(2): true once the directory is gone, false when something is still in it. */
-function rmdirIfEmpty(dir: string): boolean {
-  try {
-    fs.rmdirSync(dir);
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return true;
-    if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
-    throw e;
   }
 }
 
@@ -442,7 +406,7 @@ export function writeFileAtomic(file: string, text: string): void {
     crashPoint('state:temp');
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    removeFile(tmp);
     throw systemError(`cannot write ${file}`, e);
   }
 }

@@ -9,13 +9,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { DeviceFilter } from '../devices';
-import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, removeCgroupDirAsync, sleepMs, writeCgroupFile, writeCgroupFileAsync, writeExisting, allOrFirstError } from '../fs-errors';
+import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, removeCgroupDirsAsync, sleepMs, writeCgroupFile, writeCgroupFilesAsync, writeExisting } from '../fs-errors';
 import { applyWrite, attachDevices, enableControllers, makeCgroupDir, signalPids, type CgroupRecord } from '../manager';
 import { controllerOf } from '../availability';
 import type { CgroupWrite } from '../types';
 import { deviceTransition, filterFromList, listMatches } from './devices';
 import { LIMIT_FILE, orderMemoryWrites } from './memory';
 import { unifiedParents, type V1Location } from './paths';
+import { v1DirOf, type V1Record } from './dirs';
+import { FREEZER_STATE, isFrozen } from '../frozen';
+
+export { v1DirOf };
 
 export interface V1Setup {
   driver: 'v1';
@@ -27,8 +31,6 @@ export interface V1Setup {
   /** A cgroup this process is in already (see warmPlacement); absent when none is known. */
   ownDir?: string;
 }
-
-type V1Record = CgroupRecord & { v1: NonNullable<CgroupRecord['v1']> };
 
 /** The directory of the hierarchy holding `controller` (v1 first, then the cgroup2 tree). */
 export function dirFor(record: V1Record, controller: string): string | undefined {
@@ -120,13 +122,13 @@ export function applyDevices(record: V1Record, filter: DeviceFilter): void {
  * Puts the init into every v1 hierarchy's cgroup, before it runs any container code. The cgroup2
  * one of a hybrid host is not written: the init was cloned into it (driver.ts cgroupFdDir), and
  * each cgroup.procs write is a migration the kernel serialises across the whole host. The writes go
- * to the thread pool at once: each may sleep in the kernel (see writeCgroupFileAsync), and
+ * to the thread pool at once (one native batch): each may sleep in the kernel (see writeCgroupFileAsync), and
  * meanwhile this process goes on with other containers.
  */
 export async function placeV1(record: V1Record, pid: number): Promise<void> {
   // Every write settles before a failure is reported: none is left running behind a clean-up.
-  await allOrFirstError(Object.entries(record.v1.dirs).filter(([key]) => key !== '').map(([, dir]) =>
-    writeCgroupFileAsync(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED')));
+  await writeCgroupFilesAsync(Object.entries(record.v1.dirs).filter(([key]) => key !== '').map(([, dir]) => path.join(dir, 'cgroup.procs')),
+    String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
 }
 
 /**
@@ -167,7 +169,6 @@ export function pidsV1(record: V1Record): number[] {
   return procsOf(v1DirOf(record, 'freezer') ?? record.dir);
 }
 
-const FREEZER_STATE = 'freezer.state';
 
 /** Freezes (waiting for FROZEN) or thaws; a freeze that stalls is thawed and retried, as runc does. */
 export function setFrozenV1(record: V1Record, frozen: boolean, timeoutMs = 5000): void {
@@ -187,10 +188,7 @@ export function setFrozenV1(record: V1Record, frozen: boolean, timeoutMs = 5000)
   }
 }
 
-export function isFrozenV1(record: V1Record): boolean {
-  const dir = v1DirOf(record, 'freezer');
-  return dir !== undefined && readOptional(path.join(dir, FREEZER_STATE))?.trim() === 'FROZEN';
-}
+export const isFrozenV1: (record: V1Record) => boolean = isFrozen;
 
 function freezerDir(record: V1Record): string {
   const dir = v1DirOf(record, 'freezer');
@@ -198,11 +196,6 @@ function freezerDir(record: V1Record): string {
   return dir;
 }
 
-/** The directory of the v1 hierarchy holding `controller`, if one does. */
-export function v1DirOf(record: V1Record, controller: string): string | undefined {
-  const key = Object.keys(record.v1.dirs).find((k) => k !== '' && k.split(',').includes(controller));
-  return key === undefined ? undefined : record.v1.dirs[key];
-}
 
 /** Signals every task: freeze, signal, thaw, so none forks away meanwhile (no cgroup.kill on v1). */
 export function signalAllV1(record: V1Record, signal: number): void {
@@ -233,5 +226,5 @@ export function removeV1(record: V1Record, timeoutMs = 2000): void {
 
 /** removeV1 on the thread pool, every hierarchy at once. */
 export function removeV1Async(record: V1Record, timeoutMs = 2000): Promise<void> {
-  return allOrFirstError(record.v1.made.map((dir) => removeCgroupDirAsync(dir, timeoutMs)));
+  return removeCgroupDirsAsync(record.v1.made, timeoutMs);
 }
