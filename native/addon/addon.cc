@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <pwd.h>
 #include <string>
+#include <vector>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -103,6 +105,27 @@ Napi::Value SetBlocking(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// userName(uid): the user's name from the password database (getpwuid_r, as libuv's
+// uv_os_get_passwd behind os.userInfo() does); null when it has no entry or the lookup fails.
+// Here so that create need not load node:os for state.json's owner.
+Napi::Value UserName(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uid_t uid = info[0].As<Napi::Number>().Uint32Value();
+  long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buf(hint > 0 ? static_cast<size_t>(hint) : 4096);
+  for (;;) {
+    struct passwd pw;
+    struct passwd* found = nullptr;
+    int rc = getpwuid_r(uid, &pw, buf.data(), buf.size(), &found);
+    if (rc == ERANGE && buf.size() < (1u << 20)) {
+      buf.resize(buf.size() * 2);
+      continue;
+    }
+    if (rc != 0 || found == nullptr) return env.Null();
+    return Napi::String::New(env, found->pw_name);
+  }
+}
+
 }  // namespace
 
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info);  // device_filter.cc
@@ -135,6 +158,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("setBlocking", Napi::Function::New(env, SetBlocking));
+  exports.Set("userName", Napi::Function::New(env, UserName));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   exports.Set("eventfd", Napi::Function::New(env, Eventfd));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));

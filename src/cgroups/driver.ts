@@ -53,11 +53,18 @@ export function killMade(record: CgroupRecord): void {
 /**
  * v1: the init's pid goes into every v1 hierarchy before it is told to go on. v2 (and the cgroup2
  * tree of a hybrid host): nothing to do, the init was cloned into its cgroup (the directory fd
- * create passes, cgroupFdDir); create must always pass that fd.
+ * create passes, cgroupFdDir); create must always pass that fd. `blocking`: on this thread (the
+ * CLI, which runs one container: the thread pool's start would cost it more than the writes).
  */
-export async function placeInit(record: CgroupRecord, pid: number): Promise<void> {
+export async function placeInit(record: CgroupRecord, pid: number, blocking = false): Promise<void> {
   const r = asV1(record);
-  if (r) await v1.placeV1(r, pid);
+  if (r && blocking) v1.placeV1Sync(r, pid);
+  else if (r) await v1.placeV1(r, pid);
+}
+
+/** v1: the kernel's wait before the first cgroup.procs write, got over early (v1 warmPlacement). */
+export function warmPlacement(s: AnySetup, blocking: boolean): void {
+  if (s.driver === 'v1') v1.warmPlacement(s, blocking);
 }
 
 /** The cgroup2 directory the init can be cloned straight into (CLONE_INTO_CGROUP), if any. */

@@ -42,7 +42,7 @@ export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[]): A
     const { locations, problems } = resolveV1Paths(linux.cgroupsPath, id, host);
     const all = [...problems, ...resources.problems];
     if (all.length > 0) throw new ConfigError(all);
-    return { driver: 'v1', locations, controllers: resources.controllers, writes: resources.writes, devices: resources.devices };
+    return { driver: 'v1', locations, controllers: resources.controllers, writes: resources.writes, devices: resources.devices, ownDir: ownV1Dir(host) };
   }
   const { placement, problems } = resolveCgroupPath(linux.cgroupsPath, id, host);
   const all = [...problems, ...resources.problems];
@@ -55,6 +55,16 @@ export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[]): A
     writes: resources.writes,
     devices: resources.devices,
   };
+}
+
+/** This process's cgroup in the first v1 hierarchy that lists one (for warmPlacement). */
+function ownV1Dir(host: CgroupHost): string | undefined {
+  for (const h of host.v1Hierarchies) {
+    const root = h.root.replace(/\/+$/, '');
+    if (h.own === null || (root !== '' && h.own !== root && !h.own.startsWith(root + '/'))) continue;
+    return h.mountPoint.replace(/\/+$/, '') + h.own.slice(root.length);
+  }
+  return undefined;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface Addon {
   mkfifo(path: string, mode: number): void;
   /** Clears O_NONBLOCK on fd. */
   setBlocking(fd: number): void;
+  /** The user's name from the password database (getpwuid_r); null when it has none. */
+  userName(uid: number): string | null;
   /** Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and makes it the cgroup's only device filter. */
   attachDeviceFilter(cgroupDir: string, program: Buffer, license: string): void;
   /** A non-blocking, close-on-exec eventfd (cgroup v1 notifications, v1/oom.ts). */

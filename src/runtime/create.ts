@@ -1,7 +1,6 @@
 // create: validate, compile, claim the id, start the init and wait until it is fully set up
 // and blocked on the exec FIFO - or failed, in which case nothing is left behind.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { crashPoint } from '../crash-point';
@@ -18,7 +17,7 @@ import { loadBundle, loadSpec, type LoadedBundle } from '../spec/load';
 import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
-import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, type AnySetup, type CgroupRecord } from '../cgroups/driver';
+import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/driver';
 import { planCgroup } from '../cgroups/plan';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
@@ -108,11 +107,16 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   };
 }
 
-// The user this process runs as (state.json's owner): looked up once per uid, not at every create.
+// The user this process runs as (state.json's owner): looked up once per uid, not at every create,
+// by the addon create loads anyway (node:os costs ~0.4 ms to load). A uid without a name goes to
+// os.userInfo(), which fails as it always did.
 let owner: { uid: number; name: string } | undefined;
 function ownerName(): string {
   const uid = process.getuid?.() ?? -1;
-  if (owner?.uid !== uid) owner = { uid, name: os.userInfo().username };
+  if (owner?.uid !== uid) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    owner = { uid, name: (uid >= 0 ? addon().userName(uid) : null) ?? (require('node:os') as typeof import('node:os')).userInfo().username };
+  }
   return owner.name;
 }
 
@@ -166,6 +170,8 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, forked: offThread });
     crashPoint('create:launched');
+    // While the helper starts and sends the init's pid, not while the init waits to be placed.
+    warmPlacement(cgroup, !offThread);
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     crashPoint('create:pid');
     startTime = processStartTime(pid) ?? '';
@@ -175,7 +181,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     record = { ...stored, pid, pidStartTime: startTime, cgroup: cgroupRecord };
     dir.write(record);
     crashPoint('create:recorded');
-    await placeInit(cgroupRecord, pid);
+    await placeInit(cgroupRecord, pid, !offThread);
     crashPoint('create:placed');
     const creating = hookState(record, 'creating');
     launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } }); // sync step 3

@@ -7,15 +7,15 @@
 // that is corrupt (removed, never trusted: its pid and cgroup paths could name anything).
 import * as fs from 'node:fs';
 
-import { cgroupDirs, killMade, removeCgroupAsync, signalAll } from '../cgroups/driver';
+import { cgroupDirs, killMade, letKillLand, removeCgroup, removeCgroupAsync, signalAll } from '../cgroups/driver';
 import { crashPoint } from '../crash-point';
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
-import { waitGone } from '../process/wait';
+import { signalRecorded, waitGone } from '../process/wait';
 import { ContainerDir, type StoredState } from '../state/store';
 import { validateId } from '../state/id';
 import { hookState, runHooks } from './hooks';
-import { signalContainer } from './kill';
+import { hasOwnPidNs, signalContainer } from './kill';
 import { deriveStatus } from './status';
 
 /** Opens the container; with `force`, clears a stateless directory and returns undefined for "nothing there". */
@@ -32,7 +32,12 @@ function openForDelete(root: string, id: string, force: boolean): ContainerDir |
   }
 }
 
-export async function deleteContainer(root: string, id: string, force: boolean, logger: Logger): Promise<void> {
+/**
+ * `blocking`: the cgroups and the state directory are removed on this thread (the CLI: it runs one
+ * container, and starting the thread pool would cost it more than the removals, ~1 ms of CPU);
+ * otherwise on the thread pool, so that an in-process caller's other containers go on meanwhile.
+ */
+export async function deleteContainer(root: string, id: string, force: boolean, logger: Logger, blocking = false): Promise<void> {
   validateId(id);
   const dir = openForDelete(root, id, force);
   if (!dir) return;
@@ -51,7 +56,16 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
       throw new TsruncError('INVALID_STATE', `cannot delete container ${id} that is not stopped: running`);
     }
     if (status !== 'stopped') {
-      signalContainer(stored, 9);
+      // A pid namespace of its own dies with its init: the kernel kills the namespace's other
+      // processes then, and the init is gone only once they are (runc's destroy relies on it too).
+      // So the init alone is killed, without freezing the whole cgroup around a signal to each
+      // task; a process of the cgroup outside the namespace is caught by the sweep below.
+      if (stored.pid > 0 && hasOwnPidNs(stored)) {
+        signalRecorded(stored.pid, stored.pidStartTime, 9);
+        if (stored.cgroup) letKillLand(stored.cgroup, 9); // a paused init dies only once thawed
+      } else {
+        signalContainer(stored, 9);
+      }
       if (!(await waitGone(stored.pid, stored.pidStartTime))) {
         throw new TsruncError('SYSTEM', `container ${id} did not die after SIGKILL`);
       }
@@ -67,13 +81,16 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
       // A creating record: an init may exist that the record has no pid of yet (cloned into a
       // cgroup, or not placed in all of them): whatever is in a cgroup tsrunc made for it dies.
       if (stored.pid === 0) killMade(stored.cgroup);
-      await removeCgroupAsync(stored.cgroup); // only what tsrunc made
+      // only what tsrunc made
+      if (blocking) removeCgroup(stored.cgroup);
+      else await removeCgroupAsync(stored.cgroup);
     }
     crashPoint('delete:cgroup');
     // A creating record never had an init, so it never reached the hooks either (as a failed create).
     if (stored.pid > 0) await runHooks(stored.config, 'poststop', hookState(stored, 'stopped'), logger, false);
     crashPoint('delete:hooks');
-    await dir.removeAsync();
+    if (blocking) dir.remove();
+    else await dir.removeAsync();
   } finally {
     dir.unlock();
   }

@@ -20,8 +20,12 @@ const driver = (): typeof import('../cgroups/driver') => require('../cgroups/dri
  */
 export function containerPids(stored: StoredState): number[] {
   if (stored.cgroup?.created) return driver().cgroupPids(stored.cgroup);
-  const ownPidNs = (stored.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path);
-  return ownPidNs ? pidsInNamespaceOf(stored.pid) : [stored.pid];
+  return hasOwnPidNs(stored) ? pidsInNamespaceOf(stored.pid) : [stored.pid];
+}
+
+/** The container's init is pid 1 of a pid namespace of its own (not one it joined). */
+export function hasOwnPidNs(stored: StoredState): boolean {
+  return (stored.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path);
 }
 
 /** Signals every process of the container (cgroup.kill for SIGKILL where there is one). */

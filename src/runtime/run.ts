@@ -49,11 +49,11 @@ export async function spawnContainer(root: string, id: string, options: SpawnOpt
   try {
     await start(root, id, logger, blocking);
   } catch (e) {
-    await deleteContainer(root, id, true, logger);
+    await deleteContainer(root, id, true, logger, blocking);
     throw e;
   }
   const exited = status.then(async (code) => {
-    if (!options.keep) await deleteContainer(root, id, true, logger);
+    if (!options.keep) await deleteContainer(root, id, true, logger, blocking);
     return code;
   });
   exited.catch(() => {}); // a caller that never awaits it must not crash the process
@@ -63,7 +63,7 @@ export async function spawnContainer(root: string, id: string, options: SpawnOpt
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 /** Resolves with the container's exit status (0-255, 128+N for a signal); 0 when detached. */
-/** `blocking`: how start waits (start.ts). */
+/** `blocking`: how start waits (start.ts), and create and delete stay off the thread pool (create.ts, delete.ts). */
 export async function run(root: string, id: string, options: RunOptions, logger: Logger, blocking = false): Promise<number> {
   const wait = !options.detach;
   // A terminal in the foreground without a console socket: tsrunc holds the master itself
@@ -90,7 +90,7 @@ export async function run(root: string, id: string, options: RunOptions, logger:
     await start(root, id, logger, blocking);
   } catch (e) {
     signals?.stop();
-    await deleteContainer(root, id, true, logger);
+    await deleteContainer(root, id, true, logger, blocking);
     await terminal?.finish();
     throw e;
   }
@@ -98,6 +98,6 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   const status = await exited;
   signals?.stop();
   await terminal?.finish();
-  if (!options.keep) await deleteContainer(root, id, true, logger);
+  if (!options.keep) await deleteContainer(root, id, true, logger, blocking);
   return status;
 }

@@ -98,7 +98,7 @@ export class Runtime {
   }
 
   delete(id: string, options: { force?: boolean } = {}): Promise<void> {
-    return lazy.delete().deleteContainer(this.root, id, options.force ?? false, this.logger);
+    return lazy.delete().deleteContainer(this.root, id, options.force ?? false, this.logger, this.blocking);
   }
 
   /** create + start; unless detached, waits and resolves with the exit status. */

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { DeviceFilter } from '../devices';
-import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, removeCgroupDirsAsync, sleepMs, writeCgroupFile, writeCgroupFilesAsync } from '../fs-errors';
+import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, removeCgroupDirsAsync, sleepMs, writeCgroupFile, writeCgroupFilesAsync, writeExisting } from '../fs-errors';
 import { applyWrite, attachDevices, enableControllers, makeCgroupDir, signalPids, type CgroupRecord } from '../manager';
 import { controllerOf } from '../availability';
 import type { CgroupWrite } from '../types';
@@ -28,6 +28,8 @@ export interface V1Setup {
   controllers: string[];
   writes: CgroupWrite[];
   devices?: DeviceFilter;
+  /** A cgroup this process is in already (see warmPlacement); absent when none is known. */
+  ownDir?: string;
 }
 
 /** The directory of the hierarchy holding `controller` (v1 first, then the cgroup2 tree). */
@@ -127,6 +129,39 @@ export async function placeV1(record: V1Record, pid: number): Promise<void> {
   // Every write settles before a failure is reported: none is left running behind a clean-up.
   await writeCgroupFilesAsync(Object.entries(record.v1.dirs).filter(([key]) => key !== '').map(([, dir]) => path.join(dir, 'cgroup.procs')),
     String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+}
+
+/**
+ * Writes this process's own pid into its own cgroup.procs: a migration to where it already is, so
+ * the kernel moves nothing. Every cgroup.procs write takes the kernel's global
+ * cgroup_threadgroup_rwsem for writing, and the first one after a quiet spell waits for an RCU
+ * grace period before it gets it (5-20 ms of wall time on this host, no CPU); writes that follow
+ * soon after do not wait. Done while the init's helper starts up (an idle wait for its pid), the
+ * grace period passes then instead of in placeV1, while the init waits. Best effort: a failure
+ * only means placeV1 waits as it would have. `blocking`: on this thread (the CLI has nothing else
+ * to do meanwhile), else on the thread pool.
+ */
+export function warmPlacement(s: V1Setup, blocking: boolean): void {
+  if (s.ownDir === undefined) return;
+  const file = path.join(s.ownDir, 'cgroup.procs');
+  if (!blocking) {
+    fs.open(file, fs.constants.O_WRONLY, (e, fd) => {
+      if (!e) fs.write(fd, String(process.pid), () => fs.close(fd, () => {}));
+    });
+    return;
+  }
+  try {
+    writeExisting(file, String(process.pid));
+  } catch {
+    // see above
+  }
+}
+
+/** placeV1 on this thread, for a caller with one container to run (the CLI): no thread pool to start. */
+export function placeV1Sync(record: V1Record, pid: number): void {
+  for (const [key, dir] of Object.entries(record.v1.dirs)) {
+    if (key !== '') writeCgroupFile(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+  }
 }
 
 /** Every process of the container, from the freezer hierarchy (else the first one). */
