@@ -24,19 +24,27 @@ const path = require('node:path');
 const repo = path.join(__dirname, '..');
 const TOP = Number(process.env.TOP ?? 15);
 
-/** Self time per function in the given .cpuprofile files, in ms, divided by `per`. */
+// INCLUSIVE=1: time per function including what it calls (each function counted once per sample
+// however often it is on the stack), e.g. how much of `run` is loading the bundle, validating or
+// waiting; otherwise self time.
+const INCLUSIVE = process.env.INCLUSIVE === '1';
+
+/** Self (or inclusive) time per function in the given .cpuprofile files, in ms, divided by `per`. */
 function report(files, per, unit) {
   const self = new Map();
+  let total = 0;
   for (const f of files) {
     const p = JSON.parse(fs.readFileSync(f, 'utf8'));
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    const parent = new Map(p.nodes.flatMap((n) => (n.children ?? []).map((c) => [c, n.id])));
+    const keyOf = (node) => `${node.callFrame.url.split('/').slice(-2).join('/') || '(native)'} ${node.callFrame.functionName || '(top level)'}`;
     p.samples.forEach((s, i) => {
-      const { url, functionName } = byId.get(s).callFrame;
-      const key = `${url.split('/').slice(-2).join('/') || '(native)'} ${functionName || '(top level)'}`;
-      self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
+      const keys = new Set([keyOf(byId.get(s))]);
+      for (let id = parent.get(s); INCLUSIVE && id !== undefined; id = parent.get(id)) keys.add(keyOf(byId.get(id)));
+      for (const key of keys) self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
+      total += p.timeDeltas[i] ?? 0;
     });
   }
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
   const idle = self.get('(native) (idle)') ?? 0;
   console.log(`${(total / 1000 / per).toFixed(1)} ms sampled per ${unit} (incl. idle ${(idle / 1000 / per).toFixed(2)} ms: ${(100 * idle / total).toFixed(0)}% idle)`);
   for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
