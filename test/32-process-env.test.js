@@ -1,6 +1,7 @@
 'use strict';
 // What the container process inherits from the runtime: stdio as the caller gave it, and
 // nothing else (no stray fds, no non-blocking flag the runtime's own I/O might have set).
+const path = require('node:path');
 const { spawn } = require('node:child_process');
 const test = require('ava');
 const { useRuntime, RUNTIME, parseMountinfo } = require('./helpers/runtime');
@@ -29,6 +30,29 @@ test('stdio pipes reach the container still blocking', async (t) => {
   const flags = r.stdout.trim().split('\n').map((l) => parseInt(l.split(/\s+/)[1], 8));
   t.is(flags.length, 3, r.stdout);
   for (const f of flags) t.is(f & O_NONBLOCK, 0, `fd flags ${f.toString(8)} must not include O_NONBLOCK`);
+});
+
+/** fd 1's flags in a Node process whose stdout is a pipe, after `code` and a console.log. */
+function stdoutFlagsAfter(code) {
+  const script = `${code}; console.log('x'); require('fs').writeSync(2, require('fs').readFileSync('/proc/self/fdinfo/1', 'utf8'));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stdout.resume();
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', () => resolve(parseInt(/^flags:\s+(\d+)/m.exec(stderr)?.[1] ?? 'NaN', 8)));
+  });
+}
+
+test('a Node stream made on a shared stdio pipe after the container started leaves it blocking', async (t) => {
+  // Node's process.stdout on a pipe makes the pipe non-blocking for everyone who shares it; a
+  // container started before tsrunc's first console.log (or warning) shares it. keepStdioBlocking
+  // (src/runtime/stdio-blocking.ts, installed by every launch) clears the flag as the stream is made.
+  const plain = await stdoutFlagsAfter('');
+  t.is(plain & O_NONBLOCK, O_NONBLOCK, 'without it, Node leaves the pipe non-blocking (what this test guards against)');
+  const kept = await stdoutFlagsAfter(`require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'runtime', 'stdio-blocking.js'))}).keepStdioBlocking()`);
+  t.is(kept & O_NONBLOCK, 0, `fd flags ${kept.toString(8)} must not include O_NONBLOCK`);
 });
 
 test('only stdio is open in the container process', async (t) => {

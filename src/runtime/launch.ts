@@ -14,6 +14,7 @@ import { TsruncError } from '../errors';
 import { addon, initHelperPath } from '../native/addon';
 import type { ExecPlan } from '../plan/exec';
 import type { Plan } from '../plan/types';
+import { keepStdioBlocking } from './stdio-blocking';
 import { SyncChannel, type ToInit } from './sync-channel';
 import type { Zygote } from './zygote';
 
@@ -152,13 +153,9 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
     env.push(`${name}=${slots.length}`);
     slots.push(fd);
   }
-  // Node creates process.stdout/stderr lazily and, on a pipe or socket, sets O_NONBLOCK on the
-  // file description it shares with the container. spawnHelper clears O_NONBLOCK on the helper's
-  // fds 0-2 (as libuv's spawn does), so such a stream must exist before it runs, or the container
-  // would inherit a non-blocking pipe. On a file, /dev/null or a terminal Node sets nothing
-  // shared, and making the streams (loading Node's stream modules) would cost ~7 ms of CPU.
-  if (isPipeOrSocket(1)) void process.stdout;
-  if (isPipeOrSocket(2)) void process.stderr;
+  // The container shares fds 1 and 2 with this process: Node's streams on them must not leave
+  // them non-blocking (stdio-blocking.ts).
+  keepStdioBlocking();
   const failed = (e: unknown): never => {
     for (const fd of [...ours, syncOurs]) if (fd >= 0) fs.closeSync(fd);
     throw new TsruncError('SYSTEM', `cannot start tsrunc-init: ${(e as Error).message}`, { cause: e });
@@ -211,13 +208,4 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
     for (const fd of theirs) fs.closeSync(fd);
   }
   return launched(spawned);
-}
-
-function isPipeOrSocket(fd: number): boolean {
-  try {
-    const st = fs.fstatSync(fd);
-    return st.isFIFO() || st.isSocket();
-  } catch {
-    return false; // closed: no stream will ever be made on it
-  }
 }
