@@ -76,6 +76,17 @@ tsruncOnly('an invalid config object is refused with the field, and leaves nothi
   t.false(fs.existsSync(path.join(rt.root, id)), 'no state directory');
 });
 
+tsruncOnly('a stdio slot that is not an fd, "pipe" or "ignore" is refused by name, and leaves nothing behind', async (t) => {
+  const rt = useRuntime(t);
+  const runtime = new Runtime({ root: rt.root });
+  const { spec, rootfs } = specAndRootfs(rt, ['true']);
+  const id = rt.id('stdio');
+  const e = await t.throwsAsync(runtime.run(id, { spec, rootfs, stdio: ['ignore', 'inherit', 2] }), { instanceOf: TsruncError });
+  t.is(e.code, 'INVALID_ARGUMENT');
+  t.regex(e.message, /stdio\[1\]: "inherit" is not an fd of this process/);
+  t.false(fs.existsSync(path.join(rt.root, id)), 'no state directory');
+});
+
 tsruncOnly("the README's in-process example runs as written", async (t) => {
   const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
   const code = /<!-- example: in-process API -->\s*```js\n([\s\S]*?)```/.exec(readme)?.[1];

@@ -79,6 +79,7 @@ function loadSpecOption(source: Extract<ConfigSource, { spec: Spec }>): LoadedBu
 
 export function prepare(id: string, options: CreateOptions, logger: Logger): Prepared {
   validateId(id);
+  checkStdio(options.stdio);
   const { bundle, config, warnings } = options.spec ? loadSpecOption(options) : loadBundle(options.bundle);
   const warn = (list: ConfigProblem[]) => list.forEach((w) => logger.warn(`config.json ${w.pointer}: ${w.message}`));
   warn(warnings);
@@ -105,6 +106,17 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
       config,
     },
   };
+}
+
+/** An in-process caller's stdio slots, checked before anything exists (TypeScript checks only its own callers). */
+function checkStdio(stdio: CreateOptions['stdio']): void {
+  if (stdio === undefined) return;
+  if (!Array.isArray(stdio) || stdio.length !== 3) throw new TsruncError('INVALID_ARGUMENT', 'stdio: three slots are needed (stdin, stdout, stderr)');
+  stdio.forEach((slot: unknown, i) => {
+    if (slot !== 'pipe' && slot !== 'ignore' && !(Number.isInteger(slot) && (slot as number) >= 0)) {
+      throw new TsruncError('INVALID_ARGUMENT', `stdio[${i}]: ${JSON.stringify(slot)} is not an fd of this process, 'pipe' or 'ignore'`);
+    }
+  });
 }
 
 // The user this process runs as (state.json's owner): looked up once per uid, not at every create,
