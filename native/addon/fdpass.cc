@@ -52,14 +52,22 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
-Napi::Value SocketPair(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+static Napi::Value UnixPair(Napi::Env env, int type) {
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) ThrowErrno(env, errno, "socketpair");
+  if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) < 0) ThrowErrno(env, errno, "socketpair");
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, Napi::Number::New(env, sv[0]));
   out.Set(1u, Napi::Number::New(env, sv[1]));
   return out;
+}
+
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  return UnixPair(info.Env(), SOCK_STREAM);
+}
+
+// Message boundaries kept: the fork server's requests (zygote.cc) are one message each.
+Napi::Value SeqpacketPair(const Napi::CallbackInfo& info) {
+  return UnixPair(info.Env(), SOCK_SEQPACKET);
 }
 
 Napi::Value RecvFd(const Napi::CallbackInfo& info) {
