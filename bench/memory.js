@@ -16,7 +16,7 @@ const path = require('node:path');
 
 const repo = path.join(__dirname, '..');
 const bin = path.join(repo, 'bin', 'tsrunc');
-const NODE_FLAGS = fs.readFileSync(bin, 'utf8').split('\n')[0].split(/\s+/).filter((a) => a.startsWith('--'));
+const { NODE_FLAGS } = require('../bin/tsrunc');
 
 const PRELOAD = `
 process.on('exit', () => {

@@ -22,6 +22,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const repo = path.join(__dirname, '..');
+const { NODE_FLAGS } = require('../bin/tsrunc');
 const TOP = Number(process.env.TOP ?? 15);
 
 // INCLUSIVE=1: time per function including what it calls (each function counted once per sample
@@ -102,9 +103,8 @@ try {
     const runs = Number(process.env.RUNS ?? 5);
     const bin = path.join(repo, 'bin', 'tsrunc');
     for (let i = 0; i < runs; i++) {
-      // bin/tsrunc's own V8 flags (its #! line): V8 rejects the code caches under other flags.
-      const flags = fs.readFileSync(bin, 'utf8').split('\n')[0].split(/\s+/).filter((a) => a.startsWith('--'));
-      spawnSync(process.execPath, [...flags, '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '50', bin, ...process.argv.slice(2)],
+      // bin/tsrunc's own V8 flags: V8 rejects its code caches under others.
+      spawnSync(process.execPath, [...NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '50', bin, ...process.argv.slice(2)],
         { env, stdio: ['ignore', 'ignore', 'inherit'] });
     }
     report(fs.readdirSync(dir).map((f) => path.join(dir, f)), runs, 'run');

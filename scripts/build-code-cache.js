@@ -11,7 +11,8 @@ const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { loadBundleScript } = require('../bin/tsrunc');
+// NODE_FLAGS: the V8 flags bin/tsrunc runs with (its #! line); V8 rejects a cache made under others.
+const { loadBundleScript, NODE_FLAGS } = require('../bin/tsrunc');
 
 const repo = path.join(__dirname, '..');
 const cliDir = path.join(repo, 'dist', 'cli');
@@ -47,7 +48,7 @@ function liveContainer(root, id) {
   fs.writeFileSync(file, JSON.stringify(state));
 }
 
-// The cheap verbs on a live, a stopped and a missing container: their whole read path (lock,
+// The cheap verbs on a stopped and a missing container: their whole read path (lock,
 // addon, state.json, status derivation) and their error reports.
 const cheap = (verb, ...rest) => async (cli, tmp) => {
   await cli.verbMain(['--version'], undefined);
@@ -162,8 +163,6 @@ async function build(profile) {
   }
 }
 
-// The V8 flags bin/tsrunc runs with (its #! line): V8 rejects a cache made under other flags.
-const NODE_FLAGS = fs.readFileSync(path.join(repo, 'bin', 'tsrunc'), 'utf8').split('\n')[0].split(/\s+/).filter((a) => a.startsWith('--'));
 
 if (process.argv[2]) {
   const missing = NODE_FLAGS.filter((f) => !process.execArgv.includes(f));

@@ -13,8 +13,7 @@ const { useRuntime, isTsrunc } = require('./helpers/runtime');
 const tsruncOnly = isTsrunc ? test : test.skip;
 const REPO = path.join(__dirname, '..');
 const CLI = path.join(REPO, 'dist', 'cli');
-const { VERB_BUNDLES } = require('../bin/tsrunc');
-const NODE_FLAGS = fs.readFileSync(path.join(REPO, 'bin', 'tsrunc'), 'utf8').split('\n')[0].split(/\s+/).filter((a) => a.startsWith('--'));
+const { VERB_BUNDLES, NODE_FLAGS } = require('../bin/tsrunc');
 
 tsruncOnly('every verb bundle has a code cache V8 accepts under bin/tsrunc\'s flags', (t) => {
   for (const name of [...VERB_BUNDLES, 'version']) {
