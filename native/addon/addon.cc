@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "nonblock.h"
 
 namespace {
 
@@ -100,8 +101,7 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
 Napi::Value SetBlocking(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) ThrowErrno(env, errno, "fcntl");
+  if (!ClearNonBlock(fd)) ThrowErrno(env, errno, "fcntl");
   return env.Undefined();
 }
 

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "nonblock.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -75,10 +76,7 @@ Napi::Value SpawnHelper(const Napi::CallbackInfo& info) {
   }
   // fds 0-2 start blocking, as libuv's spawn leaves them for a child: O_NONBLOCK belongs to the
   // open file description, shared with whoever else holds it (Node's own stdout, on a pipe).
-  for (int i = 0; i < n && i <= 2; i++) {
-    int fl = fcntl(s.high[i], F_GETFL);
-    if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(s.high[i], F_SETFL, fl & ~O_NONBLOCK);
-  }
+  for (int i = 0; i < n && i <= 2; i++) ClearNonBlock(s.high[i]);
   std::vector<std::string> envStore;
   for (uint32_t i = 0; i < envArr.Length(); i++) envStore.push_back(envArr.Get(i).As<Napi::String>());
   std::vector<char*> envp;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "nonblock.h"
 
 Napi::Value ZygoteRequest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -42,10 +43,7 @@ Napi::Value ZygoteRequest(const Napi::CallbackInfo& info) {
       fd = devnull;
     }
     // As spawnHelper: fds 0-2 start blocking (O_NONBLOCK is the shared open file description's).
-    if (i <= 2) {
-      int fl = fcntl(fd, F_GETFL);
-      if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    }
+    if (i <= 2) ClearNonBlock(fd);
     fds.push_back(fd);
   }
   iovec iov{payload.data(), payload.size()};
