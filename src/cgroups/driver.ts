@@ -9,6 +9,7 @@ import * as v2 from './manager';
 import type { CgroupRecord, CgroupSetup } from './manager';
 import type { CompiledResources } from './resources';
 import { cgroupStats as statsV2, oomKills as oomKillsV2 } from './stats';
+import { killWaitsForThaw } from './frozen';
 import * as v1 from './v1/manager';
 import { OomNotifier } from './v1/oom';
 import { removeCgroupDirAsync } from './fs-errors';
@@ -104,7 +105,6 @@ export function setFrozen(record: CgroupRecord, frozen: boolean): void {
 }
 
 export { isFrozen } from './frozen';
-import { killWaitsForThaw } from './frozen';
 
 /** removeCgroup without blocking this thread (in-process callers run other containers meanwhile). */
 export async function removeCgroupAsync(record: CgroupRecord): Promise<void> {

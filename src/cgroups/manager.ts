@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 import { addon } from '../native/addon';
 import type { DeviceFilter } from './devices';
-import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, procsOf, readCgroupFile, readOptional, removeCgroupDir, sleepMs, writeCgroupFile, writeExisting } from './fs-errors';
+import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, procsOf, readCgroupFile, removeCgroupDir, sleepMs, writeCgroupFile, writeExisting } from './fs-errors';
 import type { CgroupWrite } from './types';
 
 /** What state.json remembers of the cgroup. */

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 
 import type { DeviceFilter } from '../devices';
 import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, removeCgroupDirsAsync, sleepMs, writeCgroupFile, writeCgroupFilesAsync, writeExisting } from '../fs-errors';
-import { applyWrite, attachDevices, enableControllers, makeCgroupDir, signalPids, type CgroupRecord } from '../manager';
+import { applyWrite, attachDevices, enableControllers, makeCgroupDir, signalPids } from '../manager';
 import { controllerOf } from '../availability';
 import type { CgroupWrite } from '../types';
 import { deviceTransition, filterFromList, listMatches } from './devices';
@@ -127,8 +127,12 @@ export function applyDevices(record: V1Record, filter: DeviceFilter): void {
  */
 export async function placeV1(record: V1Record, pid: number): Promise<void> {
   // Every write settles before a failure is reported: none is left running behind a clean-up.
-  await writeCgroupFilesAsync(Object.entries(record.v1.dirs).filter(([key]) => key !== '').map(([, dir]) => path.join(dir, 'cgroup.procs')),
-    String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+  await writeCgroupFilesAsync(procsFilesV1(record), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+}
+
+/** The cgroup.procs of every v1 hierarchy's cgroup (not the cgroup2 one: see placeV1). */
+function procsFilesV1(record: V1Record): string[] {
+  return Object.entries(record.v1.dirs).filter(([key]) => key !== '').map(([, dir]) => path.join(dir, 'cgroup.procs'));
 }
 
 /**
@@ -159,16 +163,13 @@ export function warmPlacement(s: V1Setup, blocking: boolean): void {
 
 /** placeV1 on this thread, for a caller with one container to run (the CLI): no thread pool to start. */
 export function placeV1Sync(record: V1Record, pid: number): void {
-  for (const [key, dir] of Object.entries(record.v1.dirs)) {
-    if (key !== '') writeCgroupFile(path.join(dir, 'cgroup.procs'), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
-  }
+  for (const file of procsFilesV1(record)) writeCgroupFile(file, String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
 }
 
 /** Every process of the container, from the freezer hierarchy (else the first one). */
 export function pidsV1(record: V1Record): number[] {
   return procsOf(v1DirOf(record, 'freezer') ?? record.dir);
 }
-
 
 /** Freezes (waiting for FROZEN) or thaws; a freeze that stalls is thawed and retried, as runc does. */
 export function setFrozenV1(record: V1Record, frozen: boolean, timeoutMs = 5000): void {
@@ -188,21 +189,18 @@ export function setFrozenV1(record: V1Record, frozen: boolean, timeoutMs = 5000)
   }
 }
 
-export const isFrozenV1: (record: V1Record) => boolean = isFrozen;
-
 function freezerDir(record: V1Record): string {
   const dir = v1DirOf(record, 'freezer');
   if (dir === undefined) throw cgroupFsError('freeze', record.dir, new Error('this host has no freezer controller in cgroup v1'));
   return dir;
 }
 
-
 /** Signals every task: freeze, signal, thaw, so none forks away meanwhile (no cgroup.kill on v1). */
 export function signalAllV1(record: V1Record, signal: number): void {
   // An empty cgroup gains no task by fork: nothing to freeze (delete of a stopped container).
   if (pidsV1(record).length === 0) return;
   const hasFreezer = v1DirOf(record, 'freezer') !== undefined;
-  const wasFrozen = hasFreezer && isFrozenV1(record);
+  const wasFrozen = hasFreezer && isFrozen(record);
   if (hasFreezer && !wasFrozen) setFrozenV1(record, true);
   try {
     signalPids(pidsV1(record), signal);
