@@ -14,7 +14,7 @@ import { bindsDev, compileMounts, containerPath } from './mounts';
 import { propagationFlags } from './mount-options';
 import { compileHooks } from './hooks';
 import { compileLsm, detectLsm, type LsmHost } from './lsm';
-import { compileIoPriority, compilePersonality, compileScheduler, type NewerProcessFields } from './scheduling';
+import { compileIoPriority, compilePersonality, compileScheduler } from './scheduling';
 import { checkJoinedNamespaces, compileNamespaces } from './namespaces';
 import { compileSeccomp } from './seccomp';
 import { compileSysctl, ownNamespaces } from './sysctl';
@@ -88,9 +88,8 @@ export function compileProcess(spec: Spec, { problems, warnings }: Findings, cap
     rlimits: compileRlimits(spec, problems),
     capabilities: compileCapabilities(p.capabilities, capLastCap, problems, warnings),
     oomScoreAdj: compileOomScoreAdj(p.oomScoreAdj, problems),
-    // Newer than the pinned schema (runtime-spec 1.2): read from the untyped config.
-    ioPriority: compileIoPriority((p as NewerProcessFields).ioPriority, problems),
-    scheduler: compileScheduler((p as NewerProcessFields).scheduler, problems),
+    ioPriority: compileIoPriority(p.ioPriority, problems),
+    scheduler: compileScheduler(p.scheduler, problems),
     lsm: compileLsm({ ...p, mountLabel: spec.linux?.mountLabel }, lsmHost, problems),
     terminal: p.terminal ?? false,
     consoleSize: compileConsoleSize(p.consoleSize, problems),
@@ -123,8 +122,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const own = ownNamespaces(ns.fresh, ns.joins);
   checkJoinedNamespaces(ns.joins, own, Boolean(spec.hostname || spec.domainname), problems);
   const sysctl = compileSysctl(linux.sysctl, own, problems);
-  // Newer than the pinned schema (runtime-spec 1.1): read from the untyped config.
-  const timeOffsets = compileTimeOffsets((linux as { timeOffsets?: TimeOffsetsSpec }).timeOffsets, ns.fresh.has('time'), problems);
+  const timeOffsets = compileTimeOffsets(linux.timeOffsets as TimeOffsetsSpec | undefined, ns.fresh.has('time'), problems);
   const seccomp = compileSeccomp(linux.seccomp, problems, options.warnings);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
