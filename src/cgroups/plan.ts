@@ -8,6 +8,7 @@ import { applyResources, type AnySetup, type CgroupRecord } from './driver';
 import { enableControllers } from './manager';
 import { detectHost, detectHostCached, type CgroupHost } from './host';
 import { resolveCgroupPath } from './path';
+import { resourcesOfVersion } from './pids';
 import { compileResources, type CompiledResources } from './resources';
 import { resolveV1Paths, unifiedParents } from './v1/paths';
 import { compileResourcesV1 } from './v1/resources';
@@ -36,7 +37,7 @@ export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[]): A
   const host = detectHostCached();
   const linux = spec.linux ?? {};
   const { driver } = chooseDriver(host);
-  const resources = compileFor(driver, linux.resources, host, linux.devices);
+  const resources = compileFor(driver, resourcesOfVersion(linux.resources, spec.ociVersion), host, linux.devices);
   warnings.push(...resources.warnings);
   if (driver === 'v1') {
     const { locations, problems } = resolveV1Paths(linux.cgroupsPath, id, host);
@@ -75,7 +76,7 @@ export function updateCgroup(record: CgroupRecord, resources: LinuxResources, sp
   const host = detectHost();
   const linux = spec.linux ?? {};
   const driver = record.v1 ? 'v1' : 'v2';
-  const compiled = compileFor(driver, resources, host, linux.devices);
+  const compiled = compileFor(driver, resourcesOfVersion(resources, spec.ociVersion), host, linux.devices);
   if (compiled.problems.length > 0) throw new ConfigError(compiled.problems);
   try {
     applyResources(record, compiled, enable);
@@ -83,7 +84,7 @@ export function updateCgroup(record: CgroupRecord, resources: LinuxResources, sp
     // A write the kernel refused (a memory limit below usage...) may follow writes that went
     // through: put the limits in force before back, so the container keeps what state.json says.
     try {
-      applyResources(record, compileFor(driver, linux.resources, host, linux.devices), enable);
+      applyResources(record, compileFor(driver, resourcesOfVersion(linux.resources, spec.ociVersion), host, linux.devices), enable);
     } catch {
       // the original error is the one to report
     }
