@@ -6,7 +6,7 @@ const test = require('ava');
 const {
   parseConfigJson, parseMountinfo, classifyMounts, detectHost, hugePageSizeName,
   resolveCgroupPath, parseOwnCgroup, parseIdList, formatIdList, compileMemory, swapMaxValue,
-  compileCpu, sharesToWeight, compilePids, resourcesOfVersion, zeroPidsIsALimit, compileIo, blkioWeightToIoWeight, compileHugetlb,
+  compileCpu, sharesToWeight, compilePids, resourcesOfVersion, zeroPidsIsALimit, memoryLimitBelowUsage, compileIo, blkioWeightToIoWeight, compileHugetlb,
   compileRdma, compileUnified, compileResources, compileDeviceFilter,
   compileResourcesV1, orderMemoryWrites, deviceTransition, filterFromList, listMatches, resolveV1Paths, chooseDriver,
 } = require('tsrunc/internal');
@@ -501,4 +501,14 @@ test('v1: cgroupsPath in every hierarchy: relative under our own cgroup there, a
   t.deepEqual(pointers(bad.problems), ['/linux/cgroupsPath']);
   t.regex(bad.problems[0].message, /holds tsrunc itself.*memory hierarchy/);
   t.regex(resolveV1Paths('a/../b', 'abc', hybridHost).problems[0].message, /must not contain "\.\."/);
+});
+
+test('memory.checkBeforeUpdate: a limit not above the usage is refused, only when asked', (t) => {
+  const usage = 1000n;
+  t.is(memoryLimitBelowUsage({ memory: { limit: 500 } }, usage), undefined, 'not asked');
+  t.is(memoryLimitBelowUsage({ memory: { limit: 2000, checkBeforeUpdate: true } }, usage), undefined, 'above the usage');
+  t.is(memoryLimitBelowUsage({ memory: { limit: -1, checkBeforeUpdate: true } }, usage), undefined, 'no limit');
+  const p = memoryLimitBelowUsage({ memory: { limit: 500, checkBeforeUpdate: true } }, usage);
+  t.is(p.pointer, R('memory/limit'));
+  t.regex(p.message, /current memory usage \(1000 bytes/);
 });

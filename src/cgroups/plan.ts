@@ -2,12 +2,16 @@
 // created: linux.cgroupsPath + linux.resources against what this host mounts. The driver follows
 // from the host (host.ts): a unified host gets the cgroup v2 driver; a hybrid or legacy host, whose
 // controllers live in cgroup v1 hierarchies, the cgroup v1 driver (v1/), as runc chooses.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 import { ConfigError, type ConfigProblem } from '../errors';
 import type { LinuxResources, Spec } from '../generated/config';
 import { applyResources, type AnySetup, type CgroupRecord } from './driver';
 import { enableControllers } from './manager';
 import { detectHost, detectHostCached, type CgroupHost } from './host';
 import { resolveCgroupPath } from './path';
+import { memoryLimitBelowUsage } from './memory';
 import { resourcesOfVersion } from './pids';
 import { compileResources, type CompiledResources } from './resources';
 import { resolveV1Paths, unifiedParents } from './v1/paths';
@@ -78,6 +82,10 @@ export function updateCgroup(record: CgroupRecord, resources: LinuxResources, sp
   const driver = record.v1 ? 'v1' : 'v2';
   const compiled = compileFor(driver, resourcesOfVersion(resources, spec.ociVersion), host, linux.devices);
   if (compiled.problems.length > 0) throw new ConfigError(compiled.problems);
+  if (!record.v1) {
+    const below = memoryLimitBelowUsage(resources, readMemoryCurrent(record.dir));
+    if (below) throw new ConfigError([below]);
+  }
   try {
     applyResources(record, compiled, enable);
   } catch (e) {
@@ -98,5 +106,14 @@ export function updateCgroup(record: CgroupRecord, resources: LinuxResources, sp
     const parents = record.v1 ? unifiedParents({ key: '', dir: unifiedDir, mountPoint: host.unifiedRoot })
       : resolveCgroupPath(linux.cgroupsPath, id, host).placement?.parents ?? [];
     enableControllers(host.unifiedRoot, parents, controllers);
+  }
+}
+
+/** memory.current of a cgroup v2 directory (0 without the memory controller: nothing to compare). */
+function readMemoryCurrent(dir: string): bigint {
+  try {
+    return BigInt(fs.readFileSync(path.join(dir, 'memory.current'), 'utf8').trim());
+  } catch {
+    return 0n;
   }
 }
