@@ -186,6 +186,10 @@ void report_after_ready(const SetupError& e, int startFd) {
     build_rootfs(plan);
     if (plan.process.terminal) setup_init_terminal(plan, launch.consoleFd);
     if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();  // sync steps 4 and 5
+    // runc runs createContainer hooks from the container's root (its host path, before pivot_root):
+    // a hook may use paths relative to it (`./lib/x`).
+    if (!plan.hooks.createContainer.empty() && chdir(plan.rootfs.c_str()) < 0)
+      fail_errno("chdir to the rootfs for the createContainer hooks", "/hooks/createContainer");
     run_hooks(plan.hooks.createContainer, states.creating, runtimeUmask);
     // Connected now, while the agent's host path is reachable; used once the filter is loaded.
     const int agent = plan.seccomp && plan.seccomp->listener ? connect_agent(plan.seccomp->listener->path) : -1;

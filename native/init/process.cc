@@ -37,6 +37,15 @@ bool is_executable_file(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
 }
 
+// An errno in the words runc's (Go's) messages use: "no such file or directory", not strerror's
+// "No such file or directory". Clients match them: Docker maps "executable file not found" / "no such
+// file or directory" to exit 127 and "permission denied" to 126, podman likewise.
+std::string go_strerror(int e) {
+  std::string s = strerror(e);
+  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z' && !(s.size() > 1 && s[1] >= 'A' && s[1] <= 'Z')) s[0] = char(s[0] - 'A' + 'a');
+  return s;
+}
+
 std::string env_value(const std::vector<std::string>& env, const std::string& name) {
   for (const std::string& kv : env)
     if (kv.compare(0, name.size() + 1, name + "=") == 0) return kv.substr(name.size() + 1);
@@ -47,9 +56,16 @@ std::string env_value(const std::vector<std::string>& env, const std::string& na
 
 std::string find_executable(const ProcessPlan& p) {
   const std::string& name = p.args[0];
+  // runc's messages (Go's exec.LookPath): `exec: "/x": stat /x: no such file or directory` for a
+  // path that is not there, `exec: "/x": permission denied` for one that is not an executable file.
   if (name.find('/') != std::string::npos) {
+    struct stat st;
+    if (stat(name.c_str(), &st) < 0) {
+      const int e = errno;
+      throw SetupError("exec: \"" + name + "\": stat " + name + ": " + go_strerror(e), e, "/process/args/0");
+    }
     if (!is_executable_file(name))
-      throw SetupError("exec: " + name + ": " + strerror(errno ? errno : EACCES), errno, "/process/args/0");
+      throw SetupError("exec: \"" + name + "\": " + go_strerror(EACCES), EACCES, "/process/args/0");
     return name;
   }
   const std::string path = env_value(p.env, "PATH");
@@ -103,5 +119,6 @@ void exec_process(const std::string& path, const ProcessPlan& p) {
   for (const std::string& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   execve(path.c_str(), argv.data(), envp.data());
-  fail_errno("exec " + path, "/process/args/0");
+  const int e = errno;
+  throw SetupError("exec " + path + ": " + go_strerror(e), e, "/process/args/0");
 }

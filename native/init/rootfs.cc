@@ -212,6 +212,12 @@ void enter_rootfs(const Plan& plan) {
     if (umount2(".", MNT_DETACH) < 0) fail_errno("detach the old root", "/root/path");
   }
   if (chdir("/") < 0) fail_errno("chdir /");
+  // A read-only tmpfs (or /dev) was mounted writable so that its submounts, devices and mount
+  // points could be made (compiled in src/plan/mounts.ts): read-only now, as runc's finalizeRootfs.
+  // After pivot_root the container's root is "/", so its paths resolve inside it.
+  for (const MountOp& m : plan.mounts)
+    if (m.lateRemountFlags)
+      do_mount("", m.destination, nullptr, m.lateRemountFlags, "", "remount " + m.destination + " read-only", m.pointer);
   if (plan.rootReadonly)
     do_mount("", "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | current_flags("/"), "",
              "remount the root read-only", "/root/readonly");

@@ -19,6 +19,7 @@ import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store'
 import { OCI_VERSION } from '../version';
 import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/driver';
 import { planCgroup } from '../cgroups/plan';
+import { checkPreexistingCgroup } from '../cgroups/preexisting';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit, type HelperProcess, type Launched } from './launch';
@@ -147,6 +148,8 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
 /** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
   const { plan, cgroup, stored } = prepare(id, options, logger);
+  // Before anything exists, as runc: a frozen cgroup is refused (the init would never get ready).
+  checkPreexistingCgroup(cgroup, logger);
   // Before anything exists: a bad console socket leaves nothing behind.
   const consoleFd = consoleChannel(plan, options);
   let dir: ContainerDir;
