@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const test = require('ava');
 const { useRuntime } = require('./helpers/runtime');
+const { buildProgram, installProgram } = require('./helpers/static-probe');
 
 const DOCKER = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures/seccomp-docker-default.json'), 'utf8'));
 
@@ -45,19 +46,15 @@ int main(int argc, char **argv) {
 }
 `;
 
-let built;
-function build() {
-  if (built) return built;
-  const dir = fs.mkdtempSync('/tmp/tsrunc-enosys-');
-  fs.writeFileSync(path.join(dir, 'probe.c'), PROBE);
-  fs.writeFileSync(path.join(dir, 'resolver.c'), RESOLVER);
-  execFileSync('cc', ['-static', '-O2', '-o', path.join(dir, 'probe'), path.join(dir, 'probe.c')]);
-  execFileSync('cc', ['-O2', '-o', path.join(dir, 'resolver'), path.join(dir, 'resolver.c'), '-lseccomp']);
+/** x86_64 numbers of every name of the Docker profile, resolved by libseccomp as the runtimes do. */
+let numbers;
+function syscallNumbers() {
+  if (numbers) return numbers;
+  const resolver = buildProgram('seccomp-resolver', RESOLVER, { libs: ['-lseccomp'] });
   const names = [...new Set(DOCKER.syscalls.flatMap((s) => s.names))];
-  const numbers = Object.fromEntries(execFileSync(path.join(dir, 'resolver'), names, { encoding: 'utf8' })
+  numbers = Object.fromEntries(execFileSync(resolver, names, { encoding: 'utf8' })
     .trim().split('\n').map((l) => l.split(' ')).map(([n, nr]) => [n, Number(nr)]));
-  built = { dir, numbers };
-  return built;
+  return numbers;
 }
 
 /**
@@ -65,7 +62,7 @@ function build() {
  * is older than clone3) and without getpgrp (neither runtime calls it) (so one old syscall gets the default action).
  */
 function olderProfile({ keep = [] } = {}) {
-  const { numbers } = build();
+  const numbers = syscallNumbers();
   const profile = structuredClone(DOCKER);
   profile.syscalls = profile.syscalls
     .map((s) => ({ ...s, names: s.names.filter((n) => keep.includes(n) || (n !== 'getpgrp' && numbers[n] < FIRST_NEW)) }))
@@ -78,12 +75,11 @@ async function runProbe(t, seccomp, calls) {
   const rt = useRuntime(t);
   const bundle = rt.makeBundle((c) => {
     c.linux.seccomp = seccomp;
-    c.process.args = ['/probe', ...calls.map((n) => `${n}:${NR[n]}`)];
+    c.process.args = ['/probe-syscalls', ...calls.map((n) => `${n}:${NR[n]}`)];
     // runc 1.1.5 panics on a seccomp profile in a config without capabilities.
     c.process.capabilities = { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
   });
-  fs.copyFileSync(path.join(build().dir, 'probe'), path.join(bundle.rootfs, 'probe'));
-  fs.chmodSync(path.join(bundle.rootfs, 'probe'), 0o755);
+  installProgram(bundle.rootfs, buildProgram('probe-syscalls', PROBE));
   const id = rt.id('enosys');
   const r = await rt.runtime(['run', '--bundle', bundle.dir, id]);
   t.is(r.code, 0, r.stderr);
@@ -129,8 +125,4 @@ test('an allowing default action gets no stub: what the profile does not name ru
     ['getpgrp', 'clone3']);
   t.is(seen.getpgrp, 'Operation not permitted');
   t.is(seen.clone3, 'Invalid argument', 'clone3 reached the kernel (which refuses a zero-sized argument)');
-});
-
-test.after.always(() => {
-  if (built) fs.rmSync(built.dir, { recursive: true, force: true });
 });
