@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -174,6 +175,55 @@ unsigned long current_flags(const char* path) {
   return f;
 }
 
+// A mountinfo path field: space, tab, newline and backslash come as octal escapes (\040).
+std::string unescape_mountinfo(const std::string& field) {
+  std::string out;
+  for (size_t i = 0; i < field.size(); i++) {
+    if (field[i] == '\\' && i + 3 < field.size()) {
+      out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+      i += 3;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
+}
+
+// --no-pivot leaves the host's mounts in the container's mount namespace, under the chroot. The
+// kernel lets a user namespace mount a new procfs or sysfs only if the mount namespace already
+// shows one in full (mount_too_revealing): a host /proc still there, though out of the chroot's
+// reach, would let the container mount a bare, unmasked /proc of its own (runc's no_pivot test).
+// As runc's msMoveRoot: every full procfs and sysfs outside the rootfs goes (detached, or covered
+// with an empty tmpfs where the kernel refuses), each made a slave first so that nothing reaches
+// the host's mounts however rootfsPropagation shares them. Deepest first: a parent's detach takes
+// its submounts along.
+void hide_host_proc_and_sys(const std::string& rootfs) {
+  std::vector<std::string> targets;
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, mp, field, fstype;
+    fields >> id >> parent >> devno >> root >> mp;
+    while (fields >> field && field != "-") {}
+    fields >> fstype;
+    if (root != "/" || (fstype != "proc" && fstype != "sysfs")) continue;
+    mp = unescape_mountinfo(mp);
+    if (mp == rootfs || mp.compare(0, rootfs.size() + 1, rootfs + "/") == 0) continue;
+    targets.push_back(mp);
+  }
+  std::sort(targets.begin(), targets.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const std::string& mp : targets) {
+    if (mount(nullptr, mp.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) < 0) {
+      if (errno == ENOENT || errno == EINVAL) continue;  // gone with a parent detached before it
+      fail_errno("make " + mp + " a slave before hiding it (--no-pivot)", "/root/path");
+    }
+    if (umount2(mp.c_str(), MNT_DETACH) == 0) continue;
+    if (errno != EINVAL && errno != EPERM) fail_errno("detach " + mp + " (--no-pivot)", "/root/path");
+    do_mount("tmpfs", mp, "tmpfs", 0, "", "cover " + mp + " (--no-pivot)", "/root/path");
+  }
+}
+
 }  // namespace
 
 void build_rootfs(const Plan& plan) {
@@ -196,6 +246,7 @@ void build_rootfs(const Plan& plan) {
 
 void enter_rootfs(const Plan& plan) {
   if (plan.noPivot) {
+    hide_host_proc_and_sys(plan.rootfs);
     if (chdir(plan.rootfs.c_str()) < 0) fail_errno("chdir to rootfs", "/root/path");
     do_mount(plan.rootfs, "/", nullptr, MS_MOVE, "", "move the rootfs to /", "/root/path");
     if (chroot(".") < 0) fail_errno("chroot", "/root/path");
