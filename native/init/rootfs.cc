@@ -111,6 +111,17 @@ void require_not_in_proc(const MountOp& m, int dest) {
                      EINVAL, m.pointer + "/destination");
 }
 
+// The links a mount asks for, made in what was just mounted (a fresh tmpfs: nothing of the image's).
+void make_links(int rootfd, const MountOp& m) {
+  if (m.links.empty()) return;
+  Fd dir(open_in_root(rootfd, m.destination, Create::None, m.pointer));
+  for (const Symlink& l : m.links) {
+    const std::string name = l.path.substr(l.path.rfind('/') + 1);
+    if (symlinkat(l.target.c_str(), dir.fd, name.c_str()) < 0 && errno != EEXIST)
+      fail_errno("create link " + l.path + " -> " + l.target, m.pointer);
+  }
+}
+
 void mount_one(int rootfd, const MountOp& m) {
   require_ordinary_dir(rootfd, m, -1);
   Fd dest(open_in_root(rootfd, m.destination, m.createAs == "file" ? Create::File : Create::Dir, m.pointer));
@@ -131,6 +142,7 @@ void mount_one(int rootfd, const MountOp& m) {
     return;
   }
   finish_mount(rootfd, m, m.remountFlags);
+  make_links(rootfd, m);
 }
 
 // maskedPaths: directories get an empty read-only tmpfs, anything else the container's own
