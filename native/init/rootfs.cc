@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -97,10 +99,35 @@ void require_ordinary_dir(int rootfd, const MountOp& m, int dest) {
     throw SetupError(m.destination + " in the rootfs changed while it was opened", EAGAIN, m.pointer + "/destination");
 }
 
+// What the destination resolved to, checked on the opened fd: the compiler checked the
+// destination as written (only lxcfs's files may be bound under /proc), but a symlink of the image
+// (`etc/x -> /proc/sys/kernel/domainname`) can lead a destination written elsewhere onto procfs, and
+// a host file would then stand where the container expects the kernel's. runc refuses ("inside /proc").
+void require_not_in_proc(const MountOp& m, int dest) {
+  if (m.destination == "/proc" || m.destination.compare(0, 6, "/proc/") == 0) return;
+  struct statfs fs;
+  if (fstatfs(dest, &fs) < 0) fail_errno("statfs " + m.destination, m.pointer + "/destination");
+  if (fs.f_type == PROC_SUPER_MAGIC)
+    throw SetupError("mount destination " + m.destination + " resolves (through a symlink in the rootfs) to a path inside /proc; refusing to mount there",
+                     EINVAL, m.pointer + "/destination");
+}
+
+// The links a mount asks for, made in what was just mounted (a fresh tmpfs: nothing of the image's).
+void make_links(int rootfd, const MountOp& m) {
+  if (m.links.empty()) return;
+  Fd dir(open_in_root(rootfd, m.destination, Create::None, m.pointer));
+  for (const Symlink& l : m.links) {
+    const std::string name = l.path.substr(l.path.rfind('/') + 1);
+    if (symlinkat(l.target.c_str(), dir.fd, name.c_str()) < 0 && errno != EEXIST)
+      fail_errno("create link " + l.path + " -> " + l.target, m.pointer);
+  }
+}
+
 void mount_one(int rootfd, const MountOp& m) {
   require_ordinary_dir(rootfd, m, -1);
   Fd dest(open_in_root(rootfd, m.destination, m.createAs == "file" ? Create::File : Create::Dir, m.pointer));
   require_ordinary_dir(rootfd, m, dest.fd);
+  require_not_in_proc(m, dest.fd);
   const std::string target = fd_path(dest.fd);
   const char* fstype = m.fstype.empty() ? nullptr : m.fstype.c_str();
   if (mount(m.source.empty() ? nullptr : m.source.c_str(), target.c_str(), fstype, m.flags,
@@ -116,6 +143,7 @@ void mount_one(int rootfd, const MountOp& m) {
     return;
   }
   finish_mount(rootfd, m, m.remountFlags);
+  make_links(rootfd, m);
 }
 
 // maskedPaths: directories get an empty read-only tmpfs, anything else the container's own

@@ -11,6 +11,7 @@ import { compileCapabilities, kernelCapLastCap } from './capabilities';
 import { DEFAULT_SYMLINKS, compileDevices } from './devices';
 import { MS, RLIMIT } from './linux';
 import { bindsDev, compileMounts, containerPath } from './mounts';
+import { placeCgroupMounts, type CgroupMountView } from './cgroup-mount';
 import { propagationFlags } from './mount-options';
 import { compileHooks } from './hooks';
 import { compileLsm, detectLsm, type LsmHost } from './lsm';
@@ -31,6 +32,11 @@ export interface CompileOptions {
   warnings?: ConfigProblem[];
   /** Which LSMs the host runs; default: detected. */
   lsm?: LsmHost;
+  /**
+   * The host's and the container's cgroups as a cgroup mount shows them (cgroup-mount.ts). Without
+   * it, cgroup mounts are left for the caller to place once the cgroups are planned (create does).
+   */
+  cgroupMounts?: CgroupMountView;
 }
 
 /** Everything compileProcess reports into. */
@@ -142,7 +148,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     timeOffsets,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
-    mounts,
+    mounts: options.cgroupMounts ? placeCgroupMounts(mounts, options.cgroupMounts) : mounts,
     setupDev,
     devices: setupDev ? compileDevices(linux.devices) : [],
     symlinks: setupDev ? DEFAULT_SYMLINKS : [],

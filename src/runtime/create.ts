@@ -20,6 +20,8 @@ import { OCI_VERSION } from '../version';
 import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/driver';
 import { planCgroup } from '../cgroups/plan';
 import { checkPreexistingCgroup } from '../cgroups/preexisting';
+import { detectHostCached } from '../cgroups/host';
+import { cgroupMountView, hasCgroupNamespace, isCgroupMount, placeCgroupMounts } from '../plan/cgroup-mount';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit, type HelperProcess, type Launched } from './launch';
@@ -90,6 +92,8 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   try {
     plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
     cgroup = planCgroup(config, id, compileWarnings);
+    // A cgroup mount shows the container's own cgroups: known only now.
+    if (plan.mounts.some(isCgroupMount)) plan.mounts = placeCgroupMounts(plan.mounts, cgroupMountView(detectHostCached(), plannedRecord(cgroup), hasCgroupNamespace(plan)));
   } finally {
     warn(compileWarnings); // also when the config is rejected: they may explain why
   }
