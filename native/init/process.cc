@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <cstring>
+#include <fcntl.h>
+#include <string>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
@@ -86,15 +88,34 @@ std::string find_executable(const ProcessPlan& p) {
 
 namespace {
 
+// A user namespace whose gid_map was written by its unprivileged owner refuses setgroups(2) for
+// good (/proc/<pid>/setgroups "deny", which the kernel requires for such a map): the process keeps
+// the groups it had, as under runc. Only an EPERM with no groups asked for is let through.
+bool setgroups_denied() {
+  int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[8] = {};
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return n >= 4 && std::string(buf, 4) == "deny";
+}
+
 // Groups and gid first: changing them needs CAP_SETGID, which the switch to a non-root uid may take.
 void switch_user(const ProcessPlan& p) {
   std::vector<gid_t> groups(p.additionalGids.begin(), p.additionalGids.end());
-  if (setgroups(groups.size(), groups.data()) < 0) fail_errno("setgroups", "/process/user/additionalGids");
+  if (setgroups(groups.size(), groups.data()) < 0 && !(errno == EPERM && groups.empty() && setgroups_denied()))
+    fail_errno("setgroups", "/process/user/additionalGids");
   if (setresgid(p.gid, p.gid, p.gid) < 0) fail_errno("setgid", "/process/user/gid");
   if (setresuid(p.uid, p.uid, p.uid) < 0) fail_errno("setuid", "/process/user/uid");
 }
 
 }  // namespace
+
+void become_userns_root() {
+  if (setresgid(0, 0, 0) < 0) fail_errno("become gid 0 of the user namespace (is gid 0 mapped?)", "/linux/gidMappings");
+  if (setgroups(0, nullptr) < 0 && !(errno == EPERM && setgroups_denied())) fail_errno("clear supplementary groups", "/linux/gidMappings");
+  if (setresuid(0, 0, 0) < 0) fail_errno("become uid 0 of the user namespace (is uid 0 mapped?)", "/linux/uidMappings");
+}
 
 // The capability steps wrap the user switch (see capabilities.h for why in this order). The
 // compiler always sends the five masks (no capabilities object = all empty, as runc).

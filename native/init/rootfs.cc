@@ -46,13 +46,38 @@ std::string mount_point_of(const std::string& path) {
   return best;
 }
 
+// The mount flags a bind remount must keep (the kernel refuses to clear locked ones: in a user
+// namespace every flag of a mount that came from the host is locked). `withReadonly`: ro too.
+unsigned long current_flags(const char* path, bool withReadonly = false) {
+  struct statvfs sv;
+  if (statvfs(path, &sv) < 0) fail_errno(std::string("statvfs ") + path);
+  unsigned long f = 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  if (withReadonly && (sv.f_flag & ST_RDONLY)) f |= MS_RDONLY;
+  return f;
+}
+
+
+// A bind remount the kernel refuses with EPERM because it would clear flags locked on the mount
+// (a user namespace's copy of a host mount, runc's remount rule): again, keeping them.
+void remount(const std::string& target, unsigned long flags, const MountOp& m) {
+  if (mount(nullptr, target.c_str(), nullptr, flags, nullptr) == 0) return;
+  if (errno != EPERM || !(flags & MS_BIND)) fail_errno("remount " + m.destination, m.pointer);
+  do_mount("", target, nullptr, flags | current_flags(target.c_str(), true), "", "remount " + m.destination, m.pointer);
+}
+
 // After the first mount(2) the fd we mounted onto still names the covered directory, so
 // every later change (remount, propagation) needs a fresh fd of the new mount.
 void finish_mount(int rootfd, const MountOp& m, unsigned long remountFlags) {
   if (remountFlags == 0 && m.propagation.empty() && m.attrSet == 0 && m.attrClear == 0) return;
   Fd fresh(open_in_root(rootfd, m.destination, Create::None, m.pointer));
   const std::string target = fd_path(fresh.fd);
-  if (remountFlags) do_mount("", target, nullptr, remountFlags, "", "remount " + m.destination, m.pointer);
+  if (remountFlags) remount(target, remountFlags, m);
   // The recursive options (rro, rnosuid...): the mount and every mount under it (Linux 5.12).
   if (m.attrSet || m.attrClear) {
     struct mount_attr attr = {};
@@ -184,23 +209,9 @@ void readonly_paths(int rootfd, const Plan& plan) {
     }
     do_mount(fd_path(target.fd), fd_path(target.fd), nullptr, MS_BIND | MS_REC, "", "bind " + path, ptr);
     Fd fresh(open_in_root(rootfd, path, Create::None, ptr));
-    do_mount("", fd_path(fresh.fd), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, "",
+    do_mount("", fd_path(fresh.fd), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC | current_flags(fd_path(fresh.fd).c_str()), "",
              "remount " + path + " read-only", ptr);
   }
-}
-
-// The mount flags a bind remount must keep (the kernel refuses to clear locked ones).
-unsigned long current_flags(const char* path) {
-  struct statvfs sv;
-  if (statvfs(path, &sv) < 0) fail_errno(std::string("statvfs ") + path);
-  unsigned long f = 0;
-  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
-  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
-  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
-  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
-  return f;
 }
 
 // A mountinfo path field: space, tab, newline and backslash come as octal escapes (\040).

@@ -125,6 +125,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const mounts = compileMounts(spec.mounts, bundle, ns.fresh.has('network'), problems);
   const setupDev = !bindsDev(spec.mounts);
   const process = compileProcess(spec, { problems, warnings: options.warnings ?? [] }, options.capLastCap ?? kernelCapLastCap(), options.lsm ?? detectLsm());
+  const userNamespace = ns.fresh.has('user') || ns.joins.some((j) => j.type === 'user');
   const own = ownNamespaces(ns.fresh, ns.joins);
   checkJoinedNamespaces(ns.joins, own, Boolean(spec.hostname || spec.domainname), problems);
   const sysctl = compileSysctl(linux.sysctl, own, problems);
@@ -145,12 +146,13 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     noPivot: options.noPivot ?? false,
     cloneFlags: ns.cloneFlags,
     joins: ns.joins,
+    userNamespace,
     timeOffsets,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
     mounts: options.cgroupMounts ? placeCgroupMounts(mounts, options.cgroupMounts) : mounts,
     setupDev,
-    devices: setupDev ? compileDevices(linux.devices) : [],
+    devices: setupDev ? compileDevices(linux.devices, userNamespace) : [],
     symlinks: setupDev ? DEFAULT_SYMLINKS : [],
     maskedPaths: (linux.maskedPaths ?? []).map(containerPath),
     readonlyPaths: (linux.readonlyPaths ?? []).map(containerPath),
