@@ -14,6 +14,7 @@ import { bindsDev, compileMounts, containerPath } from './mounts';
 import { propagationFlags } from './mount-options';
 import { compileHooks } from './hooks';
 import { compileLsm, detectLsm, type LsmHost } from './lsm';
+import { compileMemoryPolicy } from './memory-policy';
 import { compileIoPriority, compilePersonality, compileScheduler } from './scheduling';
 import { checkJoinedNamespaces, compileNamespaces } from './namespaces';
 import { compileSeccomp } from './seccomp';
@@ -90,6 +91,9 @@ export function compileProcess(spec: Spec, { problems, warnings }: Findings, cap
     oomScoreAdj: compileOomScoreAdj(p.oomScoreAdj, problems),
     ioPriority: compileIoPriority(p.ioPriority, problems),
     scheduler: compileScheduler(p.scheduler, problems),
+    memoryPolicy: compileMemoryPolicy(spec.linux?.memoryPolicy, problems),
+    // The init's: every CPU its cpuset allows (execCPUAffinity "is not applicable to the init").
+    cpuAffinity: null,
     lsm: compileLsm({ ...p, mountLabel: spec.linux?.mountLabel }, lsmHost, problems),
     terminal: p.terminal ?? false,
     consoleSize: compileConsoleSize(p.consoleSize, problems),
