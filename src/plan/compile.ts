@@ -11,6 +11,7 @@ import { compileCapabilities, kernelCapLastCap } from './capabilities';
 import { DEFAULT_SYMLINKS, compileDevices } from './devices';
 import { MS, RLIMIT } from './linux';
 import { bindsDev, compileMounts, containerPath } from './mounts';
+import { placeCgroupMounts, type CgroupMountView } from './cgroup-mount';
 import { propagationFlags } from './mount-options';
 import { compileHooks } from './hooks';
 import { compileLsm, detectLsm, type LsmHost } from './lsm';
@@ -32,6 +33,11 @@ export interface CompileOptions {
   warnings?: ConfigProblem[];
   /** Which LSMs the host runs; default: detected. */
   lsm?: LsmHost;
+  /**
+   * The host's and the container's cgroups as a cgroup mount shows them (cgroup-mount.ts). Without
+   * it, cgroup mounts are left for the caller to place once the cgroups are planned (create does).
+   */
+  cgroupMounts?: CgroupMountView;
 }
 
 /** Everything compileProcess reports into. */
@@ -123,6 +129,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const mounts = compileMounts(spec.mounts, bundle, ns.fresh.has('network'), problems);
   const setupDev = !bindsDev(spec.mounts);
   const process = compileProcess(spec, { problems, warnings: options.warnings ?? [] }, options.capLastCap ?? kernelCapLastCap(), options.lsm ?? detectLsm());
+  const userNamespace = ns.fresh.has('user') || ns.joins.some((j) => j.type === 'user');
   const own = ownNamespaces(ns.fresh, ns.joins);
   checkJoinedNamespaces(ns.joins, own, Boolean(spec.hostname || spec.domainname), problems);
   const sysctl = compileSysctl(linux.sysctl, own, problems);
@@ -143,12 +150,13 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     noPivot: options.noPivot ?? false,
     cloneFlags: ns.cloneFlags,
     joins: ns.joins,
+    userNamespace,
     timeOffsets,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
-    mounts,
+    mounts: options.cgroupMounts ? placeCgroupMounts(mounts, options.cgroupMounts) : mounts,
     setupDev,
-    devices: setupDev ? compileDevices(linux.devices) : [],
+    devices: setupDev ? compileDevices(linux.devices, userNamespace) : [],
     symlinks: setupDev ? DEFAULT_SYMLINKS : [],
     maskedPaths: (linux.maskedPaths ?? []).map(containerPath),
     readonlyPaths: (linux.readonlyPaths ?? []).map(containerPath),

@@ -107,7 +107,27 @@ export function compileSeccomp(
   if (seccomp.listenerPath !== undefined && !usesNotify(seccomp)) {
     warnings.push({ pointer: at('listenerPath'), message: 'is not used: no rule has the action SCMP_ACT_NOTIFY' });
   }
-  return { defaultAction, defaultErrnoRet, architectures, flags, rules, listener: compileListener(seccomp, at('listenerPath'), problems) };
+  return {
+    defaultAction, defaultErrnoRet, architectures, flags, rules,
+    listener: compileListener(seccomp, at('listenerPath'), problems),
+    enosysNames: enosysNames(seccomp, defaultAction, architectures),
+  };
+}
+
+/**
+ * The names that bound runc's -ENOSYS stub (libcontainer/seccomp/patchbpf): a syscall numbered above
+ * every syscall the profile names (on an architecture it lists) is newer than the profile, and gets
+ * ENOSYS rather than the default errno, so that libc falls back (glibc's clone3 -> clone,
+ * faccessat2 -> faccessat). runc counts every name of the config, also of rules that do what the
+ * default does, and makes no stub when the default action lets syscalls through (a tracer handles
+ * ENOSYS itself) or the profile lists no architecture.
+ */
+function enosysNames(seccomp: LinuxSeccomp, defaultAction: SeccompAction, architectures: string[]): string[] {
+  if (defaultAction === 'SCMP_ACT_ALLOW' || defaultAction === 'SCMP_ACT_LOG' || defaultAction === 'SCMP_ACT_TRACE') return [];
+  if (architectures.length === 0) return [];
+  const names = new Set<string>();
+  for (const call of seccomp.syscalls ?? []) for (const name of call.names ?? []) if (typeof name === 'string' && name) names.add(name);
+  return [...names];
 }
 
 /**
