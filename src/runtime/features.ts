@@ -66,8 +66,7 @@ export function features(): Features {
     mountOptions: [...Object.keys(FLAG_WORDS), ...Object.keys(PROPAGATION_WORDS), ...Object.keys(RECURSIVE_WORDS)].sort(),
     potentiallyUnsafeConfigAnnotations: [...POTENTIALLY_UNSAFE_CONFIG_ANNOTATIONS],
     linux: {
-      // The user namespace is not supported yet.
-      namespaces: (Object.keys(CLONE_NEW) as (keyof typeof CLONE_NEW)[]).filter((n) => n !== 'user').sort(),
+      namespaces: (Object.keys(CLONE_NEW) as (keyof typeof CLONE_NEW)[]).sort(),
       capabilities: [...CAPABILITIES],
       // runc's meaning: which cgroup drivers this build has (both), not which one this host uses.
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
