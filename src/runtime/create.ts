@@ -213,6 +213,10 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (idMaps) writeIdMaps(pid, idMaps);
     await placeInit(cgroupRecord, pid, !offThread);
     crashPoint('create:placed');
+    // Its network namespace exists: the devices go there before the init goes on (and runs hooks).
+    const netDevices = stored.config.linux?.netDevices;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (netDevices && Object.keys(netDevices).length > 0) (require('./net-devices') as typeof import('./net-devices')).moveNetDevices(pid, netDevices);
     const creating = hookState(record, 'creating');
     launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } }); // sync step 3
     crashPoint('create:go');

@@ -84,7 +84,7 @@ export function features(): Features {
       intelRdt: { enabled: false, schemata: false, monitoring: false },
       memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
       mountExtensions: { idmap: { enabled: false } },
-      netDevices: { enabled: false },
+      netDevices: { enabled: true },
     },
     annotations: {
       'org.tsrunc.cgroup.mode': host.mode,
