@@ -116,7 +116,7 @@ clause('Devices', 'MAY', 'The path MAY be anywhere in the container filesystem, 
 clause('Devices', 'MUST', 'If a file already exists at `path` that does not match the requested device, the runtime MUST generate an error.',
   'a device over an existing regular file is an error', async (c) => {
     await mustRefuse(c, { root: { readonly: false }, linux: { devices: [{ path: '/etc/passwd', type: 'c', major: 1, minor: 3 }] } }, 'a device at /etc/passwd');
-   }, { note: 'tsrunc, like runc and crun, replaces what is at the path: images ship placeholder files for device nodes, and refusing them would break those images.' });
+   }, { deliberate: true, note: 'tsrunc, like runc and crun, replaces what is at the path: images ship placeholder files for device nodes, and refusing them would break those images.' });
 
 clause('Default Devices', 'MUST', 'In addition to any devices configured with this setting, the runtime MUST also supply: /dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom, /dev/tty',
   'the default character devices', async (c) => {

@@ -310,7 +310,7 @@ clause('POSIX-platform User', 'SHOULD', 'If unspecified, the umask should not be
   'without umask the caller\'s umask is kept', async (c) => {
     const p = await c.probe({}, [], { prelude: 'umask 077' });
     c.equal(p.umask, 0o077, 'umask (the runtime was started with 077)');
-  }, { note: 'tsrunc keeps runc\'s 0022 when `user.umask` is unset: images and clients expect files a container creates to be readable the same under every caller (a runtime started by a service with UMask=0077 would otherwise make them private).' });
+  }, { deliberate: true, note: 'tsrunc keeps runc\'s 0022 when `user.umask` is unset: images and clients expect files a container creates to be readable the same under every caller (a runtime started by a service with UMask=0077 would otherwise make them private).' });
 
 // ------------------------------------------------------------------ Hostname, domainname
 clause('Hostname', 'OPTIONAL', '`hostname` (string, OPTIONAL) specifies the container\'s hostname as seen by processes running inside the container. On Linux, for example, this will change the hostname in the container UTS namespace.',
