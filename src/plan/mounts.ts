@@ -125,6 +125,7 @@ export function compileMounts(
         attrClear: opts.attrClear,
         createAs: isDir ? 'dir' : 'file',
         fallback: null,
+        links: [],
         pointer: ptr,
       });
       return;
@@ -133,9 +134,9 @@ export function compileMounts(
       problems.push({ pointer: ptr + '/type', message: 'mount type is required for a mount that is not a bind mount' });
       return;
     }
-    // runc's "cgroup" type means "the host's cgroup filesystem"; tsrunc gives the container
-    // the unified (v2) hierarchy, the only one it manages.
-    const fstype = m.type === 'cgroup' ? 'cgroup2' : m.type;
+    // "cgroup" and "cgroup2" stay as they are here: what they become depends on the host's layout
+    // and the container's cgroups, known once its cgroups are planned (cgroup-mount.ts).
+    const fstype = m.type;
     const procProblem = procMountProblem(destination, fstype, null);
     if (procProblem) {
       problems.push({ pointer: ptr + '/destination', message: procProblem });
@@ -159,6 +160,7 @@ export function compileMounts(
       fallback: fstype === 'sysfs' && !freshNetNs
         ? { source: '/sys', flags: MS.BIND | MS.REC, remountFlags: bindRemountFlags(opts.flags) }
         : null,
+      links: [],
       pointer: ptr,
     });
   });
