@@ -123,6 +123,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
   const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   try {
     const { helper, sync } = launchExec(plan, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd });
+    logger.debug(`exec ${id}: tsrunc-init joins the namespaces and cgroups of init pid ${plan.pid}`);
     const exited = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
     crashPoint('exec:launched');
     let pid: number;
@@ -136,6 +137,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
       closeHelperSide(channel);
     }
     crashPoint('exec:pid');
+    logger.debug(`exec ${id}: process ${pid} executed${wait ? '' : ' (detached)'}`);
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
     if (!wait) {
       await exited;
@@ -144,6 +146,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
     if (channel.own) terminal = proxyTerminal(channel.own.receive());
     signals?.target(pid);
     const status = await exited;
+    logger.debug(`exec ${id}: process ${pid} exited with status ${status}`);
     await terminal?.finish();
     return status;
   } finally {
