@@ -12,16 +12,16 @@ import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from '../generated/c
 import { exactInteger } from '../spec/numbers';
 import type { SeccompAction, SeccompArgCompare, SeccompFlag, SeccompOperator, SeccompPlan, SeccompRule } from './types';
 
-const ACTIONS: ReadonlySet<string> = new Set<SeccompAction | 'SCMP_ACT_KILL' | 'SCMP_ACT_NOTIFY'>([
+export const ACTIONS: ReadonlySet<string> = new Set<SeccompAction | 'SCMP_ACT_KILL' | 'SCMP_ACT_NOTIFY'>([
   'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO',
   'SCMP_ACT_TRACE', 'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY',
 ]);
 
-const OPERATORS: ReadonlySet<string> = new Set<SeccompOperator>([
+export const OPERATORS: ReadonlySet<string> = new Set<SeccompOperator>([
   'SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ',
 ]);
 
-const FLAGS: ReadonlySet<string> = new Set<SeccompFlag>([
+export const FLAGS: ReadonlySet<string> = new Set<SeccompFlag>([
   'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
   'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
 ]);
