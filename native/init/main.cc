@@ -220,16 +220,19 @@ void report_after_ready(const SetupError& e, int startFd) {
     close(sync.fd());
     if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);  // sync step 7
     // sync step 8: from here, exec closes startFd (close-on-exec), or a failure writes "e<message>"
-    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
     apply_scheduling(plan.process);
-    apply_personality(plan.personality);
     apply_exec_labels(plan.process);
     // Without no_new_privs loading a filter takes CAP_SYS_ADMIN: before the user switch and the
-    // capability drop. With it, as the very last step, so the filter sees no syscall of ours.
+    // capability drop. With it, after them, so the filter sees as few syscalls of ours as it can.
     if (filter && !plan.process.noNewPrivileges) notifyFd = filter->load();
     apply_identity(plan.process);
     if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
     if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listener->metadata, states.created);
+    apply_personality(plan.personality);
+    // startContainer hooks run last, as under runc: confined as the process will be (its user,
+    // capabilities, no_new_privs, seccomp filter, LSM exec label), so that a hook does in the
+    // container only what its process may do. Only their umask is the runtime's (README, hooks).
+    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
     exec_process(exe, plan.process, home);
   } catch (const SetupError& e) {
     if (!reported) {

@@ -14,6 +14,7 @@ import { cgroupDirsOf } from '../cgroups/process-cgroups';
 import { compileExec, type ExecPlan } from '../plan/exec';
 import { ContainerDir, writeFileAtomic } from '../state/store';
 import { execProcess, type ExecProcessFlags } from './exec-process';
+import { hookState } from './hooks';
 import { launchExec } from './launch';
 import { deriveStatus } from './status';
 import { checkOwnTerminal, OwnConsole, proxyTerminal, type TerminalProxy } from './terminal';
@@ -36,8 +37,11 @@ export interface ExecOptions extends ExecProcessFlags {
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-/** Status check and compilation, under the container's lock; nothing is started yet. */
-function planExec(root: string, id: string, options: ExecOptions, logger: Logger): ExecPlan {
+/**
+ * Status check and compilation, under the container's lock; nothing is started yet. `state`: the
+ * container's state JSON, which a seccomp agent gets with the exec'd process's notify fd.
+ */
+function planExec(root: string, id: string, options: ExecOptions, logger: Logger): { plan: ExecPlan; state: string } {
   const dir = ContainerDir.open(root, id);
   try {
     const stored = dir.read();
@@ -54,7 +58,7 @@ function planExec(root: string, id: string, options: ExecOptions, logger: Logger
     }, { warnings });
     // What the init's create already warned about (e.g. ambient capabilities without inheritable).
     warnings.forEach((w) => logger.debug(`exec: ${w.pointer}: ${w.message}`));
-    return plan;
+    return { plan, state: hookState(stored, status) };
   } finally {
     dir.unlock();
   }
@@ -122,7 +126,7 @@ async function awaitExec(sync: SyncChannel, onPid?: (pid: number) => void): Prom
 
 /** Resolves with the process's exit status (128+N for signal N); 0 when detached. */
 export async function exec(root: string, id: string, options: ExecOptions, logger: Logger): Promise<number> {
-  const plan = planExec(root, id, options, logger);
+  const { plan, state } = planExec(root, id, options, logger);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pidfdSocket = options.pidfdSocket ? require('./pidfd-socket') as typeof import('./pidfd-socket') : undefined;
   let pidfdSocketFd = pidfdSocket ? pidfdSocket.connectPidfdSocket(options.pidfdSocket!) : -1;
@@ -138,7 +142,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
   let terminal: TerminalProxy | undefined;
   const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   try {
-    const { helper, sync } = launchExec(plan, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd });
+    const { helper, sync } = launchExec(plan, state, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd });
     logger.debug(`exec ${id}: tsrunc-init joins the namespaces and cgroups of init pid ${plan.pid}`);
     const exited = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
     crashPoint('exec:launched');
