@@ -33,6 +33,7 @@
 #include "process.h"
 #include "procfs.h"
 #include "reap.h"
+#include "resolve.h"
 #include "rootfs.h"
 #include "sched.h"
 #include "seccomp.h"
@@ -184,7 +185,10 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_sysctls(plan);
     apply_oom_score_adj(plan.process);
     build_rootfs(plan);
-    if (plan.process.terminal) setup_init_terminal(plan, launch.consoleFd);
+    if (plan.process.terminal) {
+      FdPathScope procfs;  // the console's bind mount, too, through our own procfs (resolve.h)
+      setup_init_terminal(plan, launch.consoleFd);
+    }
     if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();  // sync steps 4 and 5
     run_hooks(plan.hooks.createContainer, states.creating, runtimeUmask);
     // Connected now, while the agent's host path is reachable; used once the filter is loaded.

@@ -173,7 +173,7 @@ test('every verb\'s other inputs: no crash, typed errors naming the input, the h
       case 'id': {
         names = NAMES.id;
         const args = {
-          state: ['state', c.id], kill: ['kill', c.id, '0'], delete: ['delete', c.id], pause: ['pause', c.id], resume: ['resume', c.id],
+          state: ['state', c.id], kill: ['kill', c.id, 'CONT'], delete: ['delete', c.id], pause: ['pause', c.id], resume: ['resume', c.id],
           ps: ['ps', c.id], exec: ['exec', c.id, 'true'], start: ['start', c.id], update: ['update', '--pids-limit', '100', c.id],
           events: ['events', '--stats', c.id], create: ['create', '--bundle', bundle.dir, c.id],
         }[c.verb];
