@@ -8,6 +8,9 @@ void apply_hostname(const Plan& plan);
 // Finds args[0] the way execvp would, using the container's PATH; run inside the new root so a
 // missing binary fails `create`, not `start`. Returns the path to exec.
 std::string find_executable(const ProcessPlan& p);
+// In a user namespace, once tsrunc has written its maps: uid and gid 0 of it, no supplementary
+// groups (where the namespace allows setgroups). Files made from here on belong to its root.
+void become_userns_root();
 // Drops to the configured user and groups with the configured capabilities; sets no_new_privs
 // and the umask. The last step before exec.
 void apply_identity(const ProcessPlan& p);

@@ -39,6 +39,19 @@ function checkPatch(patch: unknown, config: Spec, merged: LinuxResources): void 
   }
 }
 
+/**
+ * runc: an update that makes memory unlimited (`--memory -1`) without a swap value makes swap
+ * unlimited too, whatever the stored config said (with the old memory+swap limit kept, the kernel
+ * would refuse memory above it). An unset swap beside a limit of -1 means exactly that.
+ */
+function unlimitedSwapWithMemory(merged: LinuxResources, patch: LinuxResources): LinuxResources {
+  const memory = patch.memory;
+  if (memory?.limit === undefined || String(memory.limit) !== '-1' || memory.swap !== undefined || !merged.memory) return merged;
+  const memoryOut = { ...merged.memory };
+  delete memoryOut.swap;
+  return { ...merged, memory: memoryOut };
+}
+
 export function update(root: string, id: string, patch: LinuxResources): void {
   const dir = ContainerDir.open(root, id);
   try {
@@ -46,7 +59,8 @@ export function update(root: string, id: string, patch: LinuxResources): void {
     if (deriveStatus(dir, stored) === 'stopped') throw new TsruncError('INVALID_STATE', `container ${id} is not running`);
     if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to update`);
     const linux = (stored.config.linux ??= {});
-    const merged = patch !== null && typeof patch === 'object' && !Array.isArray(patch) ? mergeResources(linux.resources, patch) : {};
+    const valid = patch !== null && typeof patch === 'object' && !Array.isArray(patch);
+    const merged = valid ? unlimitedSwapWithMemory(mergeResources(linux.resources, patch), patch) : {};
     checkPatch(patch, stored.config, merged);
     // Stored only once written: a write the kernel refuses leaves the state as it was.
     updateCgroup(stored.cgroup, merged, stored.config, id);

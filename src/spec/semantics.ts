@@ -35,6 +35,7 @@ const RULES: Rule[] = [
   checkIntelRdt,
   checkRoot,
   checkNamespaces,
+  checkUserMappings,
   checkHostnameNeedsUts,
   checkMountDestinations,
   checkBindSources,
@@ -213,11 +214,6 @@ function namespaces(config: Spec): NamespaceEntry[] {
   return out;
 }
 
-/** Namespace types tsrunc cannot set up yet, and why. */
-const UNSUPPORTED_NAMESPACES: Record<string, string> = {
-  user: 'user namespaces are not supported yet',
-};
-
 /**
  * Each namespace type may appear once (two entries would mean both "create" and "join", or two joins);
  * a namespace to join must be an absolute path that exists now, or setns() fails half-way through setup.
@@ -235,8 +231,6 @@ function checkNamespaces(ctx: Context): void {
     } else {
       firstIndex.set(ns.type, ns.index);
     }
-    const why = UNSUPPORTED_NAMESPACES[ns.type];
-    if (why) ctx.unsupported.push({ pointer: at + '/type', message: why });
     checkNamespacePath(ctx, ns, at);
   }
 }
@@ -247,6 +241,29 @@ function checkNamespacePath(ctx: Context, ns: NamespaceEntry, at: string): void 
     ctx.problems.push({ pointer: at + '/path', message: `must be an absolute path, got "${ns.path}"` });
   } else if (fileKind(ns.path) === 'missing') {
     ctx.problems.push({ pointer: at + '/path', message: `namespace path ${ns.path} does not exist` });
+  }
+}
+
+/**
+ * runc's rules for linux.uidMappings/gidMappings: a new user namespace needs both (without a uid 0
+ * mapped the init could not become its root), and mappings without a user namespace of the
+ * container mean nothing. A namespace joined by path keeps its own maps: the config's are ignored.
+ */
+function checkUserMappings(ctx: Context): void {
+  const linux: unknown = ctx.config.linux;
+  if (!isObject(linux)) return;
+  const user = namespaces(ctx.config).find((ns) => ns.type === 'user');
+  const fresh = user !== undefined && (typeof user.path !== 'string' || user.path === '');
+  for (const field of ['uidMappings', 'gidMappings'] as const) {
+    const list: unknown = linux[field];
+    const given = Array.isArray(list) && list.length > 0;
+    if (fresh && !given) {
+      ctx.problems.push({ pointer: '/linux/' + field, message: `a new user namespace needs ${field} (at least one mapping)` });
+    } else if (!user && given) {
+      ctx.problems.push({ pointer: '/linux/' + field, message: 'mappings are given, but linux.namespaces has no user namespace' });
+    } else if (user && !fresh && given) {
+      ctx.warnings.push({ pointer: '/linux/' + field, message: 'ignored: the user namespace is joined by path and keeps its own mappings' });
+    }
   }
 }
 
