@@ -139,12 +139,15 @@ test('with its own cgroup namespace and a read-write cgroup mount the container\
   const rt = userns(t);
   const unified = hostMounts().find((m) => m.fsType === 'cgroup2');
   if (!unified) return t.pass('no cgroup2 hierarchy on this host');
+  // The mount shows the host's layout (test/82): the cgroup2 tree at /sys/fs/cgroup on a unified host,
+  // at /sys/fs/cgroup/unified beside the v1 hierarchies on a hybrid one.
+  const cg = unified.mountPoint === '/sys/fs/cgroup' ? '/sys/fs/cgroup' : `/sys/fs/cgroup/${path.basename(unified.mountPoint)}`;
   const out = await rt.output(mapped(both(
     (c) => {
       c.linux.namespaces.push({ type: 'cgroup' });
       c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'rw'] });
     },
-    sh('stat -c %u /sys/fs/cgroup /sys/fs/cgroup/cgroup.procs | tr "\\n" " "; echo; mkdir /sys/fs/cgroup/sub && echo $$ > /sys/fs/cgroup/sub/cgroup.procs && grep "^0::" /proc/self/cgroup; ls -l /sys/fs/cgroup/cgroup.max.depth | cut -c1-10'),
+    sh(`stat -c %u ${cg} ${cg}/cgroup.procs | tr "\\n" " "; echo; mkdir ${cg}/sub && echo $$ > ${cg}/sub/cgroup.procs && grep "^0::" /proc/self/cgroup; ls -l ${cg}/cgroup.max.depth | cut -c1-10`),
   )));
   const [owners, cgroup] = out.trim().split('\n');
   t.is(owners.trim(), '0 0', 'its cgroup directory and cgroup.procs belong to its root');

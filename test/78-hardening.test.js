@@ -124,7 +124,7 @@ async function hostileMountNamespace(t, rt, setup) {
   const ready = path.join(rt.hostDir('ns'), 'ready');
   const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `${setup} && touch ${ready} && exec sleep 1000`], { stdio: 'ignore' });
   t.teardown(() => child.kill('SIGKILL'));
-  await waitFor(() => fs.existsSync(ready), { what: 'the hostile mount namespace' });
+  await waitFor(() => fs.existsSync(ready), { timeout: 30000, what: 'the hostile mount namespace' });
   return `/proc/${child.pid}/ns/mnt`;
 }
 
