@@ -139,15 +139,14 @@ test('with its own cgroup namespace and a read-write cgroup mount the container\
   const rt = userns(t);
   const unified = hostMounts().find((m) => m.fsType === 'cgroup2');
   if (!unified) return t.pass('no cgroup2 hierarchy on this host');
-  // The mount shows the host's layout (test/82): the cgroup2 tree at /sys/fs/cgroup on a unified host,
-  // at /sys/fs/cgroup/unified beside the v1 hierarchies on a hybrid one.
-  const cg = unified.mountPoint === '/sys/fs/cgroup' ? '/sys/fs/cgroup' : `/sys/fs/cgroup/${path.basename(unified.mountPoint)}`;
   const out = await rt.output(mapped(both(
     (c) => {
       c.linux.namespaces.push({ type: 'cgroup' });
       c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'rw'] });
     },
-    sh(`stat -c %u ${cg} ${cg}/cgroup.procs | tr "\\n" " "; echo; mkdir ${cg}/sub && echo $$ > ${cg}/sub/cgroup.procs && grep "^0::" /proc/self/cgroup; ls -l ${cg}/cgroup.max.depth | cut -c1-10`),
+    // The cgroup2 tree is the mount itself on a unified host, its `unified` directory on a hybrid
+    // one (runc's v1 layout of a cgroup mount).
+    sh('d=/sys/fs/cgroup; [ -e $d/cgroup.procs ] || d=/sys/fs/cgroup/unified; stat -c %u $d $d/cgroup.procs | tr "\\n" " "; echo; mkdir $d/sub && echo $$ > $d/sub/cgroup.procs && grep "^0::" /proc/self/cgroup'),
   )));
   const [owners, cgroup] = out.trim().split('\n');
   t.is(owners.trim(), '0 0', 'its cgroup directory and cgroup.procs belong to its root');
