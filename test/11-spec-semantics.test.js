@@ -36,8 +36,8 @@ test('the default spec has no semantic problems', (t) => {
 
 // --- ociVersion
 
-test('ociVersion must be 1.x.y', (t) => {
-  for (const ok of ['1.0.0', '1.0.2-dev', '1.1.0-rc.1', '1.2.0']) {
+test('ociVersion: every 1.x.y up to 1.3.0 is accepted, other majors are not', (t) => {
+  for (const ok of ['1.0.0', '1.0.1', '1.0.2', '1.0.2-dev', '1.1.0-rc.1', '1.1.0', '1.2.0', '1.2.1', '1.3.0']) {
     t.deepEqual(semantics(t, (s) => { s.ociVersion = ok; }).problems, [], ok);
   }
   const major2 = semantics(t, (s) => { s.ociVersion = '2.0.0'; }).problems;

@@ -106,6 +106,7 @@ void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>&
     apply_rlimits(p);
     if (chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd (\"" + p.cwd + "\") set in config.json failed", "/process/cwd");
     const std::string exe = find_executable(p);
+    const std::string home = home_env(p);
     std::unique_ptr<SeccompFilter> filter;
     if (x.seccomp) filter = std::make_unique<SeccompFilter>(*x.seccomp);
     if (p.terminal) {
@@ -121,7 +122,7 @@ void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>&
     if (filter && !p.noNewPrivileges) filter->load();
     apply_identity(p);
     if (filter && p.noNewPrivileges) filter->load();
-    exec_process(exe, p);
+    exec_process(exe, p, home);
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);
     _exit(1);

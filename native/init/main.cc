@@ -81,9 +81,9 @@ void new_time_namespace(const Plan& plan) {
   std::string text;
   for (const TimeOffset& o : plan.timeOffsets)
     text += o.clock + " " + std::to_string(o.secs) + " " + std::to_string(o.nanosecs) + "\n";
-  Fd offsets(open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
-  if (offsets.fd < 0 || write(offsets.fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    fail_errno("write the time namespace's clock offsets", "/linux/timeOffsets");
+  // Through a verified procfs: a joined mount namespace's /proc may be anything (procfs.h).
+  Fd proc(open_procfs_root("/linux/timeOffsets"));
+  write_proc_file(proc.fd, "self/timens_offsets", text, "/linux/timeOffsets");
 }
 
 // Clones the init into its new namespaces - and, given a cgroup, straight into that cgroup
@@ -201,6 +201,10 @@ void report_after_ready(const SetupError& e, int startFd) {
     build_rootfs(plan);
     if (plan.process.terminal) setup_init_terminal(plan, launch.consoleFd);
     if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();  // sync steps 4 and 5
+    // runc runs createContainer hooks from the container's root (its host path, before pivot_root):
+    // a hook may use paths relative to it (`./lib/x`).
+    if (!plan.hooks.createContainer.empty() && chdir(plan.rootfs.c_str()) < 0)
+      fail_errno("chdir to the rootfs for the createContainer hooks", "/hooks/createContainer");
     run_hooks(plan.hooks.createContainer, states.creating, runtimeUmask);
     // Connected now, while the agent's host path is reachable; used once the filter is loaded.
     const int agent = plan.seccomp && plan.seccomp->listener ? connect_agent(plan.seccomp->listener->path) : -1;
@@ -209,6 +213,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_rlimits(plan.process);
     if (chdir(plan.process.cwd.c_str()) < 0) fail_errno("chdir " + plan.process.cwd, "/process/cwd");
     const std::string exe = find_executable(plan.process);
+    const std::string home = home_env(plan.process);
     // Built now so that a filter libseccomp refuses fails `create`; loaded below.
     std::unique_ptr<SeccompFilter> filter;
     int notifyFd = -1;
@@ -230,7 +235,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_identity(plan.process);
     if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
     if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listener->metadata, states.created);
-    exec_process(exe, plan.process);
+    exec_process(exe, plan.process, home);
   } catch (const SetupError& e) {
     if (!reported) {
       sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 4 or 6

@@ -17,4 +17,9 @@ void apply_identity(const ProcessPlan& p);
 // Marks every fd above the preserved ones close-on-exec, so nothing of the runtime leaks into
 // the container (CVE-2024-21626).
 void close_runtime_fds(int preserveFds);
-[[noreturn]] void exec_process(const std::string& path, const ProcessPlan& p);
+// runc's HOME: when the process's environment has none, the home directory of the process's uid in
+// the container's /etc/passwd ("/" without an entry). Read inside the container's root before
+// anything is dropped or filtered; "" when HOME is set. Returns the "HOME=..." entry to add.
+std::string home_env(const ProcessPlan& p);
+// `extraEnv` (may be empty) is appended to the process's environment.
+[[noreturn]] void exec_process(const std::string& path, const ProcessPlan& p, const std::string& extraEnv);

@@ -20,6 +20,9 @@ import { OCI_VERSION } from '../version';
 import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/driver';
 import { planCgroup } from '../cgroups/plan';
 import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
+import { checkPreexistingCgroup } from '../cgroups/preexisting';
+import { detectHostCached } from '../cgroups/host';
+import { cgroupMountView, hasCgroupNamespace, isCgroupMount, placeCgroupMounts } from '../plan/cgroup-mount';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit, type HelperProcess, type Launched } from './launch';
@@ -91,6 +94,8 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   try {
     plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
     cgroup = planCgroup(config, id, compileWarnings);
+    // A cgroup mount shows the container's own cgroups: known only now.
+    if (plan.mounts.some(isCgroupMount)) plan.mounts = placeCgroupMounts(plan.mounts, cgroupMountView(detectHostCached(), plannedRecord(cgroup), hasCgroupNamespace(plan)));
   } finally {
     warn(compileWarnings); // also when the config is rejected: they may explain why
   }
@@ -149,6 +154,8 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
 /** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
   const { plan, cgroup, stored } = prepare(id, options, logger);
+  // Before anything exists, as runc: a frozen cgroup is refused (the init would never get ready).
+  checkPreexistingCgroup(cgroup, logger);
   // Before anything exists: a bad console socket leaves nothing behind.
   const consoleFd = consoleChannel(plan, options);
   let dir: ContainerDir;

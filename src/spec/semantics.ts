@@ -31,6 +31,7 @@ const RULES: Rule[] = [
   checkProcessPresent,
   checkProcessArgs,
   checkProcessCwd,
+  checkProcessEnv,
   checkIntelRdt,
   checkRoot,
   checkNamespaces,
@@ -73,21 +74,49 @@ function checkIntelRdt(ctx: Context): void {
  * Annotations are the one place for opaque data.
  */
 function checkNoNulCharacters(ctx: Context): void {
-  const walk = (v: unknown, at: string): void => {
+  ctx.problems.push(...nulProblems(ctx.config, ''));
+}
+
+/** Every string (and object key) under `value` holding a NUL character; annotations excepted. */
+export function nulProblems(value: unknown, at: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const walk = (v: unknown, here: string): void => {
     if (typeof v === 'string') {
-      if (v.includes('\0')) ctx.problems.push({ pointer: at, message: 'must not contain a NUL character (\\u0000)' });
+      if (v.includes('\0')) problems.push({ pointer: here, message: 'must not contain a NUL character (\\u0000)' });
     } else if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${at}/${i}`));
+      v.forEach((x, i) => walk(x, `${here}/${i}`));
     } else if (isObject(v)) {
       for (const [k, x] of Object.entries(v)) {
-        const here = at + pointer(k);
-        if (here === '/annotations') continue;
-        if (k.includes('\0')) ctx.problems.push({ pointer: here, message: 'the name must not contain a NUL character (\\u0000)' });
-        walk(x, here);
+        const next = here + pointer(k);
+        if (next === '/annotations') continue;
+        if (k.includes('\0')) problems.push({ pointer: next, message: 'the name must not contain a NUL character (\\u0000)' });
+        walk(x, next);
       }
     }
   };
-  walk(ctx.config, '');
+  walk(value, at);
+  return problems;
+}
+
+/**
+ * process.env entries are NAME=VALUE with a non-empty NAME: runc's init refuses anything else
+ * (in these words), for the container's process and for every exec alike.
+ */
+export function envProblems(env: unknown, at: string): ConfigProblem[] {
+  if (!Array.isArray(env)) return [];
+  const problems: ConfigProblem[] = [];
+  env.forEach((kv: unknown, i) => {
+    if (typeof kv !== 'string') return;
+    const eq = kv.indexOf('=');
+    if (eq < 0) problems.push({ pointer: `${at}/${i}`, message: `invalid environment variable ${JSON.stringify(kv)}: missing '='` });
+    else if (eq === 0) problems.push({ pointer: `${at}/${i}`, message: `invalid environment variable ${JSON.stringify(kv)}: name cannot be empty` });
+  });
+  return problems;
+}
+
+function checkProcessEnv(ctx: Context): void {
+  const p: unknown = ctx.config.process;
+  if (isObject(p)) ctx.problems.push(...envProblems(p.env, '/process/env'));
 }
 
 // ---------------------------------------------------------------------------------------------
