@@ -286,3 +286,74 @@ test('the container\'s root, with every capability of its namespace, cannot read
   if (isTsrunc) t.regex(lines[0], /^tsrunc/);
   t.deepEqual(lines.slice(1), ['refused', 'hidden']);
 });
+
+// ---------------------------------------------------------------- id-mapped mounts
+
+/** A host directory holding `file`, owned by root on the host. */
+function hostData(rt) {
+  const dir = rt.hostDir('idmap');
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(path.join(dir, 'file'), 'host data\n');
+  return dir;
+}
+
+notInRunc11('idmap: a bind mount mapped with the container\'s maps shows the host\'s root as root, and what root writes is the host\'s root\'s', async (t) => {
+  const rt = userns(t);
+  const dir = hostData(rt);
+  const out = await rt.output(mapped(both(
+    (c) => { c.mounts.push({ destination: '/mnt', type: 'bind', source: dir, options: ['bind', 'idmap'] }); },
+    sh('stat -c %u:%g /mnt/file; echo new > /mnt/new && stat -c %u:%g /mnt/new'),
+  )));
+  t.deepEqual(out.trim().split('\n'), ['0:0', '0:0']);
+  const st = fs.statSync(path.join(dir, 'new'));
+  t.deepEqual([st.uid, st.gid], [0, 0], 'written through the mapping: the host\'s root owns it');
+  t.is(fs.statSync(path.join(dir, 'file')).uid, 0, 'nothing was chowned on the host');
+});
+
+notInRunc11('mounts[].uidMappings/gidMappings id-map a bind mount by themselves, also without a user namespace', async (t) => {
+  const rt = userns(t);
+  const dir = hostData(rt);
+  const one = [{ containerID: 0, hostID: 1234, size: 1 }];
+  const out = await rt.output(both(
+    (c) => { c.mounts.push({ destination: '/mnt', type: 'bind', source: dir, options: ['bind', 'ro'], uidMappings: one, gidMappings: one }); },
+    sh('stat -c %u:%g /mnt/file; awk \'$5 == "/mnt" {print $6}\' /proc/self/mountinfo'),
+  ));
+  const [owner, flags] = out.trim().split('\n');
+  t.is(owner, '1234:1234');
+  t.true(flags.split(',').includes('ro') && flags.split(',').includes('idmapped'), flags);
+});
+
+notInRunc11('ridmap maps every mount of a recursive bind; idmap only its top', async (t) => {
+  const rt = userns(t);
+  const dir = hostData(rt);
+  const sub = path.join(dir, 'sub');
+  fs.mkdirSync(sub);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'tsrunc-idmap-sub', sub]);
+  t.teardown(() => { try { execFileSync('umount', ['-l', sub]); } catch { /* gone */ } });
+  fs.writeFileSync(path.join(sub, 'inner'), 'x');
+  const script = sh('stat -c %u /mnt/file /mnt/sub/inner | tr "\\n" " "');
+  const ridmap = await rt.output(mapped(both((c) => { c.mounts.push({ destination: '/mnt', type: 'bind', source: dir, options: ['rbind', 'ridmap'] }); }, script)));
+  t.is(ridmap.trim(), '0 0');
+  const idmap = await rt.output(mapped(both((c) => { c.mounts.push({ destination: '/mnt', type: 'bind', source: dir, options: ['rbind', 'idmap'] }); }, script)));
+  t.is(idmap.trim(), '0 65534', 'the submount is not mapped: its root is nobody inside');
+});
+
+test('idmap refused with a clear error: without maps, or on a mount that is not a bind', async (t) => {
+  const rt = userns(t);
+  const dir = hostData(rt);
+  const noMaps = await rt.run((c) => { c.mounts.push({ destination: '/mnt', type: 'bind', source: dir, options: ['bind', 'idmap'] }); });
+  t.not(noMaps.code, 0);
+  if (isTsrunc) t.regex(noMaps.stderr, /\/mounts\/\d+\/options: idmap without mounts\[\]\.uidMappings/);
+  const notBind = await rt.run(mapped((c) => { c.mounts.push({ destination: '/mnt', type: 'tmpfs', source: 'tmpfs', options: ['idmap'] }); }));
+  t.not(notBind.code, 0);
+  if (isTsrunc) t.regex(notBind.stderr, /\/mounts\/\d+\/options: id-mapped mounts are supported for bind mounts only/);
+  t.deepEqual(await rt.leftovers(notBind.id), { stateDir: false, processes: [], mounts: [] });
+});
+
+(isTsrunc ? test : test.skip)('features: the user namespace, idmap and ridmap, and mountExtensions.idmap.enabled', async (t) => {
+  const rt = useRuntime(t);
+  const f = JSON.parse((await rt.runtime(['features'])).stdout);
+  t.true(f.linux.namespaces.includes('user'));
+  t.true(f.mountOptions.includes('idmap') && f.mountOptions.includes('ridmap'));
+  t.true(f.linux.mountExtensions.idmap.enabled);
+});

@@ -29,6 +29,7 @@
 #include "exec.h"
 #include "fd.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "launch.h"
 #include "plan.h"
 #include "process.h"
@@ -278,6 +279,7 @@ int main() {
     // In a user namespace the init could only raise its score: the host's privilege lowers it
     // here, before any namespace is joined or made, and the init inherits it (runc does the same).
     if (launch.plan.userNamespace) apply_oom_score_adj(launch.plan.process);
+    prepare_idmapped_mounts(launch.plan);  // with the host's privilege, before any namespace
     join_namespaces(launch.plan);
     new_time_namespace(launch.plan);
     // The time namespace was made above; the cgroup one by the init itself (see run_init).

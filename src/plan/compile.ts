@@ -122,7 +122,8 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const ns = compileNamespaces(linux.namespaces, problems);
   const rootfs = fs.realpathSync(path.resolve(bundle, spec.root?.path ?? 'rootfs'));
   const rootfsPropagation = linux.rootfsPropagation ? propagationFlags(linux.rootfsPropagation) ?? 0 : 0;
-  const mounts = compileMounts(spec.mounts, bundle, ns.fresh.has('network'), problems);
+  const mounts = compileMounts(spec.mounts, bundle, ns.fresh.has('network'), problems,
+    ns.fresh.has('user') ? { uid: linux.uidMappings, gid: linux.gidMappings } : {});
   const setupDev = !bindsDev(spec.mounts);
   const process = compileProcess(spec, { problems, warnings: options.warnings ?? [] }, options.capLastCap ?? kernelCapLastCap(), options.lsm ?? detectLsm());
   const userNamespace = ns.fresh.has('user') || ns.joins.some((j) => j.type === 'user');

@@ -4,6 +4,7 @@
 //
 // Every list is read from the table that implements it (mount option words, seccomp names,
 // namespace flags...), so `features` cannot claim what a config would be refused for.
+import { IDMAP_WORDS } from '../plan/idmap-mount';
 import * as os from 'node:os';
 
 import { detectHost } from '../cgroups/host';
@@ -62,11 +63,10 @@ export function features(): Features {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-    mountOptions: [...Object.keys(FLAG_WORDS), ...Object.keys(PROPAGATION_WORDS), ...Object.keys(RECURSIVE_WORDS)].sort(),
+    mountOptions: [...Object.keys(FLAG_WORDS), ...Object.keys(PROPAGATION_WORDS), ...Object.keys(RECURSIVE_WORDS), ...IDMAP_WORDS].sort(),
     potentiallyUnsafeConfigAnnotations: [...POTENTIALLY_UNSAFE_CONFIG_ANNOTATIONS],
     linux: {
-      // The user namespace is not supported yet.
-      namespaces: (Object.keys(CLONE_NEW) as (keyof typeof CLONE_NEW)[]).filter((n) => n !== 'user').sort(),
+      namespaces: (Object.keys(CLONE_NEW) as (keyof typeof CLONE_NEW)[]).sort(),
       capabilities: [...CAPABILITIES],
       // runc's meaning: which cgroup drivers this build has (both), not which one this host uses.
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
@@ -82,7 +82,7 @@ export function features(): Features {
       selinux: { enabled: lsm.selinux },
       // Refused at create (no resctrl support in tsrunc).
       intelRdt: { enabled: false, schemata: false, monitoring: false },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: false },
     },
     annotations: {
