@@ -20,6 +20,7 @@ import { checkJoinedNamespaces, compileNamespaces } from './namespaces';
 import { compileSeccomp } from './seccomp';
 import { compileSysctl, ownNamespaces } from './sysctl';
 import { compileTimeOffsets, type TimeOffsetsSpec } from './time';
+import { runningInUserNamespace } from '../rootless';
 import { PLAN_VERSION, type Plan, type ProcessPlan, type Rlimit } from './types';
 
 export interface CompileOptions {
@@ -30,6 +31,8 @@ export interface CompileOptions {
   capLastCap?: number;
   /** Receives what is accepted but probably not meant (e.g. capabilities this kernel lacks). */
   warnings?: ConfigProblem[];
+  /** tsrunc itself runs in a user namespace (rootless podman's): mknod is refused; default: detected. */
+  inUserNamespace?: boolean;
   /** Which LSMs the host runs; default: detected. */
   lsm?: LsmHost;
   /**
@@ -153,7 +156,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     domainname: spec.domainname ?? null,
     mounts: options.cgroupMounts ? placeCgroupMounts(mounts, options.cgroupMounts) : mounts,
     setupDev,
-    devices: setupDev ? compileDevices(linux.devices, userNamespace) : [],
+    devices: setupDev ? compileDevices(linux.devices, userNamespace || (options.inUserNamespace ?? runningInUserNamespace())) : [],
     symlinks: setupDev ? DEFAULT_SYMLINKS : [],
     maskedPaths: (linux.maskedPaths ?? []).map(containerPath),
     readonlyPaths: (linux.readonlyPaths ?? []).map(containerPath),

@@ -20,6 +20,7 @@ import { OCI_VERSION } from '../version';
 import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/driver';
 import { planCgroup } from '../cgroups/plan';
 import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
+import { callerCgroups, skipRootlessCgroup } from '../cgroups/rootless';
 import { checkPreexistingCgroup } from '../cgroups/preexisting';
 import { detectHostCached } from '../cgroups/host';
 import { cgroupMountView, hasCgroupNamespace, isCgroupMount, placeCgroupMounts } from '../plan/cgroup-mount';
@@ -74,6 +75,8 @@ const O_PATH = 0o10000000;
 interface Prepared {
   plan: Plan;
   cgroup: AnySetup;
+  /** The plan's mounts before its cgroup mounts were placed; undefined without a cgroup mount. */
+  configMounts?: Plan['mounts'];
   stored: Omit<StoredState, 'pid' | 'pidStartTime'>;
 }
 
@@ -91,17 +94,22 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   const compileWarnings: ConfigProblem[] = [];
   let plan: Plan;
   let cgroup: AnySetup;
+  let configMounts: Plan['mounts'] | undefined;
   try {
     plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
     cgroup = planCgroup(config, id, compileWarnings);
     // A cgroup mount shows the container's own cgroups: known only now.
-    if (plan.mounts.some(isCgroupMount)) plan.mounts = placeCgroupMounts(plan.mounts, cgroupMountView(detectHostCached(), plannedRecord(cgroup), hasCgroupNamespace(plan)));
+    if (plan.mounts.some(isCgroupMount)) {
+      configMounts = plan.mounts;
+      plan.mounts = placeCgroupMounts(plan.mounts, cgroupMountView(detectHostCached(), plannedRecord(cgroup), hasCgroupNamespace(plan)));
+    }
   } finally {
     warn(compileWarnings); // also when the config is rejected: they may explain why
   }
   return {
     plan,
     cgroup,
+    configMounts,
     stored: {
       ociVersion: OCI_VERSION,
       id,
@@ -153,7 +161,7 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
 
 /** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
-  const { plan, cgroup, stored } = prepare(id, options, logger);
+  const { plan, cgroup, stored, configMounts } = prepare(id, options, logger);
   // Before anything exists, as runc: a frozen cgroup is refused (the init would never get ready).
   checkPreexistingCgroup(cgroup, logger);
   // Before anything exists: a bad console socket leaves nothing behind.
@@ -187,9 +195,17 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // on v1 it is placed (placeInit) before it is told to go on. Either way no instruction of the
     // container ever runs outside its limits.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
+    try {
+      cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
+    } catch (e) {
+      // A rootless caller without a delegated cgroup: the container runs without one where runc's rules allow.
+      if (!skipRootlessCgroup(e, stored.config, cgroup.driver !== 'v1')) throw e;
+      logger.debug(`no cgroup for the container: ${(e as Error).message}`);
+      // Its cgroup mounts show the cgroups it is in instead: the caller's.
+      if (configMounts) plan.mounts = placeCgroupMounts(configMounts, cgroupMountView(detectHostCached(), callerCgroups(detectHostCached()), hasCgroupNamespace(plan)));
+    }
     crashPoint('create:cgroup');
-    const intoDir = cgroupFdDir(cgroupRecord);
+    const intoDir = cgroupRecord && cgroupFdDir(cgroupRecord);
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const cgroupOwnerUid = intoDir === undefined ? null : cgroupOwner(stored.config);
     if (cgroupOwnerUid !== null) delegateCgroup(intoDir!, cgroupOwnerUid);
@@ -198,7 +214,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, forked: offThread });
     crashPoint('create:launched');
     // While the helper starts and sends the init's pid, not while the init waits to be placed.
-    warmPlacement(cgroup, !offThread);
+    if (cgroupRecord) warmPlacement(cgroup, !offThread);
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     crashPoint('create:pid');
     startTime = processStartTime(pid) ?? '';
@@ -211,7 +227,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // The init waits for "go" before it needs them (it becomes the namespace's root then).
     const idMaps = configIdMaps(stored.config.linux);
     if (idMaps) writeIdMaps(pid, idMaps);
-    await placeInit(cgroupRecord, pid, !offThread);
+    if (cgroupRecord) await placeInit(cgroupRecord, pid, !offThread);
     crashPoint('create:placed');
     const creating = hookState(record, 'creating');
     launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } }); // sync step 3
