@@ -19,10 +19,11 @@ import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store'
 import { OCI_VERSION } from '../version';
 import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/driver';
 import { planCgroup } from '../cgroups/plan';
+import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
+import { callerCgroups, skipRootlessCgroup } from '../cgroups/rootless';
 import { checkPreexistingCgroup } from '../cgroups/preexisting';
 import { detectHostCached } from '../cgroups/host';
 import { cgroupMountView, hasCgroupNamespace, isCgroupMount, placeCgroupMounts } from '../plan/cgroup-mount';
-import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit, type HelperProcess, type Launched } from './launch';
@@ -76,6 +77,8 @@ const O_PATH = 0o10000000;
 interface Prepared {
   plan: Plan;
   cgroup: AnySetup;
+  /** The plan's mounts before its cgroup mounts were placed; undefined without a cgroup mount. */
+  configMounts?: Plan['mounts'];
   stored: Omit<StoredState, 'pid' | 'pidStartTime'>;
 }
 
@@ -93,17 +96,22 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   const compileWarnings: ConfigProblem[] = [];
   let plan: Plan;
   let cgroup: AnySetup;
+  let configMounts: Plan['mounts'] | undefined;
   try {
     plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
     cgroup = planCgroup(config, id, compileWarnings);
     // A cgroup mount shows the container's own cgroups: known only now.
-    if (plan.mounts.some(isCgroupMount)) plan.mounts = placeCgroupMounts(plan.mounts, cgroupMountView(detectHostCached(), plannedRecord(cgroup), hasCgroupNamespace(plan)));
+    if (plan.mounts.some(isCgroupMount)) {
+      configMounts = plan.mounts;
+      plan.mounts = placeCgroupMounts(plan.mounts, cgroupMountView(detectHostCached(), plannedRecord(cgroup), hasCgroupNamespace(plan)));
+    }
   } finally {
     warn(compileWarnings); // also when the config is rejected: they may explain why
   }
   return {
     plan,
     cgroup,
+    configMounts,
     stored: {
       ociVersion: OCI_VERSION,
       id,
@@ -155,7 +163,7 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
 
 /** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
-  const { plan, cgroup, stored } = prepare(id, options, logger);
+  const { plan, cgroup, stored, configMounts } = prepare(id, options, logger);
   logger.debug(`create ${id}: config of ${stored.bundle} is valid; plan: ${plan.mounts.length} mounts, rootfs ${plan.rootfs}`);
   // Before anything exists, as runc: a frozen cgroup is refused (the init would never get ready).
   checkPreexistingCgroup(cgroup, logger);
@@ -194,10 +202,18 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // on v1 it is placed (placeInit) before it is told to go on. Either way no instruction of the
     // container ever runs outside its limits.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
+    try {
+      cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
+    } catch (e) {
+      // A rootless caller without a delegated cgroup: the container runs without one where runc's rules allow.
+      if (!skipRootlessCgroup(e, stored.config, cgroup.driver !== 'v1')) throw e;
+      logger.debug(`no cgroup for the container: ${(e as Error).message}`);
+      // Its cgroup mounts show the cgroups it is in instead: the caller's.
+      if (configMounts) plan.mounts = placeCgroupMounts(configMounts, cgroupMountView(detectHostCached(), callerCgroups(detectHostCached()), hasCgroupNamespace(plan)));
+    }
     crashPoint('create:cgroup');
-    logger.debug(`create ${id}: cgroup ready (${cgroupRecord.dir})`);
-    const intoDir = cgroupFdDir(cgroupRecord);
+    logger.debug(`create ${id}: ${cgroupRecord ? `cgroup ready (${cgroupRecord.dir})` : 'no cgroup'}`);
+    const intoDir = cgroupRecord && cgroupFdDir(cgroupRecord);
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const cgroupOwnerUid = intoDir === undefined ? null : cgroupOwner(stored.config);
     if (cgroupOwnerUid !== null) delegateCgroup(intoDir!, cgroupOwnerUid);
@@ -206,7 +222,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, forked: offThread });
     crashPoint('create:launched');
     // While the helper starts and sends the init's pid, not while the init waits to be placed.
-    warmPlacement(cgroup, !offThread);
+    if (cgroupRecord) warmPlacement(cgroup, !offThread);
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     logger.debug(`create ${id}: tsrunc-init cloned the container init into its namespaces: pid ${pid}`);
     crashPoint('create:pid');
@@ -220,7 +236,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // The init waits for "go" before it needs them (it becomes the namespace's root then).
     const idMaps = configIdMaps(stored.config.linux);
     if (idMaps) writeIdMaps(pid, idMaps);
-    await placeInit(cgroupRecord, pid, !offThread);
+    if (cgroupRecord) await placeInit(cgroupRecord, pid, !offThread);
     crashPoint('create:placed');
     // Its network namespace exists: the devices go there before the init goes on (and runs hooks).
     const netDevices = stored.config.linux?.netDevices;
