@@ -30,13 +30,13 @@ tsruncOnly('a verb bundle holds only its own verb: state has no validator, creat
   const read = (name) => fs.readFileSync(path.join(CLI, `tsrunc-${name}.js`), 'latin1');
   // esbuild names each module it bundles in a comment: the markers are there where they belong.
   t.true(read('create').includes('dist/generated/config-validator.js'));
-  t.true(read('delete').includes('dist/cgroups/driver.js'));
+  t.true(read('delete').includes('dist/cgroups/cgroup-manager.js'));
   t.true(fs.readFileSync(path.join(CLI, 'tsrunc.js'), 'latin1').includes('node_modules/yargs'));
   for (const cheap of ['state', 'start', 'kill', 'delete']) {
     t.false(read(cheap).includes('dist/generated/config-validator.js'), `${cheap} holds the config validator`);
     t.false(read(cheap).includes('dist/plan/compile.js'), `${cheap} holds the plan compiler`);
   }
-  t.false(read('state').includes('dist/cgroups/driver.js'), 'state holds the cgroup driver');
+  t.false(read('state').includes('dist/cgroups/cgroup-manager.js'), 'state holds the cgroup driver');
   t.false(read('create').includes('node_modules/yargs'), 'create holds yargs');
 });
 

@@ -17,7 +17,7 @@ import { loadBundle, loadSpec, type LoadedBundle } from '../spec/load';
 import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
-import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/driver';
+import { managerFor, placeInit, plannedRecord, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/cgroup-manager';
 import { planCgroup } from '../cgroups/plan';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
@@ -54,6 +54,8 @@ export type CreateOptions = ConfigSource & {
   consoleFd?: number;
   /** fds 0, 1, 2 of the container process (default: this process's own 0, 1, 2). */
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
+  /** The systemd cgroup driver (runc --systemd-cgroup): cgroupsPath is "slice:prefix:name". */
+  systemdCgroup?: boolean;
 };
 
 export interface Created {
@@ -88,7 +90,7 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   let cgroup: AnySetup;
   try {
     plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
-    cgroup = planCgroup(config, id, compileWarnings);
+    cgroup = planCgroup(config, id, compileWarnings, { systemd: options.systemdCgroup });
   } finally {
     warn(compileWarnings); // also when the config is rejected: they may explain why
   }
@@ -176,7 +178,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
     crashPoint('create:cgroup');
-    const intoDir = cgroupFdDir(cgroupRecord);
+    const intoDir = managerFor(cgroupRecord).cloneIntoDir();
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
@@ -193,7 +195,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     record = { ...stored, pid, pidStartTime: startTime, cgroup: cgroupRecord };
     dir.write(record);
     crashPoint('create:recorded');
-    await placeInit(cgroupRecord, pid, !offThread);
+    await placeInit(cgroup, cgroupRecord, pid, !offThread);
     crashPoint('create:placed');
     const creating = hookState(record, 'creating');
     launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } }); // sync step 3
@@ -215,7 +217,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
   } catch (caught) {
     let e = caught;
     // An init that died without a word in a cgroup that saw an OOM kill: say so, and which limit.
-    if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && oomKillCount(cgroupRecord) > 0) {
+    if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && managerFor(cgroupRecord).oomKillCount() > 0) {
       e = new TsruncError('SETUP_FAILED', `container init was killed by the OOM killer during setup (${e.message}): the memory limit is too low`, { pointer: '/linux/resources/memory/limit', cause: e });
     }
     launched?.sync.close();
@@ -225,7 +227,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     }
     // A failed create continues the lifecycle at delete, which runs the poststop hooks.
     if (record) await runHooks(stored.config, 'poststop', hookState(record, 'stopped'), logger, false);
-    if (cgroupRecord) removeCgroup(cgroupRecord);
+    if (cgroupRecord) managerFor(cgroupRecord).remove();
     dir.remove();
     throw e;
   } finally {

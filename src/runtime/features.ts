@@ -40,7 +40,7 @@ export function features(): Features {
       namespaces: Object.keys(CLONE_NEW).filter((n) => n !== 'user' && n !== 'time').sort(),
       capabilities: [...CAPABILITIES],
       // runc's meaning: which cgroup drivers this build has (both), not which one this host uses.
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false },
       seccomp: { enabled: true, archs: Object.keys(SECCOMP_ARCHES).sort() },
       apparmor: { enabled: lsm.apparmor },
       selinux: { enabled: lsm.selinux },
