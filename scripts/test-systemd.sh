@@ -15,7 +15,7 @@ cd "$repo"
 
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(test/systemd/*.test.js)
-ava=(npx ava "${files[@]}" --serial)
+ava=(npx ava "${files[@]}" --serial --timeout=10m)
 
 if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -d /run/systemd/system ] && [ -f /sys/fs/cgroup/cgroup.controllers ]; then
   echo "test-systemd: this host runs systemd with cgroup v2: running the tests directly"

@@ -8,13 +8,18 @@ import * as fs from 'node:fs';
 import { killWaitsForThaw } from './frozen';
 import type { CompiledResources } from './resources';
 import type { CgroupRecord } from './record';
-import { SystemdManager, type SystemdSetup } from './systemd/manager';
+import type { SystemdSetup } from './systemd/manager';
 import * as v1 from './v1/manager';
 import { V1Manager } from './v1/manager';
 import * as v2 from './v2/manager';
 import { V2Manager, type CgroupSetup } from './v2/manager';
 
 export type { CgroupRecord } from './record';
+
+// The systemd driver is evaluated only for a container it placed (or one --systemd-cgroup creates);
+// its D-Bus client (systemd/dbus.ts) loads only when a unit is started, changed or stopped.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const systemd = (): typeof import('./systemd/manager') => require('./systemd/manager');
 /** What plan.ts decided: the cgroup v2 driver's set-up, the v1 driver's or the systemd driver's. */
 export type AnySetup = CgroupSetup | v1.V1Setup | SystemdSetup;
 
@@ -50,14 +55,14 @@ export interface CgroupManager {
 
 /** The manager of the driver that placed the container. */
 export function managerFor(record: CgroupRecord): CgroupManager {
-  if (record.systemd) return new SystemdManager(record);
+  if (record.systemd) return new (systemd().SystemdManager)(record);
   if (record.v1) return new V1Manager(record as v1.V1Record);
   return new V2Manager(record);
 }
 
 /** Makes the container's cgroup(s) and writes the limits; nothing is left behind on failure. */
 export function setUpCgroup(s: AnySetup): CgroupRecord {
-  if (s.driver === 'systemd') return SystemdManager.setUp(s);
+  if (s.driver === 'systemd') return systemd().SystemdManager.setUp(s);
   return s.driver === 'v1' ? v1.setUpV1(s) : v2.setUpCgroup(s);
 }
 
@@ -68,7 +73,7 @@ export function setUpCgroup(s: AnySetup): CgroupRecord {
  */
 export function plannedRecord(s: AnySetup): CgroupRecord | undefined {
   const missing = (dir: string) => !fs.existsSync(dir);
-  if (s.driver === 'systemd') return SystemdManager.planned(s);
+  if (s.driver === 'systemd') return systemd().SystemdManager.planned(s);
   if (s.driver !== 'v1') return { dir: s.dir, created: missing(s.dir) };
   const dirs: Record<string, string> = {};
   for (const l of s.locations) dirs[l.key] = l.dir;
@@ -87,7 +92,7 @@ export function plannedRecord(s: AnySetup): CgroupRecord | undefined {
  * thread (the CLI, which runs one container: the thread pool's start would cost it more).
  */
 export async function placeInit(s: AnySetup, record: CgroupRecord, pid: number, blocking = false): Promise<void> {
-  if (s.driver === 'systemd') SystemdManager.start(s, record, pid);
+  if (s.driver === 'systemd') systemd().SystemdManager.start(s, record, pid);
   else if (s.driver === 'v1' && blocking) v1.placeV1Sync(record as v1.V1Record, pid);
   else if (s.driver === 'v1') await v1.placeV1(record as v1.V1Record, pid);
 }

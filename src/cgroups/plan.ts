@@ -4,6 +4,7 @@
 // controllers live in cgroup v1 hierarchies, the cgroup v1 driver (v1/), as runc chooses. The
 // global --systemd-cgroup flag chooses the systemd driver instead (systemd/), on a unified host.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 import { ConfigError, TsruncError, type ConfigProblem } from '../errors';
 import type { LinuxResources, Spec } from '../generated/config';
@@ -11,6 +12,8 @@ import { managerFor, type AnySetup, type CgroupRecord } from './cgroup-manager';
 import { enableControllers } from './v2/manager';
 import { detectHost, detectHostCached, type CgroupHost } from './host';
 import { resolveCgroupPath } from './path';
+import { memoryLimitBelowUsage } from './memory';
+import { resourcesOfVersion } from './pids';
 import { compileResources, type CompiledResources } from './resources';
 import { resolveV1Paths, unifiedParents } from './v1/paths';
 import { compileResourcesV1 } from './v1/resources';
@@ -43,7 +46,7 @@ export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[], op
   const linux = spec.linux ?? {};
   if (options.systemd) return planSystemd(spec, id, warnings, host);
   const { driver } = chooseDriver(host);
-  const resources = compileFor(driver, linux.resources, host, linux.devices);
+  const resources = compileFor(driver, resourcesOfVersion(linux.resources, spec.ociVersion), host, linux.devices);
   warnings.push(...resources.warnings);
   if (driver === 'v1') {
     const { locations, problems } = resolveV1Paths(linux.cgroupsPath, id, host);
@@ -120,15 +123,19 @@ export function updateCgroup(record: CgroupRecord, resources: LinuxResources, sp
   const linux = spec.linux ?? {};
   const driver = record.v1 ? 'v1' : 'v2'; // the systemd driver's files are cgroup v2's
   const manager = managerFor(record);
-  const compiled = compileFor(driver, resources, host, linux.devices);
+  const compiled = compileFor(driver, resourcesOfVersion(resources, spec.ociVersion), host, linux.devices);
   if (compiled.problems.length > 0) throw new ConfigError(compiled.problems);
+  if (!record.v1) {
+    const below = memoryLimitBelowUsage(resources, readMemoryCurrent(record.dir));
+    if (below) throw new ConfigError([below]);
+  }
   try {
     manager.applyResources(compiled, enable);
   } catch (e) {
     // A write the kernel refused (a memory limit below usage...) may follow writes that went
     // through: put the limits in force before back, so the container keeps what state.json says.
     try {
-      manager.applyResources(compileFor(driver, linux.resources, host, linux.devices), enable);
+      manager.applyResources(compileFor(driver, resourcesOfVersion(linux.resources, spec.ociVersion), host, linux.devices), enable);
     } catch {
       // the original error is the one to report
     }
@@ -143,5 +150,14 @@ export function updateCgroup(record: CgroupRecord, resources: LinuxResources, sp
       : record.systemd ? ancestors(unifiedDir.slice(host.unifiedRoot.replace(/\/+$/, '').length))
       : resolveCgroupPath(linux.cgroupsPath, id, host).placement?.parents ?? [];
     enableControllers(host.unifiedRoot, parents, controllers);
+  }
+}
+
+/** memory.current of a cgroup v2 directory (0 without the memory controller: nothing to compare). */
+function readMemoryCurrent(dir: string): bigint {
+  try {
+    return BigInt(fs.readFileSync(path.join(dir, 'memory.current'), 'utf8').trim());
+  } catch {
+    return 0n;
   }
 }

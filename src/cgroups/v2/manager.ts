@@ -1,7 +1,7 @@
 // The cgroup v2 driver: the host-side life of a container's cgroup. Created before the init exists
 // (so the init is cloned straight into it, CLONE_INTO_CGROUP), limits written, device filter
 // attached; later frozen, killed, listed; removed on delete once empty - and only if tsrunc created it.
-// Every fs failure is a TsruncError naming the file (fs-errors.ts).
+// Every fs failure is a TsruncError naming the file (cgroupfs.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
