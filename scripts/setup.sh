@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages=(build-essential cmake nlohmann-json3-dev busybox-static
-          libseccomp-dev ca-certificates)
+          libseccomp-dev libsystemd-dev ca-certificates)
 [ "${1:-}" = "--dev" ] && packages+=(runc crun hyperfine jq)
 command -v node >/dev/null || packages+=(nodejs npm)
 

@@ -66,7 +66,7 @@ export interface Addon {
   waitReadableSync(fds: number[], timeoutMs: number, priority?: boolean): boolean;
 }
 
-const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');
+export const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');
 
 let loaded: Addon | undefined;
 

@@ -12,7 +12,7 @@
 // (runc mounts a fresh cgroup2 on a unified host without a cgroup namespace, showing the whole tree;
 // tsrunc binds the container's own cgroup there too.)
 import type { CgroupHost } from '../cgroups/host';
-import type { CgroupRecord } from '../cgroups/driver';
+import type { CgroupRecord } from '../cgroups/record';
 import { CLONE_NEW, MS } from './linux';
 import type { MountOp, Plan } from './types';
 

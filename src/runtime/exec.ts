@@ -9,7 +9,7 @@ import { TsruncError, type ConfigProblem } from '../errors';
 import type { Logger } from '../logger';
 import { addon } from '../native/addon';
 import { SignalForwarder } from '../process/forward-signals';
-import { cgroupDirs } from '../cgroups/driver';
+import { managerFor } from '../cgroups/cgroup-manager';
 import { cgroupDirsOf } from '../cgroups/process-cgroups';
 import { compileExec, type ExecPlan } from '../plan/exec';
 import { ContainerDir, writeFileAtomic } from '../state/store';
@@ -54,7 +54,7 @@ function planExec(root: string, id: string, options: ExecOptions, logger: Logger
     const process = execProcess(stored.config, options);
     const warnings: ConfigProblem[] = [];
     const plan = compileExec(stored.config, process, {
-      id, pid: stored.pid, pidStartTime: stored.pidStartTime, cgroups: cgroupsToEnter(stored.pid, options.cgroup, stored.cgroup ? cgroupDirs(stored.cgroup) : []),
+      id, pid: stored.pid, pidStartTime: stored.pidStartTime, cgroups: cgroupsToEnter(stored.pid, options.cgroup, stored.cgroup ? managerFor(stored.cgroup).dirs() : []),
     }, { warnings });
     // What the init's create already warned about (e.g. ambient capabilities without inheritable).
     warnings.forEach((w) => logger.debug(`exec: ${w.pointer}: ${w.message}`));
