@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { create, fromBinary, type MessageShape } from '@bufbuild/protobuf';
-import { anyPack, timestampFromDate, EmptySchema } from '@bufbuild/protobuf/wkt';
+import { create, fromBinary, toBinary, type MessageShape } from '@bufbuild/protobuf';
+import { timestampFromDate, EmptySchema } from '@bufbuild/protobuf/wkt';
 
 import { TsruncError } from '../errors';
 import { Runtime } from '../runtime/runtime';
@@ -37,6 +37,8 @@ interface Task {
   ownPidNamespace: boolean;
   /** Stops the OOM watch. */
   stopEvents: AbortController;
+  /** The OOM watch; settles once it has reported what it saw. */
+  oomWatch: Promise<void>;
   deleted: boolean;
 }
 
@@ -140,7 +142,7 @@ export class TaskService {
     }
     const init = new ShimProcess(r.id, '', io);
     init.pid = pid;
-    const t: Task = { id: r.id, bundle: r.bundle, runtime, init, execs: new Map(), ownPidNamespace, stopEvents: new AbortController(), deleted: false };
+    const t: Task = { id: r.id, bundle: r.bundle, runtime, init, execs: new Map(), ownPidNamespace, stopEvents: new AbortController(), oomWatch: Promise.resolve(), deleted: false };
     this.tasks.set(r.id, t);
     void this.o.publisher.publish('/tasks/create', ev.TaskCreateSchema, create(ev.TaskCreateSchema, {
       containerId: r.id, bundle: r.bundle, rootfs: r.rootfs, pid,
@@ -196,20 +198,23 @@ export class TaskService {
     }
     p.status = 'running';
     void this.o.publisher.publish('/tasks/exec-started', ev.TaskExecStartedSchema, create(ev.TaskExecStartedSchema, { containerId: t.id, execId: p.execId, pid: p.pid }));
-    let exit: Exit;
+    let exited: Promise<Exit>;
     try {
-      exit = await watchExit(p.pid);
+      exited = watchExit(p.pid);
     } catch {
       // Reaped before we could watch it (gone already): its status is lost, as for a killed shim.
-      exit = { status: 255, at: new Date() };
+      exited = Promise.resolve({ status: 255, at: new Date() });
     }
-    await this.onExit(t, p, exit);
+    void exited.then((exit) => this.onExit(t, p, exit));
   }
 
   /** Publishes the exit once the process's output is copied, then wakes its waiters. */
   private async onExit(t: Task, p: ShimProcess, exit: Exit): Promise<void> {
     if (p.isInit) {
       t.stopEvents.abort();
+      // Killed (SIGKILL, the OOM killer's signal): the watch's last look tells whether it was an OOM
+      // kill, and /tasks/oom goes out before /tasks/exit. Any other exit does not wait for it.
+      if (exit.status === 137) await t.oomWatch;
       // Without a pid namespace of its own the container's other processes outlive the init: kill them as runc's shim does.
       if (!t.ownPidNamespace) {
         try {
@@ -233,7 +238,7 @@ export class TaskService {
 
   private watchOoms(t: Task): void {
     // Stats are not wanted here (interval: a day); OOM kills are reported as they happen.
-    t.runtime.events(t.id, 86400000, (e) => {
+    t.oomWatch = t.runtime.events(t.id, 86400000, (e) => {
       if (e.type === 'oom' && !t.deleted) void this.o.publisher.publish('/tasks/oom', ev.TaskOOMSchema, create(ev.TaskOOMSchema, { containerId: t.id }));
     }, t.stopEvents.signal).catch(() => {});
   }
@@ -300,7 +305,8 @@ export class TaskService {
     return create(task.PidsResponseSchema, {
       processes: pids.map((pid) => create(ProcessInfoSchema, {
         pid,
-        info: execOf.has(pid) ? anyPack(ProcessDetailsSchema, create(ProcessDetailsSchema, { execId: execOf.get(pid) })) : undefined,
+        // containerd's typeurl names a message by its full name, without a host prefix.
+        info: execOf.has(pid) ? { typeUrl: ProcessDetailsSchema.typeName, value: toBinary(ProcessDetailsSchema, create(ProcessDetailsSchema, { execId: execOf.get(pid) })) } : undefined,
       })),
     });
   }

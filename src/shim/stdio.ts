@@ -121,6 +121,7 @@ export class ProcessIO {
     if (!got) throw new Error('the container process did not send its terminal');
     this.master = got.fd;
     const master = this.master;
+    if (this.size) addon().setWindowSize(master, this.size[1], this.size[0]);
     if (this.stdinFd >= 0) {
       const stdinFd = this.stdinFd;
       const buffer = Buffer.allocUnsafe(32768);
@@ -158,9 +159,13 @@ export class ProcessIO {
     });
   }
 
+  /** A size asked for before the master arrived (ctr resizes an exec before it starts it). */
+  private size: [number, number] | undefined;
+
   resize(width: number, height: number): void {
-    if (this.master < 0) throw new Error('the process has no terminal');
-    addon().setWindowSize(this.master, height, width);
+    if (!this.paths.terminal) throw new Error('the process has no terminal');
+    this.size = [width, height];
+    if (this.master >= 0) addon().setWindowSize(this.master, height, width);
   }
 
   /** CloseIO(stdin): the client has no more input. */
