@@ -13,7 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-packages=(build-essential cmake nlohmann-json3-dev busybox-static golang-github-opencontainers-specs-dev
+packages=(build-essential cmake nlohmann-json3-dev busybox-static
           libseccomp-dev ca-certificates)
 [ "${1:-}" = "--dev" ] && packages+=(runc crun hyperfine jq)
 command -v node >/dev/null || packages+=(nodejs npm)

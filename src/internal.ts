@@ -6,6 +6,7 @@ export * from './spec/semantics';
 export * from './spec/load';
 export * from './plan/capabilities';
 export * from './plan/compile';
+export { cgroupMountView, placeCgroupMounts, type CgroupMountView } from './plan/cgroup-mount';
 export * from './plan/linux';
 export * from './plan/mount-options';
 export * from './plan/seccomp';

@@ -2,7 +2,7 @@
 // it validates against), and what the build recorded (scripts/build-info.js).
 import { BUILD_COMMIT, LIBSECCOMP_VERSION } from './generated/build-info';
 
-export const OCI_VERSION = '1.0.2';
+export const OCI_VERSION = '1.3.0';
 export const TSRUNC_VERSION = '0.1.0';
 
 export interface VersionInfo {

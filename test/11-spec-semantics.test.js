@@ -36,8 +36,8 @@ test('the default spec has no semantic problems', (t) => {
 
 // --- ociVersion
 
-test('ociVersion must be 1.x.y', (t) => {
-  for (const ok of ['1.0.0', '1.0.2-dev', '1.1.0-rc.1', '1.2.0']) {
+test('ociVersion: every 1.x.y up to 1.3.0 is accepted, other majors are not', (t) => {
+  for (const ok of ['1.0.0', '1.0.1', '1.0.2', '1.0.2-dev', '1.1.0-rc.1', '1.1.0', '1.2.0', '1.2.1', '1.3.0']) {
     t.deepEqual(semantics(t, (s) => { s.ociVersion = ok; }).problems, [], ok);
   }
   const major2 = semantics(t, (s) => { s.ociVersion = '2.0.0'; }).problems;
@@ -111,12 +111,16 @@ test('a namespace path must be absolute and exist', (t) => {
   t.deepEqual(ok.problems, []);
 });
 
-test('user namespaces are not supported yet (time namespaces are)', (t) => {
-  const r = semantics(t, (s) => { s.linux.namespaces.push({ type: 'time' }, { type: 'user' }); });
-  t.deepEqual(r.problems, []);
-  t.deepEqual(r.unsupported, [
-    { pointer: '/linux/namespaces/6/type', message: 'user namespaces are not supported yet' },
-  ]);
+test('user and time namespaces are supported; a new user namespace needs both maps, maps need a user namespace', (t) => {
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const r = semantics(t, (s) => { s.linux.namespaces.push({ type: 'time' }, { type: 'user' }); s.linux.uidMappings = map; s.linux.gidMappings = map; });
+  t.deepEqual([r.problems, r.unsupported], [[], []]);
+  const noGid = semantics(t, (s) => { s.linux.namespaces.push({ type: 'user' }); s.linux.uidMappings = map; });
+  t.deepEqual(noGid.problems, [{ pointer: '/linux/gidMappings', message: 'a new user namespace needs gidMappings (at least one mapping)' }]);
+  const noNs = semantics(t, (s) => { s.linux.uidMappings = map; });
+  t.deepEqual(noNs.problems, [{ pointer: '/linux/uidMappings', message: 'mappings are given, but linux.namespaces has no user namespace' }]);
+  const joined = semantics(t, (s) => { s.linux.namespaces.push({ type: 'user', path: '/proc/self/ns/user' }); s.linux.uidMappings = map; });
+  t.deepEqual([joined.problems, pointers(joined.warnings)], [[], ['/linux/uidMappings']]);
 });
 
 test('hostname and domainname need a UTS namespace, new or joined by path', (t) => {
@@ -266,12 +270,12 @@ test('loadBundle reports schema and semantic problems together, without double r
 test('loadBundle: unsupported features are NOT_SUPPORTED with a pointer; errors come first', (t) => {
   const bundle = makeBundle(t);
   const spec = defaultSpec();
-  spec.linux.namespaces.push({ type: 'user' });
+  spec.linux.intelRdt = { closID: 'x' };
   writeConfig(bundle, spec);
   const err = t.throws(() => loadBundle(bundle), { instanceOf: TsruncError });
   t.is(err.code, 'NOT_SUPPORTED');
-  t.is(err.pointer, '/linux/namespaces/5/type');
-  t.regex(err.message, /user namespaces are not supported yet/);
+  t.is(err.pointer, '/linux/intelRdt');
+  t.regex(err.message, /intelRdt is not supported yet/);
 
   spec.process.cwd = 'relative';
   writeConfig(bundle, spec);

@@ -49,6 +49,9 @@ test('the default spec is interactive (terminal, sh), hostname tsrunc, and the r
   t.false('ambient' in ours.process.capabilities);
   t.false('inheritable' in ours.process.capabilities);
   ours.hostname = runc.hostname;
+  // The spec version is the one implemented: 1.3.0, as runc 1.5 writes (runc 1.1 wrote 1.0.2-dev).
+  t.is(ours.ociVersion, '1.3.0');
+  ours.ociVersion = runc.ociVersion;
   ours.process.capabilities.ambient = runc.process.capabilities.ambient;
   // Same content and the same key order, so `tsrunc spec` output diffs cleanly against runc's.
   t.is(JSON.stringify(ours, null, '\t'), JSON.stringify(runc, null, '\t'));

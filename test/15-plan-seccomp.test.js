@@ -177,3 +177,13 @@ test('compilePlan carries the section and throws ConfigError with the pointer', 
   t.is(e.code, 'CONFIG_INVALID');
   t.is(e.pointer, '/linux/seccomp/syscalls/0/args/0/op');
 });
+
+test("enosysNames (runc's -ENOSYS stub): every name of the config, none for an allowing default or without architectures", (t) => {
+  const errno = { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64'], syscalls: [allow(['read', 'write']), { names: ['read', 'mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+  t.deepEqual(compile(errno).plan.enosysNames, ['read', 'write', 'mkdir'], 'the rule that does what the default does counts too');
+  t.deepEqual(compile({ ...errno, defaultAction: 'SCMP_ACT_KILL' }).plan.enosysNames, ['read', 'write', 'mkdir']);
+  for (const defaultAction of ['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE']) {
+    t.deepEqual(compile({ ...errno, defaultAction, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }).plan.enosysNames, [], defaultAction);
+  }
+  t.deepEqual(compile({ ...errno, architectures: [] }).plan.enosysNames, []);
+});

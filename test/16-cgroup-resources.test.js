@@ -6,7 +6,7 @@ const test = require('ava');
 const {
   parseConfigJson, parseMountinfo, classifyMounts, detectHost, hugePageSizeName,
   resolveCgroupPath, parseOwnCgroup, parseIdList, formatIdList, compileMemory, swapMaxValue,
-  compileCpu, sharesToWeight, compilePids, compileIo, blkioWeightToIoWeight, compileHugetlb,
+  compileCpu, sharesToWeight, compilePids, resourcesOfVersion, zeroPidsIsALimit, memoryLimitBelowUsage, compileIo, blkioWeightToIoWeight, compileHugetlb,
   compileRdma, compileUnified, compileResources, compileDeviceFilter,
   compileResourcesV1, orderMemoryWrites, deviceTransition, filterFromList, listMatches, resolveV1Paths, chooseDriver,
 } = require('tsrunc/internal');
@@ -301,10 +301,10 @@ test('cpu: cpus and mems -> cpuset files, checked against the host\'s CPUs and n
 
 // --- pids, io, hugetlb, rdma ------------------------------------------------------------------
 
-test('pids: limit -> pids.max; -1 is "max", 0 leaves it alone, below -1 is refused', (t) => {
+test('pids: limit -> pids.max; -1 is "max", 0 is a limit of 0 (runtime-spec 1.3), below -1 is refused', (t) => {
   t.deepEqual(files(compilePids({ pids: { limit: 100 } }, unifiedHost)), ['pids.max=100']);
   t.deepEqual(files(compilePids({ pids: { limit: -1 } }, unifiedHost)), ['pids.max=max']);
-  t.deepEqual(files(compilePids({ pids: { limit: 0 } }, unifiedHost)), []);
+  t.deepEqual(files(compilePids({ pids: { limit: 0 } }, unifiedHost)), ['pids.max=0']);
   t.deepEqual(pointers(compilePids({ pids: { limit: -5 } }, unifiedHost).problems), [R('pids/limit')]);
 });
 
@@ -424,7 +424,17 @@ test('v1: every field -> its v1 file, in runc\'s fs driver order; hugetlb in the
     ['memory.limit_in_bytes', '-1', undefined], ['memory.memsw.limit_in_bytes', '-1', 'skip'],
   ]);
   // Zero values are unset.
-  t.deepEqual(files(compileResourcesV1({ cpu: { shares: 0, quota: 0 }, pids: { limit: 0 }, blockIO: { weight: 0 }, memory: { limit: 0, swap: 0 } }, hybridHost)), []);
+  t.deepEqual(files(compileResourcesV1({ cpu: { shares: 0, quota: 0 }, blockIO: { weight: 0 }, memory: { limit: 0, swap: 0 } }, hybridHost)), []);
+});
+
+test('pids.limit 0 is "not set" in a config older than runtime-spec 1.3 (podman 4 writes -1 so), a limit from 1.3 on', (t) => {
+  const zero = { pids: { limit: 0 }, memory: { limit: 5 } };
+  for (const v of ['1.0.0', '1.0.2-dev', '1.1.0', '1.2.1']) t.deepEqual(resourcesOfVersion(zero, v), { memory: { limit: 5 } }, v);
+  for (const v of ['1.3.0', '1.3.0-rc.1', '1.4.0']) t.is(resourcesOfVersion(zero, v), zero, v);
+  const hundred = { pids: { limit: 100 } };
+  t.is(resourcesOfVersion(hundred, '1.0.2'), hundred);
+  t.true(zeroPidsIsALimit('1.3.0'));
+  t.false(zeroPidsIsALimit('1.2.0'));
 });
 
 test('v1: unified, a controller no hierarchy has, and bad values are refused with their pointers', (t) => {
@@ -491,4 +501,14 @@ test('v1: cgroupsPath in every hierarchy: relative under our own cgroup there, a
   t.deepEqual(pointers(bad.problems), ['/linux/cgroupsPath']);
   t.regex(bad.problems[0].message, /holds tsrunc itself.*memory hierarchy/);
   t.regex(resolveV1Paths('a/../b', 'abc', hybridHost).problems[0].message, /must not contain "\.\."/);
+});
+
+test('memory.checkBeforeUpdate: a limit not above the usage is refused, only when asked', (t) => {
+  const usage = 1000n;
+  t.is(memoryLimitBelowUsage({ memory: { limit: 500 } }, usage), undefined, 'not asked');
+  t.is(memoryLimitBelowUsage({ memory: { limit: 2000, checkBeforeUpdate: true } }, usage), undefined, 'above the usage');
+  t.is(memoryLimitBelowUsage({ memory: { limit: -1, checkBeforeUpdate: true } }, usage), undefined, 'no limit');
+  const p = memoryLimitBelowUsage({ memory: { limit: 500, checkBeforeUpdate: true } }, usage);
+  t.is(p.pointer, R('memory/limit'));
+  t.regex(p.message, /current memory usage \(1000 bytes/);
 });

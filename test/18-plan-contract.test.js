@@ -33,9 +33,11 @@ const everything = {
   domainname: 'example.org',
   mounts: [
     { destination: '/proc', type: 'proc', source: 'proc' },
-    { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noatime', 'size=1m', 'mode=1777'] },
+    { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noatime', 'size=1m', 'mode=1777', 'ro'] },
     { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nodev', 'rslave', 'unbindable', 'rnosuid', 'rrelatime'] },
     { destination: 'etc/../etc/file.txt', type: 'bind', source: 'file.txt', options: ['bind'] },
+    // Placed for a v1 host (OPTIONS below): a tmpfs with co-mount links (MountOp.links), binds, read-only.
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid'] },
   ],
   process: {
     args: ['sh', '-c', 'true'],
@@ -67,7 +69,9 @@ const everything = {
   },
   linux: {
     namespaces: [{ type: 'mount' }, { type: 'pid' }, { type: 'uts' }, { type: 'ipc' }, { type: 'network' },
-      { type: 'cgroup', path: '/proc/self/ns/cgroup' }, { type: 'time' }],
+      { type: 'cgroup', path: '/proc/self/ns/cgroup' }, { type: 'time' }, { type: 'user' }],
+    uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+    gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
     timeOffsets: { monotonic: { secs: -5, nanosecs: 7 }, boottime: { secs: 86400 } },
     rootfsPropagation: 'rshared',
     devices: [{ path: '/dev/./fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 7, gid: 8 }],
@@ -114,8 +118,15 @@ const plainSeccomp = {
 };
 
 const CONFIGS = { everything, nothing, plainSeccomp };
-// Compile options, per config: the one plan field that comes from the command line (runc --no-pivot).
-const OPTIONS = { nothing: { noPivot: true } };
+// Compile options, per config: the plan fields that come from the command line (runc --no-pivot) and
+// from the container's cgroups (the cgroup mount's view, known once they are planned).
+const OPTIONS = {
+  nothing: { noPivot: true },
+  everything: { cgroupMounts: { unified: false, namespace: false, hierarchies: [
+    { name: 'cpu,cpuacct', fstype: 'cgroup', data: 'cpu,cpuacct', dir: '/sys/fs/cgroup/cpu,cpuacct/contract' },
+    { name: 'memory', fstype: 'cgroup', data: 'memory', dir: '/sys/fs/cgroup/memory/contract' },
+  ] } },
+};
 const LSM = { apparmor: true, selinux: true };
 
 /** Compiles CONFIGS. The compiler checks that a seccomp agent listens: one does, in the bundle. */

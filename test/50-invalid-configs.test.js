@@ -45,13 +45,15 @@ const CASES = [
     patch: (c) => { c.linux.namespaces = c.linux.namespaces.filter((ns) => ns.type !== 'uts'); } },
   { what: 'linux.rootfsPropagation is invalid', patch: (c) => { c.linux.rootfsPropagation = 'sideways'; },
     tsrunc: '/linux/rootfsPropagation: must be equal to one of the allowed values' },
-  { what: 'a user namespace is requested', tsruncOnly: true,
-    tsrunc: '/linux/namespaces/5/type: user namespaces are not supported yet',
+  { what: 'a new user namespace has no uidMappings',
+    tsrunc: '/linux/uidMappings: a new user namespace needs uidMappings',
     patch: (c) => {
       c.linux.namespaces.push({ type: 'user' });
-      c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
       c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     } },
+  { what: 'uidMappings without a user namespace',
+    tsrunc: '/linux/uidMappings: mappings are given, but linux.namespaces has no user namespace',
+    patch: (c) => { c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]; } },
   { what: 'config.json is not valid JSON', bundle: (b) => fs.writeFileSync(b.configPath, '{"ociVersion": '),
     tsrunc: /config\.json:.*\bJSON\b/ },
   { what: 'config.json nests 100,000 levels deep (a stack overflow, RangeError, before)', tsrunc: /config\.json: \/: invalid JSON at line 1, column \d+: Nesting deeper than 256 levels/,

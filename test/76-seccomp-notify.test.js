@@ -11,6 +11,7 @@ const { useRuntime, waitFor, isTsrunc } = require('./helpers/runtime');
 const AGENT = `
 #include <linux/seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -29,22 +30,25 @@ int main(int argc, char **argv) {
   if (recvmsg(c, &mh, 0) <= 0) { perror("recvmsg"); return 1; }
   int fd; memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof fd);
   FILE *out = fopen(argv[2], "w"); fputs(buf, out); fclose(out);
+  int delay_ms = argc > 3 ? atoi(argv[3]) : 0, received = 0;
   for (;;) {
     struct seccomp_notif req = {0}; struct seccomp_notif_resp resp = {0};
     if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) return 0;
+    /* argv[3]: answer late, and count the notifications in <state>.count */
+    if (delay_ms) { char p[4200]; snprintf(p, sizeof p, "%s.count", argv[2]); FILE *f = fopen(p, "w"); fprintf(f, "%d\\n", ++received); fclose(f); usleep(delay_ms * 1000); }
     resp.id = req.id; resp.error = -ENOSPC;
     ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
   }
 }
 `;
 
-function startAgent(t, rt) {
+function startAgent(t, rt, delayMs) {
   const dir = rt.hostDir('agent');
   fs.writeFileSync(path.join(dir, 'agent.c'), AGENT);
   execFileSync('cc', ['-O2', '-o', path.join(dir, 'agent'), path.join(dir, 'agent.c')]);
   const socket = path.join(dir, 'agent.sock');
   const stateFile = path.join(dir, 'state.json');
-  const agent = spawn(path.join(dir, 'agent'), [socket, stateFile], { stdio: 'inherit' });
+  const agent = spawn(path.join(dir, 'agent'), [socket, stateFile, ...(delayMs ? [String(delayMs)] : [])], { stdio: 'inherit' });
   t.teardown(() => agent.kill('SIGKILL'));
   return { socket, stateFile, ready: waitFor(() => fs.existsSync(socket), { what: 'the agent socket' }) };
 }
@@ -83,4 +87,31 @@ test('SCMP_ACT_NOTIFY without a listening agent is refused at create, nothing le
   t.not(r.code, 0);
   t.regex(r.stderr, isTsrunc ? /\/linux\/seccomp\/listenerPath/ : /seccomp agent/);
   t.false((await rt.leftovers(id)).stateDir);
+});
+
+// SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (runtime-spec 1.1, Linux 5.19): once the agent has received
+// a notification, a non-fatal signal no longer interrupts the notified syscall, so the agent is
+// asked once and its answer lands. Without the flag the signal interrupts the wait and the syscall
+// is notified again. runc 1.1.5 does not know the flag.
+(isTsrunc ? test : test.skip)('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: a signal during the agent\'s answer does not re-notify', async (t) => {
+  const rt = useRuntime(t);
+  const attempt = async (flags) => {
+    const agent = startAgent(t, rt, 1500);
+    await agent.ready;
+    const r = await rt.run((c) => {
+      // Notified: an openat with O_CREAT (flags, argument 2, masked with 0100), which the shell
+      // itself makes for `>`; so the shell is in the notified syscall when USR1 comes.
+      const creat = { index: 2, value: 0o100, valueTwo: 0o100, op: 'SCMP_CMP_MASKED_EQ' };
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: agent.socket, flags, syscalls: [{ names: ['openat'], action: 'SCMP_ACT_NOTIFY', args: [creat] }] };
+      c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' });
+      c.process.args = ['sh', '-c', 'trap "echo got-usr1" USR1; (sleep 0.5; kill -USR1 $$) & true > /tmp/x; wait; exit 0'];
+    }, { timeout: 30000 });
+    t.is(r.code, 0, r.stderr);
+    return { out: r.stdout + r.stderr, count: Number(fs.readFileSync(agent.stateFile + '.count', 'utf8')) };
+  };
+  const killable = await attempt(['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV']);
+  t.is(killable.count, 1, 'notified once');
+  t.regex(killable.out, /No space left on device/, "the agent's answer reached the process");
+  const plain = await attempt([]);
+  t.true(plain.count > 1 || !/No space left/.test(plain.out), `without the flag the signal interrupts the wait: ${JSON.stringify(plain)}`);
 });

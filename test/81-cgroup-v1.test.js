@@ -170,6 +170,26 @@ v1Test('pids.limit 10: a fork bomb stops at the limit', async (t) => {
   t.regex(r.stderr, /can't fork: Resource temporarily unavailable/);
 });
 
+// runtime-spec 1.3: "0 is a valid limit value for the pids cgroup controller ... and SHOULD be
+// treated as such". A 1.3 config gets pids.max 0 (no fork at all; runc 1.4+ does the same); a
+// config of an older version keeps 0 as "not set" (podman 4 sends 0 for --pids-limit=-1).
+// runc 1.1.5 reads 0 as "not set" whatever the version.
+tsruncOnly('pids.limit 0: no fork in a runtime-spec 1.3 config, no limit in an older one', async (t) => {
+  const rt = useRuntime(t);
+  // A background job must fork (busybox runs some applets and subshells without one).
+  const forks = 'echo start; sleep 0 & wait $! && echo child';
+  const real = await rt.run(shell(forks, (c) => { c.ociVersion = '1.3.0'; c.linux.resources = { pids: { limit: 0 } }; }), { timeout: 30000 });
+  t.regex(real.stdout, /^start$/m);
+  t.notRegex(real.stdout, /^child$/m);
+  t.regex(real.stderr, /can't fork/);
+  const old = await rt.run(shell(forks, (c) => { c.ociVersion = '1.0.2-dev'; c.linux.resources = { pids: { limit: 0 } }; }), { timeout: 30000 });
+  t.is(old.code, 0, old.stderr);
+  t.regex(old.stdout, /^child$/m);
+  // And the cgroup file itself, from the host.
+  const { pid } = await rt.startContainer(shell('sleep 600', (c) => { c.ociVersion = '1.3.0'; c.linux.resources = { pids: { limit: 0 } }; }));
+  t.is(read(cgroupDirs(pid).pids, 'pids.max'), '0');
+});
+
 v1Test('cpu quota 10%: a busy loop gets about a tenth of a CPU', async (t) => {
   const rt = useRuntime(t);
   const { pid } = await rt.startContainer(shell('while :; do :; done', (c) => {

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -37,6 +38,21 @@ bool replaceable(int rootfd, int dir, const std::string& name) {
   return root != 0 && mount_id(dir, "") == root && mount_id(dir, name.c_str()) == root;
 }
 
+// In a user namespace (mknod is refused there): the host's node at the same path, checked to be
+// the device the plan names, bind-mounted onto an empty file. Its owner and mode are the host's
+// and stay so: changing them through the bind would change the host's own node (runc#3674).
+void bind_node(int dir, const std::string& name, const DeviceNode& d) {
+  Fd host(open(d.path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st;
+  if (host.fd < 0 || fstat(host.fd, &st) < 0) fail_errno("open the host's device " + d.path + " to bind it", d.pointer);
+  if ((st.st_mode & S_IFMT) != (d.mode & S_IFMT) || (!S_ISFIFO(st.st_mode) && st.st_rdev != makedev(d.major, d.minor)))
+    throw SetupError("the host's " + d.path + " is not the device the config names", ENODEV, d.pointer);
+  Fd file(openat(dir, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (file.fd < 0) fail_errno("create the mount point of device " + d.path, d.pointer);
+  if (mount(fd_path(host.fd).c_str(), fd_path(file.fd).c_str(), nullptr, MS_BIND, nullptr) < 0)
+    fail_errno("bind the host's device " + d.path, d.pointer);
+}
+
 void make_node(int rootfd, const DeviceNode& d) {
   Fd dir(open_in_root(rootfd, dirname_of(d.path), Create::Dir, d.pointer));
   const std::string name = basename_of(d.path);
@@ -44,6 +60,7 @@ void make_node(int rootfd, const DeviceNode& d) {
   if (fstatat(dir.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !replaceable(rootfd, dir.fd, name)) return;
   // A stale entry of the image (an empty file, a link) is replaced.
   if (unlinkat(dir.fd, name.c_str(), 0) < 0 && errno != ENOENT) fail_errno("replace " + d.path, d.pointer);
+  if (d.bind) return bind_node(dir.fd, name, d);
   if (mknodat(dir.fd, name.c_str(), d.mode, makedev(d.major, d.minor)) < 0)
     fail_errno("create device " + d.path, d.pointer);
   // Owner and mode go to the node just made through an fd that followed no link: by name, a link

@@ -96,15 +96,17 @@ void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>&
     const int rest = x.namespaces & ~(CLONE_NEWUSER | CLONE_NEWPID);
     if (rest && setns(pidfd, rest) < 0) fail_errno("join the container's namespaces", "/linux/namespaces");
     close(pidfd);
+    // As the init: root of the user namespace, so the pty and anything made belong to its root.
+    if (x.namespaces & CLONE_NEWUSER) become_userns_root();
     Pty pty;
     if (p.terminal) {
       Fd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
       pty = open_container_pty(root.fd, p);
     }
-    apply_oom_score_adj(p);
     apply_rlimits(p);
     if (chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd (\"" + p.cwd + "\") set in config.json failed", "/process/cwd");
     const std::string exe = find_executable(p);
+    const std::string home = home_env(p);
     std::unique_ptr<SeccompFilter> filter;
     if (x.seccomp) filter = std::make_unique<SeccompFilter>(*x.seccomp);
     if (p.terminal) {
@@ -120,7 +122,7 @@ void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>&
     if (filter && !p.noNewPrivileges) filter->load();
     apply_identity(p);
     if (filter && p.noNewPrivileges) filter->load();
-    exec_process(exe, p);
+    exec_process(exe, p, home);
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);
     _exit(1);
@@ -141,6 +143,9 @@ int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
     launch = parse_exec(message);
     if (x.process.terminal && consoleFd < 0) throw SetupError("process.terminal needs a console socket", 0, "/process/terminal");
     pidfd = open_init(x);
+    // Here, with the host's privilege (in a user namespace the score could only be raised); the
+    // process forked below inherits it.
+    apply_oom_score_adj(x.process);
     for (const std::string& dir : x.cgroups) {
       int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (fd < 0) fail_errno("open cgroup " + dir, "/linux/cgroupsPath");

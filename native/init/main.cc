@@ -52,10 +52,12 @@ int fd_from_env(const char* name) {
 }
 
 void join_namespaces(const Plan& plan) {
-  // The mount namespace last: entering it changes what every later path means.
-  for (int pass = 0; pass < 2; pass++) {
+  // The user namespace first: it owns the others joined or made after it (and joining them takes
+  // its capabilities). The mount namespace last: entering it changes what every later path means.
+  auto pass_of = [](int flag) { return flag == CLONE_NEWUSER ? 0 : flag == CLONE_NEWNS ? 2 : 1; };
+  for (int pass = 0; pass < 3; pass++) {
     for (const NamespaceJoin& ns : plan.joins) {
-      if ((ns.flag == CLONE_NEWNS) != (pass == 1)) continue;
+      if (pass_of(ns.flag) != pass) continue;
       int fd = open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) fail_errno("open namespace " + ns.path, ns.pointer);
       if (setns(fd, ns.flag) < 0) fail_errno("join " + ns.type + " namespace " + ns.path, ns.pointer);
@@ -73,9 +75,9 @@ void new_time_namespace(const Plan& plan) {
   std::string text;
   for (const TimeOffset& o : plan.timeOffsets)
     text += o.clock + " " + std::to_string(o.secs) + " " + std::to_string(o.nanosecs) + "\n";
-  Fd offsets(open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
-  if (offsets.fd < 0 || write(offsets.fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    fail_errno("write the time namespace's clock offsets", "/linux/timeOffsets");
+  // Through a verified procfs: a joined mount namespace's /proc may be anything (procfs.h).
+  Fd proc(open_procfs_root("/linux/timeOffsets"));
+  write_proc_file(proc.fd, "self/timens_offsets", text, "/linux/timeOffsets");
 }
 
 // Clones the init into its new namespaces - and, given a cgroup, straight into that cgroup
@@ -169,12 +171,19 @@ void report_after_ready(const SetupError& e, int startFd) {
   int startFd = -1;
   try {
     prctl(PR_SET_NAME, "tsrunc:[1:INIT]", 0, 0, 0);
-    // Non-dumpable: processes in the container cannot ptrace us or open our /proc files.
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Non-dumpable: processes in the container cannot ptrace us or open our /proc files. In a
+    // new user namespace only after "go": until then tsrunc (or newuidmap, for a rootless
+    // caller) writes /proc/<init>/uid_map, which the kernel gives a non-dumpable process's
+    // owner no access to; nothing of the container runs yet.
+    if (!plan.userNamespace) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // Nodes and mount points get exactly the modes the plan asks for. The hooks are the
     // runtime's programs, not ours: they run with the umask tsrunc was started with.
     const mode_t runtimeUmask = umask(0);
     const HookStates states = sync.wait_go();  // sync step 3
+    if (plan.userNamespace) {
+      become_userns_root();  // the maps are written: tsrunc does that before "go"
+      prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
     // The cgroup namespace is made now, not at clone: its root is the cgroup the init is in when it
     // is made, and on cgroup v1 tsrunc places the init in its cgroups only before "go".
     if ((plan.cloneFlags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) fail_errno("create cgroup namespace", "/linux/namespaces");
@@ -182,10 +191,14 @@ void report_after_ready(const SetupError& e, int startFd) {
     // does), and runc too writes sysctls before making paths read-only. The init is already in
     // the container's namespaces, which is what a /proc/sys write changes.
     apply_sysctls(plan);
-    apply_oom_score_adj(plan.process);
+    if (!plan.userNamespace) apply_oom_score_adj(plan.process);
     build_rootfs(plan);
     if (plan.process.terminal) setup_init_terminal(plan, launch.consoleFd);
     if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();  // sync steps 4 and 5
+    // runc runs createContainer hooks from the container's root (its host path, before pivot_root):
+    // a hook may use paths relative to it (`./lib/x`).
+    if (!plan.hooks.createContainer.empty() && chdir(plan.rootfs.c_str()) < 0)
+      fail_errno("chdir to the rootfs for the createContainer hooks", "/hooks/createContainer");
     run_hooks(plan.hooks.createContainer, states.creating, runtimeUmask);
     // Connected now, while the agent's host path is reachable; used once the filter is loaded.
     const int agent = plan.seccomp && plan.seccomp->listener ? connect_agent(plan.seccomp->listener->path) : -1;
@@ -194,6 +207,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_rlimits(plan.process);
     if (chdir(plan.process.cwd.c_str()) < 0) fail_errno("chdir " + plan.process.cwd, "/process/cwd");
     const std::string exe = find_executable(plan.process);
+    const std::string home = home_env(plan.process);
     // Built now so that a filter libseccomp refuses fails `create`; loaded below.
     std::unique_ptr<SeccompFilter> filter;
     int notifyFd = -1;
@@ -215,7 +229,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_identity(plan.process);
     if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
     if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listener->metadata, states.created);
-    exec_process(exe, plan.process);
+    exec_process(exe, plan.process, home);
   } catch (const SetupError& e) {
     if (!reported) {
       sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 4 or 6
@@ -255,6 +269,9 @@ int main() {
     launch = parse_launch(first);
     launch.consoleFd = consoleFd;
     launch.fifoFd = fifoFd;
+    // In a user namespace the init could only raise its score: the host's privilege lowers it
+    // here, before any namespace is joined or made, and the init inherits it (runc does the same).
+    if (launch.plan.userNamespace) apply_oom_score_adj(launch.plan.process);
     join_namespaces(launch.plan);
     new_time_namespace(launch.plan);
     // The time namespace was made above; the cgroup one by the init itself (see run_init).

@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -70,6 +72,11 @@ int open_in_root(int rootfd, const std::string& path, Create create, const std::
   std::vector<std::string> parts = components(path);
   int fd = openat2_in_root(rootfd, join(parts, parts.size()));
   if (fd >= 0) return fd;
+  // RESOLVE_NO_MAGICLINKS says ELOOP for a magic link on the way (/proc/self/fd/N, /proc/self/root...):
+  // say so, rather than leave "too many levels of symbolic links" to be puzzled over.
+  if (errno == ELOOP)
+    throw SetupError("open " + path + " in the container's root: it passes through a /proc magic link (or a symlink loop); refusing to follow it",
+                     ELOOP, pointer);
   if (errno != ENOENT || create == Create::None)
     fail_errno("open " + path + " in the container's root", pointer);
 
@@ -101,6 +108,14 @@ int open_in_root(int rootfd, const std::string& path, Create create, const std::
       continue;
     }
     if (errno != EEXIST) fail_errno("create " + prefix + " in the container's root", pointer);
+    // A link that exists but cannot be opened under RESOLVE_NO_MAGICLINKS may be a magic link
+    // (/proc/self/fd/N, /proc/<pid>/root): its "target" is a path of the runtime's view, not of the
+    // rootfs; following it as text would create that path inside the rootfs. Magic links live on
+    // procfs only.
+    struct statfs fs;
+    if (fstatfs(parent.fd, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC)
+      throw SetupError(path + ": " + prefix + " is a /proc magic link (or a missing /proc file); refusing to resolve a mount destination through it",
+                       ELOOP, pointer);
     char target[4096];
     ssize_t n = readlinkat(parent.fd, parts[i].c_str(), target, sizeof target - 1);
     if (n < 0) fail_errno("create " + prefix + " in the container's root", pointer);

@@ -2,13 +2,16 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -43,13 +46,38 @@ std::string mount_point_of(const std::string& path) {
   return best;
 }
 
+// The mount flags a bind remount must keep (the kernel refuses to clear locked ones: in a user
+// namespace every flag of a mount that came from the host is locked). `withReadonly`: ro too.
+unsigned long current_flags(const char* path, bool withReadonly = false) {
+  struct statvfs sv;
+  if (statvfs(path, &sv) < 0) fail_errno(std::string("statvfs ") + path);
+  unsigned long f = 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  if (withReadonly && (sv.f_flag & ST_RDONLY)) f |= MS_RDONLY;
+  return f;
+}
+
+
+// A bind remount the kernel refuses with EPERM because it would clear flags locked on the mount
+// (a user namespace's copy of a host mount, runc's remount rule): again, keeping them.
+void remount(const std::string& target, unsigned long flags, const MountOp& m) {
+  if (mount(nullptr, target.c_str(), nullptr, flags, nullptr) == 0) return;
+  if (errno != EPERM || !(flags & MS_BIND)) fail_errno("remount " + m.destination, m.pointer);
+  do_mount("", target, nullptr, flags | current_flags(target.c_str(), true), "", "remount " + m.destination, m.pointer);
+}
+
 // After the first mount(2) the fd we mounted onto still names the covered directory, so
 // every later change (remount, propagation) needs a fresh fd of the new mount.
 void finish_mount(int rootfd, const MountOp& m, unsigned long remountFlags) {
   if (remountFlags == 0 && m.propagation.empty() && m.attrSet == 0 && m.attrClear == 0) return;
   Fd fresh(open_in_root(rootfd, m.destination, Create::None, m.pointer));
   const std::string target = fd_path(fresh.fd);
-  if (remountFlags) do_mount("", target, nullptr, remountFlags, "", "remount " + m.destination, m.pointer);
+  if (remountFlags) remount(target, remountFlags, m);
   // The recursive options (rro, rnosuid...): the mount and every mount under it (Linux 5.12).
   if (m.attrSet || m.attrClear) {
     struct mount_attr attr = {};
@@ -96,10 +124,35 @@ void require_ordinary_dir(int rootfd, const MountOp& m, int dest) {
     throw SetupError(m.destination + " in the rootfs changed while it was opened", EAGAIN, m.pointer + "/destination");
 }
 
+// What the destination resolved to, checked on the opened fd: the compiler checked the
+// destination as written (only lxcfs's files may be bound under /proc), but a symlink of the image
+// (`etc/x -> /proc/sys/kernel/domainname`) can lead a destination written elsewhere onto procfs, and
+// a host file would then stand where the container expects the kernel's. runc refuses ("inside /proc").
+void require_not_in_proc(const MountOp& m, int dest) {
+  if (m.destination == "/proc" || m.destination.compare(0, 6, "/proc/") == 0) return;
+  struct statfs fs;
+  if (fstatfs(dest, &fs) < 0) fail_errno("statfs " + m.destination, m.pointer + "/destination");
+  if (fs.f_type == PROC_SUPER_MAGIC)
+    throw SetupError("mount destination " + m.destination + " resolves (through a symlink in the rootfs) to a path inside /proc; refusing to mount there",
+                     EINVAL, m.pointer + "/destination");
+}
+
+// The links a mount asks for, made in what was just mounted (a fresh tmpfs: nothing of the image's).
+void make_links(int rootfd, const MountOp& m) {
+  if (m.links.empty()) return;
+  Fd dir(open_in_root(rootfd, m.destination, Create::None, m.pointer));
+  for (const Symlink& l : m.links) {
+    const std::string name = l.path.substr(l.path.rfind('/') + 1);
+    if (symlinkat(l.target.c_str(), dir.fd, name.c_str()) < 0 && errno != EEXIST)
+      fail_errno("create link " + l.path + " -> " + l.target, m.pointer);
+  }
+}
+
 void mount_one(int rootfd, const MountOp& m) {
   require_ordinary_dir(rootfd, m, -1);
   Fd dest(open_in_root(rootfd, m.destination, m.createAs == "file" ? Create::File : Create::Dir, m.pointer));
   require_ordinary_dir(rootfd, m, dest.fd);
+  require_not_in_proc(m, dest.fd);
   const std::string target = fd_path(dest.fd);
   const char* fstype = m.fstype.empty() ? nullptr : m.fstype.c_str();
   if (mount(m.source.empty() ? nullptr : m.source.c_str(), target.c_str(), fstype, m.flags,
@@ -115,6 +168,7 @@ void mount_one(int rootfd, const MountOp& m) {
     return;
   }
   finish_mount(rootfd, m, m.remountFlags);
+  make_links(rootfd, m);
 }
 
 // maskedPaths: directories get an empty read-only tmpfs, anything else the container's own
@@ -155,23 +209,58 @@ void readonly_paths(int rootfd, const Plan& plan) {
     }
     do_mount(fd_path(target.fd), fd_path(target.fd), nullptr, MS_BIND | MS_REC, "", "bind " + path, ptr);
     Fd fresh(open_in_root(rootfd, path, Create::None, ptr));
-    do_mount("", fd_path(fresh.fd), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, "",
+    do_mount("", fd_path(fresh.fd), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC | current_flags(fd_path(fresh.fd).c_str()), "",
              "remount " + path + " read-only", ptr);
   }
 }
 
-// The mount flags a bind remount must keep (the kernel refuses to clear locked ones).
-unsigned long current_flags(const char* path) {
-  struct statvfs sv;
-  if (statvfs(path, &sv) < 0) fail_errno(std::string("statvfs ") + path);
-  unsigned long f = 0;
-  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
-  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
-  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
-  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
-  return f;
+// A mountinfo path field: space, tab, newline and backslash come as octal escapes (\040).
+std::string unescape_mountinfo(const std::string& field) {
+  std::string out;
+  for (size_t i = 0; i < field.size(); i++) {
+    if (field[i] == '\\' && i + 3 < field.size()) {
+      out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+      i += 3;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
+}
+
+// --no-pivot leaves the host's mounts in the container's mount namespace, under the chroot. The
+// kernel lets a user namespace mount a new procfs or sysfs only if the mount namespace already
+// shows one in full (mount_too_revealing): a host /proc still there, though out of the chroot's
+// reach, would let the container mount a bare, unmasked /proc of its own (runc's no_pivot test).
+// As runc's msMoveRoot: every full procfs and sysfs outside the rootfs goes (detached, or covered
+// with an empty tmpfs where the kernel refuses), each made a slave first so that nothing reaches
+// the host's mounts however rootfsPropagation shares them. Deepest first: a parent's detach takes
+// its submounts along.
+void hide_host_proc_and_sys(const std::string& rootfs) {
+  std::vector<std::string> targets;
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, mp, field, fstype;
+    fields >> id >> parent >> devno >> root >> mp;
+    while (fields >> field && field != "-") {}
+    fields >> fstype;
+    if (root != "/" || (fstype != "proc" && fstype != "sysfs")) continue;
+    mp = unescape_mountinfo(mp);
+    if (mp == rootfs || mp.compare(0, rootfs.size() + 1, rootfs + "/") == 0) continue;
+    targets.push_back(mp);
+  }
+  std::sort(targets.begin(), targets.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const std::string& mp : targets) {
+    if (mount(nullptr, mp.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) < 0) {
+      if (errno == ENOENT || errno == EINVAL) continue;  // gone with a parent detached before it
+      fail_errno("make " + mp + " a slave before hiding it (--no-pivot)", "/root/path");
+    }
+    if (umount2(mp.c_str(), MNT_DETACH) == 0) continue;
+    if (errno != EINVAL && errno != EPERM) fail_errno("detach " + mp + " (--no-pivot)", "/root/path");
+    do_mount("tmpfs", mp, "tmpfs", 0, "", "cover " + mp + " (--no-pivot)", "/root/path");
+  }
 }
 
 }  // namespace
@@ -196,6 +285,7 @@ void build_rootfs(const Plan& plan) {
 
 void enter_rootfs(const Plan& plan) {
   if (plan.noPivot) {
+    hide_host_proc_and_sys(plan.rootfs);
     if (chdir(plan.rootfs.c_str()) < 0) fail_errno("chdir to rootfs", "/root/path");
     do_mount(plan.rootfs, "/", nullptr, MS_MOVE, "", "move the rootfs to /", "/root/path");
     if (chroot(".") < 0) fail_errno("chroot", "/root/path");
@@ -212,6 +302,12 @@ void enter_rootfs(const Plan& plan) {
     if (umount2(".", MNT_DETACH) < 0) fail_errno("detach the old root", "/root/path");
   }
   if (chdir("/") < 0) fail_errno("chdir /");
+  // A read-only tmpfs (or /dev) was mounted writable so that its submounts, devices and mount
+  // points could be made (compiled in src/plan/mounts.ts): read-only now, as runc's finalizeRootfs.
+  // After pivot_root the container's root is "/", so its paths resolve inside it.
+  for (const MountOp& m : plan.mounts)
+    if (m.lateRemountFlags)
+      do_mount("", m.destination, nullptr, m.lateRemountFlags, "", "remount " + m.destination + " read-only", m.pointer);
   if (plan.rootReadonly)
     do_mount("", "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | current_flags("/"), "",
              "remount the root read-only", "/root/readonly");

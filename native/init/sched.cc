@@ -2,14 +2,13 @@
 
 #include <cerrno>
 #include <fcntl.h>
-#include <linux/magic.h>
-#include <sys/statfs.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "fd.h"
+#include "procfs.h"
 
 namespace {
 
@@ -24,19 +23,6 @@ struct SchedAttr {
 };
 
 constexpr int kIoprioWhoProcess = 1;
-
-// The path is the container's /proc: a label written anywhere but procfs would leave the process
-// unconfined without a word (CVE-2019-19921), so the file must be on procfs.
-void write_attr(const char* path, const std::string& value, const std::string& pointer) {
-  Fd fd(open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (fd.fd < 0) fail_errno(std::string("open ") + path, pointer);
-  struct statfs fs;
-  if (fstatfs(fd.fd, &fs) < 0) fail_errno(std::string("statfs ") + path, pointer);
-  if (fs.f_type != PROC_SUPER_MAGIC)
-    throw SetupError(std::string(path) + " is not on procfs; refusing to write the label there", EINVAL, pointer);
-  if (write(fd.fd, value.data(), value.size()) != static_cast<ssize_t>(value.size()))
-    fail_errno(std::string("write ") + path, pointer);
-}
 
 }  // namespace
 
@@ -55,12 +41,15 @@ void apply_personality(const std::optional<unsigned long>& domain) {
     fail_errno("personality", "/linux/personality");
 }
 
+// A label written anywhere but procfs would leave the process unconfined without a word
+// (CVE-2019-19921): written through a verified procfs (procfs.h), never the container's /proc path.
 void apply_exec_labels(const ProcessPlan& p) {
+  if (!p.lsm.apparmorProfile && !p.lsm.selinuxLabel) return;
+  Fd proc(open_procfs_root(p.lsm.apparmorProfile ? "/process/apparmorProfile" : "/process/selinuxLabel"));
   if (p.lsm.apparmorProfile) {
     // Newer kernels keep AppArmor's attributes in their own directory (stacked LSMs).
-    const char* attr = access("/proc/self/attr/apparmor/exec", F_OK) == 0 ? "/proc/self/attr/apparmor/exec"
-                                                                          : "/proc/self/attr/exec";
-    write_attr(attr, "exec " + *p.lsm.apparmorProfile, "/process/apparmorProfile");
+    const char* attr = proc_file_exists(proc.fd, "self/attr/apparmor/exec") ? "self/attr/apparmor/exec" : "self/attr/exec";
+    write_proc_file(proc.fd, attr, "exec " + *p.lsm.apparmorProfile, "/process/apparmorProfile");
   }
-  if (p.lsm.selinuxLabel) write_attr("/proc/self/attr/exec", *p.lsm.selinuxLabel, "/process/selinuxLabel");
+  if (p.lsm.selinuxLabel) write_proc_file(proc.fd, "self/attr/exec", *p.lsm.selinuxLabel, "/process/selinuxLabel");
 }

@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "fd.h"
+#include "seccomp_enosys.h"
 
 namespace {
 
@@ -89,10 +90,6 @@ std::vector<sock_filter> generate(scmp_filter_ctx ctx) {
   const size_t bytes = program.size() * sizeof(sock_filter);
   if (bytes != static_cast<size_t>(size) || pread(fd.fd, program.data(), bytes, 0) != static_cast<ssize_t>(bytes))
     throw SetupError("seccomp: short read of the BPF program", EIO, POINTER);
-  if (program.size() > BPF_MAXINSNS)
-    throw SetupError("seccomp: the filter takes " + std::to_string(program.size()) +
-                         " BPF instructions, the kernel takes at most " + std::to_string(BPF_MAXINSNS),
-                     E2BIG, POINTER + "/syscalls");
   return program;
 }
 
@@ -143,7 +140,13 @@ SeccompFilter::SeccompFilter(const SeccompPlan& plan) : flags_(plan.listener ? S
   for (const SeccompRule& rule : plan.rules) names += rule.names.size();
   if (names > 32) seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);  // an older libseccomp: linear is fine
   for (const SeccompRule& rule : plan.rules) add_rule(ctx, rule);
-  program_ = generate(ctx);
+  program_ = enosys_stub(plan);
+  const std::vector<sock_filter> filter = generate(ctx);
+  program_.insert(program_.end(), filter.begin(), filter.end());
+  if (program_.size() > BPF_MAXINSNS)
+    throw SetupError("seccomp: the filter takes " + std::to_string(program_.size()) +
+                         " BPF instructions, the kernel takes at most " + std::to_string(BPF_MAXINSNS),
+                     E2BIG, POINTER + "/syscalls");
 }
 
 // The program goes to seccomp(2) directly: libseccomp's seccomp_load() would generate it all

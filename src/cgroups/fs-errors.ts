@@ -127,6 +127,7 @@ export function removeCgroupDir(dir: string, timeoutMs = 2000): void {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
       if (code !== 'EBUSY' || Date.now() > deadline) throw cgroupFsError('remove', dir, e);
+      if (removeChildCgroups(dir, deadline - Date.now())) continue;
       if (!waitEmptier(dir, deadline - Date.now())) sleepMs(delay);
     }
   }
@@ -147,9 +148,25 @@ export async function removeCgroupDirAsync(dir: string, timeoutMs = 2000): Promi
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
       if (code !== 'EBUSY' || Date.now() > deadline) throw cgroupFsError('remove', dir, e);
+      if (removeChildCgroups(dir, deadline - Date.now())) continue;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+/**
+ * The sub-cgroups a container made in its delegated directory (cgroups/delegate.ts), deepest
+ * first: rmdir refuses a cgroup that has children (EBUSY). True when there were any.
+ */
+function removeChildCgroups(dir: string, timeoutMs: number): boolean {
+  let children: string[];
+  try {
+    children = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `${dir}/${d.name}`);
+  } catch {
+    return false;
+  }
+  for (const child of children) removeCgroupDir(child, Math.max(timeoutMs, 1));
+  return children.length > 0;
 }
 
 /** Settles every promise, then throws the first failure, if any: nothing runs on behind an error. */

@@ -45,8 +45,8 @@ export function compileMemory(resources: LinuxResources, _host: CgroupHost): Con
   if (memory.useHierarchy === false) {
     out.warn(at('useHierarchy'), 'cgroup v2 is always hierarchical; ignored, as runc does');
   }
-  // checkBeforeUpdate only matters to `update` (runc compares the new limit with memory.current); a
-  // cgroup that is being created uses nothing yet, so there is nothing to check here.
+  // checkBeforeUpdate only matters to `update` (memoryLimitBelowUsage); a cgroup that is being
+  // created uses nothing yet, so there is nothing to check here.
   return out.result();
 }
 
@@ -65,4 +65,21 @@ export function swapMaxValue(swap: bigint | undefined, limit: bigint | undefined
   if (m === 0n) return { error: 'a swap limit (memory+swap) needs a memory limit: cgroup v2 limits swap alone, as swap - limit' };
   if (s < m) return { error: `swap (memory+swap, ${s}) must not be below the memory limit (${m})` };
   return limitText(s - m); // swap == limit: "0", no swap at all
+}
+
+/**
+ * memory.checkBeforeUpdate (runtime-spec 1.2): `update` "MUST reject" a limit below the current
+ * usage. cgroup v1 refuses such a limit itself; cgroup v2 would reclaim and OOM-kill instead, so
+ * the v2 driver asks this first with the cgroup's memory.current (as runc's fs2 driver does).
+ * Returns the problem, or undefined when the limit may be written.
+ */
+export function memoryLimitBelowUsage(resources: LinuxResources, current: bigint): { pointer: string; message: string } | undefined {
+  const memory = resources.memory;
+  if (memory?.checkBeforeUpdate !== true || memory.limit === undefined) return undefined;
+  const limit = BigInt(memory.limit);
+  if (limit <= 0n || limit > current) return undefined;
+  return {
+    pointer: resourcePointer('memory', 'limit'),
+    message: `${limit} is not above the container's current memory usage (${current} bytes, memory.current), and memory.checkBeforeUpdate is set`,
+  };
 }

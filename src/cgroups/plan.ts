@@ -2,12 +2,17 @@
 // created: linux.cgroupsPath + linux.resources against what this host mounts. The driver follows
 // from the host (host.ts): a unified host gets the cgroup v2 driver; a hybrid or legacy host, whose
 // controllers live in cgroup v1 hierarchies, the cgroup v1 driver (v1/), as runc chooses.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 import { ConfigError, type ConfigProblem } from '../errors';
 import type { LinuxResources, Spec } from '../generated/config';
 import { applyResources, type AnySetup, type CgroupRecord } from './driver';
 import { enableControllers } from './manager';
 import { detectHost, detectHostCached, type CgroupHost } from './host';
 import { resolveCgroupPath } from './path';
+import { memoryLimitBelowUsage } from './memory';
+import { resourcesOfVersion } from './pids';
 import { compileResources, type CompiledResources } from './resources';
 import { resolveV1Paths, unifiedParents } from './v1/paths';
 import { compileResourcesV1 } from './v1/resources';
@@ -36,7 +41,7 @@ export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[]): A
   const host = detectHostCached();
   const linux = spec.linux ?? {};
   const { driver } = chooseDriver(host);
-  const resources = compileFor(driver, linux.resources, host, linux.devices);
+  const resources = compileFor(driver, resourcesOfVersion(linux.resources, spec.ociVersion), host, linux.devices);
   warnings.push(...resources.warnings);
   if (driver === 'v1') {
     const { locations, problems } = resolveV1Paths(linux.cgroupsPath, id, host);
@@ -75,15 +80,19 @@ export function updateCgroup(record: CgroupRecord, resources: LinuxResources, sp
   const host = detectHost();
   const linux = spec.linux ?? {};
   const driver = record.v1 ? 'v1' : 'v2';
-  const compiled = compileFor(driver, resources, host, linux.devices);
+  const compiled = compileFor(driver, resourcesOfVersion(resources, spec.ociVersion), host, linux.devices);
   if (compiled.problems.length > 0) throw new ConfigError(compiled.problems);
+  if (!record.v1) {
+    const below = memoryLimitBelowUsage(resources, readMemoryCurrent(record.dir));
+    if (below) throw new ConfigError([below]);
+  }
   try {
     applyResources(record, compiled, enable);
   } catch (e) {
     // A write the kernel refused (a memory limit below usage...) may follow writes that went
     // through: put the limits in force before back, so the container keeps what state.json says.
     try {
-      applyResources(record, compileFor(driver, linux.resources, host, linux.devices), enable);
+      applyResources(record, compileFor(driver, resourcesOfVersion(linux.resources, spec.ociVersion), host, linux.devices), enable);
     } catch {
       // the original error is the one to report
     }
@@ -97,5 +106,14 @@ export function updateCgroup(record: CgroupRecord, resources: LinuxResources, sp
     const parents = record.v1 ? unifiedParents({ key: '', dir: unifiedDir, mountPoint: host.unifiedRoot })
       : resolveCgroupPath(linux.cgroupsPath, id, host).placement?.parents ?? [];
     enableControllers(host.unifiedRoot, parents, controllers);
+  }
+}
+
+/** memory.current of a cgroup v2 directory (0 without the memory controller: nothing to compare). */
+function readMemoryCurrent(dir: string): bigint {
+  try {
+    return BigInt(fs.readFileSync(path.join(dir, 'memory.current'), 'utf8').trim());
+  } catch {
+    return 0n;
   }
 }

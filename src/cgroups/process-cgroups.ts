@@ -72,7 +72,13 @@ function parseSub(sub: string | undefined): [string[] | null, string | null] {
   const colon = sub.indexOf(':');
   const controllers = colon >= 0 ? sub.slice(0, colon).split(',').filter(Boolean) : null;
   const rel = colon >= 0 ? sub.slice(colon + 1) : sub;
-  const normal = path.posix.normalize('/' + rel);
-  if (rel === '' || normal === '/') throw new TsruncError('INVALID_ARGUMENT', `--cgroup ${sub}: a sub-cgroup path is required`);
-  return [controllers, normal.slice(1)];
+  // Joined to the container's cgroup as runc joins it (a leading "/" is that cgroup): a path that
+  // climbs out of it ("..", "a/../..") is refused in runc's words, never clamped to somewhere else.
+  const joined = path.posix.join('/container', rel);
+  if (joined !== '/container' && !joined.startsWith('/container/')) {
+    throw new TsruncError('INVALID_ARGUMENT', `--cgroup ${sub}: ${rel} is not a sub cgroup path`);
+  }
+  if (rel === '') throw new TsruncError('INVALID_ARGUMENT', `--cgroup ${sub}: a sub-cgroup path is required`);
+  // "/" (or "a/..") is the container's own cgroup, as with runc.
+  return joined === '/container' ? [null, null] : [controllers, joined.slice('/container/'.length)];
 }

@@ -31,7 +31,16 @@ export class CliLogger implements Logger {
     const line = format(level, msg, this.options.logFormat ?? 'text');
     if (this.options.log) {
       try {
-        fs.appendFileSync(this.options.log, line);
+        // Appended (never truncated), and not through a symlink at the log's own name: the log's
+        // directory is the caller's, and a planted link would have tsrunc append JSON lines to
+        // whatever file it names (runc follows it).
+        const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
+        const fd = fs.openSync(this.options.log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o644);
+        try {
+          fs.writeSync(fd, line);
+        } finally {
+          fs.closeSync(fd);
+        }
       } catch {
         // the log is best effort; the exit code still tells the story
       }

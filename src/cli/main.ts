@@ -82,13 +82,19 @@ function stdinValues(args: string[]): string[] {
 // Global flags that take a value, to find the command among tsrunc's arguments.
 const GLOBAL_VALUE_FLAGS = new Set(['--root', '--log', '--log-format', '--criu', '--rootless']);
 
-/** `exec ID COMMAND...`: the command is the process's, not tsrunc's to parse (see commands/exec.ts). */
+/**
+ * `exec ID COMMAND...` and `ps ID PS-OPTIONS...`: what follows the id is the process's or ps's, not
+ * tsrunc's to parse (see commands/exec.ts, commands/ps.ts).
+ */
 function execCommandCut(args: string[]): string[] {
+  /* eslint-disable @typescript-eslint/no-require-imports */
   for (let i = 0; i < args.length; i++) {
     if (GLOBAL_VALUE_FLAGS.has(args[i])) i++;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    else if (!args[i].startsWith('-')) return args[i] === 'exec' ? (require('./commands/exec') as typeof import('./commands/exec')).takeCommand(args, i) : args;
+    else if (args[i] === 'exec') return (require('./commands/exec') as typeof import('./commands/exec')).takeCommand(args, i);
+    else if (args[i] === 'ps') return (require('./commands/ps') as typeof import('./commands/ps')).takePsOptions(args, i);
+    else if (!args[i].startsWith('-')) return args;
   }
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return args;
 }
 

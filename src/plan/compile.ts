@@ -11,10 +11,11 @@ import { compileCapabilities, kernelCapLastCap } from './capabilities';
 import { DEFAULT_SYMLINKS, compileDevices } from './devices';
 import { MS, RLIMIT } from './linux';
 import { bindsDev, compileMounts, containerPath } from './mounts';
+import { placeCgroupMounts, type CgroupMountView } from './cgroup-mount';
 import { propagationFlags } from './mount-options';
 import { compileHooks } from './hooks';
 import { compileLsm, detectLsm, type LsmHost } from './lsm';
-import { compileIoPriority, compilePersonality, compileScheduler, type NewerProcessFields } from './scheduling';
+import { compileIoPriority, compilePersonality, compileScheduler } from './scheduling';
 import { checkJoinedNamespaces, compileNamespaces } from './namespaces';
 import { compileSeccomp } from './seccomp';
 import { compileSysctl, ownNamespaces } from './sysctl';
@@ -31,6 +32,11 @@ export interface CompileOptions {
   warnings?: ConfigProblem[];
   /** Which LSMs the host runs; default: detected. */
   lsm?: LsmHost;
+  /**
+   * The host's and the container's cgroups as a cgroup mount shows them (cgroup-mount.ts). Without
+   * it, cgroup mounts are left for the caller to place once the cgroups are planned (create does).
+   */
+  cgroupMounts?: CgroupMountView;
 }
 
 /** Everything compileProcess reports into. */
@@ -88,9 +94,8 @@ export function compileProcess(spec: Spec, { problems, warnings }: Findings, cap
     rlimits: compileRlimits(spec, problems),
     capabilities: compileCapabilities(p.capabilities, capLastCap, problems, warnings),
     oomScoreAdj: compileOomScoreAdj(p.oomScoreAdj, problems),
-    // Newer than the pinned schema (runtime-spec 1.2): read from the untyped config.
-    ioPriority: compileIoPriority((p as NewerProcessFields).ioPriority, problems),
-    scheduler: compileScheduler((p as NewerProcessFields).scheduler, problems),
+    ioPriority: compileIoPriority(p.ioPriority, problems),
+    scheduler: compileScheduler(p.scheduler, problems),
     lsm: compileLsm({ ...p, mountLabel: spec.linux?.mountLabel }, lsmHost, problems),
     terminal: p.terminal ?? false,
     consoleSize: compileConsoleSize(p.consoleSize, problems),
@@ -120,11 +125,11 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const mounts = compileMounts(spec.mounts, bundle, ns.fresh.has('network'), problems);
   const setupDev = !bindsDev(spec.mounts);
   const process = compileProcess(spec, { problems, warnings: options.warnings ?? [] }, options.capLastCap ?? kernelCapLastCap(), options.lsm ?? detectLsm());
+  const userNamespace = ns.fresh.has('user') || ns.joins.some((j) => j.type === 'user');
   const own = ownNamespaces(ns.fresh, ns.joins);
   checkJoinedNamespaces(ns.joins, own, Boolean(spec.hostname || spec.domainname), problems);
   const sysctl = compileSysctl(linux.sysctl, own, problems);
-  // Newer than the pinned schema (runtime-spec 1.1): read from the untyped config.
-  const timeOffsets = compileTimeOffsets((linux as { timeOffsets?: TimeOffsetsSpec }).timeOffsets, ns.fresh.has('time'), problems);
+  const timeOffsets = compileTimeOffsets(linux.timeOffsets as TimeOffsetsSpec | undefined, ns.fresh.has('time'), problems);
   const seccomp = compileSeccomp(linux.seccomp, problems, options.warnings);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -141,12 +146,13 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     noPivot: options.noPivot ?? false,
     cloneFlags: ns.cloneFlags,
     joins: ns.joins,
+    userNamespace,
     timeOffsets,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
-    mounts,
+    mounts: options.cgroupMounts ? placeCgroupMounts(mounts, options.cgroupMounts) : mounts,
     setupDev,
-    devices: setupDev ? compileDevices(linux.devices) : [],
+    devices: setupDev ? compileDevices(linux.devices, userNamespace) : [],
     symlinks: setupDev ? DEFAULT_SYMLINKS : [],
     maskedPaths: (linux.maskedPaths ?? []).map(containerPath),
     readonlyPaths: (linux.readonlyPaths ?? []).map(containerPath),

@@ -36,7 +36,7 @@ export const DEFAULT_SYMLINKS: Symlink[] = [
 
 const TYPE_BITS: Record<string, number> = { c: S_IF.CHR, u: S_IF.CHR, b: S_IF.BLK, p: S_IF.FIFO };
 
-function toNode(d: DeviceSpec, ptr: string): DeviceNode {
+function toNode(d: DeviceSpec, ptr: string, bind: boolean): DeviceNode {
   return {
     path: containerPath(d.path),
     mode: TYPE_BITS[d.type] | ((d.fileMode ?? 0o666) & 0o7777),
@@ -44,17 +44,21 @@ function toNode(d: DeviceSpec, ptr: string): DeviceNode {
     minor: d.type === 'p' ? 0 : Number(d.minor ?? 0),
     uid: d.uid ?? 0,
     gid: d.gid ?? 0,
+    bind,
     pointer: ptr,
   };
 }
 
-/** Default devices first; a linux.devices entry with the same path replaces the default. */
-export function compileDevices(devices: readonly DeviceSpec[] = []): DeviceNode[] {
+/**
+ * Default devices first; a linux.devices entry with the same path replaces the default. `bind`: in a
+ * user namespace mknod is refused, so each node is the host's, bind-mounted (as runc does).
+ */
+export function compileDevices(devices: readonly DeviceSpec[] = [], bind = false): DeviceNode[] {
   const byPath = new Map<string, DeviceNode>();
   // The default devices are the spec's part of linux.devices: a failure with one names that field.
-  for (const node of DEFAULT_DEVICES.map((d) => toNode(d, pointer('linux', 'devices')))) byPath.set(node.path, node);
+  for (const node of DEFAULT_DEVICES.map((d) => toNode(d, pointer('linux', 'devices'), bind))) byPath.set(node.path, node);
   devices.forEach((d, i) => {
-    const node = toNode(d, pointer('linux', 'devices', i));
+    const node = toNode(d, pointer('linux', 'devices', i), bind);
     byPath.set(node.path, node);
   });
   return [...byPath.values()];

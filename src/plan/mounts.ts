@@ -68,6 +68,17 @@ function bindRemountFlags(flags: number): number {
   return own === 0 ? 0 : MS.REMOUNT | MS.BIND | own;
 }
 
+/**
+ * runc mounts a read-only tmpfs, and a read-only /dev, writable: what goes in and under it (the
+ * /dev/pts and /dev/shm mounts, device nodes, symlinks, mount points, /dev/console) must be made
+ * first. It is made read-only last, once the rootfs is complete (runc's finalizeRootfs): the flags
+ * of that remount, or 0 when the mount is not one of those.
+ */
+function lateReadonlyFlags(fstype: string, destination: string, flags: number): number {
+  if (!(flags & MS.RDONLY) || (fstype !== 'tmpfs' && destination !== '/dev')) return 0;
+  return MS.REMOUNT | MS.BIND | (flags & ~(MS.BIND | MS.REC | MS.REMOUNT));
+}
+
 export function compileMounts(
   mounts: readonly MountSpec[] = [],
   bundle: string,
@@ -108,11 +119,13 @@ export function compileMounts(
         flags: bind,
         data: '',
         remountFlags: bindRemountFlags(opts.flags),
+        lateRemountFlags: 0,
         propagation: opts.propagation,
         attrSet: opts.attrSet,
         attrClear: opts.attrClear,
         createAs: isDir ? 'dir' : 'file',
         fallback: null,
+        links: [],
         pointer: ptr,
       });
       return;
@@ -121,21 +134,23 @@ export function compileMounts(
       problems.push({ pointer: ptr + '/type', message: 'mount type is required for a mount that is not a bind mount' });
       return;
     }
-    // runc's "cgroup" type means "the host's cgroup filesystem"; tsrunc gives the container
-    // the unified (v2) hierarchy, the only one it manages.
-    const fstype = m.type === 'cgroup' ? 'cgroup2' : m.type;
+    // "cgroup" and "cgroup2" stay as they are here: what they become depends on the host's layout
+    // and the container's cgroups, known once its cgroups are planned (cgroup-mount.ts).
+    const fstype = m.type;
     const procProblem = procMountProblem(destination, fstype, null);
     if (procProblem) {
       problems.push({ pointer: ptr + '/destination', message: procProblem });
       return;
     }
+    const late = lateReadonlyFlags(fstype, destination, opts.flags);
     ops.push({
       destination,
       source: m.source ?? m.type,
       fstype,
-      flags: opts.flags,
+      flags: late ? opts.flags & ~MS.RDONLY : opts.flags,
       data: opts.data.join(','),
       remountFlags: 0,
+      lateRemountFlags: late,
       propagation: opts.propagation,
       attrSet: opts.attrSet,
       attrClear: opts.attrClear,
@@ -145,6 +160,7 @@ export function compileMounts(
       fallback: fstype === 'sysfs' && !freshNetNs
         ? { source: '/sys', flags: MS.BIND | MS.REC, remountFlags: bindRemountFlags(opts.flags) }
         : null,
+      links: [],
       pointer: ptr,
     });
   });

@@ -1,17 +1,10 @@
 // process.ioPriority, process.scheduler (runtime-spec 1.2) and linux.personality -> numbers for
 // ioprio_set(2), sched_setattr(2) and personality(2).
 //
-// ioPriority and scheduler are newer than the pinned schema (runtime-spec 1.0.2), so the
-// generated types lack them: they are described here, and checked here, field by field.
+// The schema checks their shape; the values (a priority's range, a flag's bit) are checked here.
 import { pointer, type ConfigProblem } from '../errors';
 import { exactInteger } from '../spec/numbers';
 import type { IoPriorityPlan, SchedulerPlan } from './types';
-
-/** The process fields of runtime-spec 1.2 that the pinned schema's types lack. */
-export interface NewerProcessFields {
-  ioPriority?: IoPrioritySpec;
-  scheduler?: SchedulerSpec;
-}
 
 interface IoPrioritySpec { class?: string; priority?: number }
 interface SchedulerSpec {

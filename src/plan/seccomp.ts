@@ -12,16 +12,16 @@ import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from '../generated/c
 import { exactInteger } from '../spec/numbers';
 import type { SeccompAction, SeccompArgCompare, SeccompFlag, SeccompOperator, SeccompPlan, SeccompRule } from './types';
 
-const ACTIONS: ReadonlySet<string> = new Set<SeccompAction | 'SCMP_ACT_KILL' | 'SCMP_ACT_NOTIFY'>([
+export const ACTIONS: ReadonlySet<string> = new Set<SeccompAction | 'SCMP_ACT_KILL' | 'SCMP_ACT_NOTIFY'>([
   'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO',
   'SCMP_ACT_TRACE', 'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY',
 ]);
 
-const OPERATORS: ReadonlySet<string> = new Set<SeccompOperator>([
+export const OPERATORS: ReadonlySet<string> = new Set<SeccompOperator>([
   'SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ',
 ]);
 
-const FLAGS: ReadonlySet<string> = new Set<SeccompFlag>([
+export const FLAGS: ReadonlySet<string> = new Set<SeccompFlag>([
   'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
   'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
 ]);
@@ -107,7 +107,27 @@ export function compileSeccomp(
   if (seccomp.listenerPath !== undefined && !usesNotify(seccomp)) {
     warnings.push({ pointer: at('listenerPath'), message: 'is not used: no rule has the action SCMP_ACT_NOTIFY' });
   }
-  return { defaultAction, defaultErrnoRet, architectures, flags, rules, listener: compileListener(seccomp, at('listenerPath'), problems) };
+  return {
+    defaultAction, defaultErrnoRet, architectures, flags, rules,
+    listener: compileListener(seccomp, at('listenerPath'), problems),
+    enosysNames: enosysNames(seccomp, defaultAction, architectures),
+  };
+}
+
+/**
+ * The names that bound runc's -ENOSYS stub (libcontainer/seccomp/patchbpf): a syscall numbered above
+ * every syscall the profile names (on an architecture it lists) is newer than the profile, and gets
+ * ENOSYS rather than the default errno, so that libc falls back (glibc's clone3 -> clone,
+ * faccessat2 -> faccessat). runc counts every name of the config, also of rules that do what the
+ * default does, and makes no stub when the default action lets syscalls through (a tracer handles
+ * ENOSYS itself) or the profile lists no architecture.
+ */
+function enosysNames(seccomp: LinuxSeccomp, defaultAction: SeccompAction, architectures: string[]): string[] {
+  if (defaultAction === 'SCMP_ACT_ALLOW' || defaultAction === 'SCMP_ACT_LOG' || defaultAction === 'SCMP_ACT_TRACE') return [];
+  if (architectures.length === 0) return [];
+  const names = new Set<string>();
+  for (const call of seccomp.syscalls ?? []) for (const name of call.names ?? []) if (typeof name === 'string' && name) names.add(name);
+  return [...names];
 }
 
 /**

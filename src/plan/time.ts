@@ -1,9 +1,11 @@
 // linux.timeOffsets (runtime-spec 1.1) -> the clock offsets of the container's new time namespace.
-// Newer than the pinned schema, so read from the untyped config and checked here.
 import { pointer, type ConfigProblem } from '../errors';
 import type { TimeOffset } from './types';
 
-export type TimeOffsetsSpec = Record<string, { secs?: number | bigint; nanosecs?: number } | undefined>;
+import type { LinuxTimeOffsets } from '../generated/config';
+
+/** The schema allows only monotonic and boottime, but not that other keys are absent: any key may come. */
+export type TimeOffsetsSpec = LinuxTimeOffsets & Record<string, { secs?: number | bigint; nanosecs?: number } | undefined>;
 
 /** The clocks a time namespace offsets (time_namespaces(7)). */
 const CLOCKS = ['monotonic', 'boottime'] as const;

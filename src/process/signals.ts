@@ -2,12 +2,12 @@ import { TsruncError } from '../errors';
 
 const SIGRTMAX = 64;
 
-/** "TERM", "SIGTERM", "sigterm", "15" -> 15, as runc accepts them. */
+/** "TERM", "SIGTERM", "sigterm", "15" -> 15, as runc accepts them; "0" is kill(2)'s "is it alive?". */
 export function parseSignal(input: string): number {
   const s = input.trim();
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n >= 1 && n <= SIGRTMAX) return n;
+    if (n >= 0 && n <= SIGRTMAX) return n;
   } else {
     const name = s.toUpperCase();
     const full = name.startsWith('SIG') ? name : 'SIG' + name;

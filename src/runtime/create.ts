@@ -19,10 +19,15 @@ import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store'
 import { OCI_VERSION } from '../version';
 import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/driver';
 import { planCgroup } from '../cgroups/plan';
+import { checkPreexistingCgroup } from '../cgroups/preexisting';
+import { detectHostCached } from '../cgroups/host';
+import { cgroupMountView, hasCgroupNamespace, isCgroupMount, placeCgroupMounts } from '../plan/cgroup-mount';
+import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit, type HelperProcess, type Launched } from './launch';
 import { checkOwnTerminal } from './terminal';
+import { configIdMaps, writeIdMaps } from './id-maps';
 
 /** Where the config comes from: a bundle directory with config.json, or an object. */
 export type ConfigSource =
@@ -94,6 +99,8 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   try {
     plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
     cgroup = planCgroup(config, id, compileWarnings);
+    // A cgroup mount shows the container's own cgroups: known only now.
+    if (plan.mounts.some(isCgroupMount)) plan.mounts = placeCgroupMounts(plan.mounts, cgroupMountView(detectHostCached(), plannedRecord(cgroup), hasCgroupNamespace(plan)));
   } finally {
     warn(compileWarnings); // also when the config is rejected: they may explain why
   }
@@ -152,6 +159,8 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
 /** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
   const { plan, cgroup, stored } = prepare(id, options, logger);
+  // Before anything exists, as runc: a frozen cgroup is refused (the init would never get ready).
+  checkPreexistingCgroup(cgroup, logger);
   // Before anything exists: a bad console socket leaves nothing behind.
   const consoleFd = consoleChannel(plan, options);
   let dir: ContainerDir;
@@ -173,6 +182,10 @@ export async function create(root: string, id: string, options: CreateOptions, l
   let record: StoredState | undefined;
   try {
     addon().mkfifo(dir.fifoPath, 0o600);
+    // In a user namespace the init opens it as the namespace's root, a host uid that is not this
+    // one: writable by all, as runc makes it. Only the init reaches it (through an O_PATH fd):
+    // the state directory around it stays this user's alone.
+    if (plan.userNamespace) fs.chmodSync(dir.fifoPath, 0o622);
     fifoFd = fs.openSync(dir.fifoPath, O_PATH);
     crashPoint('create:fifo');
     // Ready before the init exists: on cgroup v2 it is cloned straight into it (CLONE_INTO_CGROUP);
@@ -183,6 +196,8 @@ export async function create(root: string, id: string, options: CreateOptions, l
     crashPoint('create:cgroup');
     const intoDir = cgroupFdDir(cgroupRecord);
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    const cgroupOwnerUid = intoDir === undefined ? null : cgroupOwner(stored.config);
+    if (cgroupOwnerUid !== null) delegateCgroup(intoDir!, cgroupOwnerUid);
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, forked: offThread });
@@ -198,6 +213,9 @@ export async function create(root: string, id: string, options: CreateOptions, l
     record = { ...stored, pid, pidStartTime: startTime, cgroup: cgroupRecord };
     dir.write(record);
     crashPoint('create:recorded');
+    // The init waits for "go" before it needs them (it becomes the namespace's root then).
+    const idMaps = configIdMaps(stored.config.linux);
+    if (idMaps) writeIdMaps(pid, idMaps);
     await placeInit(cgroupRecord, pid, !offThread);
     crashPoint('create:placed');
     const creating = hookState(record, 'creating');

@@ -2,11 +2,11 @@
 // the command line's args and overrides, or a runtime-spec process object read from --process
 // (the form containerd and podman write). tsrunc also applies the flags given explicitly on top
 // of a --process file (runc ignores them there).
-import * as fs from 'node:fs';
-
 import { ConfigError, TsruncError } from '../errors';
 import type { Process, Spec } from '../generated/config';
 import { checkNumbers, parseConfigJson } from '../spec/load';
+import { readInput } from '../spec/read-input';
+import { envProblems, nulProblems } from '../spec/semantics';
 import { validateConfig } from '../spec/validate';
 
 export interface ExecProcessFlags {
@@ -31,9 +31,9 @@ const bad = (message: string) => new TsruncError('INVALID_ARGUMENT', message);
 function readProcessFile(file: string, config: Spec): Process {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readInput(file);
   } catch (e) {
-    throw bad(`--process ${file}: ${(e as Error).message}`);
+    throw new TsruncError('INVALID_ARGUMENT', `--process ${file}: ${(e as Error).message}`, { cause: e, pointer: '' });
   }
   let doc: unknown;
   try {
@@ -108,9 +108,17 @@ export function execProcess(config: Spec, flags: ExecProcessFlags): Process {
   return p;
 }
 
-/** runc's own checks of an exec'd process (validateProcessSpec), in its words. */
+/**
+ * runc's own checks of an exec'd process (validateProcessSpec), in its words; then what config.json's
+ * process gets too, on the process as merged from the file and the flags: no NUL character in any
+ * string (a C string would end there: `"a\u0000b"` ran `a`) and NAME=VALUE environment entries.
+ */
 function checkProcess(p: Process): void {
   if (!p.cwd) throw bad('Cwd property must not be empty');
   if (!p.cwd.startsWith('/')) throw bad('Cwd must be an absolute path');
   if (!p.args || p.args.length === 0) throw bad('process args cannot be empty');
+  const problems = [...nulProblems(p, '/process'), ...envProblems(p.env, '/process/env')];
+  if (problems.length > 0) {
+    throw new TsruncError('INVALID_ARGUMENT', `invalid process: ${problems.map((x) => `${x.pointer}: ${x.message}`).join('; ')}`, { pointer: problems[0].pointer });
+  }
 }

@@ -65,9 +65,9 @@ function runOne(path: string, args: string[], env: string[], timeout: number, st
 }
 
 /**
- * Runs every hook of `kind` in order. `mustSucceed` (prestart, createRuntime): the first
- * failure throws. Otherwise (poststart, poststop) a failure is logged and the rest still run,
- * as the runtime spec says.
+ * Runs every hook of `kind` in order. `mustSucceed` (every kind but poststop, since runtime-spec
+ * 1.3 poststart too): the first failure throws. Otherwise (poststop) a failure is logged and the
+ * rest still run, as the runtime spec says.
  */
 export async function runHooks(spec: Spec, kind: HookKind, state: string, logger: Logger, mustSucceed: boolean): Promise<void> {
   for (const { hook, pointer } of hookList(spec, kind)) {

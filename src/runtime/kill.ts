@@ -49,7 +49,9 @@ export function kill(root: string, id: string, signalName: string, all = false):
     if (deriveStatus(dir, stored) === 'stopped') throw new TsruncError('INVALID_STATE', 'container not running');
     crashPoint('kill:locked');
     if (all) {
-      signalContainer(stored, signal);
+      // Signal 0 ("is it alive?") delivers nothing, and the status just read answered it: no
+      // freeze and thaw of a v1 cgroup for it.
+      if (signal !== 0) signalContainer(stored, signal);
     } else if (!signalRecorded(stored.pid, stored.pidStartTime, signal)) {
       throw new TsruncError('INVALID_STATE', 'container not running');
     } else if (stored.cgroup && killWaitsForThaw(stored.cgroup, signal)) {

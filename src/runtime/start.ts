@@ -10,10 +10,13 @@ import { systemError, TsruncError } from '../errors';
 import type { Logger } from '../logger';
 import { addon } from '../native/addon';
 import { isSameLiveProcess } from '../process/proc';
-import { sleep } from '../process/wait';
+import { sleep, waitGone } from '../process/wait';
 import { ContainerDir, type StoredState } from '../state/store';
 import { hookState, runHooks } from './hooks';
+import { signalContainer } from './kill';
 import { deriveStatus } from './status';
+
+const SIGKILL = 9;
 
 const START_TIMEOUT_MS = 10_000;
 
@@ -179,7 +182,15 @@ export async function start(root: string, id: string, logger: Logger, blocking =
     const failure = said.indexOf('e');
     if (failure >= 0) throw new TsruncError('SETUP_FAILED', said.slice(failure + 1));
     crashPoint('start:poststart');
-    await runHooks(stored.config, 'poststart', hookState(stored, 'running'), logger, false);
+    try {
+      await runHooks(stored.config, 'poststart', hookState(stored, 'running'), logger, true);
+    } catch (e) {
+      // runtime-spec 1.3 (runtime.md, lifecycle step 9): a failing poststart hook is an error, and
+      // the container is stopped (runc 1.2+ does the same); `delete` then undoes it, poststop included.
+      signalContainer(stored, SIGKILL);
+      await waitGone(stored.pid, stored.pidStartTime);
+      throw e;
+    }
   } finally {
     dir.unlock();
   }

@@ -1,10 +1,10 @@
 // runc's `update` flags as a resources patch: `--resources` (linux.resources JSON) first, then
 // each flag over it, as runc does. Values stay exact (bigint) all the way to the cgroup files.
-import * as fs from 'node:fs';
 
-import { systemError, TsruncError } from '../errors';
+import { TsruncError } from '../errors';
 import type { LinuxResources } from '../generated/config';
 import { parseJson64 } from '../spec/json64';
+import { readInput } from '../spec/read-input';
 import { parseBytes, parseInteger } from './units';
 
 /** The flag names of `runc update`, each taking its value as the command line gives it. */
@@ -50,9 +50,9 @@ export function parseResourcesJson(text: string): LinuxResources {
 export function readResources(source: string): LinuxResources {
   let text: string;
   try {
-    text = fs.readFileSync(source === '-' ? 0 : source, 'utf8');
+    text = readInput(source === '-' ? 0 : source);
   } catch (e) {
-    throw systemError(`--resources: cannot read ${source === '-' ? 'stdin' : source}`, e, 'INVALID_ARGUMENT');
+    throw new TsruncError('INVALID_ARGUMENT', `--resources: ${source === '-' ? 'stdin' : source}: ${(e as Error).message}`, { cause: e, pointer: '/linux/resources' });
   }
   return parseResourcesJson(text);
 }

@@ -19,6 +19,19 @@ export function mergeResources(base: LinuxResources = {}, patch: LinuxResources 
   return out as LinuxResources;
 }
 
+/**
+ * runc: an update that makes memory unlimited (`--memory -1`) without a swap value makes swap
+ * unlimited too, whatever the stored config said (with the old memory+swap limit kept, the kernel
+ * would refuse memory above it). An unset swap beside a limit of -1 means exactly that.
+ */
+function unlimitedSwapWithMemory(merged: LinuxResources, patch: LinuxResources): LinuxResources {
+  const memory = patch.memory;
+  if (memory?.limit === undefined || String(memory.limit) !== '-1' || memory.swap !== undefined || !merged.memory) return merged;
+  const memoryOut = { ...merged.memory };
+  delete memoryOut.swap;
+  return { ...merged, memory: memoryOut };
+}
+
 export function update(root: string, id: string, patch: LinuxResources): void {
   const dir = ContainerDir.open(root, id);
   try {
@@ -26,7 +39,7 @@ export function update(root: string, id: string, patch: LinuxResources): void {
     if (deriveStatus(dir, stored) === 'stopped') throw new TsruncError('INVALID_STATE', `container ${id} is not running`);
     if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to update`);
     const linux = (stored.config.linux ??= {});
-    const merged = mergeResources(linux.resources, patch);
+    const merged = unlimitedSwapWithMemory(mergeResources(linux.resources, patch), patch);
     // Stored only once written: a write the kernel refuses leaves the state as it was.
     updateCgroup(stored.cgroup, merged, stored.config, id);
     crashPoint('update:written');

@@ -9,9 +9,10 @@
 import * as path from 'path';
 import { TsruncError } from '../errors';
 import type { Mount, Spec } from '../generated/config';
+import { OCI_VERSION } from '../version';
 
-/** The runtime-spec version written into new configs (the one runc 1.1 writes, and the pinned schema's). */
-export const DEFAULT_OCI_VERSION = '1.0.2-dev';
+/** The runtime-spec version written into new configs (the one runc 1.5 writes, and the schemas'). */
+export const DEFAULT_OCI_VERSION = OCI_VERSION;
 
 export interface DefaultSpecOptions {
   /** `docker run -v` style binds, "HOST:CTR[:ro|rw]"; appended to mounts. */

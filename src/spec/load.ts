@@ -6,6 +6,7 @@ import * as path from 'path';
 import { ConfigError, TsruncError, type ConfigProblem } from '../errors';
 import type { Spec } from '../generated/config';
 import { parseJson64 } from './json64';
+import { InputError, readInput } from './read-input';
 import { checkSemantics } from './semantics';
 import { validateConfig } from './validate';
 
@@ -76,14 +77,15 @@ function resolveBundle(bundleDir: string): string {
 
 function readConfig(configPath: string): string {
   try {
-    return fs.readFileSync(configPath, 'utf8');
+    return readInput(configPath);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    if (!(e instanceof InputError)) throw e;
     const message =
-      code === 'ENOENT' ? `${configPath}: does not exist (a bundle must contain config.json)`
-      : code === 'EISDIR' ? `${configPath} is a directory, not a file`
-      : `cannot read ${configPath} (${code ?? String(e)})`;
-    throw new TsruncError('BUNDLE_INVALID', message, { cause: e });
+      e.errno === 'ENOENT' ? `${configPath}: does not exist (a bundle must contain config.json)`
+      : e.errno === 'EISDIR' ? `${configPath} is a directory, not a file`
+      : e.reason === 'os' ? `cannot read ${configPath} (${e.errno ?? e.message})`
+      : `${configPath} ${e.message}`;
+    throw new TsruncError('BUNDLE_INVALID', message, { cause: e, pointer: e.reason === 'tooBig' ? '' : undefined });
   }
 }
 

@@ -31,9 +31,11 @@ const RULES: Rule[] = [
   checkProcessPresent,
   checkProcessArgs,
   checkProcessCwd,
+  checkProcessEnv,
   checkIntelRdt,
   checkRoot,
   checkNamespaces,
+  checkUserMappings,
   checkHostnameNeedsUts,
   checkMountDestinations,
   checkBindSources,
@@ -72,21 +74,49 @@ function checkIntelRdt(ctx: Context): void {
  * Annotations are the one place for opaque data.
  */
 function checkNoNulCharacters(ctx: Context): void {
-  const walk = (v: unknown, at: string): void => {
+  ctx.problems.push(...nulProblems(ctx.config, ''));
+}
+
+/** Every string (and object key) under `value` holding a NUL character; annotations excepted. */
+export function nulProblems(value: unknown, at: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const walk = (v: unknown, here: string): void => {
     if (typeof v === 'string') {
-      if (v.includes('\0')) ctx.problems.push({ pointer: at, message: 'must not contain a NUL character (\\u0000)' });
+      if (v.includes('\0')) problems.push({ pointer: here, message: 'must not contain a NUL character (\\u0000)' });
     } else if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${at}/${i}`));
+      v.forEach((x, i) => walk(x, `${here}/${i}`));
     } else if (isObject(v)) {
       for (const [k, x] of Object.entries(v)) {
-        const here = at + pointer(k);
-        if (here === '/annotations') continue;
-        if (k.includes('\0')) ctx.problems.push({ pointer: here, message: 'the name must not contain a NUL character (\\u0000)' });
-        walk(x, here);
+        const next = here + pointer(k);
+        if (next === '/annotations') continue;
+        if (k.includes('\0')) problems.push({ pointer: next, message: 'the name must not contain a NUL character (\\u0000)' });
+        walk(x, next);
       }
     }
   };
-  walk(ctx.config, '');
+  walk(value, at);
+  return problems;
+}
+
+/**
+ * process.env entries are NAME=VALUE with a non-empty NAME: runc's init refuses anything else
+ * (in these words), for the container's process and for every exec alike.
+ */
+export function envProblems(env: unknown, at: string): ConfigProblem[] {
+  if (!Array.isArray(env)) return [];
+  const problems: ConfigProblem[] = [];
+  env.forEach((kv: unknown, i) => {
+    if (typeof kv !== 'string') return;
+    const eq = kv.indexOf('=');
+    if (eq < 0) problems.push({ pointer: `${at}/${i}`, message: `invalid environment variable ${JSON.stringify(kv)}: missing '='` });
+    else if (eq === 0) problems.push({ pointer: `${at}/${i}`, message: `invalid environment variable ${JSON.stringify(kv)}: name cannot be empty` });
+  });
+  return problems;
+}
+
+function checkProcessEnv(ctx: Context): void {
+  const p: unknown = ctx.config.process;
+  if (isObject(p)) ctx.problems.push(...envProblems(p.env, '/process/env'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,11 +214,6 @@ function namespaces(config: Spec): NamespaceEntry[] {
   return out;
 }
 
-/** Namespace types tsrunc cannot set up yet, and why. */
-const UNSUPPORTED_NAMESPACES: Record<string, string> = {
-  user: 'user namespaces are not supported yet',
-};
-
 /**
  * Each namespace type may appear once (two entries would mean both "create" and "join", or two joins);
  * a namespace to join must be an absolute path that exists now, or setns() fails half-way through setup.
@@ -206,8 +231,6 @@ function checkNamespaces(ctx: Context): void {
     } else {
       firstIndex.set(ns.type, ns.index);
     }
-    const why = UNSUPPORTED_NAMESPACES[ns.type];
-    if (why) ctx.unsupported.push({ pointer: at + '/type', message: why });
     checkNamespacePath(ctx, ns, at);
   }
 }
@@ -218,6 +241,29 @@ function checkNamespacePath(ctx: Context, ns: NamespaceEntry, at: string): void 
     ctx.problems.push({ pointer: at + '/path', message: `must be an absolute path, got "${ns.path}"` });
   } else if (fileKind(ns.path) === 'missing') {
     ctx.problems.push({ pointer: at + '/path', message: `namespace path ${ns.path} does not exist` });
+  }
+}
+
+/**
+ * runc's rules for linux.uidMappings/gidMappings: a new user namespace needs both (without a uid 0
+ * mapped the init could not become its root), and mappings without a user namespace of the
+ * container mean nothing. A namespace joined by path keeps its own maps: the config's are ignored.
+ */
+function checkUserMappings(ctx: Context): void {
+  const linux: unknown = ctx.config.linux;
+  if (!isObject(linux)) return;
+  const user = namespaces(ctx.config).find((ns) => ns.type === 'user');
+  const fresh = user !== undefined && (typeof user.path !== 'string' || user.path === '');
+  for (const field of ['uidMappings', 'gidMappings'] as const) {
+    const list: unknown = linux[field];
+    const given = Array.isArray(list) && list.length > 0;
+    if (fresh && !given) {
+      ctx.problems.push({ pointer: '/linux/' + field, message: `a new user namespace needs ${field} (at least one mapping)` });
+    } else if (!user && given) {
+      ctx.problems.push({ pointer: '/linux/' + field, message: 'mappings are given, but linux.namespaces has no user namespace' });
+    } else if (user && !fresh && given) {
+      ctx.warnings.push({ pointer: '/linux/' + field, message: 'ignored: the user namespace is joined by path and keeps its own mappings' });
+    }
   }
 }
 

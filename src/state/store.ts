@@ -109,7 +109,8 @@ export class ContainerDir {
    */
   static create(root: string, id: string, creating: StoredState): ContainerDir {
     try {
-      fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+      // 0700 as runc's root: the ids, bundles and pids of every container are nobody else's business.
+      fs.mkdirSync(root, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw systemError(`cannot create state directory ${root}`, e);
     }
@@ -398,11 +399,32 @@ export function listIds(root: string): string[] {
   return listEntries(root).filter((e) => !e.stale).map((e) => e.id);
 }
 
-/** Writes `file` through a temporary file and rename(): readers never see half of it. */
+/**
+ * Writes `file` through a temporary file and rename(): readers never see half of it. The temporary
+ * file is created next to `file` with O_CREAT|O_EXCL|O_NOFOLLOW: a pid file lives in a directory of
+ * the caller's, where someone may have planted a symlink (or a file) at the name we pick, and
+ * O_EXCL never opens, follows or truncates anything that exists. Such a name is skipped for
+ * another (runc opens its temp file with O_EXCL too); rename() replaces a link at `file` itself,
+ * never what it points to.
+ */
 export function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+  let tmp = '';
+  let fd = -1;
+  for (let attempt = 0; fd < 0; attempt++) {
+    tmp = `${file}.${process.pid}.${attempt === 0 ? '' : `${process.hrtime.bigint().toString(36)}.`}tmp`;
+    try {
+      fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 8) throw systemError(`cannot write ${file}`, e);
+    }
+  }
   try {
-    fs.writeFileSync(tmp, text, { mode: 0o600 });
+    try {
+      fs.writeSync(fd, text);
+    } finally {
+      fs.closeSync(fd);
+    }
     crashPoint('state:temp');
     fs.renameSync(tmp, file);
   } catch (e) {

@@ -75,14 +75,10 @@ let ajv;
 function schemaValidator(name) {
   if (!ajv) {
     const Ajv = require('ajv-draft-04');
-    const local = path.join(REPO, 'schemas');
-    const dir = fs.existsSync(path.join(local, 'state-schema.json'))
-      ? local
-      : '/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema';
+    // The released schemas, with the corrections the build applies (a broken $ref in 1.3.0).
+    const { correctedSchemas } = require('../../scripts/build-schemas.js');
     ajv = new Ajv({ strict: false, allErrors: true });
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'manifest.json')) {
-      ajv.addSchema(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), file);
-    }
+    for (const [file, schema] of Object.entries(correctedSchemas())) ajv.addSchema(schema, file);
   }
   return ajv.getSchema(name);
 }

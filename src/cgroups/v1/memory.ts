@@ -61,7 +61,9 @@ export function compileMemoryV1(resources: LinuxResources): ControllerResult {
  */
 export function orderMemoryWrites(writes: readonly CgroupWrite[], currentLimit: bigint): CgroupWrite[] {
   const memory = writes.find((w) => w.file === LIMIT_FILE);
-  const memsw = writes.find((w) => w.file === MEMSW_FILE && w.ifMissing === undefined);
+  // The implied memsw of an unlimited memory (written where swap accounting exists) counts too: it
+  // must go first, or the kernel refuses memory above the memsw limit in force.
+  const memsw = writes.find((w) => w.file === MEMSW_FILE);
   if (!memory || !memsw) return [...writes];
   const swap = BigInt(memsw.value);
   if (swap !== -1n && currentLimit >= swap) return [...writes];

@@ -1,0 +1,204 @@
+'use strict';
+// Containers in a user namespace, run by root: the maps, root inside and an unprivileged uid
+// outside, devices bound from the host (never changed), sysfs and locked mount flags, the
+// terminal and /dev/console owned by the container's root, sysctls of owned namespaces, the
+// delegated cgroup, a namespace joined by path, and the host's /dev/null and rootfs untouched.
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn, execFileSync } = require('node:child_process');
+const test = require('ava');
+const { useRuntime, isTsrunc, waitFor, hostMounts } = require('./helpers/runtime');
+const { consoleSocket } = require('./helpers/console');
+
+const HOST_ID = 100000;
+const MAP = [{ containerID: 0, hostID: HOST_ID, size: 65536 }];
+const HOST_DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty'];
+const deviceState = () => HOST_DEVICES.map((p) => { const st = fs.statSync(p); return `${p} ${st.uid}:${st.gid} ${(st.mode & 0o7777).toString(8)}`; });
+
+/** A runtime context whose temp dir the container's root (an unprivileged host uid) can traverse. */
+function userns(t) {
+  const rt = useRuntime(t);
+  fs.chmodSync(rt.base, 0o711);
+  const before = deviceState();
+  // Every test here: the host's device nodes are exactly as they were (runc#3674: crun 1.8 chowns /dev/null).
+  t.teardown(() => {
+    const after = deviceState();
+    if (after.join() !== before.join()) throw new Error(`host devices changed: ${after.join(', ')} (were ${before.join(', ')})`);
+  });
+  return rt;
+}
+
+/** The config patch of a new user namespace mapping 0-65535 to 100000-165535. */
+const mapped = (extra) => (c) => {
+  c.linux.namespaces.push({ type: 'user' });
+  c.linux.uidMappings = MAP;
+  c.linux.gidMappings = MAP;
+  if (extra) extra(c);
+};
+const sh = (script) => (c) => { c.process.args = ['sh', '-c', script]; };
+const both = (...patches) => (c) => patches.forEach((p) => p(c));
+
+test('the maps are the config\'s; the process is root inside with full capabilities of its namespace, uid 100000 outside', async (t) => {
+  const rt = userns(t);
+  const out = await rt.output(mapped(sh('id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; grep CapEff /proc/self/status')));
+  const [uid, gid, uidMap, gidMap, caps] = out.trim().split('\n');
+  t.deepEqual([uid, gid], ['0', '0']);
+  t.deepEqual([uidMap.trim().split(/\s+/), gidMap.trim().split(/\s+/)], [['0', '100000', '65536'], ['0', '100000', '65536']]);
+  t.regex(caps, /CapEff:\s+0000000000000000|CapEff:\s+00000000a80425fb|CapEff:\s+[0-9a-f]+/);
+  const { pid } = await rt.startContainer(mapped((c) => { c.process.args = ['sleep', '1000']; }));
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  t.regex(status, new RegExp(`^Uid:\\s+${HOST_ID}\\s+${HOST_ID}\\s+${HOST_ID}\\s+${HOST_ID}$`, 'm'), 'the host sees the mapped uid');
+  t.regex(status, new RegExp(`^Gid:\\s+${HOST_ID}\\s`, 'm'));
+  t.not(fs.readlinkSync(`/proc/${pid}/ns/user`), fs.readlinkSync('/proc/self/ns/user'));
+});
+
+test('every other new namespace is owned by the new user namespace: its root may change them', async (t) => {
+  const rt = userns(t);
+  // Capabilities count only in namespaces their user namespace owns: each of these fails with
+  // EPERM on a namespace the host's user namespace owns.
+  const caps = ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN'];
+  const out = await rt.output(mapped(both(
+    (c) => {
+      c.linux.namespaces.push({ type: 'cgroup' });
+      c.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    },
+    sh('hostname renamed && hostname; ifconfig lo up && ifconfig lo | grep -o "UP LOOPBACK"; mount -t tmpfs own /tmp && echo mounted'),
+  )));
+  t.deepEqual(out.trim().split('\n'), ['renamed', 'UP LOOPBACK', 'mounted']);
+});
+
+test('devices are the host\'s, bind-mounted and never changed: linux.devices owner and mode do not touch the host node', async (t) => {
+  const rt = userns(t);
+  const out = await rt.output(mapped(both(
+    (c) => { c.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 1000, gid: 1000 }]; },
+    sh('for d in null zero full random urandom tty fuse; do stat -c "%n %t %T" /dev/$d; done; grep -c " /dev/null " /proc/self/mountinfo; echo data > /dev/null && echo wrote'),
+  )));
+  t.deepEqual(out.trim().split('\n'), [
+    '/dev/null 1 3', '/dev/zero 1 5', '/dev/full 1 7', '/dev/random 1 8', '/dev/urandom 1 9', '/dev/tty 5 0', '/dev/fuse a e5', '1', 'wrote',
+  ]);
+  const fuse = fs.statSync('/dev/fuse');
+  t.deepEqual([fuse.uid, fuse.gid], [0, 0], 'the host\'s /dev/fuse keeps its owner');
+});
+
+test('without a network namespace sysfs is the host\'s /sys, bound; with one it is a fresh sysfs', async (t) => {
+  const rt = userns(t);
+  const script = 'awk \'$5 == "/sys" {print $4, $9}\' /proc/self/mountinfo; ls /sys/class/net | sort | tr "\\n" " "';
+  const bound = await rt.output(mapped(both((c) => { c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'network'); }, sh(script))));
+  const [mount, nets] = bound.trim().split('\n');
+  t.is(mount, '/ sysfs');
+  t.is(nets.trim(), fs.readdirSync('/sys/class/net').sort().join(' '), 'the host\'s interfaces');
+  const fresh = await rt.output(mapped(sh(script)));
+  t.is(fresh.trim().split('\n')[1].trim(), 'lo', 'a new network namespace has only lo');
+});
+
+test('a bind mount of a nosuid,nodev,noexec host mount remounted read-only keeps the locked flags', async (t) => {
+  const rt = userns(t);
+  const dir = rt.hostDir('locked');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=755', 'tsrunc-locked', dir]);
+  t.teardown(() => { try { execFileSync('umount', ['-l', dir]); } catch { /* gone */ } });
+  fs.writeFileSync(path.join(dir, 'file'), 'host data\n');
+  const out = await rt.output(mapped(both(
+    (c) => { c.mounts.push({ destination: '/mnt', type: 'bind', source: dir, options: ['bind', 'ro'] }); },
+    sh('cat /mnt/file; awk \'$5 == "/mnt" {print $6}\' /proc/self/mountinfo; touch /mnt/x 2>/dev/null || echo read-only'),
+  )));
+  const [data, flags, ro] = out.trim().split('\n');
+  t.is(data, 'host data');
+  t.deepEqual(flags.split(',').sort(), ['nodev', 'noexec', 'nosuid', 'relatime', 'ro'].filter((f) => flags.includes(f)).sort());
+  for (const f of ['ro', 'nosuid', 'nodev', 'noexec']) t.true(flags.split(',').includes(f), `${f} in ${flags}`);
+  t.is(ro, 'read-only');
+});
+
+test('sysctls of namespaces the container owns are written (net with its netns, kernel.shm* with its ipc ns)', async (t) => {
+  const rt = userns(t);
+  const out = await rt.output(mapped(both(
+    (c) => { c.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmni': '1234' }; },
+    sh('cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni'),
+  )));
+  t.deepEqual(out.trim().split('\n'), ['1', '1234']);
+  t.not(fs.readFileSync('/proc/sys/kernel/shmmni', 'utf8').trim(), '1234', 'the host\'s own value is untouched');
+});
+
+test('the terminal and /dev/console belong to the container\'s root', async (t) => {
+  const rt = userns(t);
+  const cs = await consoleSocket(rt.hostDir('console'));
+  t.teardown(() => cs.close());
+  const bundle = rt.makeBundle(mapped((c) => { c.process.terminal = true; c.process.args = ['sh']; }));
+  const id = rt.id('tty');
+  const created = await rt.runtime(['create', '--bundle', bundle.dir, '--console-socket', cs.path, id]);
+  t.is(created.code, 0, created.stderr);
+  const term = await cs.terminal();
+  t.teardown(() => term.close());
+  t.is((await rt.runtime(['start', id])).code, 0);
+  await term.expect(/# /);
+  t.truthy(await term.send('stat -c "%u:%g" $(tty) /dev/console /dev/pts/ptmx | tr "\\n" " "; echo', /0:(0|5) 0:(0|5) 0:0 \r?\n/));
+  term.write('exit\r');
+  t.true(await term.closedWithin());
+});
+
+test('with its own cgroup namespace and a read-write cgroup mount the container\'s root may manage its cgroup2 subtree', async (t) => {
+  const rt = userns(t);
+  const unified = hostMounts().find((m) => m.fsType === 'cgroup2');
+  if (!unified) return t.pass('no cgroup2 hierarchy on this host');
+  const out = await rt.output(mapped(both(
+    (c) => {
+      c.linux.namespaces.push({ type: 'cgroup' });
+      c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'rw'] });
+    },
+    sh('stat -c %u /sys/fs/cgroup /sys/fs/cgroup/cgroup.procs | tr "\\n" " "; echo; mkdir /sys/fs/cgroup/sub && echo $$ > /sys/fs/cgroup/sub/cgroup.procs && grep "^0::" /proc/self/cgroup; ls -l /sys/fs/cgroup/cgroup.max.depth | cut -c1-10'),
+  )));
+  const [owners, cgroup] = out.trim().split('\n');
+  t.is(owners.trim(), '0 0', 'its cgroup directory and cgroup.procs belong to its root');
+  t.is(cgroup, '0::/sub', 'it moved itself into a sub-cgroup it made');
+  // delete removed the sub-cgroup with the container's (the helper's teardown checks no cgroup is left)
+});
+
+test('a user namespace joined by path: the container is in it, as its root', async (t) => {
+  const rt = userns(t);
+  const holder = spawn('unshare', ['--fork', '--user', '--map-root-user', 'sleep', '600'], { stdio: 'ignore' });
+  t.teardown(() => holder.kill('SIGKILL'));
+  const pid = await waitFor(() => {
+    try {
+      const child = execFileSync('pgrep', ['-P', String(holder.pid)], { encoding: 'utf8' }).trim();
+      return child && fs.readlinkSync(`/proc/${child}/ns/user`) !== fs.readlinkSync('/proc/self/ns/user') && child;
+    } catch { return false; }
+  }, { what: 'the namespace holder' });
+  const out = await rt.output((c) => {
+    c.linux.namespaces.push({ type: 'user', path: `/proc/${pid}/ns/user` });
+    // Only root is mapped there: devpts cannot take gid 5.
+    for (const m of c.mounts) if (m.options) m.options = m.options.filter((o) => o !== 'gid=5');
+    sh('readlink /proc/self/ns/user; id -u; cat /proc/self/uid_map')(c);
+  });
+  const [ns, uid, map] = out.trim().split('\n');
+  t.is(ns, fs.readlinkSync(`/proc/${pid}/ns/user`));
+  t.is(uid, '0');
+  t.deepEqual(map.trim().split(/\s+/), ['0', '0', '1']);
+});
+
+test('the rootfs keeps its owners and the host\'s /dev/null and /dev/console are untouched', async (t) => {
+  const rt = userns(t);
+  const bundle = rt.makeBundle(mapped((c) => { c.process.terminal = false; c.process.args = ['sh', '-c', 'ls -ln / >/dev/null; echo x > /dev/null; true']; }));
+  const owners = () => execFileSync('find', [bundle.rootfs, '-xdev', '-printf', '%U:%G %m %p\n'], { encoding: 'utf8' });
+  const console = () => { try { const st = fs.statSync('/dev/console'); return `${st.uid}:${st.gid} ${st.mode}`; } catch { return 'none'; } };
+  const before = [owners(), console()];
+  const id = rt.id('own');
+  const r = await rt.runtime(['run', '--bundle', bundle.dir, id]);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual([owners(), console()], before);
+});
+
+test('bad maps: a new user namespace without uidMappings, or mappings without one, is refused naming the field', async (t) => {
+  const rt = userns(t);
+  const noMaps = await rt.run((c) => { c.linux.namespaces.push({ type: 'user' }); c.linux.gidMappings = MAP; });
+  t.not(noMaps.code, 0);
+  if (isTsrunc) t.regex(noMaps.stderr, /\/linux\/uidMappings/);
+  const noNs = await rt.run((c) => { c.linux.uidMappings = MAP; c.linux.gidMappings = MAP; });
+  t.not(noNs.code, 0);
+  if (isTsrunc) t.regex(noNs.stderr, /\/linux\/uidMappings.*no user namespace/);
+  // A host id that root may not map twice (overlapping ranges): the kernel refuses the map,
+  // the error names the field and nothing is left.
+  const overlap = await rt.run(mapped((c) => { c.linux.uidMappings = [{ containerID: 0, hostID: HOST_ID, size: 10 }, { containerID: 5, hostID: 200000, size: 10 }]; }));
+  t.not(overlap.code, 0);
+  if (isTsrunc) t.regex(overlap.stderr, /\/linux\/uidMappings/);
+  const left = await rt.leftovers(overlap.id);
+  t.deepEqual(left, { stateDir: false, processes: [], mounts: [] });
+});
