@@ -13,11 +13,11 @@ export const HEADER_LENGTH = 10;
 /** The protocol's limit on a frame's data; a longer frame is refused (its data skipped). */
 export const MAX_DATA_LENGTH = 4 << 20;
 
-export const enum MessageType {
-  Request = 1,
-  Response = 2,
-  Data = 3,
-}
+export const MessageType = {
+  Request: 1,
+  Response: 2,
+  Data: 3,
+} as const;
 
 /** The gRPC status codes ttrpc carries in google.rpc.Status (containerd maps them to errdefs). */
 export const Code = {
