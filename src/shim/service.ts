@@ -18,7 +18,6 @@ import * as ev from '../generated/shim/containerd/events/task_pb';
 import { OptionsSchema, ProcessDetailsSchema, type Options } from '../generated/shim/containerd/runc/oci_pb';
 import { TSRUNC_VERSION } from '../version';
 import { DEFAULT_STATE_ROOT } from './bootstrap';
-import { metricsAny } from './metrics';
 import { ShimProcess } from './process';
 import type { Publisher } from './publisher';
 import { watchExit, type Exit } from './reaper';
@@ -88,7 +87,10 @@ export class TaskService {
   private runtimeFor(root: string): Runtime {
     let r = this.runtimes.get(root);
     if (!r) {
-      r = new Runtime({ root, logger: { debug: () => {}, warn: (m) => this.o.log(`warning: ${m}`) } });
+      // Blocking waits, as the CLI: no worker thread for the cgroup set-up, no fork server, the exec
+      // FIFO read synchronously. A shim serves one container (or one pod's few), and a worker
+      // thread or a fork server cost more to start (CPU, a V8 isolate's memory) than they save it.
+      r = new Runtime({ root, blockingWaits: true, logger: { debug: () => {}, warn: (m) => this.o.log(`warning: ${m}`) } });
       this.runtimes.set(root, r);
     }
     return r;
@@ -370,6 +372,8 @@ export class TaskService {
   async stats(r: task.StatsRequest): Promise<MessageShape<typeof task.StatsResponseSchema>> {
     const t = this.task(r.id);
     const stats = await translated(() => t.runtime.stats(r.id));
+    // Loaded on first use: the cgroup metrics' descriptors cost every shim's start otherwise.
+    const { metricsAny } = require('./metrics') as typeof import('./metrics'); // eslint-disable-line @typescript-eslint/no-require-imports
     return create(task.StatsResponseSchema, { stats: metricsAny(stats.data ?? {}) });
   }
 
