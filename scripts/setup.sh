@@ -41,10 +41,14 @@ bash scripts/make-default-bundle.sh
 # On PATH like any runtime: containerd's BinaryName, podman's containers.conf and Docker's
 # daemon.json name it by path, and the README's examples call plain `tsrunc`. A link (not a copy)
 # so a rebuild is picked up; replaced only if it is a link already (never someone's own binary).
-link=/usr/local/bin/tsrunc
-if [ -e "$link" ] && [ ! -L "$link" ]; then
-  echo "setup: $link exists and is not a link; leaving it alone (use $repo/bin/tsrunc)" >&2
-else
-  ln -sfn "$repo/bin/tsrunc" "$link"
-fi
+# containerd-shim-tsrunc-v2 likewise: containerd finds a shim by its binary name on PATH
+# (`ctr run --runtime io.containerd.tsrunc.v2`, a CRI runtime_type "io.containerd.tsrunc.v2").
+for name in tsrunc containerd-shim-tsrunc-v2; do
+  link=/usr/local/bin/$name
+  if [ -e "$link" ] && [ ! -L "$link" ]; then
+    echo "setup: $link exists and is not a link; leaving it alone (use $repo/bin/$name)" >&2
+  else
+    ln -sfn "$repo/bin/$name" "$link"
+  fi
+done
 echo "setup: done. Try: tsrunc run --bundle bundles/default demo"

@@ -56,10 +56,15 @@ export type CreateOptions = ConfigSource & {
   listenFds?: number;
   /** process.terminal: unix socket that receives the pty master (runc --console-socket). */
   consoleSocket?: string;
-  /** process.terminal without a console socket: tsrunc's own socket (foreground `run`). */
+  /**
+   * process.terminal without a console socket: a socket of the caller's (one end of a socketpair)
+   * that the pty master is sent over; the caller receives it (addon recvFd). `run` passes its own.
+   */
   consoleFd?: number;
   /** Unix socket that receives a pidfd of the init once it exists (runc 1.2 --pidfd-socket). */
   pidfdSocket?: string;
+  /** The consoleFd is this process's own terminal proxy (foreground `run`): its stdin must be a tty. */
+  ownTerminal?: boolean;
   /** fds 0, 1, 2 of the container process (default: this process's own 0, 1, 2). */
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
   /** The systemd cgroup driver (runc --systemd-cgroup): cgroupsPath is "slice:prefix:name". */
@@ -159,7 +164,7 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
   }
   if (!tty && options.consoleSocket) throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty');
   if (!tty) return -1;
-  if (!options.consoleSocket) checkOwnTerminal();
+  if (!options.consoleSocket && options.ownTerminal) checkOwnTerminal();
   return options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : options.consoleFd!;
 }
 
