@@ -13,9 +13,12 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
+# iproute2: linux.netDevices are moved with `ip`. libsystemd-dev: the systemd cgroup driver's addon.
 packages=(build-essential cmake nlohmann-json3-dev busybox-static
-          libseccomp-dev libsystemd-dev ca-certificates)
-[ "${1:-}" = "--dev" ] && packages+=(runc crun hyperfine jq)
+          libseccomp-dev libsystemd-dev iproute2 ca-certificates)
+# --dev: the references the side-by-side tests and the benchmark compare against, newuidmap/newgidmap
+# for the rootless tests, and systemd + dbus, which the systemd lane's VM boots from this host's /.
+[ "${1:-}" = "--dev" ] && packages+=(runc crun hyperfine jq uidmap systemd dbus)
 command -v node >/dev/null || packages+=(nodejs npm)
 
 missing=()
