@@ -156,6 +156,7 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
 /** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
   const { plan, cgroup, stored } = prepare(id, options, logger);
+  logger.debug(`create ${id}: config of ${stored.bundle} is valid; plan: ${plan.mounts.length} mounts, rootfs ${plan.rootfs}`);
   // Before anything exists, as runc: a frozen cgroup is refused (the init would never get ready).
   checkPreexistingCgroup(cgroup, logger);
   // Before anything exists: a bad console socket leaves nothing behind.
@@ -195,6 +196,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
     crashPoint('create:cgroup');
+    logger.debug(`create ${id}: cgroup ready (${cgroupRecord.dir})`);
     const intoDir = cgroupFdDir(cgroupRecord);
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const cgroupOwnerUid = intoDir === undefined ? null : cgroupOwner(stored.config);
@@ -206,6 +208,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // While the helper starts and sends the init's pid, not while the init waits to be placed.
     warmPlacement(cgroup, !offThread);
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
+    logger.debug(`create ${id}: tsrunc-init cloned the container init into its namespaces: pid ${pid}`);
     crashPoint('create:pid');
     startTime = processStartTime(pid) ?? '';
     // Recorded as soon as it is known, before the init goes on: from here `delete --force` kills
@@ -225,17 +228,20 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (netDevices && Object.keys(netDevices).length > 0) (require('./net-devices') as typeof import('./net-devices')).moveNetDevices(pid, netDevices);
     const creating = hookState(record, 'creating');
     launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } }); // sync step 3
+    logger.debug(`create ${id}: init placed in its cgroups and state saved; init builds the rootfs`);
     crashPoint('create:go');
     if (plan.hooks.runtimeHooks) {
       // The init has made its mounts and waits: prestart and createRuntime run now, in the
       // runtime's namespaces, before pivot_root, as the runtime spec orders them.
       await launched.sync.expect('hooks'); // sync step 4
+      logger.debug(`create ${id}: mounts made; running prestart and createRuntime hooks`);
       await runHooks(stored.config, 'prestart', creating, logger, true);
       await runHooks(stored.config, 'createRuntime', creating, logger, true);
       crashPoint('create:hooks');
       launched.sync.send({ type: 'resume' }); // sync step 5
     }
     await launched.sync.expect('ready'); // sync step 6
+    logger.debug(`create ${id}: init ready (in its rootfs, waiting on exec.fifo for start)`);
     crashPoint('create:ready');
     launched.sync.close();
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
@@ -252,6 +258,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && oomKillCount(cgroupRecord) > 0) {
       e = new TsruncError('SETUP_FAILED', `container init was killed by the OOM killer during setup (${e.message}): the memory limit is too low`, { pointer: '/linux/resources/memory/limit', cause: e });
     }
+    logger.debug(`create ${id}: failed, removing what was made: ${e instanceof Error ? e.message : String(e)}`);
     launched?.sync.close();
     if (pid > 0 && startTime) {
       signalRecorded(pid, startTime, 9);

@@ -139,6 +139,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
   const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   try {
     const { helper, sync } = launchExec(plan, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd });
+    logger.debug(`exec ${id}: tsrunc-init joins the namespaces and cgroups of init pid ${plan.pid}`);
     const exited = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
     crashPoint('exec:launched');
     let pid: number;
@@ -152,6 +153,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
       closeHelperSide(channel);
     }
     crashPoint('exec:pid');
+    logger.debug(`exec ${id}: process ${pid} executed${wait ? '' : ' (detached)'}`);
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
     if (pidfdSocketFd >= 0) {
       const [socket, opened] = [pidfdSocketFd, pidfd];
@@ -166,6 +168,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
     if (channel.own) terminal = proxyTerminal(channel.own.receive());
     signals?.target(pid);
     const status = await exited;
+    logger.debug(`exec ${id}: process ${pid} exited with status ${status}`);
     await terminal?.finish();
     return status;
   } finally {
