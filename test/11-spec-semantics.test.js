@@ -70,10 +70,11 @@ test('process.terminal: true is a valid config (whether a console socket is give
   t.deepEqual(r.unsupported, []);
 });
 
-test('linux.intelRdt is not supported yet (never silently ignored)', (t) => {
+test('linux.intelRdt is refused, saying why (never silently ignored)', (t) => {
   const r = semantics(t, (s) => { s.linux.intelRdt = { closID: 'guaranteed_group' }; });
   t.deepEqual(r.problems, []);
-  t.deepEqual(r.unsupported, [{ pointer: '/linux/intelRdt', message: 'linux.intelRdt is not supported yet' }]);
+  t.deepEqual(r.unsupported.map((u) => u.pointer), ['/linux/intelRdt']);
+  t.regex(r.unsupported[0].message, /^linux\.intelRdt is not supported: tsrunc does not implement Intel RDT \(resctrl\)/);
 });
 
 // --- root
@@ -275,7 +276,7 @@ test('loadBundle: unsupported features are NOT_SUPPORTED with a pointer; errors 
   const err = t.throws(() => loadBundle(bundle), { instanceOf: TsruncError });
   t.is(err.code, 'NOT_SUPPORTED');
   t.is(err.pointer, '/linux/intelRdt');
-  t.regex(err.message, /intelRdt is not supported yet/);
+  t.regex(err.message, /intelRdt is not supported/);
 
   spec.process.cwd = 'relative';
   writeConfig(bundle, spec);
