@@ -213,6 +213,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     int notifyFd = -1;
     if (plan.seccomp) filter = std::make_unique<SeccompFilter>(*plan.seccomp);
     if (launch.fifoFd >= 0) check_fifo_reachable(plan, launch.fifoFd);
+    apply_memory_policy(plan.process);
     close_runtime_fds(launch.preserveFds);
     sync.send(SyncStep::Ready);  // sync step 6
     reported = true;

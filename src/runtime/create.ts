@@ -57,6 +57,8 @@ export type CreateOptions = ConfigSource & {
   consoleSocket?: string;
   /** process.terminal without a console socket: tsrunc's own socket (foreground `run`). */
   consoleFd?: number;
+  /** Unix socket that receives a pidfd of the init once it exists (runc 1.2 --pidfd-socket). */
+  pidfdSocket?: string;
   /** fds 0, 1, 2 of the container process (default: this process's own 0, 1, 2). */
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
 };
@@ -159,14 +161,18 @@ export async function create(root: string, id: string, options: CreateOptions, l
   checkPreexistingCgroup(cgroup, logger);
   // Before anything exists: a bad console socket leaves nothing behind.
   const consoleFd = consoleChannel(plan, options);
+  let pidfdSocketFd = -1;
   let dir: ContainerDir;
   // The "creating" record: no init yet (pid 0), and the cgroups about to be made. If this process
   // dies from here on, `delete --force` finds everything there is to clean up in it.
   const creatingRecord: StoredState = { ...stored, pid: 0, pidStartTime: '', cgroup: plannedRecord(cgroup) };
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (options.pidfdSocket) pidfdSocketFd = (require('./pidfd-socket') as typeof import('./pidfd-socket')).connectPidfdSocket(options.pidfdSocket);
     dir = ContainerDir.create(root, id, creatingRecord);
   } catch (e) {
     if (options.consoleSocket && consoleFd >= 0) fs.closeSync(consoleFd);
+    if (pidfdSocketFd >= 0) fs.closeSync(pidfdSocketFd);
     throw e;
   }
   let cgroupRecord: CgroupRecord | undefined;
@@ -216,6 +222,10 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (idMaps) writeIdMaps(pid, idMaps);
     await placeInit(cgroupRecord, pid, !offThread);
     crashPoint('create:placed');
+    // Its network namespace exists: the devices go there before the init goes on (and runs hooks).
+    const netDevices = stored.config.linux?.netDevices;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (netDevices && Object.keys(netDevices).length > 0) (require('./net-devices') as typeof import('./net-devices')).moveNetDevices(pid, netDevices);
     const creating = hookState(record, 'creating');
     launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } }); // sync step 3
     logger.debug(`create ${id}: init placed in its cgroups and state saved; init builds the rootfs`);
@@ -235,6 +245,12 @@ export async function create(root: string, id: string, options: CreateOptions, l
     crashPoint('create:ready');
     launched.sync.close();
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
+    if (pidfdSocketFd >= 0) {
+      const socket = pidfdSocketFd;
+      pidfdSocketFd = -1;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./pidfd-socket') as typeof import('./pidfd-socket')).sendPidfd(socket, pid);
+    }
     return { pid, helper: launched.helper, terminal: plan.process.terminal };
   } catch (caught) {
     let e = caught;
@@ -257,6 +273,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (fifoFd >= 0) fs.closeSync(fifoFd);
     if (cgroupFd >= 0) fs.closeSync(cgroupFd);
     if (options.consoleSocket && consoleFd >= 0) fs.closeSync(consoleFd);
+    if (pidfdSocketFd >= 0) fs.closeSync(pidfdSocketFd);
     dir.unlock();
   }
 }
