@@ -61,6 +61,7 @@ const everything = {
       deadline: 2n ** 63n + 1n, period: 30_000_000 },
     terminal: true,
     consoleSize: { height: 30, width: 100 },
+    execCPUAffinity: { initial: '0', final: '0,1-1' },
   },
   hooks: {
     prestart: [hook('prestart')],
@@ -79,6 +80,7 @@ const everything = {
     readonlyPaths: ['/proc/sys'],
     sysctl: { 'net.ipv4.ip_forward': '1', 'kernel.msgmax': '8192' },
     personality: { domain: 'LINUX32' },
+    memoryPolicy: { mode: 'MPOL_BIND', nodes: '0', flags: ['MPOL_F_STATIC_NODES'] },
     seccomp: {
       defaultAction: 'SCMP_ACT_ERRNO',
       defaultErrnoRet: 38,

@@ -129,6 +129,7 @@ int host_pid() {
     }
     if (consoleFd >= 0) close(consoleFd);
     close_runtime_fds(launch.preserveFds);
+    apply_memory_policy(p);
     apply_scheduling(p);
     apply_personality(x.personality);
     apply_exec_labels(p);
@@ -166,6 +167,9 @@ int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
     // Here, with the host's privilege (in a user namespace the score could only be raised); the
     // process forked below inherits it.
     apply_oom_score_adj(x.process);
+    // execCPUAffinity.initial: where this helper runs until its child is in the container's
+    // cgroup (the child inherits it, then apply_scheduling sets the final one).
+    if (x.cpuAffinityInitial) set_cpu_affinity(x.cpuAffinityInitial, "/process/execCPUAffinity/initial");
     for (const std::string& dir : x.cgroups) {
       int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (fd < 0) fail_errno("open cgroup " + dir, "/linux/cgroupsPath");

@@ -33,6 +33,7 @@
 #include "process.h"
 #include "procfs.h"
 #include "reap.h"
+#include "resolve.h"
 #include "rootfs.h"
 #include "sched.h"
 #include "seccomp.h"
@@ -193,7 +194,10 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_sysctls(plan);
     if (!plan.userNamespace) apply_oom_score_adj(plan.process);
     build_rootfs(plan);
-    if (plan.process.terminal) setup_init_terminal(plan, launch.consoleFd);
+    if (plan.process.terminal) {
+      FdPathScope procfs;  // the console's bind mount, too, through our own procfs (resolve.h)
+      setup_init_terminal(plan, launch.consoleFd);
+    }
     if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();  // sync steps 4 and 5
     // runc runs createContainer hooks from the container's root (its host path, before pivot_root):
     // a hook may use paths relative to it (`./lib/x`).
@@ -213,6 +217,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     int notifyFd = -1;
     if (plan.seccomp) filter = std::make_unique<SeccompFilter>(*plan.seccomp);
     if (launch.fifoFd >= 0) check_fifo_reachable(plan, launch.fifoFd);
+    apply_memory_policy(plan.process);
     close_runtime_fds(launch.preserveFds);
     sync.send(SyncStep::Ready);  // sync step 6
     reported = true;

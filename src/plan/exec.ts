@@ -5,6 +5,7 @@
 import { ConfigError, type ConfigProblem } from '../errors';
 import type { Process, Spec } from '../generated/config';
 import { compileProcess } from './compile';
+import { compileExecCpuAffinity } from './cpu-affinity';
 import { kernelCapLastCap } from './capabilities';
 import { detectLsm, type LsmHost } from './lsm';
 import { compileNamespaces } from './namespaces';
@@ -39,6 +40,8 @@ export function compileExec(spec: Spec, process: Process, target: ExecTarget, op
   const plan = compileProcess({ ...spec, process }, { problems, warnings }, options.capLastCap ?? kernelCapLastCap(), options.lsm ?? detectLsm());
   const seccomp = compileSeccomp(spec.linux?.seccomp, problems, warnings);
   const personality = compilePersonality(spec.linux?.personality, problems);
+  const affinity = compileExecCpuAffinity(process.execCPUAffinity, problems);
+  plan.cpuAffinity = affinity.final;
   if (problems.length > 0) throw new ConfigError(problems);
-  return { version: PLAN_VERSION, ...target, namespaces, process: plan, seccomp, personality };
+  return { version: PLAN_VERSION, ...target, namespaces, process: plan, seccomp, personality, cpuAffinityInitial: affinity.initial };
 }
