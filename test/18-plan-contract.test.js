@@ -36,6 +36,8 @@ const everything = {
     { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noatime', 'size=1m', 'mode=1777', 'ro'] },
     { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nodev', 'rslave', 'unbindable', 'rnosuid', 'rrelatime'] },
     { destination: 'etc/../etc/file.txt', type: 'bind', source: 'file.txt', options: ['bind'] },
+    { destination: '/mapped', type: 'bind', source: 'data', options: ['rbind', 'ridmap'] },
+    { destination: '/mapped-own', type: 'bind', source: 'data', options: ['bind'], uidMappings: [{ containerID: 1, hostID: 2000, size: 10 }], gidMappings: [{ containerID: 1, hostID: 2000, size: 10 }] },
     // Placed for a v1 host (OPTIONS below): a tmpfs with co-mount links (MountOp.links), binds, read-only.
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid'] },
   ],

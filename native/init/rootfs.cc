@@ -18,6 +18,7 @@
 #include "devices.h"
 #include "error.h"
 #include "fd.h"
+#include "idmap.h"
 #include "resolve.h"
 
 namespace {
@@ -154,6 +155,11 @@ void mount_one(int rootfd, const MountOp& m) {
   require_ordinary_dir(rootfd, m, dest.fd);
   require_not_in_proc(m, dest.fd);
   const std::string target = fd_path(dest.fd);
+  if (m.idmap) {
+    attach_idmapped(m, dest.fd);
+    finish_mount(rootfd, m, m.remountFlags);
+    return;
+  }
   const char* fstype = m.fstype.empty() ? nullptr : m.fstype.c_str();
   if (mount(m.source.empty() ? nullptr : m.source.c_str(), target.c_str(), fstype, m.flags,
             m.data.empty() ? nullptr : m.data.c_str()) < 0) {
