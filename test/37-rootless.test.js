@@ -125,9 +125,12 @@ test.serial('create, start, state, list, ps, exec, kill, delete as a user', asyn
   const running = JSON.parse((await asUser(['state', id])).stdout);
   t.is(running.status, 'running');
   t.regex((await asUser(['list'])).stdout, new RegExp(`${id}\\s+${running.pid}\\s+running`));
-  const ps = await asUser(['ps', '--format', 'json', id]);
-  t.is(ps.code, 0, ps.stderr);
-  t.true(JSON.parse(ps.stdout).includes(running.pid));
+  // runc 1.1.5's ps needs the container's cgroup, which a rootless container here has none of.
+  if (isTsrunc) {
+    const ps = await asUser(['ps', '--format', 'json', id]);
+    t.is(ps.code, 0, ps.stderr);
+    t.true(JSON.parse(ps.stdout).includes(running.pid));
+  }
   const exec = await asUser(['exec', id, 'sh', '-c', 'id -u; readlink /proc/self/ns/user']);
   t.is(exec.code, 0, exec.stderr);
   t.deepEqual(exec.stdout.trim().split('\n'), ['0', fs.readlinkSync(`/proc/${running.pid}/ns/user`)]);
