@@ -19,6 +19,7 @@ export type {
   IdMapping,
   IdmapPlan,
   IoPriorityPlan,
+  MemoryPolicyPlan,
   LsmPlan,
   MountFallback,
   MountOp,

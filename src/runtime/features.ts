@@ -13,6 +13,7 @@ import type { Features as SpecFeatures, LinuxFeatures } from '../generated/featu
 import { CAPABILITIES } from '../plan/capabilities';
 import { CLONE_NEW } from '../plan/linux';
 import { detectLsm } from '../plan/lsm';
+import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../plan/memory-policy';
 import { FLAG_WORDS, PROPAGATION_WORDS, RECURSIVE_WORDS } from '../plan/mount-options';
 import { ACTIONS, FLAGS, OPERATORS, SECCOMP_ARCHES } from '../plan/seccomp';
 import { OCI_VERSION } from '../version';
@@ -27,7 +28,7 @@ export interface Features extends SpecFeatures {
   potentiallyUnsafeConfigAnnotations: string[];
   linux: LinuxFeatures & {
     intelRdt: { enabled: boolean; schemata: boolean; monitoring: boolean };
-    memoryPolicy?: { modes: string[]; flags: string[] };
+    memoryPolicy: { modes: string[]; flags: string[] };
   };
   annotations: Record<string, string>;
 }
@@ -82,8 +83,9 @@ export function features(): Features {
       selinux: { enabled: lsm.selinux },
       // Refused at create (no resctrl support in tsrunc).
       intelRdt: { enabled: false, schemata: false, monitoring: false },
+      memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
       mountExtensions: { idmap: { enabled: true } },
-      netDevices: { enabled: false },
+      netDevices: { enabled: true },
     },
     annotations: {
       'org.tsrunc.cgroup.mode': host.mode,
