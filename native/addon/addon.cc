@@ -134,6 +134,7 @@ Napi::Value Eventfd(const Napi::CallbackInfo& info);  // eventfd.cc
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info);
 Napi::Value SocketPair(const Napi::CallbackInfo& info);
 Napi::Value RecvFd(const Napi::CallbackInfo& info);
+Napi::Value SendFd(const Napi::CallbackInfo& info);
 Napi::Value OpenPty(const Napi::CallbackInfo& info);
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info);
 Napi::Value MakeRaw(const Napi::CallbackInfo& info);
@@ -149,6 +150,10 @@ Napi::Value FsBatch(const Napi::CallbackInfo& info);  // fs_batch.cc
 Napi::Value SeqpacketPair(const Napi::CallbackInfo& info);
 Napi::Value ZygoteRequest(const Napi::CallbackInfo& info);
 Napi::Value ZygoteReply(const Napi::CallbackInfo& info);
+// shim.cc (containerd-shim-tsrunc-v2)
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info);
+Napi::Value Mount(const Napi::CallbackInfo& info);
+Napi::Value Unmount(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -164,6 +169,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("socketpair", Napi::Function::New(env, SocketPair));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("openpty", Napi::Function::New(env, OpenPty));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
@@ -177,6 +183,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("seqpacketPair", Napi::Function::New(env, SeqpacketPair));
   exports.Set("zygoteRequest", Napi::Function::New(env, ZygoteRequest));
   exports.Set("zygoteReply", Napi::Function::New(env, ZygoteReply));
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
+  exports.Set("mount", Napi::Function::New(env, Mount));
+  exports.Set("unmount", Napi::Function::New(env, Unmount));
   return exports;
 }
 

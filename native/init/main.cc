@@ -22,17 +22,20 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 #include "console.h"
 #include "error.h"
 #include "exec.h"
 #include "fd.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "launch.h"
 #include "plan.h"
 #include "process.h"
 #include "procfs.h"
 #include "reap.h"
+#include "resolve.h"
 #include "rootfs.h"
 #include "sched.h"
 #include "seccomp.h"
@@ -52,16 +55,21 @@ int fd_from_env(const char* name) {
 }
 
 void join_namespaces(const Plan& plan) {
+  // Every namespace is opened before the first is joined, as runc does: once in another user
+  // namespace this process may no longer open a (non-dumpable) process's /proc/<pid>/ns files.
+  std::vector<Fd> fds;
+  for (const NamespaceJoin& ns : plan.joins) {
+    fds.emplace_back(open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fds.back().fd < 0) fail_errno("open namespace " + ns.path, ns.pointer);
+  }
   // The user namespace first: it owns the others joined or made after it (and joining them takes
   // its capabilities). The mount namespace last: entering it changes what every later path means.
   auto pass_of = [](int flag) { return flag == CLONE_NEWUSER ? 0 : flag == CLONE_NEWNS ? 2 : 1; };
   for (int pass = 0; pass < 3; pass++) {
-    for (const NamespaceJoin& ns : plan.joins) {
+    for (size_t i = 0; i < plan.joins.size(); i++) {
+      const NamespaceJoin& ns = plan.joins[i];
       if (pass_of(ns.flag) != pass) continue;
-      int fd = open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) fail_errno("open namespace " + ns.path, ns.pointer);
-      if (setns(fd, ns.flag) < 0) fail_errno("join " + ns.type + " namespace " + ns.path, ns.pointer);
-      close(fd);
+      if (setns(fds[i].fd, ns.flag) < 0) fail_errno("join " + ns.type + " namespace " + ns.path, ns.pointer);
     }
   }
 }
@@ -193,7 +201,10 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_sysctls(plan);
     if (!plan.userNamespace) apply_oom_score_adj(plan.process);
     build_rootfs(plan);
-    if (plan.process.terminal) setup_init_terminal(plan, launch.consoleFd);
+    if (plan.process.terminal) {
+      FdPathScope procfs;  // the console's bind mount, too, through our own procfs (resolve.h)
+      setup_init_terminal(plan, launch.consoleFd);
+    }
     if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();  // sync steps 4 and 5
     // runc runs createContainer hooks from the container's root (its host path, before pivot_root):
     // a hook may use paths relative to it (`./lib/x`).
@@ -213,22 +224,26 @@ void report_after_ready(const SetupError& e, int startFd) {
     int notifyFd = -1;
     if (plan.seccomp) filter = std::make_unique<SeccompFilter>(*plan.seccomp);
     if (launch.fifoFd >= 0) check_fifo_reachable(plan, launch.fifoFd);
+    apply_memory_policy(plan.process);
     close_runtime_fds(launch.preserveFds);
     sync.send(SyncStep::Ready);  // sync step 6
     reported = true;
     close(sync.fd());
     if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);  // sync step 7
     // sync step 8: from here, exec closes startFd (close-on-exec), or a failure writes "e<message>"
-    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
     apply_scheduling(plan.process);
-    apply_personality(plan.personality);
     apply_exec_labels(plan.process);
     // Without no_new_privs loading a filter takes CAP_SYS_ADMIN: before the user switch and the
-    // capability drop. With it, as the very last step, so the filter sees no syscall of ours.
+    // capability drop. With it, after them, so the filter sees as few syscalls of ours as it can.
     if (filter && !plan.process.noNewPrivileges) notifyFd = filter->load();
     apply_identity(plan.process);
     if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
     if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listener->metadata, states.created);
+    apply_personality(plan.personality);
+    // startContainer hooks run last, as under runc: confined as the process will be (its user,
+    // capabilities, no_new_privs, seccomp filter, LSM exec label), so that a hook does in the
+    // container only what its process may do. Only their umask is the runtime's (README, hooks).
+    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
     exec_process(exe, plan.process, home);
   } catch (const SetupError& e) {
     if (!reported) {
@@ -272,6 +287,7 @@ int main() {
     // In a user namespace the init could only raise its score: the host's privilege lowers it
     // here, before any namespace is joined or made, and the init inherits it (runc does the same).
     if (launch.plan.userNamespace) apply_oom_score_adj(launch.plan.process);
+    prepare_idmapped_mounts(launch.plan);  // with the host's privilege, before any namespace
     join_namespaces(launch.plan);
     new_time_namespace(launch.plan);
     // The time namespace was made above; the cgroup one by the init itself (see run_init).

@@ -1,8 +1,10 @@
 // What every command gets from the global flags.
 // The runtime module, not the index: the index also loads the plan compiler and validators,
 // which the cheap verbs must not pay for at every start (see fast-path.ts).
-import { Runtime, DEFAULT_ROOT } from '../runtime/runtime';
+import { Runtime } from '../runtime/runtime';
+import { defaultRoot } from '../rootless';
 import { CliLogger, debugError, type LogFormat } from './log';
+import { TsruncError } from '../errors';
 
 export interface GlobalArgs {
   root?: string;
@@ -18,13 +20,16 @@ export function loggerFrom(argv: GlobalArgs): CliLogger {
 }
 
 export function runtimeFrom(argv: GlobalArgs): Runtime {
-  return new Runtime({ root: argv.root ?? DEFAULT_ROOT, logger: loggerFrom(argv), blockingWaits: true, systemdCgroup: argv['systemd-cgroup'] });
+  return new Runtime({ root: argv.root ?? defaultRoot(), logger: loggerFrom(argv), blockingWaits: true, systemdCgroup: argv['systemd-cgroup'] });
 }
 
 /** systemd socket activation: fds 3.. handed to this very process (LISTEN_PID is ours). */
 export function listenFdsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.LISTEN_FDS);
   if (!Number.isInteger(n) || n <= 0 || env.LISTEN_PID !== String(process.pid)) return 0;
+  // Handed on with the preserved fds, which are checked (launch.ts); a count no process can hold is
+  // refused here, naming the variable.
+  if (n > 1 << 20) throw new TsruncError('INVALID_ARGUMENT', `LISTEN_FDS=${env.LISTEN_FDS}: more fds than a process can hold`);
   return n;
 }
 

@@ -31,6 +31,8 @@ export interface Addon {
   socketpair(): [number, number];
   /** One SCM_RIGHTS message without blocking; null when none is queued. */
   recvFd(socketFd: number): { fd: number; name: string } | null;
+  /** Sends `fd` with the payload `name` over a unix socket (SCM_RIGHTS). */
+  sendFd(socketFd: number, fd: number, name: string): void;
   openpty(): { master: number; slave: number; name: string };
   setWindowSize(fd: number, rows: number, cols: number): void;
   /** cfmakeraw, as runc's terminal proxy; returns the previous settings. */
@@ -62,6 +64,13 @@ export interface Addon {
    * reports POLLPRI (cgroup.events changed); false at the deadline.
    */
   waitReadableSync(fds: number[], timeoutMs: number, priority?: boolean): boolean;
+  // shim.cc: containerd-shim-tsrunc-v2 (src/shim/)
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1). */
+  setChildSubreaper(): void;
+  /** mount(2); fstype and data '' for none. */
+  mount(source: string, target: string, fstype: string, flags: number, data: string): void;
+  /** umount2(2); false when nothing is mounted at target. */
+  unmount(target: string, flags: number): boolean;
 }
 
 export const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');

@@ -55,7 +55,7 @@ const bindRemount = (flags: number): number => {
 };
 
 function op(base: MountOp, fields: Partial<MountOp>): MountOp {
-  return { ...base, source: '', fstype: '', flags: 0, data: '', remountFlags: 0, lateRemountFlags: 0, propagation: [], attrSet: 0, attrClear: 0, createAs: 'dir', fallback: null, links: [], ...fields };
+  return { ...base, source: '', fstype: '', flags: 0, data: '', remountFlags: 0, lateRemountFlags: 0, propagation: [], attrSet: 0, attrClear: 0, createAs: 'dir', fallback: null, links: [], idmap: null, ...fields };
 }
 
 /** One config cgroup mount (as compileMounts left it: fstype "cgroup"/"cgroup2") as the mounts that show it. */

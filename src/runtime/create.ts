@@ -19,10 +19,11 @@ import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store'
 import { OCI_VERSION } from '../version';
 import { managerFor, placeInit, plannedRecord, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/cgroup-manager';
 import { planCgroup } from '../cgroups/plan';
+import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
+import { callerCgroups, skipRootlessCgroup } from '../cgroups/rootless';
 import { checkPreexistingCgroup } from '../cgroups/preexisting';
 import { detectHostCached } from '../cgroups/host';
 import { cgroupMountView, hasCgroupNamespace, isCgroupMount, placeCgroupMounts } from '../plan/cgroup-mount';
-import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit, type HelperProcess, type Launched } from './launch';
@@ -55,8 +56,15 @@ export type CreateOptions = ConfigSource & {
   listenFds?: number;
   /** process.terminal: unix socket that receives the pty master (runc --console-socket). */
   consoleSocket?: string;
-  /** process.terminal without a console socket: tsrunc's own socket (foreground `run`). */
+  /**
+   * process.terminal without a console socket: a socket of the caller's (one end of a socketpair)
+   * that the pty master is sent over; the caller receives it (addon recvFd). `run` passes its own.
+   */
   consoleFd?: number;
+  /** Unix socket that receives a pidfd of the init once it exists (runc 1.2 --pidfd-socket). */
+  pidfdSocket?: string;
+  /** The consoleFd is this process's own terminal proxy (foreground `run`): its stdin must be a tty. */
+  ownTerminal?: boolean;
   /** fds 0, 1, 2 of the container process (default: this process's own 0, 1, 2). */
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
   /** The systemd cgroup driver (runc --systemd-cgroup): cgroupsPath is "slice:prefix:name". */
@@ -76,6 +84,8 @@ const O_PATH = 0o10000000;
 interface Prepared {
   plan: Plan;
   cgroup: AnySetup;
+  /** The plan's mounts before its cgroup mounts were placed; undefined without a cgroup mount. */
+  configMounts?: Plan['mounts'];
   stored: Omit<StoredState, 'pid' | 'pidStartTime'>;
 }
 
@@ -93,17 +103,22 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   const compileWarnings: ConfigProblem[] = [];
   let plan: Plan;
   let cgroup: AnySetup;
+  let configMounts: Plan['mounts'] | undefined;
   try {
     plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
     cgroup = planCgroup(config, id, compileWarnings, { systemd: options.systemdCgroup });
     // A cgroup mount shows the container's own cgroups: known only now.
-    if (plan.mounts.some(isCgroupMount)) plan.mounts = placeCgroupMounts(plan.mounts, cgroupMountView(detectHostCached(), plannedRecord(cgroup), hasCgroupNamespace(plan)));
+    if (plan.mounts.some(isCgroupMount)) {
+      configMounts = plan.mounts;
+      plan.mounts = placeCgroupMounts(plan.mounts, cgroupMountView(detectHostCached(), plannedRecord(cgroup), hasCgroupNamespace(plan)));
+    }
   } finally {
     warn(compileWarnings); // also when the config is rejected: they may explain why
   }
   return {
     plan,
     cgroup,
+    configMounts,
     stored: {
       ociVersion: OCI_VERSION,
       id,
@@ -149,25 +164,30 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
   }
   if (!tty && options.consoleSocket) throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty');
   if (!tty) return -1;
-  if (!options.consoleSocket) checkOwnTerminal();
+  if (!options.consoleSocket && options.ownTerminal) checkOwnTerminal();
   return options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : options.consoleFd!;
 }
 
 /** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
-  const { plan, cgroup, stored } = prepare(id, options, logger);
+  const { plan, cgroup, stored, configMounts } = prepare(id, options, logger);
+  logger.debug(`create ${id}: config of ${stored.bundle} is valid; plan: ${plan.mounts.length} mounts, rootfs ${plan.rootfs}`);
   // Before anything exists, as runc: a frozen cgroup is refused (the init would never get ready).
   checkPreexistingCgroup(cgroup, logger);
   // Before anything exists: a bad console socket leaves nothing behind.
   const consoleFd = consoleChannel(plan, options);
+  let pidfdSocketFd = -1;
   let dir: ContainerDir;
   // The "creating" record: no init yet (pid 0), and the cgroups about to be made. If this process
   // dies from here on, `delete --force` finds everything there is to clean up in it.
   const creatingRecord: StoredState = { ...stored, pid: 0, pidStartTime: '', cgroup: plannedRecord(cgroup) };
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (options.pidfdSocket) pidfdSocketFd = (require('./pidfd-socket') as typeof import('./pidfd-socket')).connectPidfdSocket(options.pidfdSocket);
     dir = ContainerDir.create(root, id, creatingRecord);
   } catch (e) {
     if (options.consoleSocket && consoleFd >= 0) fs.closeSync(consoleFd);
+    if (pidfdSocketFd >= 0) fs.closeSync(pidfdSocketFd);
     throw e;
   }
   let cgroupRecord: CgroupRecord | undefined;
@@ -189,9 +209,18 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // on v1 it is placed (placeInit) before it is told to go on. Either way no instruction of the
     // container ever runs outside its limits.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
+    try {
+      cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
+    } catch (e) {
+      // A rootless caller without a delegated cgroup: the container runs without one where runc's rules allow.
+      if (!skipRootlessCgroup(e, stored.config, cgroup.driver !== 'v1')) throw e;
+      logger.debug(`no cgroup for the container: ${(e as Error).message}`);
+      // Its cgroup mounts show the cgroups it is in instead: the caller's.
+      if (configMounts) plan.mounts = placeCgroupMounts(configMounts, cgroupMountView(detectHostCached(), callerCgroups(detectHostCached()), hasCgroupNamespace(plan)));
+    }
     crashPoint('create:cgroup');
-    const intoDir = managerFor(cgroupRecord).cloneIntoDir();
+    logger.debug(`create ${id}: ${cgroupRecord ? `cgroup ready (${cgroupRecord.dir})` : 'no cgroup'}`);
+    const intoDir = cgroupRecord && managerFor(cgroupRecord).cloneIntoDir();
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const cgroupOwnerUid = intoDir === undefined ? null : cgroupOwner(stored.config);
     if (cgroupOwnerUid !== null) delegateCgroup(intoDir!, cgroupOwnerUid);
@@ -200,8 +229,9 @@ export async function create(root: string, id: string, options: CreateOptions, l
     launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, forked: offThread });
     crashPoint('create:launched');
     // While the helper starts and sends the init's pid, not while the init waits to be placed.
-    warmPlacement(cgroup, !offThread);
+    if (cgroupRecord) warmPlacement(cgroup, !offThread);
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
+    logger.debug(`create ${id}: tsrunc-init cloned the container init into its namespaces: pid ${pid}`);
     crashPoint('create:pid');
     startTime = processStartTime(pid) ?? '';
     // Recorded as soon as it is known, before the init goes on: from here `delete --force` kills
@@ -213,24 +243,37 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // The init waits for "go" before it needs them (it becomes the namespace's root then).
     const idMaps = configIdMaps(stored.config.linux);
     if (idMaps) writeIdMaps(pid, idMaps);
-    await placeInit(cgroup, cgroupRecord, pid, !offThread);
+    if (cgroupRecord) await placeInit(cgroup, cgroupRecord, pid, !offThread);
     crashPoint('create:placed');
+    // Its network namespace exists: the devices go there before the init goes on (and runs hooks).
+    const netDevices = stored.config.linux?.netDevices;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (netDevices && Object.keys(netDevices).length > 0) (require('./net-devices') as typeof import('./net-devices')).moveNetDevices(pid, netDevices);
     const creating = hookState(record, 'creating');
     launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } }); // sync step 3
+    logger.debug(`create ${id}: init placed in its cgroups and state saved; init builds the rootfs`);
     crashPoint('create:go');
     if (plan.hooks.runtimeHooks) {
       // The init has made its mounts and waits: prestart and createRuntime run now, in the
       // runtime's namespaces, before pivot_root, as the runtime spec orders them.
       await launched.sync.expect('hooks'); // sync step 4
+      logger.debug(`create ${id}: mounts made; running prestart and createRuntime hooks`);
       await runHooks(stored.config, 'prestart', creating, logger, true);
       await runHooks(stored.config, 'createRuntime', creating, logger, true);
       crashPoint('create:hooks');
       launched.sync.send({ type: 'resume' }); // sync step 5
     }
     await launched.sync.expect('ready'); // sync step 6
+    logger.debug(`create ${id}: init ready (in its rootfs, waiting on exec.fifo for start)`);
     crashPoint('create:ready');
     launched.sync.close();
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
+    if (pidfdSocketFd >= 0) {
+      const socket = pidfdSocketFd;
+      pidfdSocketFd = -1;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./pidfd-socket') as typeof import('./pidfd-socket')).sendPidfd(socket, pid);
+    }
     return { pid, helper: launched.helper, terminal: plan.process.terminal };
   } catch (caught) {
     let e = caught;
@@ -238,6 +281,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && managerFor(cgroupRecord).oomKillCount() > 0) {
       e = new TsruncError('SETUP_FAILED', `container init was killed by the OOM killer during setup (${e.message}): the memory limit is too low`, { pointer: '/linux/resources/memory/limit', cause: e });
     }
+    logger.debug(`create ${id}: failed, removing what was made: ${e instanceof Error ? e.message : String(e)}`);
     launched?.sync.close();
     if (pid > 0 && startTime) {
       signalRecorded(pid, startTime, 9);
@@ -252,6 +296,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (fifoFd >= 0) fs.closeSync(fifoFd);
     if (cgroupFd >= 0) fs.closeSync(cgroupFd);
     if (options.consoleSocket && consoleFd >= 0) fs.closeSync(consoleFd);
+    if (pidfdSocketFd >= 0) fs.closeSync(pidfdSocketFd);
     dir.unlock();
   }
 }

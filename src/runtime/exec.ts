@@ -14,6 +14,7 @@ import { cgroupDirsOf } from '../cgroups/process-cgroups';
 import { compileExec, type ExecPlan } from '../plan/exec';
 import { ContainerDir, writeFileAtomic } from '../state/store';
 import { execProcess, type ExecProcessFlags } from './exec-process';
+import { hookState } from './hooks';
 import { launchExec } from './launch';
 import { deriveStatus } from './status';
 import { checkOwnTerminal, OwnConsole, proxyTerminal, type TerminalProxy } from './terminal';
@@ -25,17 +26,29 @@ export interface ExecOptions extends ExecProcessFlags {
   pidFile?: string;
   /** Unix socket that receives the pty master (process.terminal). */
   consoleSocket?: string;
+  /** Unix socket that receives a pidfd of the process (runc 1.2 --pidfd-socket). */
+  pidfdSocket?: string;
   preserveFds?: number;
   /** Allow an exec into a paused container (the process starts frozen). */
   ignorePaused?: boolean;
   /** runc --cgroup: "[<controller>[,...]:]<path>", an existing sub-cgroup of the container's. */
   cgroup?: string;
+  /** fds 0, 1, 2 of the process (default: this process's own 0, 1, 2); 'pipe' is not offered here. */
+  stdio?: [number | 'ignore', number | 'ignore', number | 'ignore'];
+  /**
+   * process.terminal without a console socket: a socket of the caller's (one end of a socketpair)
+   * the pty master is sent over; it stays the caller's (not closed here).
+   */
+  consoleFd?: number;
 }
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-/** Status check and compilation, under the container's lock; nothing is started yet. */
-function planExec(root: string, id: string, options: ExecOptions, logger: Logger): ExecPlan {
+/**
+ * Status check and compilation, under the container's lock; nothing is started yet. `state`: the
+ * container's state JSON, which a seccomp agent gets with the exec'd process's notify fd.
+ */
+function planExec(root: string, id: string, options: ExecOptions, logger: Logger): { plan: ExecPlan; state: string } {
   const dir = ContainerDir.open(root, id);
   try {
     const stored = dir.read();
@@ -52,7 +65,7 @@ function planExec(root: string, id: string, options: ExecOptions, logger: Logger
     }, { warnings });
     // What the init's create already warned about (e.g. ambient capabilities without inheritable).
     warnings.forEach((w) => logger.debug(`exec: ${w.pointer}: ${w.message}`));
-    return plan;
+    return { plan, state: hookState(stored, status) };
   } finally {
     dir.unlock();
   }
@@ -62,11 +75,13 @@ function planExec(root: string, id: string, options: ExecOptions, logger: Logger
 interface ConsoleChannel {
   fd?: number;
   own?: OwnConsole;
+  /** The caller's consoleFd: never closed here. */
+  borrowed?: boolean;
 }
 
 function closeHelperSide(c: ConsoleChannel): void {
   if (c.own) c.own.closeTheirs();
-  else if (c.fd !== undefined) fs.closeSync(c.fd);
+  else if (c.fd !== undefined && !c.borrowed) fs.closeSync(c.fd);
   c.fd = undefined;
 }
 
@@ -82,7 +97,7 @@ function cgroupsToEnter(initPid: number, sub: string | undefined, own: string[])
 
 function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {
   const tty = plan.process.terminal;
-  if (tty && options.detach && !options.consoleSocket) {
+  if (tty && options.detach && !options.consoleSocket && options.consoleFd === undefined) {
     // runc's words, then the field that asked for the tty (a process.json's, or --tty's).
     throw new TsruncError('INVALID_ARGUMENT', 'cannot allocate tty if tsrunc will detach without setting console socket (/process/terminal is true)', { pointer: '/process/terminal' });
   }
@@ -90,6 +105,7 @@ function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {
     throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty (/process/terminal is false)', { pointer: '/process/terminal' });
   }
   if (!tty) return {};
+  if (!options.consoleSocket && options.consoleFd !== undefined) return { fd: options.consoleFd, borrowed: true };
   if (!options.consoleSocket) {
     checkOwnTerminal();
     const own = new OwnConsole();
@@ -107,27 +123,42 @@ export function connectConsoleSocket(file: string): number {
   }
 }
 
-/** The exec'd process's host pid, once it exec'd; throws why it did not. */
-async function awaitExec(sync: SyncChannel): Promise<number> {
+/**
+ * The exec'd process's host pid, once it exec'd; throws why it did not. `onPid` runs as soon as
+ * the pid is known (a pidfd for --pidfd-socket is opened then, while the process surely exists).
+ */
+async function awaitExec(sync: SyncChannel, onPid?: (pid: number) => void): Promise<number> {
   const { pid } = await sync.expect('pid'); // sync step 2
+  onPid?.(pid);
   await sync.execed();
   return pid;
 }
 
 /** Resolves with the process's exit status (128+N for signal N); 0 when detached. */
 export async function exec(root: string, id: string, options: ExecOptions, logger: Logger): Promise<number> {
-  const plan = planExec(root, id, options, logger);
-  const channel: ConsoleChannel = consoleFor(plan, options);
+  const { plan, state } = planExec(root, id, options, logger);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pidfdSocket = options.pidfdSocket ? require('./pidfd-socket') as typeof import('./pidfd-socket') : undefined;
+  let pidfdSocketFd = pidfdSocket ? pidfdSocket.connectPidfdSocket(options.pidfdSocket!) : -1;
+  let pidfd = -1;
+  let channel: ConsoleChannel;
+  try {
+    channel = consoleFor(plan, options);
+  } catch (e) {
+    if (pidfdSocketFd >= 0) fs.closeSync(pidfdSocketFd);
+    throw e;
+  }
   const wait = !options.detach;
   let terminal: TerminalProxy | undefined;
   const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   try {
-    const { helper, sync } = launchExec(plan, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd });
+    const { helper, sync } = launchExec(plan, state, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd, stdio: options.stdio });
+    logger.debug(`exec ${id}: tsrunc-init joins the namespaces and cgroups of init pid ${plan.pid}`);
     const exited = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
     crashPoint('exec:launched');
     let pid: number;
     try {
-      pid = await awaitExec(sync);
+      pid = await awaitExec(sync, (p) => { if (pidfdSocket) pidfd = pidfdSocket.openPidfd(p); });
     } catch (e) {
       await exited;
       throw e;
@@ -136,7 +167,14 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
       closeHelperSide(channel);
     }
     crashPoint('exec:pid');
+    logger.debug(`exec ${id}: process ${pid} executed${wait ? '' : ' (detached)'}`);
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
+    if (pidfdSocketFd >= 0) {
+      const [socket, opened] = [pidfdSocketFd, pidfd];
+      pidfdSocketFd = -1;
+      pidfd = -1;
+      pidfdSocket!.sendPidfd(socket, pid, opened);
+    }
     if (!wait) {
       await exited;
       return 0;
@@ -144,11 +182,14 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
     if (channel.own) terminal = proxyTerminal(channel.own.receive());
     signals?.target(pid);
     const status = await exited;
+    logger.debug(`exec ${id}: process ${pid} exited with status ${status}`);
     await terminal?.finish();
     return status;
   } finally {
     signals?.stop();
     closeHelperSide(channel);
     channel.own?.close();
+    if (pidfdSocketFd >= 0) fs.closeSync(pidfdSocketFd);
+    if (pidfd >= 0) fs.closeSync(pidfd);
   }
 }

@@ -72,7 +72,7 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   let created: Awaited<ReturnType<typeof create>>;
   try {
-    created = await create(root, id, { ...options, consoleFd: own?.theirs }, logger, wait, !blocking);
+    created = await create(root, id, { ...options, consoleFd: own?.theirs, ownTerminal: own !== undefined }, logger, wait, !blocking);
   } catch (e) {
     signals?.stop();
     own?.close();
@@ -96,6 +96,7 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   }
   if (!wait) return 0;
   const status = await exited;
+  logger.debug(`run ${id}: the container process exited with status ${status}`);
   signals?.stop();
   await terminal?.finish();
   if (!options.keep) await deleteContainer(root, id, true, logger, blocking);

@@ -1,6 +1,7 @@
 // The typed, in-process API: `import { Runtime } from 'tsrunc'`. The CLI is a thin layer over
 // this class; nothing here prints or exits.
 import { asTsruncError, TsruncError } from '../errors';
+import { defaultRoot } from '../rootless';
 import type { LinuxResources, Spec } from '../generated/config';
 import { silentLogger, type Logger } from '../logger';
 import { validateId } from '../state/id';
@@ -37,6 +38,7 @@ const lazy = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/** The state root of a root caller; rootless.ts defaultRoot() says which one a caller gets. */
 export const DEFAULT_ROOT = '/run/tsrunc';
 
 export interface RuntimeOptions {
@@ -73,7 +75,7 @@ export class Runtime {
   private readonly systemdCgroup: boolean;
 
   constructor(options: RuntimeOptions = {}) {
-    this.root = options.root ?? DEFAULT_ROOT;
+    this.root = options.root ?? defaultRoot();
     this.logger = options.logger ?? silentLogger;
     this.blocking = options.blockingWaits ?? false;
     this.systemdCgroup = options.systemdCgroup ?? false;
@@ -106,7 +108,7 @@ export class Runtime {
   /** `signal`: a name ("TERM", "SIGKILL") or a number as a string. */
   kill(id: string, signal = 'SIGTERM', options: { all?: boolean } = {}): void {
     validateId(id);
-    lazy.kill().kill(this.root, id, signal, options.all);
+    lazy.kill().kill(this.root, id, signal, options.all, this.logger);
   }
 
   delete(id: string, options: { force?: boolean } = {}): Promise<void> {
@@ -184,8 +186,7 @@ export class Runtime {
 
   /** The default config.json, as `runc spec` writes it (see spec/default-spec.ts for the differences). */
   spec(options: SpecOptions = {}): Spec {
-    if (options.rootless) throw new TsruncError('NOT_SUPPORTED', 'rootless containers are not supported yet');
-    const spec = lazy.defaultSpec().defaultSpec({ binds: options.binds });
+    const spec = lazy.defaultSpec().defaultSpec({ binds: options.binds, rootless: options.rootless });
     if (options.bundle !== undefined) lazy.writeConfig().writeConfig(options.bundle, spec);
     return spec;
   }
