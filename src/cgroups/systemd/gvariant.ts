@@ -14,9 +14,9 @@ export function parseGVariant(text: string): Parsed {
   const typed = /^@(\S+)\s+(.*)$/s.exec(s);
   if (typed) {
     const [, sig, rest] = typed as unknown as [string, string, string];
+    if (sig.startsWith('a') && rest.trim() === '[]') return { signature: sig, value: [] };
     const inner = parseGVariant(rest);
     if ('error' in inner) return inner;
-    if (sig.startsWith('a') && Array.isArray(inner.value) && inner.value.length === 0) return { signature: sig, value: [] };
     return { signature: sig, value: inner.value };
   }
   const word = /^(byte|int16|uint16|int32|uint32|int64|uint64|double|boolean|string|objectpath)\s+(.*)$/s.exec(s);

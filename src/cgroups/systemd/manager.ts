@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 
 import type { CgroupManager, OomWatch } from '../cgroup-manager';
+import { CGROUPS_PATH_POINTER, writeCgroupFile } from '../cgroupfs';
 import type { DeviceFilter } from '../devices';
 import type { CgroupRecord, SystemdUnitRecord } from '../record';
 import type { CompiledResources } from '../resources';
@@ -78,7 +79,7 @@ export class SystemdManager implements CgroupManager {
     startTransientUnit(s.bus, s.unit, SystemdManager.properties(s, pid));
     try {
       // A slice holds no processes of its own in systemd's model: the init goes in by hand.
-      if (s.unit.endsWith('.slice')) fs.writeFileSync(`${s.dir}/cgroup.procs`, String(pid));
+      if (s.unit.endsWith('.slice')) writeCgroupFile(`${s.dir}/cgroup.procs`, String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
       if (s.controllers.length > 0) enableControllers(s.unifiedRoot, s.parents, s.controllers);
       writeLimits(s.dir, s.writes);
       if (s.devices) attachDevices(s.dir, s.devices);
@@ -144,6 +145,7 @@ export class SystemdManager implements CgroupManager {
     if (fs.existsSync(this.record.dir)) removeCgroup({ dir: this.record.dir, created: true });
   }
 
+  /** The same as remove(): systemd does the removal, this process only waits for its job. */
   async removeAsync(): Promise<void> {
     this.remove();
   }

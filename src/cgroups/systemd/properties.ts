@@ -37,7 +37,11 @@ export function cpuListMask(list: string): number[] {
 /** The resource properties the writes amount to (the last write of a file wins, as in the cgroup). */
 export function resourceProperties(writes: readonly CgroupWrite[]): UnitProperty[] {
   const last = new Map<string, string>();
-  for (const w of writes) last.set(w.file, w.value.trim());
+  for (const w of writes) {
+    last.set(w.file, w.value.trim());
+    // io.bfq.weight (1..1000) falls back to io.weight on runc's 1..10000 scale: IOWeight's scale.
+    if (typeof w.ifMissing === 'object') last.set(w.ifMissing.file, w.ifMissing.value.trim());
+  }
   const props: UnitProperty[] = [];
   const v = (file: string) => last.get(file);
   if (v('memory.max') !== undefined) props.push(['MemoryMax', 't', limit(v('memory.max')!)]);
@@ -60,7 +64,7 @@ export function resourceProperties(writes: readonly CgroupWrite[]): UnitProperty
   }
   if (v('cpuset.cpus')) props.push(['AllowedCPUs', 'ay', cpuListMask(v('cpuset.cpus')!)]);
   if (v('cpuset.mems')) props.push(['AllowedMemoryNodes', 'ay', cpuListMask(v('cpuset.mems')!)]);
-  const io = /^default (\d+)$/.exec(v('io.weight') ?? v('io.bfq.weight') ?? '');
+  const io = /^(?:default )?(\d+)$/.exec(v('io.weight') ?? '');
   if (io) props.push(['IOWeight', 't', io[1]!]);
   return props;
 }
