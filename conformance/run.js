@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 'use strict';
 // OCI runtime-spec conformance: every clause test against every runtime asked for.
-//   npm run conformance -- [--runtimes tsrunc,runc,crun,/path/to/runtime] [--filter TEXT] [--jobs N] [--no-report]
+//   npm run conformance -- [--runtimes tsrunc,runc,crun,/path/to/runtime] [--filter TEXT] [--jobs N] [--no-report] [--ci]
 // Prints a line a test and `N passed, M failed, K skipped` per runtime; writes REPORT.md and
 // report.json next to this file (unless --filter or --no-report: a partial run keeps the full report).
+// Exit status: 0 unless --ci and tsrunc failed a clause that is not one of its deliberate
+// differences (`deliberate: true`, each explained in its note): the other runtimes' failures are
+// reported, never blocking.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -15,7 +18,7 @@ const { writeReports, totals } = require('./lib/report');
 const SPEC_FILES = ['runtime.md', 'config.md', 'config-linux.md', 'features.md'];
 
 function parseArgs(argv) {
-  const opts = { runtimes: ['tsrunc', 'runc', 'crun'], filter: null, jobs: 4, report: true };
+  const opts = { runtimes: ['tsrunc', 'runc', 'crun'], filter: null, jobs: 4, report: true, ci: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
@@ -23,6 +26,7 @@ function parseArgs(argv) {
     else if (a === '--filter') opts.filter = value();
     else if (a === '--jobs') opts.jobs = Math.max(1, Number(value()));
     else if (a === '--no-report') opts.report = false;
+    else if (a === '--ci') opts.ci = true;
     else throw new Error(`unknown argument ${a} (see conformance/run.js)`);
   }
   return opts;
@@ -106,6 +110,9 @@ async function main() {
     console.log(line);
   }
   console.log(`\n${summary.join('\n')}`);
+  const ours = runtimes.find((r) => r.label === 'tsrunc');
+  const unexpected = ours ? rows.filter((t) => t.results[ours.label]?.status === 'fail' && !t.deliberate) : [];
+  if (ours) console.log(`tsrunc: ${unexpected.length} unexpected failure(s)${unexpected.map((t) => `\n  ${t.n} ${t.file} ${t.heading}: ${t.name}`).join('')}`);
   if (opts.report && !opts.filter) {
     const host = {
       date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -116,6 +123,7 @@ async function main() {
     writeReports(__dirname, { host, runtimes: runtimes.map(({ label, version, note, argv }) => ({ label, version, note, argv })), results: rows });
     console.log('wrote conformance/REPORT.md and conformance/report.json');
   }
+  if (opts.ci && unexpected.length > 0) process.exitCode = 1;
 }
 
 main().catch((e) => { console.error(`conformance: ${e.message}`); process.exit(2); });

@@ -61,6 +61,7 @@ const everything = {
       deadline: 2n ** 63n + 1n, period: 30_000_000 },
     terminal: true,
     consoleSize: { height: 30, width: 100 },
+    execCPUAffinity: { initial: '0', final: '0,1-1' },
   },
   hooks: {
     prestart: [hook('prestart')],
@@ -79,6 +80,7 @@ const everything = {
     readonlyPaths: ['/proc/sys'],
     sysctl: { 'net.ipv4.ip_forward': '1', 'kernel.msgmax': '8192' },
     personality: { domain: 'LINUX32' },
+    memoryPolicy: { mode: 'MPOL_BIND', nodes: '0', flags: ['MPOL_F_STATIC_NODES'] },
     seccomp: {
       defaultAction: 'SCMP_ACT_ERRNO',
       defaultErrnoRet: 38,
@@ -143,13 +145,20 @@ async function compileAll(t) {
 
 /**
  * ExecPlans (`tsrunc exec`) of the same configs: the container's own process, and with its
- * seccomp filter, personality and namespaces. (An exec into a container with a seccomp agent is
- * refused, so `everything` gets the plain filter.)
+ * seccomp filter (and its agent: `withAgent`), personality and namespaces.
  */
-function compileExecs() {
+async function compileExecs(t) {
   const target = (name) => ({ id: `contract-${name}`, pid: 4242, pidStartTime: '123456', cgroups: ['/sys/fs/cgroup/contract'] });
+  const dir = bundle(t);
+  const agent = net.createServer();
+  const socket = path.join(dir, 'agent.sock');
+  await new Promise((resolve) => agent.listen(socket, resolve));
+  t.teardown(() => agent.close());
+  const withAgent = structuredClone(everything);
+  withAgent.linux.seccomp.listenerPath = socket;
   const configs = {
     everything: { ...everything, linux: { ...everything.linux, seccomp: plainSeccomp.linux.seccomp } },
+    withAgent,
     nothing,
   };
   return Object.entries(configs).map(([name, config]) => ({ name, plan: compileExec(config, config.process, target(name), { lsm: LSM }) }));
@@ -176,7 +185,7 @@ test('tsrunc-init reads back exactly the plan TypeScript wrote', async (t) => {
     t.is(r.status, 0, `${name}: ${r.stderr}`);
     t.deepEqual(r.plan, JSON.parse(JSON.stringify(plan)), name);
   }
-  for (const { name, plan } of compileExecs()) {
+  for (const { name, plan } of await compileExecs(t)) {
     const r = echo(JSON.stringify(plan), 'exec');
     t.is(r.status, 0, `exec ${name}: ${r.stderr}`);
     t.deepEqual(r.plan, JSON.parse(JSON.stringify(plan)), `exec ${name}`);
@@ -188,7 +197,7 @@ test('every compiled exec plan validates against the ExecPlan definition', async
   ajv.addKeyword({ keyword: 'x-cpp', schemaType: 'string' });
   ajv.addSchema(SCHEMA, 'plan');
   const validate = ajv.getSchema('plan#/definitions/ExecPlan');
-  for (const { name, plan } of compileExecs()) t.true(validate(plan), `${name}: ${ajv.errorsText(validate.errors)}`);
+  for (const { name, plan } of await compileExecs(t)) t.true(validate(plan), `${name}: ${ajv.errorsText(validate.errors)}`);
 });
 
 /** Every property of the schema as "<Definition>.<property>", with whether it can be null. */
@@ -234,7 +243,7 @@ function seenFields(plan, root = 'Plan') {
 
 test('the contract configs set every Plan field (and leave each null-able one null once)', async (t) => {
   const seen = new Map();
-  const plans = [...(await compileAll(t)).map(({ plan }) => [plan, 'Plan']), ...(compileExecs()).map(({ plan }) => [plan, 'ExecPlan'])];
+  const plans = [...(await compileAll(t)).map(({ plan }) => [plan, 'Plan']), ...(await compileExecs(t)).map(({ plan }) => [plan, 'ExecPlan'])];
   for (const [plan, root] of plans) {
     for (const [key, kinds] of seenFields(plan, root)) seen.set(key, new Set([...(seen.get(key) ?? []), ...kinds]));
   }

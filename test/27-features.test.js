@@ -25,13 +25,13 @@ tsruncOnly('features has every section of runtime-spec 1.3', async (t) => {
   t.is(f.ociVersionMax, '1.3.0');
   t.deepEqual(f.hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
   t.true(Array.isArray(f.potentiallyUnsafeConfigAnnotations));
-  for (const key of ['namespaces', 'capabilities', 'cgroup', 'seccomp', 'apparmor', 'selinux', 'intelRdt', 'mountExtensions', 'netDevices']) {
+  for (const key of ['namespaces', 'capabilities', 'cgroup', 'seccomp', 'apparmor', 'selinux', 'intelRdt', 'memoryPolicy', 'mountExtensions', 'netDevices']) {
     t.truthy(f.linux[key], `linux.${key}`);
   }
   for (const key of ['enabled', 'actions', 'operators', 'archs', 'knownFlags', 'supportedFlags']) t.truthy(f.linux.seccomp[key], `linux.seccomp.${key}`);
   // The host has no resctrl: Intel RDT is refused, and features says so.
   t.deepEqual(f.linux.intelRdt, { enabled: false, schemata: false, monitoring: false });
-  t.is(typeof f.linux.netDevices.enabled, 'boolean');
+  t.true(f.linux.netDevices.enabled);
   t.is(typeof f.linux.mountExtensions.idmap.enabled, 'boolean');
   // Every name is one the spec defines (features-linux.md: "recognized names").
   const within = (list, allowed, what) => t.deepEqual(list.filter((x) => !allowed.includes(x)), [], what);
@@ -41,6 +41,9 @@ tsruncOnly('features has every section of runtime-spec 1.3', async (t) => {
   within(f.linux.seccomp.archs, defs.SeccompArch.enum, 'seccomp archs');
   within(f.linux.seccomp.knownFlags, defs.SeccompFlag.enum, 'seccomp flags');
   within(f.linux.seccomp.supportedFlags, f.linux.seccomp.knownFlags, 'supported flags are known flags');
+  within(f.linux.memoryPolicy.modes, defs.MemoryPolicyMode.enum, 'memory policy modes');
+  within(f.linux.memoryPolicy.flags, defs.MemoryPolicyFlag.enum, 'memory policy flags');
+  t.is(f.linux.memoryPolicy.modes.length, defs.MemoryPolicyMode.enum.length, 'every mode');
   // tsrunc's own annotations: the cgroup driver it chose.
   t.truthy(f.annotations['org.tsrunc.cgroup.driver']);
 });

@@ -144,7 +144,9 @@ test('with its own cgroup namespace and a read-write cgroup mount the container\
       c.linux.namespaces.push({ type: 'cgroup' });
       c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'rw'] });
     },
-    sh('stat -c %u /sys/fs/cgroup /sys/fs/cgroup/cgroup.procs | tr "\\n" " "; echo; mkdir /sys/fs/cgroup/sub && echo $$ > /sys/fs/cgroup/sub/cgroup.procs && grep "^0::" /proc/self/cgroup; ls -l /sys/fs/cgroup/cgroup.max.depth | cut -c1-10'),
+    // The cgroup2 tree is the mount itself on a unified host, its `unified` directory on a hybrid
+    // one (runc's v1 layout of a cgroup mount).
+    sh('d=/sys/fs/cgroup; [ -e $d/cgroup.procs ] || d=/sys/fs/cgroup/unified; stat -c %u $d $d/cgroup.procs | tr "\\n" " "; echo; mkdir $d/sub && echo $$ > $d/sub/cgroup.procs && grep "^0::" /proc/self/cgroup'),
   )));
   const [owners, cgroup] = out.trim().split('\n');
   t.is(owners.trim(), '0 0', 'its cgroup directory and cgroup.procs belong to its root');

@@ -41,6 +41,10 @@ tsruncOnly('state, kill and delete: the same output and exit codes with and with
   await same(t, rt, ['state', '--bogus', id]);
   await same(t, rt, ['--log-format', 'xml', 'state', id]);
   await same(t, rt, ['kill', id, 'NOSUCHSIG']);
+  await same(t, rt, ['kill', id, '0']); // "is it alive?"
+  await same(t, rt, ['--debug', 'kill', '--all', id, '0']);
+  await same(t, rt, ['kill', '-h']); // help: yargs either way
+  await same(t, rt, ['kil', id]); // no such command: "No help topic", exit 3
   await same(t, rt, ['delete', id]); // running: refused
   await same(t, rt, ['start', 'missing']);
   await same(t, rt, ['kill', '--all', 'missing', '9']);

@@ -56,9 +56,9 @@ const hasAppArmor = (() => {
 });
 
 for (const { what, edit, message } of [
-  { what: 'an unknown I/O priority class', edit: (c) => { c.process.ioPriority = { class: 'IOPRIO_CLASS_FAST', priority: 1 }; }, message: /\/process\/ioPriority\/class: must be one of/ },
+  { what: 'an unknown I/O priority class', edit: (c) => { c.process.ioPriority = { class: 'IOPRIO_CLASS_FAST', priority: 1 }; }, message: /\/process\/ioPriority\/class: must be (one of|equal to one of the allowed values)/ },
   { what: 'an I/O priority above 7', edit: (c) => { c.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 9 }; }, message: /\/process\/ioPriority\/priority: must be an integer from 0 to 7/ },
-  { what: 'an unknown scheduler policy', edit: (c) => { c.process.scheduler = { policy: 'SCHED_FAST' }; }, message: /\/process\/scheduler\/policy: must be one of/ },
+  { what: 'an unknown scheduler policy', edit: (c) => { c.process.scheduler = { policy: 'SCHED_FAST' }; }, message: /\/process\/scheduler\/policy: must be (one of|equal to one of the allowed values)/ },
   { what: 'an unknown personality domain', edit: (c) => { c.linux.personality = { domain: 'WINDOWS' }; }, message: /\/linux\/personality\/domain/ },
 ]) {
   spec12(`create rejects ${what}, leaving nothing behind`, async (t) => {

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync, spawn } = require('node:child_process');
 const test = require('ava');
-const { useRuntime, isTsrunc, waitFor } = require('./helpers/runtime');
+const { useRuntime, isTsrunc, waitFor, hostMounts } = require('./helpers/runtime');
 
 const SLEEPER = { process: { args: ['sleep', '1000'] } };
 
@@ -124,7 +124,7 @@ async function hostileMountNamespace(t, rt, setup) {
   const ready = path.join(rt.hostDir('ns'), 'ready');
   const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `${setup} && touch ${ready} && exec sleep 1000`], { stdio: 'ignore' });
   t.teardown(() => child.kill('SIGKILL'));
-  await waitFor(() => fs.existsSync(ready), { what: 'the hostile mount namespace' });
+  await waitFor(() => fs.existsSync(ready), { timeout: 30000, what: 'the hostile mount namespace' });
   return `/proc/${child.pid}/ns/mnt`;
 }
 
@@ -143,29 +143,30 @@ async function hostileMountNamespace(t, rt, setup) {
   t.is(fs.readFileSync(victim, 'utf8'), 'precious host data\n');
 });
 
-// The same namespace with the whole /proc replaced by a tmpfs that fakes oom_score_adj and the sysctl.
-(isTsrunc ? test : test.skip)('oomScoreAdj and sysctl never land in a fake /proc of a joined mount namespace', async (t) => {
+// The same with the whole /proc of that namespace replaced by a host directory that fakes
+// self/oom_score_adj, self/fd and the sysctl: tsrunc's /proc writes and the mounts it makes through
+// /proc/self/fd/N must all go to a procfs of its own.
+(isTsrunc ? test : test.skip)('oomScoreAdj, sysctl and fd paths never go through a fake /proc of a joined mount namespace', async (t) => {
   const rt = useRuntime(t);
   const fake = rt.hostDir('fakeproc');
-  const mntns = await hostileMountNamespace(t, rt,
-    `mount -t tmpfs none /proc && mkdir -p /proc/self /proc/sys/net/ipv4 && echo fake > /proc/self/oom_score_adj && echo fake > /proc/sys/net/ipv4/ip_forward && cp -a /proc/. ${fake}/`);
-  const id = rt.id('fakeproc');
-  const bundle = rt.makeBundle((c) => {
+  fs.mkdirSync(path.join(fake, 'self/fd'), { recursive: true });
+  fs.mkdirSync(path.join(fake, 'sys/net/ipv4'), { recursive: true });
+  fs.writeFileSync(path.join(fake, 'self/oom_score_adj'), 'fake\n');
+  fs.writeFileSync(path.join(fake, 'sys/net/ipv4/ip_forward'), 'fake\n');
+  const victim = rt.hostDir('victim');
+  for (let fd = 3; fd < 64; fd++) fs.symlinkSync(victim, path.join(fake, `self/fd/${fd}`));
+  const mntns = await hostileMountNamespace(t, rt, `mount --bind ${fake} /proc`);
+  const before = execFileSync('find', [fake, victim, '-printf', '%p %s %y\n'], { encoding: 'utf8' });
+  const r = await rt.run((c) => {
     c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'mount' ? { type: 'mount', path: mntns } : n));
     c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
     c.process.oomScoreAdj = 500;
+    c.process.args = ['sh', '-c', 'cat /proc/self/oom_score_adj /proc/sys/net/ipv4/ip_forward'];
   });
-  const r = await rt.runtime(['create', '--bundle', bundle.dir, id]);
-  // Whether create goes on (its own /proc mount in the rootfs) or refuses, nothing lands in the fake files.
-  const inNs = (file) => execFileSync('nsenter', [`--mount=${mntns}`, 'cat', file], { encoding: 'utf8' });
-  t.is(inNs('/proc/self/oom_score_adj'), 'fake\n');
-  t.is(inNs('/proc/sys/net/ipv4/ip_forward'), 'fake\n');
-  if (r.code === 0) {
-    const { pid } = (await rt.state(id)).state;
-    t.is(fs.readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8').trim(), '500');
-  } else {
-    t.regex(r.stderr, /\/proc|procfs/);
-  }
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, '500\n1\n');
+  t.is(execFileSync('find', [fake, victim, '-printf', '%p %s %y\n'], { encoding: 'utf8' }), before, 'the fake /proc and the directory its fd links name are untouched');
+  t.deepEqual(hostMounts().filter((m) => m.mountPoint.startsWith(victim)), []);
 });
 
 test('exec -p: NUL characters in args, cwd and env are refused naming the field', async (t) => {

@@ -26,11 +26,17 @@ const PROBE = [
   'if echo 1 > memory/cgroup.procs 2>/dev/null; then echo "write: ok"; else echo "write: refused"; fi',
 ].join('; ');
 
+// The host's mounts outside the temp dirs where other test files (running alongside this one) make
+// and remove their own mounts: what a leaked cgroup mount would change.
+const os = require('node:os');
+const path = require('node:path');
+const ownMounts = () => hostMounts().filter((m) => !m.mountPoint.startsWith(path.join(os.tmpdir(), '/')));
+
 const field = (out, name) => (new RegExp(`^${name}: ?(.*)$`, 'm').exec(out) ?? [])[1]?.trim();
 
 async function runProbe(t, { options, cgroupns }) {
   const rt = useRuntime(t);
-  const mountsBefore = hostMounts().length;
+  const mountsBefore = ownMounts().length;
   const hostProcs = fs.readFileSync('/sys/fs/cgroup/memory/cgroup.procs', 'utf8');
   const r = await rt.run((c) => {
     c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options });
@@ -39,7 +45,7 @@ async function runProbe(t, { options, cgroupns }) {
     c.process.args = ['sh', '-c', PROBE];
   });
   t.is(r.code, 0, r.stderr);
-  t.is(hostMounts().length, mountsBefore, 'the host\'s mount table is unchanged');
+  t.is(ownMounts().length, mountsBefore, 'the host\'s mount table is unchanged');
   t.is(fs.readFileSync('/sys/fs/cgroup/memory/cgroup.procs', 'utf8'), hostProcs, 'the host\'s root cgroup is unchanged');
   return r.stdout;
 }

@@ -116,7 +116,7 @@ clause('Devices', 'MAY', 'The path MAY be anywhere in the container filesystem, 
 clause('Devices', 'MUST', 'If a file already exists at `path` that does not match the requested device, the runtime MUST generate an error.',
   'a device over an existing regular file is an error', async (c) => {
     await mustRefuse(c, { root: { readonly: false }, linux: { devices: [{ path: '/etc/passwd', type: 'c', major: 1, minor: 3 }] } }, 'a device at /etc/passwd');
-   }, { note: 'tsrunc, like runc and crun, replaces what is at the path: images ship placeholder files for device nodes, and refusing them would break those images.' });
+   }, { deliberate: true, note: 'tsrunc, like runc and crun, replaces what is at the path: images ship placeholder files for device nodes, and refusing them would break those images.' });
 
 clause('Default Devices', 'MUST', 'In addition to any devices configured with this setting, the runtime MUST also supply: /dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom, /dev/tty',
   'the default character devices', async (c) => {
@@ -334,5 +334,94 @@ clause('Personality', 'MUST', '`domain` *(string, REQUIRED)* - the execution dom
     const p = await c.probe({ linux: { personality: { domain: 'LINUX32' } } });
     c.equal([p.personality & 0xff, p.machine], [8, process.arch === 'x64' ? 'i686' : 'armv8l'], '(personality, uname machine)');
   });
+
+// ------------------------------------------------------------------ runtime-spec 1.1 - 1.3
+const { execFileSync } = require('node:child_process');
+const V13 = 'Added or changed in runtime-spec 1.1-1.3 (quoted from the 1.3.0 text).';
+
+const moreResourceTests = [
+  ['CPU', '`burst` *(uint64, OPTIONAL)* - specifies the maximum amount of accumulated time in microseconds for which all tasks in a cgroup can run additionally for burst during one period', 'cpu.burst', 'cpu',
+    { cpu: { quota: 25000, period: 100000, burst: 10000 } }, { v1: ['cpu.cfs_burst_us'], v2: ['cpu.max.burst'] }, ['10000']],
+  ['CPU', '`idle` *(int64, OPTIONAL)* - cgroups are configured with minimum weight, 0: default behavior, 1: SCHED_IDLE.', 'cpu.idle', 'cpu',
+    { cpu: { idle: 1 } }, { v1: ['cpu.idle'], v2: ['cpu.idle'] }, ['1']],
+  ['Huge page limits', 'the runtime MUST set the limit in the corresponding control file found in `/sys/fs/cgroup/hugetlb/hugetlb.<hugepagesize>.rsvd.limit_in_bytes` (if hugetlb reservation accounting is supported)', 'hugepageLimits 2MB rsvd', 'hugetlb',
+    { hugepageLimits: [{ pageSize: '2MB', limit: 8 * MiB }] }, { v1: ['hugetlb.2MB.rsvd.limit_in_bytes'], v2: ['hugetlb.2MB.rsvd.max'] }, [String(8 * MiB)]],
+];
+for (const [heading, sentence, name, ctrl, resources, files, expected] of moreResourceTests) {
+  clause(heading, 'MUST', sentence, `${name} is written to the container's cgroup`, async (c) => {
+    const version = controllerVersion(ctrl);
+    const root = version === 'v1' ? `/sys/fs/cgroup/${ctrl}` : V2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
+    if (version && !fs.existsSync(path.join(root, files[version][0]))) c.skip(`this kernel has no ${files[version][0]}`);
+    const { values } = await cgroupValues(c, ctrl, resources, files);
+    c.equal(values, expected, name);
+  }, { note: V13 });
+}
+
+clause('PIDs', 'SHOULD', 'Note: Even though it may superficially seem redundant, `0` is a valid limit value for the `pids` cgroup controller from the kernel\'s perspective and SHOULD be treated as such by runtimes.',
+  'pids.limit 0 in a 1.3 config is pids.max 0', async (c) => {
+    // The probe is the only process: it never forks.
+    const version = controllerVersion('pids');
+    if (!version) c.skip('this host has no pids controller');
+    const p = await c.probe((cfg) => { cfg.ociVersion = '1.3.0'; cfg.mounts.push(HOST_CG); cfg.linux.resources = { pids: { limit: 0 } }; }, ['-g', 'pids:pids.max']);
+    c.equal(String(p.cgroups['pids:pids.max']).trim(), '0', 'pids.max');
+  }, { note: `${V13} runc before 1.4 and crun 1.8 read 0 as "no limit". tsrunc keeps that reading for configs older than 1.3 (podman 4 sends 0 for "unlimited").` });
+
+clause('Memory', 'MUST', '`checkBeforeUpdate` *(bool, OPTIONAL)* - enables container memory usage check before setting a new limit. If enabled (`true`), runtime MAY check if a new memory limit is lower than the current usage, and MUST reject the new limit.',
+  'update to a limit below the usage is rejected, the old limit stays', async (c) => {
+    if (!controllerVersion('memory')) c.skip('this host has no memory controller');
+    // 16 MiB in a tmpfs, charged to the container.
+    const { id } = await c.createShell('dd if=/dev/zero of=/dev/shm/fill bs=1M count=16 2>/dev/null; while :; do sleep 1; done', { linux: { resources: { memory: { limit: 128 * MiB } } } });
+    await c.start(id);
+    await new Promise((r) => setTimeout(r, 1500));
+    const file = path.join(c.hostDir('update'), 'resources.json');
+    fs.writeFileSync(file, JSON.stringify({ memory: { limit: 4 * MiB, checkBeforeUpdate: true } }));
+    const r = await c.rt(['update', '--resources', file, id]);
+    c.check(r.code !== 0, 'update to 4 MiB below a usage of 16 MiB succeeded');
+    c.equal((await c.state(id))?.status, 'running', 'status after the rejected update');
+  }, { note: `${V13} On cgroup v1 the kernel itself refuses such a limit; on cgroup v2 the runtime compares it with memory.current.` });
+
+clause('Memory policy', 'OPTIONAL', '`memoryPolicy` (object, OPTIONAL) sets the NUMA memory policy for the container. For more information see the set_mempolicy(2) man page.',
+  'the container process has the memory policy (numa_maps)', async (c) => {
+    if (!fs.existsSync('/proc/self/numa_maps')) c.skip('this kernel has no NUMA support (/proc/self/numa_maps)');
+    const p = await c.probe({ linux: { memoryPolicy: { mode: 'MPOL_BIND', nodes: '0' } } }, ['-r', '/proc/self/numa_maps']);
+    const maps = p.files['/proc/self/numa_maps'];
+    c.check(typeof maps === 'string' && / bind:0 /.test(maps), `numa_maps: ${String(JSON.stringify(maps)).slice(0, 200)}`);
+  }, { note: V13 });
+
+/** One end of a new veth pair on the host (the other end is deleted with it), with an address. */
+function hostVeth(c, address) {
+  const name = `cnf${c.tag.slice(0, 6)}${c.seq++}`.slice(0, 13);
+  execFileSync('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`]);
+  c.onCleanup(() => { try { execFileSync('ip', ['link', 'del', `${name}p`], { stdio: 'ignore' }); } catch { /* gone with the namespace */ } });
+  execFileSync('ip', ['addr', 'add', address, 'dev', name]);
+  return name;
+}
+
+clause('Network Devices', 'MUST', '`netDevices` (object, OPTIONAL) - A set of network devices that MUST be made available in the container. / The runtime MUST preserve existing network interface attributes, including all permanent IP addresses (IFA_F_PERMANENT flag) of any family with global scope / The runtime MUST set the network device state to "up" after moving it to the network namespace',
+  'a veth end is in the container under its new name, with its address, up', async (c) => {
+    const dev = hostVeth(c, '10.254.3.1/24');
+    const p = await c.probe({ linux: { netDevices: { [dev]: { name: 'conf0' } } } }, ['-r', '/sys/class/net/conf0/flags', '-r', '/proc/net/fib_trie']);
+    const flags = p.files['/sys/class/net/conf0/flags'];
+    c.check(typeof flags === 'string', `no conf0 in the container: ${JSON.stringify(flags)}`);
+    c.check((Number(flags.trim()) & 1) === 1, `conf0 is not up (flags ${flags.trim()})`);
+    c.check(String(p.files['/proc/net/fib_trie']).includes('10.254.3.1'), 'the address 10.254.3.1 did not travel');
+  }, { note: V13 });
+
+clause('Network Devices', 'MUST', 'If a network device with the specified name already exists in the container namespace, the runtime MUST generate an error, unless the user has provided a template by appending `%d` to the new name.',
+  'a name taken in the container ("lo") is an error; "%d" is numbered by the kernel', async (c) => {
+    const dev = hostVeth(c, '10.254.4.1/24');
+    const taken = await c.runBundle(c.bundle({ linux: { netDevices: { [dev]: { name: 'lo' } } } }));
+    c.check(taken.code !== 0, 'moving a device in as "lo" succeeded');
+    const again = hostVeth(c, '10.254.5.1/24');
+    const p = await c.probe({ linux: { netDevices: { [again]: { name: 'conf%d' } } } }, ['-l', '/sys/class/net']);
+    c.check((p.lists['/sys/class/net'] ?? []).includes('conf0'), `devices: ${JSON.stringify(p.lists['/sys/class/net'])}`);
+  }, { note: V13 });
+
+clause('IntelRdt', 'MUST', 'If `intelRdt` is set, the runtime MUST write the container process ID to the `tasks` file in a proper sub-directory in a mounted `resctrl` pseudo-filesystem. ... If the runtime cannot ... it MUST generate an error',
+  'intelRdt where the host has no resctrl: an error', async (c) => {
+    if (fs.existsSync('/sys/fs/resctrl/schemata')) c.skip('this host has resctrl: not tested here');
+    const r = await c.runBundle(c.bundle({ linux: { intelRdt: { closID: 'conformance', l3CacheSchema: 'L3:0=f' } } }));
+    c.check(r.code !== 0, 'a container with intelRdt ran on a host without resctrl');
+  }, { note: V13 });
 
 module.exports = clause.list;

@@ -310,7 +310,7 @@ clause('POSIX-platform User', 'SHOULD', 'If unspecified, the umask should not be
   'without umask the caller\'s umask is kept', async (c) => {
     const p = await c.probe({}, [], { prelude: 'umask 077' });
     c.equal(p.umask, 0o077, 'umask (the runtime was started with 077)');
-  }, { note: 'tsrunc keeps runc\'s 0022 when `user.umask` is unset: images and clients expect files a container creates to be readable the same under every caller (a runtime started by a service with UMask=0077 would otherwise make them private).' });
+  }, { deliberate: true, note: 'tsrunc keeps runc\'s 0022 when `user.umask` is unset: images and clients expect files a container creates to be readable the same under every caller (a runtime started by a service with UMask=0077 would otherwise make them private).' });
 
 // ------------------------------------------------------------------ Hostname, domainname
 clause('Hostname', 'OPTIONAL', '`hostname` (string, OPTIONAL) specifies the container\'s hostname as seen by processes running inside the container. On Linux, for example, this will change the hostname in the container UTS namespace.',
@@ -473,5 +473,21 @@ clause('Valid values', 'MUST', 'Runtimes that are reading or processing this con
   'an invalid value (a mount with a destination of "") is an error', async (c) => {
     await mustRefuse(c, addMounts({ destination: '', type: 'tmpfs', source: 'tmpfs' }), 'a mount with destination ""');
   });
+
+// ------------------------------------------------------------------ runtime-spec 1.1 - 1.3
+const nCpus = () => Number(/^Cpus_allowed_list:\s*(\S+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1].split(/[-,]/).pop()) + 1;
+
+clause('Linux Process', 'OPTIONAL', '`execCPUAffinity` (object, OPTIONAL) specifies CPU affinity used to execute the process. ... `final` (string, OPTIONAL) is a list of CPUs the process will be run on after the transition to container\'s cgroup.',
+  'exec with execCPUAffinity.final runs on those CPUs', async (c) => {
+    if (nCpus() < 2) c.skip('this host has one CPU');
+    const { id } = await c.createShell('while :; do sleep 1; done');
+    await c.start(id);
+    const file = path.join(c.hostDir('proc'), 'process.json');
+    const last = String(nCpus() - 1);
+    fs.writeFileSync(file, JSON.stringify({ args: ['grep', 'Cpus_allowed_list', '/proc/self/status'], cwd: '/', env: ['PATH=/bin'], execCPUAffinity: { initial: '0', final: last } }));
+    const r = await c.rt(['exec', '-p', file, id]);
+    c.check(r.code === 0, `exec failed (${r.exit}): ${r.stderr.trim()}`);
+    c.equal((/Cpus_allowed_list:\s*(\S+)/.exec(r.stdout) ?? [])[1], last, 'Cpus_allowed_list of the exec\'d process');
+  }, { note: 'Added in runtime-spec 1.2.1 (quoted from the 1.3.0 text).' });
 
 module.exports = clause.list;

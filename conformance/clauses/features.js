@@ -77,4 +77,44 @@ clause('Capabilities (features-linux.md)', 'MUST', '`capabilities` (array of str
     c.equal(p.capabilities.bounding?.toString(16), capMask(caps).toString(16), 'bounding mask (hex)');
   });
 
+// ------------------------------------------------------------------ runtime-spec 1.1 - 1.3
+const V13 = 'Added in runtime-spec 1.1-1.3 (quoted from the 1.3.0 text).';
+
+clause('Features structure', 'OPTIONAL', '`potentiallyUnsafeConfigAnnotations` (array of strings, OPTIONAL) contains values of `annotations` property of `config.json` that may potentially change the behavior of the runtime. A value that ends with `.` is interpreted as a prefix of annotations.',
+  'features lists potentiallyUnsafeConfigAnnotations (keys, or prefixes ending in ".")', async (c) => {
+    const f = await features(c);
+    c.check(Array.isArray(f.potentiallyUnsafeConfigAnnotations), `potentiallyUnsafeConfigAnnotations: ${JSON.stringify(f.potentiallyUnsafeConfigAnnotations)}`);
+    c.check(f.potentiallyUnsafeConfigAnnotations.every((a) => typeof a === 'string' && a.length > 0), 'a value is not a non-empty string');
+  }, { note: V13 });
+
+clause('MemoryPolicy (features-linux.md)', 'MUST', '`modes` (array of strings, OPTIONAL). Recognized memory policies. Includes policies that may not be supported by the host operating system. The runtime MUST recognize the elements in this array as the `mode` of `linux.memoryPolicy` objects in `config.json`.',
+  'every memory policy mode listed is accepted (the node this host has where a mode needs one)', async (c) => {
+    const f = await features(c);
+    const modes = f.linux?.memoryPolicy?.modes;
+    c.check(Array.isArray(modes) && modes.length > 0, `linux.memoryPolicy.modes: ${JSON.stringify(modes)}`);
+    const noNodes = ['MPOL_DEFAULT', 'MPOL_LOCAL'];
+    const refused = [];
+    for (const mode of modes) {
+      const r = await c.runBundle(c.bundle({ linux: { memoryPolicy: noNodes.includes(mode) ? { mode } : { mode, nodes: '0' } } }));
+      // A kernel older than the mode (MPOL_WEIGHTED_INTERLEAVE: 6.9) refuses it with EINVAL: recognized, not supported.
+      if (r.code !== 0 && !/set_mempolicy|Invalid argument|EINVAL/.test(r.stderr)) refused.push(`${mode}: ${r.stderr.trim().slice(0, 120)}`);
+    }
+    c.check(refused.length === 0, `modes not recognized: ${refused.join('; ')}`);
+  }, { note: V13 });
+
+clause('Seccomp (features-linux.md)', 'MUST', '`knownFlags` (array of strings, OPTIONAL) The recognized names of the seccomp flags. The runtime MUST recognize the elements in this array in the `flags` property of the `linux.seccomp` object in `config.json`. / `supportedFlags` (array of strings, OPTIONAL) The recognized and supported names of the seccomp flags.',
+  'every supported seccomp flag listed loads (WAIT_KILLABLE_RECV needs a notify agent: left out)', async (c) => {
+    const f = await features(c);
+    const flags = (f.linux?.seccomp?.supportedFlags ?? []).filter((x) => x !== 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV');
+    c.check(flags.length > 0, `supportedFlags: ${JSON.stringify(f.linux?.seccomp?.supportedFlags)}`);
+    const p = await c.probe({ linux: { seccomp: { defaultAction: 'SCMP_ACT_ALLOW', flags, syscalls: [{ names: ['getcpu'], action: 'SCMP_ACT_ERRNO' }] } } });
+    c.equal(p.seccompMode, 2, 'Seccomp mode in /proc/self/status');
+  }, { note: V13 });
+
+clause('NetDevices (features-linux.md)', 'OPTIONAL', '`enabled` (bool, OPTIONAL) represents whether the runtime supports the capability to move Linux network devices into the container\'s network namespace.',
+  'features has linux.netDevices.enabled', async (c) => {
+    const f = await features(c);
+    c.check(typeof f.linux?.netDevices?.enabled === 'boolean', `linux.netDevices: ${JSON.stringify(f.linux?.netDevices)}`);
+  }, { note: V13 });
+
 module.exports = clause.list;

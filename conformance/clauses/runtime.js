@@ -267,7 +267,7 @@ clause('Delete', 'MUST', 'Attempting to delete a container whose process is stil
   'delete of a created container (its process exists, waiting for start) fails', async (c) => {
     const { id } = await createdContainer(c);
     c.check((await c.rt(['delete', id])).code !== 0, 'delete of a created container exited 0 (and removed it)');
-  }, { note: 'runc deletes a `created` container (killing its waiting process) and tsrunc keeps that on purpose: containerd and other clients delete containers that were created but never started (a failed task start, a cancelled pod) and expect it to succeed.' });
+  }, { deliberate: true, note: 'runc deletes a `created` container (killing its waiting process) and tsrunc keeps that on purpose: containerd and other clients delete containers that were created but never started (a failed task start, a cancelled pod) and expect it to succeed.' });
 
 clause('Delete', 'MUST', 'Deleting a container MUST delete the resources that were created during the `create` step.',
   'delete removes the container, its process and its cgroup', async (c) => {

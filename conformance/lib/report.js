@@ -32,8 +32,8 @@ function writeReports(dir, { host, runtimes, results }) {
   for (const r of json.runtimes) md.push(`| ${r.label} | ${cell(r.version)} | ${r.totals.passed} | ${r.totals.failed} | ${r.totals.skipped} |`);
   md.push('');
   for (const r of runtimes) if (r.note) md.push(`- **${r.label}**: ${r.note}`);
-  md.push('', 'Debian\'s golang-github-opencontainers-specs-dev ships the schemas and Go types only (no .md files): clause sentences are quoted from the',
-    'runtime-spec v1.2 text (file and heading given); where a test checks an older text, its note says so. "Delete" of a created container and the',
+  md.push('', 'Clause sentences are quoted from the runtime-spec v1.3.0 text (../shared/runtime-spec-v1.3.0/, file and heading given); where a test',
+    'checks an older text, its note says so, and the clauses added or changed by 1.1-1.3 say "runtime-spec 1.1-1.3". "Delete" of a created container and the',
     'umask default are clauses where tsrunc keeps runc\'s behaviour on purpose; the note next to them says why.', '');
   for (const file of [...new Set(results.map((r) => r.file))]) {
     md.push(`## ${file}`, '', `| # | heading | keyword | clause | test | ${labels.join(' | ')} |`, `| --- | --- | --- | --- | --- |${labels.map(() => ' --- |').join('')}`);

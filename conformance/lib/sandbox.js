@@ -248,6 +248,9 @@ class Sandbox {
     }
   }
 
+  /** Runs `fn` at cleanup, after the containers are gone (a host device the test made). */
+  onCleanup(fn) { (this.cleanups ??= []).push(fn); }
+
   /** Stops everything the test started; returns what could not be cleaned (empty when clean). */
   async cleanup() {
     const problems = [];
@@ -258,6 +261,7 @@ class Sandbox {
     const stray = fs.existsSync(this.root) ? fs.readdirSync(this.root).filter((id) => this.ids.includes(id)) : [];
     if (stray.length) problems.push(`containers left after delete --force: ${stray.join(', ')}`);
     for (const h of this.holders) h.kill('SIGKILL');
+    for (const fn of this.cleanups ?? []) { try { fn(); } catch { /* best effort */ } }
     for (const m of this.hostMounts.reverse()) { try { execFileSync('umount', [m], { stdio: 'ignore' }); } catch { /* gone */ } }
     const leaked = () => parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'))
       .map((m) => m.mountPoint).filter((p) => p === this.base || p.startsWith(this.base + '/'));

@@ -134,6 +134,7 @@ Napi::Value Eventfd(const Napi::CallbackInfo& info);  // eventfd.cc
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info);
 Napi::Value SocketPair(const Napi::CallbackInfo& info);
 Napi::Value RecvFd(const Napi::CallbackInfo& info);
+Napi::Value SendFd(const Napi::CallbackInfo& info);
 Napi::Value OpenPty(const Napi::CallbackInfo& info);
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info);
 Napi::Value MakeRaw(const Napi::CallbackInfo& info);
@@ -168,6 +169,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("socketpair", Napi::Function::New(env, SocketPair));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("openpty", Napi::Function::New(env, OpenPty));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));

@@ -2,6 +2,8 @@
 // foreground terminal proxy and the tests' console receiver need and Node lacks.
 //   connectUnix(path)          -> fd   a connected SOCK_STREAM socket (close-on-exec)
 //   socketpair()               -> [a, b]
+//   sendFd(sock, fd, name)          sends `fd` with the payload `name` (SCM_RIGHTS, blocking):
+//                                 --pidfd-socket, the protocol of --console-socket
 //   recvFd(fd)                 -> {fd, name} | null  one SCM_RIGHTS message, without blocking
 //                                 (null: nothing there yet); the fd is close-on-exec
 //   openpty()                  -> {master, slave, name}  (for tests: a terminal to run tsrunc on)
@@ -68,6 +70,16 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info) {
 // Message boundaries kept: the fork server's requests (zygote.cc) are one message each.
 Napi::Value SeqpacketPair(const Napi::CallbackInfo& info) {
   return UnixPair(info.Env(), SOCK_SEQPACKET);
+}
+
+Napi::Value SendFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = FdArg(info, 0);
+  int fd = FdArg(info, 1);
+  std::string name = info[2].As<Napi::String>().Utf8Value();
+  OneFdMessage msg(name.data(), name.size());
+  if (msg.send(sock, fd) < 0) ThrowErrno(env, errno, "sendmsg");
+  return env.Undefined();
 }
 
 Napi::Value RecvFd(const Napi::CallbackInfo& info) {

@@ -33,6 +33,7 @@
 #include "process.h"
 #include "procfs.h"
 #include "reap.h"
+#include "resolve.h"
 #include "rootfs.h"
 #include "sched.h"
 #include "seccomp.h"
@@ -193,7 +194,10 @@ void report_after_ready(const SetupError& e, int startFd) {
     apply_sysctls(plan);
     if (!plan.userNamespace) apply_oom_score_adj(plan.process);
     build_rootfs(plan);
-    if (plan.process.terminal) setup_init_terminal(plan, launch.consoleFd);
+    if (plan.process.terminal) {
+      FdPathScope procfs;  // the console's bind mount, too, through our own procfs (resolve.h)
+      setup_init_terminal(plan, launch.consoleFd);
+    }
     if (plan.hooks.runtimeHooks) sync.pause_for_runtime_hooks();  // sync steps 4 and 5
     // runc runs createContainer hooks from the container's root (its host path, before pivot_root):
     // a hook may use paths relative to it (`./lib/x`).
@@ -213,22 +217,26 @@ void report_after_ready(const SetupError& e, int startFd) {
     int notifyFd = -1;
     if (plan.seccomp) filter = std::make_unique<SeccompFilter>(*plan.seccomp);
     if (launch.fifoFd >= 0) check_fifo_reachable(plan, launch.fifoFd);
+    apply_memory_policy(plan.process);
     close_runtime_fds(launch.preserveFds);
     sync.send(SyncStep::Ready);  // sync step 6
     reported = true;
     close(sync.fd());
     if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);  // sync step 7
     // sync step 8: from here, exec closes startFd (close-on-exec), or a failure writes "e<message>"
-    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
     apply_scheduling(plan.process);
-    apply_personality(plan.personality);
     apply_exec_labels(plan.process);
     // Without no_new_privs loading a filter takes CAP_SYS_ADMIN: before the user switch and the
-    // capability drop. With it, as the very last step, so the filter sees no syscall of ours.
+    // capability drop. With it, after them, so the filter sees as few syscalls of ours as it can.
     if (filter && !plan.process.noNewPrivileges) notifyFd = filter->load();
     apply_identity(plan.process);
     if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
     if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listener->metadata, states.created);
+    apply_personality(plan.personality);
+    // startContainer hooks run last, as under runc: confined as the process will be (its user,
+    // capabilities, no_new_privs, seccomp filter, LSM exec label), so that a hook does in the
+    // container only what its process may do. Only their umask is the runtime's (README, hooks).
+    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
     exec_process(exe, plan.process, home);
   } catch (const SetupError& e) {
     if (!reported) {

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "fd.h"
+#include "procfs.h"
 
 namespace {
 
@@ -62,7 +63,32 @@ std::string join(const std::vector<std::string>& parts, size_t n) {
 
 }  // namespace
 
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+namespace {
+bool g_relative = false;  // an FdPathScope is alive
+}  // namespace
+
+std::string proc_path(const std::string& rel) { return g_relative ? rel : "/proc/" + rel; }
+
+std::string fd_path(int fd) { return proc_path("self/fd/" + std::to_string(fd)); }
+
+FdPathScope::FdPathScope() : saved_(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)), proc_(-1) {
+  if (saved_ < 0) fail_errno("open the working directory");
+  proc_ = open_procfs_root("");
+  if (fchdir(proc_) < 0) {
+    int e = errno;
+    close(proc_);
+    close(saved_);
+    fail_errno("enter our procfs", "", e);
+  }
+  g_relative = true;
+}
+
+FdPathScope::~FdPathScope() {
+  g_relative = false;
+  if (fchdir(saved_) < 0) (void)chdir("/");
+  close(saved_);
+  close(proc_);
+}
 
 int try_open_in_root(int rootfd, const std::string& path) {
   return openat2_in_root(rootfd, join(components(path), components(path).size()));

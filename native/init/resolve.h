@@ -21,3 +21,21 @@ int try_open_in_root(int rootfd, const std::string& path);
 
 // "/proc/self/fd/N": a path naming exactly the object behind fd N, for mount(2).
 std::string fd_path(int fd);
+// "/proc/<rel>" ("self/mountinfo"), through the same procfs as fd_path().
+std::string proc_path(const std::string& rel);
+
+// While one is alive, fd_path() and proc_path() are relative ("self/fd/N") and the working directory
+// is a procfs root of our own (procfs.h): the /proc of the mount namespace the rootfs is built in
+// (a joined one may have it overmounted, or be a tmpfs with a fake self/fd) redirects none of the
+// mounts made through them (the CVE-2025-52881 class). The working directory is restored after.
+class FdPathScope {
+ public:
+  FdPathScope();
+  ~FdPathScope();
+  FdPathScope(const FdPathScope&) = delete;
+  FdPathScope& operator=(const FdPathScope&) = delete;
+
+ private:
+  int saved_;
+  int proc_;
+};

@@ -33,7 +33,7 @@ void do_mount(const std::string& src, const std::string& target, const char* fst
 // The mount point of the mount holding `path` (longest mountinfo prefix), for pivot_root's
 // rule that new_root's parent mount must not be shared.
 std::string mount_point_of(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
+  std::ifstream in(proc_path("self/mountinfo"));
   std::string line, best = "/";
   while (std::getline(in, line)) {
     std::istringstream fields(line);
@@ -266,6 +266,8 @@ void hide_host_proc_and_sys(const std::string& rootfs) {
 }  // namespace
 
 void build_rootfs(const Plan& plan) {
+  // Every /proc path below goes through a procfs of our own (resolve.h), never the namespace's /proc.
+  FdPathScope procfs;
   do_mount("", "/", nullptr, plan.rootPropagation, "", "set propagation of / in the new mount namespace",
            "/linux/rootfsPropagation");
   do_mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, "", "bind the rootfs onto itself", "/root/path");

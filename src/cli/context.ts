@@ -3,6 +3,7 @@
 // which the cheap verbs must not pay for at every start (see fast-path.ts).
 import { Runtime, DEFAULT_ROOT } from '../runtime/runtime';
 import { CliLogger, debugError, type LogFormat } from './log';
+import { TsruncError } from '../errors';
 
 export interface GlobalArgs {
   root?: string;
@@ -23,6 +24,9 @@ export function runtimeFrom(argv: GlobalArgs): Runtime {
 export function listenFdsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.LISTEN_FDS);
   if (!Number.isInteger(n) || n <= 0 || env.LISTEN_PID !== String(process.pid)) return 0;
+  // Handed on with the preserved fds, which are checked (launch.ts); a count no process can hold is
+  // refused here, naming the variable.
+  if (n > 1 << 20) throw new TsruncError('INVALID_ARGUMENT', `LISTEN_FDS=${env.LISTEN_FDS}: more fds than a process can hold`);
   return n;
 }
 

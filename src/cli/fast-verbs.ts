@@ -9,6 +9,7 @@ const CREATE_FLAGS: Flags = {
   'no-pivot': { type: 'boolean', default: false },
   'preserve-fds': { type: 'number', default: 0 },
   'console-socket': { type: 'string' },
+  'pidfd-socket': { type: 'string' },
   'no-new-keyring': { type: 'boolean', default: false },
 };
 
@@ -16,6 +17,7 @@ const CREATE_FLAGS: Flags = {
 // an array) is one of the forms left to yargs.
 const EXEC_FLAGS: Flags = {
   'console-socket': { type: 'string' },
+  'pidfd-socket': { type: 'string' },
   cwd: { type: 'string' },
   env: { type: 'string', alias: 'e' },
   tty: { type: 'boolean', alias: 't' },

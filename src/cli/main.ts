@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 
 import { TsruncError } from '../errors';
 import { DEFAULT_ROOT } from '../runtime/runtime';
-import { reportError, type GlobalArgs } from './context';
+import { loggerFrom, reportError, type GlobalArgs } from './context';
 import { parseFast, runFast } from './fast-path';
 import { FAST_VERBS } from './fast-verbs';
 import { printVersionIfAsked } from './version-flag';
@@ -32,9 +32,17 @@ export async function main(args: string[]): Promise<number> {
     require('./commands/delete'), require('./commands/run'), require('./commands/exec'), require('./commands/list'), require('./commands/pause'),
     require('./commands/resume'), require('./commands/ps'), require('./commands/update'), require('./commands/events'),
     require('./commands/features'), require('./commands/spec'),
+    (require('./commands/checkpoint') as typeof import('./commands/checkpoint')).checkpoint,
+    (require('./commands/checkpoint') as typeof import('./commands/checkpoint')).restore,
   ];
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const parser = yargs(stdinValues(execCommandCut(args)))
+  const help = helpRequest(args, commands.map((m) => m.command.split(' ')[0]));
+  if (typeof help === 'string') {
+    // runc's answer to a command it does not have (`runc foo`, `runc foo -h`, `runc help foo`): exit 3.
+    loggerFrom(parseGlobalsLoosely(args)).error(`No help topic for '${help}'`);
+    return 3;
+  }
+  const parser = yargs(stdinValues(execCommandCut(help)))
     .scriptName('tsrunc')
     .usage('tsrunc [global options] <command> [options]\n\nAn OCI container runtime (runc-compatible) in TypeScript.')
     .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state', global: true })
@@ -48,6 +56,7 @@ export async function main(args: string[]): Promise<number> {
     .parserConfiguration({ 'boolean-negation': false })
     .version(false)
     .help()
+    .alias('help', 'h')
     .strict()
     .demandCommand(1, 'a command is required (see --help)')
     .fail((msg, err) => {
@@ -81,6 +90,31 @@ function stdinValues(args: string[]): string[] {
 
 // Global flags that take a value, to find the command among tsrunc's arguments.
 const GLOBAL_VALUE_FLAGS = new Set(['--root', '--log', '--log-format', '--criu', '--rootless']);
+
+/**
+ * runc's help forms, as yargs should see them: no command at all and `help`/`h` show the global help,
+ * `help CMD` is `CMD --help`. A word in the command's place that is no command of tsrunc's comes back
+ * as that word (runc: "No help topic for 'foo'"), whatever follows it.
+ */
+function helpRequest(args: string[], commands: string[]): string[] | string {
+  for (let i = 0; i < args.length; i++) {
+    if (GLOBAL_VALUE_FLAGS.has(args[i])) {
+      i++;
+      continue;
+    }
+    if (args[i].startsWith('-')) continue;
+    const word = args[i];
+    const before = args.slice(0, i);
+    if (word === 'help' || word === 'h') {
+      const topic = args.slice(i + 1).find((a) => !a.startsWith('-'));
+      if (topic === undefined) return [...before, '--help'];
+      return commands.includes(topic) ? [...before, topic, '--help'] : topic;
+    }
+    return commands.includes(word) ? args : word;
+  }
+  // No command: runc shows its help (and exits 0), unless a flag asked for something else.
+  return args.some((a) => a === '-h' || a === '--help') ? args : [...args, '--help'];
+}
 
 /**
  * `exec ID COMMAND...` and `ps ID PS-OPTIONS...`: what follows the id is the process's or ps's, not

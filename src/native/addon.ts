@@ -31,6 +31,8 @@ export interface Addon {
   socketpair(): [number, number];
   /** One SCM_RIGHTS message without blocking; null when none is queued. */
   recvFd(socketFd: number): { fd: number; name: string } | null;
+  /** Sends `fd` with the payload `name` over a unix socket (SCM_RIGHTS). */
+  sendFd(socketFd: number, fd: number, name: string): void;
   openpty(): { master: number; slave: number; name: string };
   setWindowSize(fd: number, rows: number, cols: number): void;
   /** cfmakeraw, as runc's terminal proxy; returns the previous settings. */

@@ -15,6 +15,7 @@ import { placeCgroupMounts, type CgroupMountView } from './cgroup-mount';
 import { propagationFlags } from './mount-options';
 import { compileHooks } from './hooks';
 import { compileLsm, detectLsm, type LsmHost } from './lsm';
+import { compileMemoryPolicy } from './memory-policy';
 import { compileIoPriority, compilePersonality, compileScheduler } from './scheduling';
 import { checkJoinedNamespaces, compileNamespaces } from './namespaces';
 import { compileSeccomp } from './seccomp';
@@ -96,6 +97,9 @@ export function compileProcess(spec: Spec, { problems, warnings }: Findings, cap
     oomScoreAdj: compileOomScoreAdj(p.oomScoreAdj, problems),
     ioPriority: compileIoPriority(p.ioPriority, problems),
     scheduler: compileScheduler(p.scheduler, problems),
+    memoryPolicy: compileMemoryPolicy(spec.linux?.memoryPolicy, problems),
+    // The init's: every CPU its cpuset allows (execCPUAffinity "is not applicable to the init").
+    cpuAffinity: null,
     lsm: compileLsm({ ...p, mountLabel: spec.linux?.mountLabel }, lsmHost, problems),
     terminal: p.terminal ?? false,
     consoleSize: compileConsoleSize(p.consoleSize, problems),

@@ -17,6 +17,7 @@ export type {
   HookPlan,
   HooksPlan,
   IoPriorityPlan,
+  MemoryPolicyPlan,
   LsmPlan,
   MountFallback,
   MountOp,

@@ -62,6 +62,8 @@ export type CreateOptions = ConfigSource & {
   consoleFd?: number;
   /** The consoleFd is this process's own terminal proxy (foreground `run`): its stdin must be a tty. */
   ownTerminal?: boolean;
+  /** Unix socket that receives a pidfd of the init once it exists (runc 1.2 --pidfd-socket). */
+  pidfdSocket?: string;
   /** fds 0, 1, 2 of the container process (default: this process's own 0, 1, 2). */
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
 };
@@ -159,18 +161,23 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
 /** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
   const { plan, cgroup, stored } = prepare(id, options, logger);
+  logger.debug(`create ${id}: config of ${stored.bundle} is valid; plan: ${plan.mounts.length} mounts, rootfs ${plan.rootfs}`);
   // Before anything exists, as runc: a frozen cgroup is refused (the init would never get ready).
   checkPreexistingCgroup(cgroup, logger);
   // Before anything exists: a bad console socket leaves nothing behind.
   const consoleFd = consoleChannel(plan, options);
+  let pidfdSocketFd = -1;
   let dir: ContainerDir;
   // The "creating" record: no init yet (pid 0), and the cgroups about to be made. If this process
   // dies from here on, `delete --force` finds everything there is to clean up in it.
   const creatingRecord: StoredState = { ...stored, pid: 0, pidStartTime: '', cgroup: plannedRecord(cgroup) };
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (options.pidfdSocket) pidfdSocketFd = (require('./pidfd-socket') as typeof import('./pidfd-socket')).connectPidfdSocket(options.pidfdSocket);
     dir = ContainerDir.create(root, id, creatingRecord);
   } catch (e) {
     if (options.consoleSocket && consoleFd >= 0) fs.closeSync(consoleFd);
+    if (pidfdSocketFd >= 0) fs.closeSync(pidfdSocketFd);
     throw e;
   }
   let cgroupRecord: CgroupRecord | undefined;
@@ -194,6 +201,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
     crashPoint('create:cgroup');
+    logger.debug(`create ${id}: cgroup ready (${cgroupRecord.dir})`);
     const intoDir = cgroupFdDir(cgroupRecord);
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const cgroupOwnerUid = intoDir === undefined ? null : cgroupOwner(stored.config);
@@ -205,6 +213,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // While the helper starts and sends the init's pid, not while the init waits to be placed.
     warmPlacement(cgroup, !offThread);
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
+    logger.debug(`create ${id}: tsrunc-init cloned the container init into its namespaces: pid ${pid}`);
     crashPoint('create:pid');
     startTime = processStartTime(pid) ?? '';
     // Recorded as soon as it is known, before the init goes on: from here `delete --force` kills
@@ -218,22 +227,35 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (idMaps) writeIdMaps(pid, idMaps);
     await placeInit(cgroupRecord, pid, !offThread);
     crashPoint('create:placed');
+    // Its network namespace exists: the devices go there before the init goes on (and runs hooks).
+    const netDevices = stored.config.linux?.netDevices;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (netDevices && Object.keys(netDevices).length > 0) (require('./net-devices') as typeof import('./net-devices')).moveNetDevices(pid, netDevices);
     const creating = hookState(record, 'creating');
     launched.sync.send({ type: 'go', pid, states: { creating, created: hookState(record, 'created') } }); // sync step 3
+    logger.debug(`create ${id}: init placed in its cgroups and state saved; init builds the rootfs`);
     crashPoint('create:go');
     if (plan.hooks.runtimeHooks) {
       // The init has made its mounts and waits: prestart and createRuntime run now, in the
       // runtime's namespaces, before pivot_root, as the runtime spec orders them.
       await launched.sync.expect('hooks'); // sync step 4
+      logger.debug(`create ${id}: mounts made; running prestart and createRuntime hooks`);
       await runHooks(stored.config, 'prestart', creating, logger, true);
       await runHooks(stored.config, 'createRuntime', creating, logger, true);
       crashPoint('create:hooks');
       launched.sync.send({ type: 'resume' }); // sync step 5
     }
     await launched.sync.expect('ready'); // sync step 6
+    logger.debug(`create ${id}: init ready (in its rootfs, waiting on exec.fifo for start)`);
     crashPoint('create:ready');
     launched.sync.close();
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
+    if (pidfdSocketFd >= 0) {
+      const socket = pidfdSocketFd;
+      pidfdSocketFd = -1;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./pidfd-socket') as typeof import('./pidfd-socket')).sendPidfd(socket, pid);
+    }
     return { pid, helper: launched.helper, terminal: plan.process.terminal };
   } catch (caught) {
     let e = caught;
@@ -241,6 +263,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && oomKillCount(cgroupRecord) > 0) {
       e = new TsruncError('SETUP_FAILED', `container init was killed by the OOM killer during setup (${e.message}): the memory limit is too low`, { pointer: '/linux/resources/memory/limit', cause: e });
     }
+    logger.debug(`create ${id}: failed, removing what was made: ${e instanceof Error ? e.message : String(e)}`);
     launched?.sync.close();
     if (pid > 0 && startTime) {
       signalRecorded(pid, startTime, 9);
@@ -255,6 +278,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (fifoFd >= 0) fs.closeSync(fifoFd);
     if (cgroupFd >= 0) fs.closeSync(cgroupFd);
     if (options.consoleSocket && consoleFd >= 0) fs.closeSync(consoleFd);
+    if (pidfdSocketFd >= 0) fs.closeSync(pidfdSocketFd);
     dir.unlock();
   }
 }

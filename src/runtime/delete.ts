@@ -52,6 +52,7 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
       return;
     }
     const status = deriveStatus(dir, stored);
+    logger.debug(`delete ${id}: status ${status}, init pid ${stored.pid}`);
     if (status === 'running' && !force) {
       throw new TsruncError('INVALID_STATE', `cannot delete container ${id} that is not stopped: running`);
     }
@@ -71,6 +72,7 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
       }
     }
     crashPoint('delete:killed');
+    if (status !== 'stopped') logger.debug(`delete ${id}: init killed`);
     // The init is gone; processes it left in a cgroup of our own go too (a shared cgroup, such
     // as a pod's, is left alone). removeCgroup waits for the cgroup to empty.
     if (stored.cgroup) {
@@ -86,11 +88,13 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
       else await removeCgroupAsync(stored.cgroup);
     }
     crashPoint('delete:cgroup');
+    if (stored.cgroup) logger.debug(`delete ${id}: cgroup removed (${stored.cgroup.dir})`);
     // A creating record never had an init, so it never reached the hooks either (as a failed create).
     if (stored.pid > 0) await runHooks(stored.config, 'poststop', hookState(stored, 'stopped'), logger, false);
     crashPoint('delete:hooks');
     if (blocking) dir.remove();
     else await dir.removeAsync();
+    logger.debug(`delete ${id}: state removed`);
   } finally {
     dir.unlock();
   }

@@ -14,6 +14,7 @@ import { cgroupDirsOf } from '../cgroups/process-cgroups';
 import { compileExec, type ExecPlan } from '../plan/exec';
 import { ContainerDir, writeFileAtomic } from '../state/store';
 import { execProcess, type ExecProcessFlags } from './exec-process';
+import { hookState } from './hooks';
 import { launchExec } from './launch';
 import { deriveStatus } from './status';
 import { checkOwnTerminal, OwnConsole, proxyTerminal, type TerminalProxy } from './terminal';
@@ -25,6 +26,8 @@ export interface ExecOptions extends ExecProcessFlags {
   pidFile?: string;
   /** Unix socket that receives the pty master (process.terminal). */
   consoleSocket?: string;
+  /** Unix socket that receives a pidfd of the process (runc 1.2 --pidfd-socket). */
+  pidfdSocket?: string;
   preserveFds?: number;
   /** Allow an exec into a paused container (the process starts frozen). */
   ignorePaused?: boolean;
@@ -41,8 +44,11 @@ export interface ExecOptions extends ExecProcessFlags {
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-/** Status check and compilation, under the container's lock; nothing is started yet. */
-function planExec(root: string, id: string, options: ExecOptions, logger: Logger): ExecPlan {
+/**
+ * Status check and compilation, under the container's lock; nothing is started yet. `state`: the
+ * container's state JSON, which a seccomp agent gets with the exec'd process's notify fd.
+ */
+function planExec(root: string, id: string, options: ExecOptions, logger: Logger): { plan: ExecPlan; state: string } {
   const dir = ContainerDir.open(root, id);
   try {
     const stored = dir.read();
@@ -59,7 +65,7 @@ function planExec(root: string, id: string, options: ExecOptions, logger: Logger
     }, { warnings });
     // What the init's create already warned about (e.g. ambient capabilities without inheritable).
     warnings.forEach((w) => logger.debug(`exec: ${w.pointer}: ${w.message}`));
-    return plan;
+    return { plan, state: hookState(stored, status) };
   } finally {
     dir.unlock();
   }
@@ -117,27 +123,42 @@ export function connectConsoleSocket(file: string): number {
   }
 }
 
-/** The exec'd process's host pid, once it exec'd; throws why it did not. */
-async function awaitExec(sync: SyncChannel): Promise<number> {
+/**
+ * The exec'd process's host pid, once it exec'd; throws why it did not. `onPid` runs as soon as
+ * the pid is known (a pidfd for --pidfd-socket is opened then, while the process surely exists).
+ */
+async function awaitExec(sync: SyncChannel, onPid?: (pid: number) => void): Promise<number> {
   const { pid } = await sync.expect('pid'); // sync step 2
+  onPid?.(pid);
   await sync.execed();
   return pid;
 }
 
 /** Resolves with the process's exit status (128+N for signal N); 0 when detached. */
 export async function exec(root: string, id: string, options: ExecOptions, logger: Logger): Promise<number> {
-  const plan = planExec(root, id, options, logger);
-  const channel: ConsoleChannel = consoleFor(plan, options);
+  const { plan, state } = planExec(root, id, options, logger);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pidfdSocket = options.pidfdSocket ? require('./pidfd-socket') as typeof import('./pidfd-socket') : undefined;
+  let pidfdSocketFd = pidfdSocket ? pidfdSocket.connectPidfdSocket(options.pidfdSocket!) : -1;
+  let pidfd = -1;
+  let channel: ConsoleChannel;
+  try {
+    channel = consoleFor(plan, options);
+  } catch (e) {
+    if (pidfdSocketFd >= 0) fs.closeSync(pidfdSocketFd);
+    throw e;
+  }
   const wait = !options.detach;
   let terminal: TerminalProxy | undefined;
   const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   try {
-    const { helper, sync } = launchExec(plan, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd, stdio: options.stdio });
+    const { helper, sync } = launchExec(plan, state, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd, stdio: options.stdio });
+    logger.debug(`exec ${id}: tsrunc-init joins the namespaces and cgroups of init pid ${plan.pid}`);
     const exited = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
     crashPoint('exec:launched');
     let pid: number;
     try {
-      pid = await awaitExec(sync);
+      pid = await awaitExec(sync, (p) => { if (pidfdSocket) pidfd = pidfdSocket.openPidfd(p); });
     } catch (e) {
       await exited;
       throw e;
@@ -146,7 +167,14 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
       closeHelperSide(channel);
     }
     crashPoint('exec:pid');
+    logger.debug(`exec ${id}: process ${pid} executed${wait ? '' : ' (detached)'}`);
     if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
+    if (pidfdSocketFd >= 0) {
+      const [socket, opened] = [pidfdSocketFd, pidfd];
+      pidfdSocketFd = -1;
+      pidfd = -1;
+      pidfdSocket!.sendPidfd(socket, pid, opened);
+    }
     if (!wait) {
       await exited;
       return 0;
@@ -154,11 +182,14 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
     if (channel.own) terminal = proxyTerminal(channel.own.receive());
     signals?.target(pid);
     const status = await exited;
+    logger.debug(`exec ${id}: process ${pid} exited with status ${status}`);
     await terminal?.finish();
     return status;
   } finally {
     signals?.stop();
     closeHelperSide(channel);
     channel.own?.close();
+    if (pidfdSocketFd >= 0) fs.closeSync(pidfdSocketFd);
+    if (pidfd >= 0) fs.closeSync(pidfd);
   }
 }

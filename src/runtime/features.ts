@@ -12,6 +12,7 @@ import type { Features as SpecFeatures, LinuxFeatures } from '../generated/featu
 import { CAPABILITIES } from '../plan/capabilities';
 import { CLONE_NEW } from '../plan/linux';
 import { detectLsm } from '../plan/lsm';
+import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../plan/memory-policy';
 import { FLAG_WORDS, PROPAGATION_WORDS, RECURSIVE_WORDS } from '../plan/mount-options';
 import { ACTIONS, FLAGS, OPERATORS, SECCOMP_ARCHES } from '../plan/seccomp';
 import { OCI_VERSION } from '../version';
@@ -26,7 +27,7 @@ export interface Features extends SpecFeatures {
   potentiallyUnsafeConfigAnnotations: string[];
   linux: LinuxFeatures & {
     intelRdt: { enabled: boolean; schemata: boolean; monitoring: boolean };
-    memoryPolicy?: { modes: string[]; flags: string[] };
+    memoryPolicy: { modes: string[]; flags: string[] };
   };
   annotations: Record<string, string>;
 }
@@ -65,8 +66,7 @@ export function features(): Features {
     mountOptions: [...Object.keys(FLAG_WORDS), ...Object.keys(PROPAGATION_WORDS), ...Object.keys(RECURSIVE_WORDS)].sort(),
     potentiallyUnsafeConfigAnnotations: [...POTENTIALLY_UNSAFE_CONFIG_ANNOTATIONS],
     linux: {
-      // The user namespace is not supported yet.
-      namespaces: (Object.keys(CLONE_NEW) as (keyof typeof CLONE_NEW)[]).filter((n) => n !== 'user').sort(),
+      namespaces: (Object.keys(CLONE_NEW) as (keyof typeof CLONE_NEW)[]).sort(),
       capabilities: [...CAPABILITIES],
       // runc's meaning: which cgroup drivers this build has (both), not which one this host uses.
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
@@ -82,8 +82,9 @@ export function features(): Features {
       selinux: { enabled: lsm.selinux },
       // Refused at create (no resctrl support in tsrunc).
       intelRdt: { enabled: false, schemata: false, monitoring: false },
+      memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
       mountExtensions: { idmap: { enabled: false } },
-      netDevices: { enabled: false },
+      netDevices: { enabled: true },
     },
     annotations: {
       'org.tsrunc.cgroup.mode': host.mode,

@@ -7,6 +7,7 @@ import { parseSignal } from '../process/signals';
 import { signalRecorded } from '../process/wait';
 import { ContainerDir, type StoredState } from '../state/store';
 import { deriveStatus } from './status';
+import { silentLogger, type Logger } from '../logger';
 
 // The cgroup drivers load only where a cgroup is signalled as a whole or thawed: a kill of the
 // init, what clients send, evaluates none of them (most of the kill bundle's code).
@@ -41,8 +42,9 @@ export function signalContainer(stored: StoredState, signal: number): void {
   if (stored.cgroup) driver().letKillLand(stored.cgroup, signal);
 }
 
-export function kill(root: string, id: string, signalName: string, all = false): void {
+export function kill(root: string, id: string, signalName: string, all = false, logger: Logger = silentLogger): void {
   const signal = parseSignal(signalName);
+  logger.debug(`kill ${id}: signal ${signal} to ${all ? 'every process of the container' : 'its init'}`);
   const dir = ContainerDir.open(root, id, { reader: true });
   try {
     const stored = dir.read();

@@ -85,8 +85,9 @@ export function launchInit(plan: Plan, options: LaunchOptions): Launched | Promi
 }
 
 /** tsrunc-init's exec mode: one more process in a running container (native/init/exec.h). */
-export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd' | 'forked'>): Launched {
-  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options, 'unable to start container process') as Launched; // sync step 1 of an exec
+/** `state`: the container's state JSON, for the seccomp agent of a SCMP_ACT_NOTIFY filter. */
+export function launchExec(plan: ExecPlan, state: string, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd' | 'forked'>): Launched {
+  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds, state }, options, 'unable to start container process') as Launched; // sync step 1 of an exec
 }
 
 // The sealed copy of tsrunc-init, made once per process and binary: an in-process caller starts
@@ -123,6 +124,26 @@ function theZygote(): Zygote {
   return zygote.server;
 }
 
+/**
+ * --preserve-fds (with systemd's LISTEN_FDS): fds 3 .. 3+N-1 of this process, so N is bounded by
+ * what a process can hold and the last of them must be open. (A LISTEN_FDS of 4e20 once had
+ * create build a list of that many fds until it was killed.)
+ */
+function checkPreservedFds(n: number): void {
+  if (n === 0) return;
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_FDS) {
+    throw new TsruncError('INVALID_ARGUMENT', `--preserve-fds (with LISTEN_FDS): ${n} is not a number of fds a process can hold (0 to ${MAX_FDS})`);
+  }
+  try {
+    fs.fstatSync(2 + n);
+  } catch (e) {
+    throw new TsruncError('INVALID_ARGUMENT', `--preserve-fds (with LISTEN_FDS) ${n}: fd ${2 + n} is not open`, { cause: e });
+  }
+}
+
+// The kernel's ceiling on open files per process (fs.nr_open's maximum).
+const MAX_FDS = 1 << 20;
+
 function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: string): Launched | Promise<Launched> {
   const a = addon();
   // fd i of the helper is slots[i]; -1 = /dev/null. Every fd made here is close-on-exec.
@@ -140,6 +161,7 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
       slots.push(s === 'ignore' ? -1 : s);
     }
   }
+  checkPreservedFds(options.preserveFds);
   for (let i = 0; i < options.preserveFds; i++) slots.push(3 + i);
   const syncFd = slots.length;
   const [syncOurs, syncTheirs] = a.socketpair();

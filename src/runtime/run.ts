@@ -96,6 +96,7 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   }
   if (!wait) return 0;
   const status = await exited;
+  logger.debug(`run ${id}: the container process exited with status ${status}`);
   signals?.stop();
   await terminal?.finish();
   if (!options.keep) await deleteContainer(root, id, true, logger, blocking);

@@ -94,7 +94,7 @@ export class Runtime {
   /** `signal`: a name ("TERM", "SIGKILL") or a number as a string. */
   kill(id: string, signal = 'SIGTERM', options: { all?: boolean } = {}): void {
     validateId(id);
-    lazy.kill().kill(this.root, id, signal, options.all);
+    lazy.kill().kill(this.root, id, signal, options.all, this.logger);
   }
 
   delete(id: string, options: { force?: boolean } = {}): Promise<void> {

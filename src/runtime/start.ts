@@ -160,6 +160,7 @@ export async function start(root: string, id: string, logger: Logger, blocking =
     const status = deriveStatus(dir, stored);
     if (status === 'stopped') throw new TsruncError('INVALID_STATE', 'cannot start a container that has stopped');
     if (status !== 'created') throw new TsruncError('INVALID_STATE', 'cannot start an already running container');
+    logger.debug(`start ${id}: opening exec.fifo to release init pid ${stored.pid}`);
     // sync step 7. Non-blocking open: it never hangs, even if the init died an instant ago.
     let said: string;
     if (blocking) {
@@ -181,6 +182,7 @@ export async function start(root: string, id: string, logger: Logger, blocking =
     }
     const failure = said.indexOf('e');
     if (failure >= 0) throw new TsruncError('SETUP_FAILED', said.slice(failure + 1));
+    logger.debug(`start ${id}: the container process was executed`);
     crashPoint('start:poststart');
     try {
       await runHooks(stored.config, 'poststart', hookState(stored, 'running'), logger, true);

@@ -4,7 +4,7 @@
 import { TsruncError } from '../errors';
 import type { LinuxResources } from '../generated/config';
 import { parseJson64 } from '../spec/json64';
-import { readInput } from '../spec/read-input';
+import { InputError, readInput } from '../spec/read-input';
 import { parseBytes, parseInteger } from './units';
 
 /** The flag names of `runc update`, each taking its value as the command line gives it. */
@@ -52,7 +52,11 @@ export function readResources(source: string): LinuxResources {
   try {
     text = readInput(source === '-' ? 0 : source);
   } catch (e) {
-    throw new TsruncError('INVALID_ARGUMENT', `--resources: ${source === '-' ? 'stdin' : source}: ${(e as Error).message}`, { cause: e, pointer: '/linux/resources' });
+    const what = source === '-' ? 'stdin' : source;
+    // An OS error reads as runc's "cannot read FILE: ENOENT: ..." (Node's text repeats the syscall
+    // and path after a comma); a refusal (too big, not a regular file) as "FILE: why".
+    const reason = e instanceof InputError && e.reason === 'os' ? `cannot read ${what}: ${e.message.replace(/^cannot read: /, '').replace(/, \w+ '.*'$/, '')}` : `${what}: ${(e as Error).message}`;
+    throw new TsruncError('INVALID_ARGUMENT', `--resources: ${reason}`, { cause: e, pointer: '/linux/resources' });
   }
   return parseResourcesJson(text);
 }

@@ -4,7 +4,10 @@
 import { crashPoint } from '../crash-point';
 import { updateCgroup } from '../cgroups/plan';
 import { TsruncError } from '../errors';
-import type { LinuxResources } from '../generated/config';
+import type { LinuxResources, Spec } from '../generated/config';
+import { checkNumbers } from '../spec/load';
+import { nulProblems } from '../spec/semantics';
+import { validateConfig } from '../spec/validate';
 import { ContainerDir } from '../state/store';
 import { deriveStatus } from './status';
 
@@ -17,6 +20,23 @@ export function mergeResources(base: LinuxResources = {}, patch: LinuxResources 
     out[key] = isObject(value) && isObject(old) ? { ...(old as object), ...(value as object) } : value;
   }
   return out as LinuxResources;
+}
+
+/**
+ * The patch (from --resources, a file or stdin, or the flags) is held to the schema of
+ * linux.resources and the config's string rules before anything is read or written: it is the
+ * caller's document, as config.json is (a `"cpus": 3` made the cpuset compiler throw a TypeError).
+ */
+function checkPatch(patch: unknown, config: Spec, merged: LinuxResources): void {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+    throw new TsruncError('INVALID_ARGUMENT', `resources must be a JSON object (linux.resources), got ${patch === null ? 'null' : Array.isArray(patch) ? 'an array' : typeof patch}`, { pointer: '/linux/resources' });
+  }
+  const doc = { ...config, linux: { ...config.linux, resources: merged } };
+  const under = (p: { pointer: string }) => p.pointer.startsWith('/linux/resources');
+  const problems = [...checkNumbers(doc), ...validateConfig(doc), ...nulProblems(merged, '/linux/resources')].filter(under);
+  if (problems.length > 0) {
+    throw new TsruncError('INVALID_ARGUMENT', `invalid resources: ${problems.map((x) => `${x.pointer}: ${x.message}`).join('; ')}`, { pointer: problems[0].pointer });
+  }
 }
 
 /**
@@ -39,7 +59,9 @@ export function update(root: string, id: string, patch: LinuxResources): void {
     if (deriveStatus(dir, stored) === 'stopped') throw new TsruncError('INVALID_STATE', `container ${id} is not running`);
     if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to update`);
     const linux = (stored.config.linux ??= {});
-    const merged = unlimitedSwapWithMemory(mergeResources(linux.resources, patch), patch);
+    const valid = patch !== null && typeof patch === 'object' && !Array.isArray(patch);
+    const merged = valid ? unlimitedSwapWithMemory(mergeResources(linux.resources, patch), patch) : {};
+    checkPatch(patch, stored.config, merged);
     // Stored only once written: a write the kernel refuses leaves the state as it was.
     updateCgroup(stored.cgroup, merged, stored.config, id);
     crashPoint('update:written');

@@ -57,6 +57,8 @@ export async function serve(flags: ShimFlags): Promise<number> {
         if (exiting) return;
         exiting = true;
         void (async () => {
+          const cpu = process.cpuUsage();
+          log(`exiting: cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms, peak rss ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`, 'debug');
           await publisher.flush();
           await Promise.race([server.close(), new Promise((r) => setTimeout(r, 1000))]);
           fs.rmSync(flags.socket, { force: true });
@@ -70,6 +72,7 @@ export async function serve(flags: ShimFlags): Promise<number> {
     fs.rmSync(flags.socket, { force: true });
     await server.listen(flags.socket);
     report('ready');
+    log(`ready: cpu ${Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000)} ms`, 'debug');
     log(`serving on ${flags.socket}`, 'debug');
     // The server's handle keeps the process alive until Shutdown.
     return await new Promise<number>(() => {});

@@ -10,8 +10,12 @@ export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
 /** Why an input was refused: tooBig, notRegular, or the OS error of open/read. */
 export class InputError extends Error {
+  /** As an OS error's: the errno name (EFBIG for too big, EINVAL for not a regular file). */
+  readonly code: string;
   constructor(message: string, readonly reason: 'tooBig' | 'notRegular' | 'os', readonly errno?: string) {
     super(message);
+    this.name = 'InputError';
+    this.code = errno ?? (reason === 'tooBig' ? 'EFBIG' : 'EINVAL');
   }
 }
 

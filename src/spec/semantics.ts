@@ -33,6 +33,7 @@ const RULES: Rule[] = [
   checkProcessCwd,
   checkProcessEnv,
   checkIntelRdt,
+  checkNetDevices,
   checkRoot,
   checkNamespaces,
   checkUserMappings,
@@ -60,7 +61,41 @@ function result(ctx: Context): SemanticsResult {
 function checkIntelRdt(ctx: Context): void {
   const linux: unknown = ctx.config.linux;
   if (isObject(linux) && linux.intelRdt !== undefined) {
-    ctx.unsupported.push({ pointer: '/linux/intelRdt', message: 'linux.intelRdt is not supported yet' });
+    const host = fs.existsSync('/sys/fs/resctrl/schemata') ? '' : ', and this host has no resctrl filesystem at /sys/fs/resctrl (no Intel RDT, or not mounted)';
+    ctx.unsupported.push({ pointer: '/linux/intelRdt', message: `linux.intelRdt is not supported: tsrunc does not implement Intel RDT (resctrl)${host}` });
+  }
+}
+
+/** A network interface name the kernel takes (dev_valid_name): 1-15 bytes, no "/", ":" or space, not "." or "..". */
+const IFNAME = /^(?!\.\.?$)[^/:\s]{1,15}$/;
+
+/**
+ * linux.netDevices (1.3): each device exists in the runtime's network namespace and goes to a
+ * network namespace of the container's own ("MUST check if moving the network interface to the
+ * container namespace is possible"): without one it would stay where it is, the host's.
+ */
+function checkNetDevices(ctx: Context): void {
+  const linux: unknown = ctx.config.linux;
+  if (!isObject(linux) || !isObject(linux.netDevices)) return;
+  const namespaces = Array.isArray(linux.namespaces) ? linux.namespaces : [];
+  if (!namespaces.some((n) => isObject(n) && n.type === 'network')) {
+    ctx.problems.push({ pointer: '/linux/netDevices', message: 'needs a network namespace (add {"type":"network"} to linux.namespaces): the devices would stay in the host\'s' });
+    return;
+  }
+  for (const [hostName, device] of Object.entries(linux.netDevices)) {
+    const at = pointer('linux', 'netDevices', hostName);
+    if (!IFNAME.test(hostName)) {
+      ctx.problems.push({ pointer: at, message: `"${hostName}" is not a network interface name` });
+      continue;
+    }
+    if (!fs.existsSync(`/sys/class/net/${hostName}`)) {
+      ctx.problems.push({ pointer: at, message: `the host has no network device "${hostName}"` });
+      continue;
+    }
+    const name = isObject(device) ? device.name : undefined;
+    if (typeof name === 'string' && name !== '' && !IFNAME.test(name)) {
+      ctx.problems.push({ pointer: at + '/name', message: `"${name}" is not a network interface name (1-15 characters, no "/", ":" or space)` });
+    }
   }
 }
 

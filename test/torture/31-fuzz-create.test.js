@@ -20,7 +20,7 @@ const { judge, tame, fcParams, check, sharedRootfs, kernelCrashLines, newStats, 
 const PARALLEL = LONG ? 8 : 4;
 // Default run: a few hundred configs (1-2 minutes under load); --long: its share of the 10,000
 // (with 32-fuzz-exec), 8 at a time.
-const CASES = trials(480, 7000);
+const CASES = trials(400, 7000);
 
 test('config.json: no crash, typed errors naming the field, nothing left behind', async (t) => {
   t.timeout(LONG ? 60 * 60e3 : 8 * 60e3);

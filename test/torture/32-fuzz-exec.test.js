@@ -17,7 +17,7 @@ const { judge, tameProcess, fcParams, check, sharedRootfs, kernelCrashLines, new
 
 const PARALLEL = LONG ? 8 : 4;
 // Default run: a few hundred execs; --long: its share of the 10,000 (with 31-fuzz-create).
-const CASES = trials(240, 3000);
+const CASES = trials(200, 3000);
 
 test('process.json for exec: no crash, typed errors naming the field, the container unharmed, nothing left behind', async (t) => {
   t.timeout(LONG ? 60 * 60e3 : 8 * 60e3);

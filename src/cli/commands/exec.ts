@@ -11,6 +11,7 @@ export const builder = (y: Argv<GlobalArgs>) =>
   y
     .positional('container-id', { type: 'string', demandOption: true })
     .option('console-socket', { type: 'string', describe: 'unix socket that receives the pty master' })
+    .option('pidfd-socket', { type: 'string', describe: 'unix socket that receives a pidfd of the process (SCM_RIGHTS)' })
     .option('cwd', { type: 'string', describe: 'working directory in the container' })
     .option('env', { alias: 'e', type: 'string', describe: 'set an environment variable K=V (repeatable)' })
     .option('tty', { alias: 't', type: 'boolean', describe: 'allocate a pseudo-TTY' })
@@ -29,7 +30,7 @@ export const builder = (y: Argv<GlobalArgs>) =>
 
 type Many = string | string[] | undefined;
 type Args = GlobalArgs & {
-  'container-id': string; 'console-socket'?: string; cwd?: string; env: Many; tty?: boolean; user?: string;
+  'container-id': string; 'console-socket'?: string; 'pidfd-socket'?: string; cwd?: string; env: Many; tty?: boolean; user?: string;
   'additional-gids': Many; process?: string; detach: boolean; 'pid-file'?: string; 'process-label'?: string;
   apparmor?: string; 'no-new-privs': boolean; cap: Many; 'preserve-fds': number; cgroup?: string; 'ignore-paused': boolean;
 };
@@ -37,7 +38,7 @@ type Args = GlobalArgs & {
 const many = (v: Many): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 // Flags of exec that take a value: needed to find where the container id, and so the command, is.
-const VALUE_FLAGS = new Set(['--console-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g',
+const VALUE_FLAGS = new Set(['--console-socket', '--pidfd-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g',
   '--process', '-p', '--pid-file', '--process-label', '--apparmor', '--cap', '-c', '--preserve-fds', '--cgroup']);
 
 let commandArgs: string[] = [];
@@ -80,6 +81,7 @@ export async function handler(argv: Args): Promise<number> {
       detach: argv.detach,
       pidFile: argv['pid-file'],
       consoleSocket: argv['console-socket'],
+      pidfdSocket: argv['pidfd-socket'],
       preserveFds: argv['preserve-fds'] + listenFdsFromEnv(),
       ignorePaused: argv['ignore-paused'],
       cgroup: argv.cgroup,

@@ -13,7 +13,7 @@ export const builder = (y: Argv<GlobalArgs>) =>
 
 type Args = GlobalArgs & {
   'container-id': string; bundle: string; 'pid-file'?: string; 'no-pivot': boolean; 'preserve-fds': number;
-  detach: boolean; keep: boolean; 'console-socket'?: string;
+  detach: boolean; keep: boolean; 'console-socket'?: string; 'pidfd-socket'?: string;
 };
 
 export function handler(argv: Args): Promise<number> {
@@ -26,5 +26,6 @@ export function handler(argv: Args): Promise<number> {
     detach: argv.detach,
     keep: argv.keep,
     consoleSocket: argv['console-socket'],
+    pidfdSocket: argv['pidfd-socket'],
   });
 }
