@@ -176,6 +176,42 @@ function containerdSuite(test, { via }) {
     t.is(fs.readFileSync(path.join(host, 'out'), 'utf8'), 'kept\n');
   });
 
+  if (shim) {
+    const bundleFile = (id, name) => path.join(w.dir, 'state', 'io.containerd.runtime.v2.task', ns, id, name);
+
+    test.serial('a killed shim: containerd cleans up after it (the shim\'s delete), nothing is left', async (t) => {
+      const id = 'c-shimkill';
+      t.teardown(() => cleanup(id));
+      t.is(ctrRun(['-d', h.IMAGE, id, 'sleep', '300']).code, 0);
+      await statusIs(id, 'RUNNING');
+      const { pid } = task(id);
+      process.kill(Number(fs.readFileSync(bundleFile(id, 'shim.pid'), 'utf8')), 'SIGKILL');
+      await h.waitFor(() => task(id).status === 'absent', { what: 'the task cleaned up' });
+      await h.waitFor(() => !fs.existsSync(`/proc/${pid}`), { what: 'the container process gone' });
+      t.false(fs.existsSync(path.join(stateDir(), id)), 'the runtime state is gone');
+      t.deepEqual(h.cgroupDirs(`/${ns}/${id}`), [], 'the cgroup is gone');
+      t.is(h.run(w, [...ctr, 'container', 'delete', id]).code, 0);
+    });
+
+    test.serial('a restarted containerd reconnects to the live shim: exec, kill, the exit status', async (t) => {
+      const id = 'c-restart';
+      t.teardown(() => cleanup(id));
+      t.is(ctrRun(['-d', h.IMAGE, id, ...SH('trap "exit 4" TERM; while :; do sleep 0.2; done')]).code, 0);
+      await statusIs(id, 'RUNNING');
+      const daemon = w.daemons.pop();
+      process.kill(daemon.pid, 'SIGTERM');
+      await daemon.exited;
+      h.startDaemon(w, 'containerd', ['containerd', '--config', path.join(w.dir, 'config.toml')]);
+      await h.waitFor(() => h.run(w, [...ctr, 'version'], { timeout: 5000 }).code === 0, { timeout: 30000, what: 'containerd again' });
+      t.is(task(id).status, 'RUNNING');
+      t.is(h.run(w, [...ctr, 'task', 'exec', '--exec-id', 'after', id, 'echo', 'exec-after-restart']).out.trim(), 'exec-after-restart');
+      t.is(h.run(w, [...ctr, 'task', 'kill', id]).code, 0);
+      await statusIs(id, 'STOPPED');
+      t.regex(h.run(w, [...ctr, 'task', 'delete', id]).out, /exit code 4\b/);
+      t.is(h.run(w, [...ctr, 'container', 'delete', id]).code, 0);
+    });
+  }
+
   test.serial('run -t: the user sees a terminal of their size, and the exit code', (t) => {
     const r = h.runTty(w, [...ctr, 'run', '-t', '--rm', ...runOpts, h.IMAGE, 'c-tty', ...SH('sleep 0.5; tty; stty size; echo tty-ok; exit 4')]);
     t.is(r.code, 4, r.out);
