@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { Task } from '../generated/shim/containerd/task/v2/shim_pb';
 import type { ShimFlags } from './bootstrap';
 import { Publisher } from './publisher';
-import { becomeSubreaper } from './reaper';
+import { becomeSubreaper, reapOrphans } from './reaper';
 import { TaskService } from './service';
 import { TtrpcServer } from './ttrpc';
 
@@ -66,6 +66,7 @@ export async function serve(flags: ShimFlags): Promise<number> {
         })();
       },
     });
+    reapOrphans(() => service.watchedPids());
     server.onError = (method, e) => log(`${method}: ${(e as Error)?.message ?? e}`, 'debug');
     server.onCall = (method) => log(`call ${method}`, 'debug');
     server.register(Task, service as unknown as Record<string, (r: unknown) => unknown>);
