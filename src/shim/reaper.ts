@@ -60,3 +60,64 @@ export function watchExit(pid: number): Promise<Exit> {
 export function becomeSubreaper(): void {
   addon().setChildSubreaper();
 }
+
+// Orphans: a process the shim did not start can still become its child - a daemon left behind by
+// an exec'd process of a container without a pid namespace of its own is reparented to the
+// nearest subreaper, the shim. Nobody waits for it, so a zombie would stay until the shim exits.
+// On SIGCHLD the shim looks at its children a moment later and reaps each zombie that is not one
+// it watches and was a zombie at the previous look too (a watched process, or a helper the
+// runtime reaps, is reaped within milliseconds; waiting one look leaves them to their waiter).
+const ORPHAN_SWEEP_MS = 1000;
+
+function childrenOfThisProcess(): number[] {
+  const out: number[] = [];
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      for (const pid of fs.readFileSync(`/proc/self/task/${tid}/children`, 'utf8').split(' ')) if (pid.trim()) out.push(Number(pid));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Reaps orphaned zombies; `watched` are the pids the shim waits for itself. */
+export function reapOrphans(watched: () => Set<number>): void {
+  let suspects = new Set<number>();
+  let timer: NodeJS.Timeout | undefined;
+  const sweep = (): void => {
+    timer = undefined;
+    const keep = watched();
+    const zombies = new Set(childrenOfThisProcess().filter((pid) => !keep.has(pid) && isZombie(pid)));
+    for (const pid of zombies) {
+      if (!suspects.has(pid)) continue;
+      try {
+        const pidfd = addon().pidfdOpen(pid);
+        try {
+          addon().reapPidfd(pidfd);
+        } finally {
+          fs.closeSync(pidfd);
+        }
+        zombies.delete(pid);
+      } catch {
+        // reaped by its waiter meanwhile
+      }
+    }
+    suspects = zombies;
+    if (suspects.size > 0) schedule();
+  };
+  const schedule = (): void => {
+    timer ??= setTimeout(sweep, ORPHAN_SWEEP_MS);
+    timer.unref();
+  };
+  process.on('SIGCHLD', schedule);
+}

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { Task } from '../generated/shim/containerd/task/v2/shim_pb';
 import type { ShimFlags } from './bootstrap';
 import { Publisher } from './publisher';
-import { becomeSubreaper } from './reaper';
+import { becomeSubreaper, reapOrphans } from './reaper';
 import { TaskService } from './service';
 import { TtrpcServer } from './ttrpc';
 
@@ -57,6 +57,8 @@ export async function serve(flags: ShimFlags): Promise<number> {
         if (exiting) return;
         exiting = true;
         void (async () => {
+          const cpu = process.cpuUsage();
+          log(`exiting: cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms, peak rss ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`, 'debug');
           await publisher.flush();
           await Promise.race([server.close(), new Promise((r) => setTimeout(r, 1000))]);
           fs.rmSync(flags.socket, { force: true });
@@ -64,12 +66,14 @@ export async function serve(flags: ShimFlags): Promise<number> {
         })();
       },
     });
+    reapOrphans(() => service.watchedPids());
     server.onError = (method, e) => log(`${method}: ${(e as Error)?.message ?? e}`, 'debug');
     server.onCall = (method) => log(`call ${method}`, 'debug');
     server.register(Task, service as unknown as Record<string, (r: unknown) => unknown>);
     fs.rmSync(flags.socket, { force: true });
     await server.listen(flags.socket);
     report('ready');
+    log(`ready: cpu ${Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000)} ms`, 'debug');
     log(`serving on ${flags.socket}`, 'debug');
     // The server's handle keeps the process alive until Shutdown.
     return await new Promise<number>(() => {});

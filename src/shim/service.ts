@@ -84,6 +84,15 @@ export class TaskService {
 
   constructor(private readonly o: ServiceOptions) {}
 
+  /** The pids the shim waits for itself (inits and exec'd processes not yet exited). */
+  watchedPids(): Set<number> {
+    const pids = new Set<number>();
+    for (const t of this.tasks.values()) {
+      for (const p of [t.init, ...t.execs.values()]) if (p.pid > 0 && p.status !== 'stopped') pids.add(p.pid);
+    }
+    return pids;
+  }
+
   private runtimeFor(root: string): Runtime {
     let r = this.runtimes.get(root);
     if (!r) {

@@ -176,6 +176,58 @@ function containerdSuite(test, { via }) {
     t.is(fs.readFileSync(path.join(host, 'out'), 'utf8'), 'kept\n');
   });
 
+  if (shim) {
+    // The shim is the parent of the container's init (its subreaper), with either shim.
+    const shimOf = (pid) => Number(/^PPid:\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+
+    test.serial('a killed shim: containerd cleans up after it (the shim\'s delete), nothing is left', async (t) => {
+      const id = 'c-shimkill';
+      t.teardown(() => cleanup(id));
+      t.is(ctrRun(['-d', h.IMAGE, id, 'sleep', '300']).code, 0);
+      await statusIs(id, 'RUNNING');
+      const { pid } = task(id);
+      process.kill(shimOf(pid), 'SIGKILL');
+      await h.waitFor(() => task(id).status === 'absent', { what: 'the task cleaned up' });
+      await h.waitFor(() => !fs.existsSync(`/proc/${pid}`), { what: 'the container process gone' });
+      t.false(fs.existsSync(path.join(stateDir(), id)), 'the runtime state is gone');
+      t.deepEqual(h.cgroupDirs(`/${ns}/${id}`), [], 'the cgroup is gone');
+      t.is(h.run(w, [...ctr, 'container', 'delete', id]).code, 0);
+    });
+
+    test.serial('the shim reaps what it did not start: an orphan of an exec in a container sharing the host pid namespace', async (t) => {
+      const id = 'c-orphan';
+      t.teardown(() => cleanup(id));
+      t.is(ctrRun(['-d', '--with-ns', `pid:/proc/${process.pid}/ns/pid`, h.IMAGE, id, 'sleep', '300']).code, 0);
+      await statusIs(id, 'RUNNING');
+      const shimPid = shimOf(task(id).pid);
+      // The exec'd shell exits at once; its background sleep is reparented to the shim (subreaper).
+      t.is(h.run(w, [...ctr, 'task', 'exec', '--exec-id', 'orphaner', id, ...SH('sleep 4 </dev/null >/dev/null 2>&1 & exit 0')]).code, 0);
+      const children = () => fs.readdirSync(`/proc/${shimPid}/task`).flatMap((tid) => fs.readFileSync(`/proc/${shimPid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean));
+      const state = (pid) => { try { const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2)[0]; } catch { return 'gone'; } };
+      const orphan = await h.waitFor(() => children().find((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep\u00004')), { what: 'the orphan reparented to the shim' });
+      await h.waitFor(() => state(orphan) === 'gone', { timeout: 10000, what: 'the orphan reaped (no zombie left in the shim)' });
+      t.pass();
+    });
+
+    test.serial('a restarted containerd reconnects to the live shim: exec, kill, the exit status', async (t) => {
+      const id = 'c-restart';
+      t.teardown(() => cleanup(id));
+      t.is(ctrRun(['-d', h.IMAGE, id, ...SH('trap "exit 4" TERM; while :; do sleep 0.2; done')]).code, 0);
+      await statusIs(id, 'RUNNING');
+      const daemon = w.daemons.pop();
+      process.kill(daemon.pid, 'SIGTERM');
+      await daemon.exited;
+      h.startDaemon(w, 'containerd', ['containerd', '--config', path.join(w.dir, 'config.toml')]);
+      await h.waitFor(() => h.run(w, [...ctr, 'version'], { timeout: 5000 }).code === 0, { timeout: 30000, what: 'containerd again' });
+      t.is(task(id).status, 'RUNNING');
+      t.is(h.run(w, [...ctr, 'task', 'exec', '--exec-id', 'after', id, 'echo', 'exec-after-restart']).out.trim(), 'exec-after-restart');
+      t.is(h.run(w, [...ctr, 'task', 'kill', id]).code, 0);
+      await statusIs(id, 'STOPPED');
+      t.regex(h.run(w, [...ctr, 'task', 'delete', id]).out, /exit code 4\b/);
+      t.is(h.run(w, [...ctr, 'container', 'delete', id]).code, 0);
+    });
+  }
+
   test.serial('run -t: the user sees a terminal of their size, and the exit code', (t) => {
     const r = h.runTty(w, [...ctr, 'run', '-t', '--rm', ...runOpts, h.IMAGE, 'c-tty', ...SH('sleep 0.5; tty; stty size; echo tty-ok; exit 4')]);
     t.is(r.code, 4, r.out);
