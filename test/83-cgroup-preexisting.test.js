@@ -16,8 +16,9 @@ const V1 = /^\d+:[^:]+:/m.test(fs.readFileSync('/proc/self/cgroup', 'utf8')) && 
 const UNIFIED = fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers')) ? CGROUP_ROOT
   : fs.existsSync(path.join(CGROUP_ROOT, 'unified/cgroup.procs')) ? path.join(CGROUP_ROOT, 'unified') : null;
 const HYBRID = V1 && UNIFIED !== null;
-// How long a refusal may take here: "at once", with room for a loaded machine.
-const PROMPT_MS = 10000;
+// How long a refusal may take: a hang never answers at all, and a machine loaded by parallel tests
+// can take seconds just to start a runtime.
+const PROMPT_MS = 30000;
 
 /** Mount point of the hierarchy holding `controller` ('' = the cgroup2 tree), or undefined. */
 function mountOf(controller) {
