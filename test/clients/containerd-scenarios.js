@@ -186,11 +186,13 @@ function containerdSuite(test, { via }) {
       t.is(ctrRun(['-d', h.IMAGE, id, 'sleep', '300']).code, 0);
       await statusIs(id, 'RUNNING');
       const { pid } = task(id);
+      const socket = fs.readFileSync(path.join(w.dir, 'state', 'io.containerd.runtime.v2.task', ns, id, 'address'), 'utf8').trim().replace(/^unix:\/\//, '');
       process.kill(shimOf(pid), 'SIGKILL');
       await h.waitFor(() => task(id).status === 'absent', { what: 'the task cleaned up' });
       await h.waitFor(() => !fs.existsSync(`/proc/${pid}`), { what: 'the container process gone' });
       t.false(fs.existsSync(path.join(stateDir(), id)), 'the runtime state is gone');
       t.deepEqual(h.cgroupDirs(`/${ns}/${id}`), [], 'the cgroup is gone');
+      t.false(fs.existsSync(socket), "the dead shim's socket is gone");
       t.is(h.run(w, [...ctr, 'container', 'delete', id]).code, 0);
     });
 
