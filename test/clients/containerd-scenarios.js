@@ -192,7 +192,9 @@ function containerdSuite(test, { via }) {
       await h.waitFor(() => !fs.existsSync(`/proc/${pid}`), { what: 'the container process gone' });
       t.false(fs.existsSync(path.join(stateDir(), id)), 'the runtime state is gone');
       t.deepEqual(h.cgroupDirs(`/${ns}/${id}`), [], 'the cgroup is gone');
-      t.false(fs.existsSync(socket), "the dead shim's socket is gone");
+      // runc's shim (1.6) leaves its dead socket in /run/containerd/s; tsrunc's delete removes it.
+      if (h.SHIM === 'io.containerd.tsrunc.v2') t.false(fs.existsSync(socket), "the dead shim's socket is gone");
+      else fs.rmSync(socket, { force: true });
       t.is(h.run(w, [...ctr, 'container', 'delete', id]).code, 0);
     });
 
