@@ -70,10 +70,12 @@ test('process.terminal: true is a valid config (whether a console socket is give
   t.deepEqual(r.unsupported, []);
 });
 
-test('linux.intelRdt is not supported yet (never silently ignored)', (t) => {
+test('linux.intelRdt is refused on a host without resctrl (never silently ignored)', (t) => {
   const r = semantics(t, (s) => { s.linux.intelRdt = { closID: 'guaranteed_group' }; });
   t.deepEqual(r.problems, []);
-  t.deepEqual(r.unsupported, [{ pointer: '/linux/intelRdt', message: 'linux.intelRdt is not supported yet' }]);
+  t.is(r.unsupported.length, 1);
+  t.is(r.unsupported[0].pointer, '/linux/intelRdt');
+  t.regex(r.unsupported[0].message, /^linux\.intelRdt is not supported: .*\/sys\/fs\/resctrl/);
 });
 
 // --- root
@@ -111,14 +113,14 @@ test('a namespace path must be absolute and exist', (t) => {
   t.deepEqual(ok.problems, []);
 });
 
-test('user and time namespaces are supported; a new user namespace needs both maps, maps need a user namespace', (t) => {
+test('user and time namespaces are supported; a new user namespace needs both maps, maps without one are ignored (as runc)', (t) => {
   const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
   const r = semantics(t, (s) => { s.linux.namespaces.push({ type: 'time' }, { type: 'user' }); s.linux.uidMappings = map; s.linux.gidMappings = map; });
   t.deepEqual([r.problems, r.unsupported], [[], []]);
   const noGid = semantics(t, (s) => { s.linux.namespaces.push({ type: 'user' }); s.linux.uidMappings = map; });
   t.deepEqual(noGid.problems, [{ pointer: '/linux/gidMappings', message: 'a new user namespace needs gidMappings (at least one mapping)' }]);
   const noNs = semantics(t, (s) => { s.linux.uidMappings = map; });
-  t.deepEqual(noNs.problems, [{ pointer: '/linux/uidMappings', message: 'mappings are given, but linux.namespaces has no user namespace' }]);
+  t.deepEqual([noNs.problems, noNs.warnings], [[], [{ pointer: '/linux/uidMappings', message: 'ignored: linux.namespaces has no user namespace' }]]);
   const joined = semantics(t, (s) => { s.linux.namespaces.push({ type: 'user', path: '/proc/self/ns/user' }); s.linux.uidMappings = map; });
   t.deepEqual([joined.problems, pointers(joined.warnings)], [[], ['/linux/uidMappings']]);
 });
@@ -275,7 +277,7 @@ test('loadBundle: unsupported features are NOT_SUPPORTED with a pointer; errors 
   const err = t.throws(() => loadBundle(bundle), { instanceOf: TsruncError });
   t.is(err.code, 'NOT_SUPPORTED');
   t.is(err.pointer, '/linux/intelRdt');
-  t.regex(err.message, /intelRdt is not supported yet/);
+  t.regex(err.message, /intelRdt is not supported/);
 
   spec.process.cwd = 'relative';
   writeConfig(bundle, spec);

@@ -103,7 +103,7 @@ test('compileExec: every namespace of the config (created or joined), the proces
   t.is(plan.personality, null);
 });
 
-test('compileExec: a bad process field is a ConfigError naming it; a seccomp agent is not supported yet', (t) => {
+test('compileExec: a bad process field is a ConfigError naming it', (t) => {
   const spec = config();
   const p = execProcess(spec, { args: ['sh'] });
   p.rlimits = [{ type: 'RLIMIT_NOPE', soft: 1, hard: 1 }];
@@ -111,7 +111,7 @@ test('compileExec: a bad process field is a ConfigError naming it; a seccomp age
   t.is(e.pointer, '/process/rlimits/0/type');
 });
 
-test('compileExec: a container whose filter notifies a seccomp agent is refused (not supported for exec yet)', async (t) => {
+test('compileExec: a container whose filter notifies a seccomp agent keeps the listener (the exec\'s notify fd goes to the agent too)', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-exec-'));
   const agent = require('node:net').createServer();
   const socket = path.join(dir, 'agent.sock');
@@ -119,7 +119,6 @@ test('compileExec: a container whose filter notifies a seccomp agent is refused 
   t.teardown(() => { agent.close(); fs.rmSync(dir, { recursive: true, force: true }); });
   const spec = config();
   spec.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: socket, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
-  const e = t.throws(() => compileExec(spec, execProcess(spec, { args: ['sh'] }), target, { lsm: { apparmor: false, selinux: false } }), { instanceOf: TsruncError });
-  t.is(e.code, 'NOT_SUPPORTED');
-  t.is(e.pointer, '/linux/seccomp');
+  const plan = compileExec(spec, execProcess(spec, { args: ['sh'] }), target, { lsm: { apparmor: false, selinux: false } });
+  t.deepEqual(plan.seccomp.listener, { path: socket, metadata: '' });
 });

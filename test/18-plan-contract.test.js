@@ -33,9 +33,11 @@ const everything = {
   domainname: 'example.org',
   mounts: [
     { destination: '/proc', type: 'proc', source: 'proc' },
-    { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noatime', 'size=1m', 'mode=1777', 'ro'] },
+    { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noatime', 'size=1m', 'mode=1777', 'ro', 'tmpcopyup'] },
     { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nodev', 'rslave', 'unbindable', 'rnosuid', 'rrelatime'] },
     { destination: 'etc/../etc/file.txt', type: 'bind', source: 'file.txt', options: ['bind'] },
+    { destination: '/mapped', type: 'bind', source: 'data', options: ['rbind', 'ridmap'] },
+    { destination: '/mapped-own', type: 'bind', source: 'data', options: ['bind'], uidMappings: [{ containerID: 1, hostID: 2000, size: 10 }], gidMappings: [{ containerID: 1, hostID: 2000, size: 10 }] },
     // Placed for a v1 host (OPTIONS below): a tmpfs with co-mount links (MountOp.links), binds, read-only.
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid'] },
   ],
@@ -145,13 +147,20 @@ async function compileAll(t) {
 
 /**
  * ExecPlans (`tsrunc exec`) of the same configs: the container's own process, and with its
- * seccomp filter, personality and namespaces. (An exec into a container with a seccomp agent is
- * refused, so `everything` gets the plain filter.)
+ * seccomp filter (and its agent: `withAgent`), personality and namespaces.
  */
-function compileExecs() {
+async function compileExecs(t) {
   const target = (name) => ({ id: `contract-${name}`, pid: 4242, pidStartTime: '123456', cgroups: ['/sys/fs/cgroup/contract'] });
+  const dir = bundle(t);
+  const agent = net.createServer();
+  const socket = path.join(dir, 'agent.sock');
+  await new Promise((resolve) => agent.listen(socket, resolve));
+  t.teardown(() => agent.close());
+  const withAgent = structuredClone(everything);
+  withAgent.linux.seccomp.listenerPath = socket;
   const configs = {
     everything: { ...everything, linux: { ...everything.linux, seccomp: plainSeccomp.linux.seccomp } },
+    withAgent,
     nothing,
   };
   return Object.entries(configs).map(([name, config]) => ({ name, plan: compileExec(config, config.process, target(name), { lsm: LSM }) }));
@@ -178,7 +187,7 @@ test('tsrunc-init reads back exactly the plan TypeScript wrote', async (t) => {
     t.is(r.status, 0, `${name}: ${r.stderr}`);
     t.deepEqual(r.plan, JSON.parse(JSON.stringify(plan)), name);
   }
-  for (const { name, plan } of compileExecs()) {
+  for (const { name, plan } of await compileExecs(t)) {
     const r = echo(JSON.stringify(plan), 'exec');
     t.is(r.status, 0, `exec ${name}: ${r.stderr}`);
     t.deepEqual(r.plan, JSON.parse(JSON.stringify(plan)), `exec ${name}`);
@@ -190,7 +199,7 @@ test('every compiled exec plan validates against the ExecPlan definition', async
   ajv.addKeyword({ keyword: 'x-cpp', schemaType: 'string' });
   ajv.addSchema(SCHEMA, 'plan');
   const validate = ajv.getSchema('plan#/definitions/ExecPlan');
-  for (const { name, plan } of compileExecs()) t.true(validate(plan), `${name}: ${ajv.errorsText(validate.errors)}`);
+  for (const { name, plan } of await compileExecs(t)) t.true(validate(plan), `${name}: ${ajv.errorsText(validate.errors)}`);
 });
 
 /** Every property of the schema as "<Definition>.<property>", with whether it can be null. */
@@ -236,7 +245,7 @@ function seenFields(plan, root = 'Plan') {
 
 test('the contract configs set every Plan field (and leave each null-able one null once)', async (t) => {
   const seen = new Map();
-  const plans = [...(await compileAll(t)).map(({ plan }) => [plan, 'Plan']), ...(compileExecs()).map(({ plan }) => [plan, 'ExecPlan'])];
+  const plans = [...(await compileAll(t)).map(({ plan }) => [plan, 'Plan']), ...(await compileExecs(t)).map(({ plan }) => [plan, 'ExecPlan'])];
   for (const [plan, root] of plans) {
     for (const [key, kinds] of seenFields(plan, root)) seen.set(key, new Set([...(seen.get(key) ?? []), ...kinds]));
   }

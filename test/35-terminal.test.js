@@ -4,7 +4,8 @@
 // container's shell through the pty like a person would.
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, execFile, execFileSync } = require('node:child_process');
+const { promisify } = require('node:util');
 const test = require('ava');
 const { useRuntime, isTsrunc, RUNTIME, hostMounts } = require('./helpers/runtime');
 const { consoleSocket, openTerminal } = require('./helpers/console');
@@ -103,18 +104,42 @@ test('exec -d --console-socket --process: a process.json with terminal and conso
   t.true(await term.closedWithin());
 });
 
-test('a foreground terminal process with no terminal to take (stdin not a tty) is refused, nothing left behind', async (t) => {
+test('a foreground terminal process with no terminal to take (none on stdio, no controlling one) is refused, nothing left behind', async (t) => {
   const rt = useRuntime(t);
   const bundle = rt.makeBundle(shellConfig());
   const id = rt.id('notty');
-  const run = await rt.runtime(['run', '--bundle', bundle.dir, id]); // the harness's stdin is /dev/null
-  t.not(run.code, 0);
-  if (isTsrunc) t.regex(run.stderr, /cannot allocate tty: tsrunc's stdin is not a terminal/);
+  // stdin /dev/null, stdout and stderr files, a session of its own: no terminal anywhere.
+  const run = await rt.runtime(['run', '--bundle', bundle.dir, id], { detached: true });
+  t.is(run.code, 1);
+  t.regex(run.stderr, /open \/dev\/tty: no such device or address/); // runc's words
   t.deepEqual(await rt.leftovers(id), { stateDir: false, processes: [], mounts: [] });
   const { id: running } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
-  const exec = await rt.runtime(['exec', '-t', running, 'sh']);
+  const exec = await rt.runtime(['exec', '-t', running, 'sh'], { detached: true });
   t.is(exec.code, 255);
-  t.regex(exec.stderr, isTsrunc ? /exec failed: cannot allocate tty/ : /exec failed/);
+  t.regex(exec.stderr, /exec failed: .*open \/dev\/tty: no such device or address/);
+});
+
+test('stdin not a terminal but stdout one: run takes stdout\'s terminal, as runc does', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle((c) => { shellConfig(20, 70)(c); c.process.args = ['sh', '-c', 'tty; stty size; exit 5']; });
+  const { terminal, slave } = openTerminal({ rows: 20, cols: 70 });
+  t.teardown(() => { terminal.close(); try { fs.closeSync(slave); } catch { /* closed */ } });
+  const child = spawn(RUNTIME, ['--root', rt.root, 'run', '--bundle', bundle.dir, rt.id('outtty')], { stdio: ['ignore', slave, slave], detached: true });
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  t.is(code, 5);
+  await terminal.expect(/\/dev\/pts\/0\r+\n20 70\r+\n/);
+});
+
+test('no terminal on stdio but a controlling one: run takes /dev/tty, output goes to its stdout, as runc does', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle((c) => { shellConfig()(c); c.process.args = ['sh', '-c', 'tty; echo from-container; exit 3']; });
+  const out = path.join(rt.hostDir('out'), 'run.out');
+  // script(1) gives the runtime a controlling terminal; every stdio fd of the runtime is redirected.
+  const cmd = `${RUNTIME} --root ${rt.root} run --bundle ${bundle.dir} ${rt.id('ctty')} </dev/null >${out} 2>&1; echo "rc=$?" >>${out}`;
+  await promisify(execFile)('script', ['-qec', cmd, '/dev/null'], { timeout: 30000 });
+  const text = fs.readFileSync(out, 'utf8');
+  t.regex(text, /\/dev\/pts\/0\r?\nfrom-container\r?\n/);
+  t.regex(text, /rc=3\n$/);
 });
 
 test('terminal without --console-socket, or a console socket that is not listening: a clear error, nothing left behind', async (t) => {
@@ -222,4 +247,35 @@ test('foreground run on a terminal: every byte of a long output arrives, also wh
     t.is(lines.length, 1001, `round ${round}: ${lines.length} lines arrived`);
     t.is(lines[lines.length - 1], 'END');
   }
+});
+
+test('a non-root process.user owns its pty slave; group and mode are devpts\'s (tty group, 0620), as runc sets them', async (t) => {
+  const rt = useRuntime(t);
+  const cs = await receiver(t, rt);
+  const bundle = rt.makeBundle((c) => { shellConfig()(c); c.process.user = { uid: 1000, gid: 1000 }; });
+  const id = rt.id('ttyuser');
+  const created = await rt.runtime(['create', '--bundle', bundle.dir, '--console-socket', cs.path, id]);
+  t.is(created.code, 0, created.stderr);
+  const term = await cs.terminal();
+  t.teardown(() => term.close());
+  t.is((await rt.runtime(['start', id])).code, 0);
+  await term.expect(/\$ /);
+  t.truthy(await term.send('stat -c "%u:%g %a" $(tty); id -u', /1000:5 620\r?\n1000\r?\n/));
+  // The user can reopen its own terminal.
+  t.truthy(await term.send('echo reopened > /dev/tty', /reopened\r?\n/));
+  term.write('exit\r');
+  t.true(await term.closedWithin());
+});
+
+test('exec -t as a non-root user: the exec\'s pty is that user\'s too', async (t) => {
+  const rt = useRuntime(t);
+  const cs = await receiver(t, rt);
+  const { id } = await rt.startContainer({ process: { args: ['sleep', '1000'] } });
+  const r = await rt.runtime(['exec', '-t', '-d', '--console-socket', cs.path, '--user', '1000:1000', id, 'sh']);
+  t.is(r.code, 0, r.stderr);
+  const term = await cs.terminal();
+  t.teardown(() => term.close());
+  await term.expect(/\$ /);
+  t.truthy(await term.send('stat -c "%u:%g %a" $(tty)', /1000:5 620\r?\n/));
+  term.write('exit\r');
 });

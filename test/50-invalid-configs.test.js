@@ -51,9 +51,6 @@ const CASES = [
       c.linux.namespaces.push({ type: 'user' });
       c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     } },
-  { what: 'uidMappings without a user namespace',
-    tsrunc: '/linux/uidMappings: mappings are given, but linux.namespaces has no user namespace',
-    patch: (c) => { c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]; } },
   { what: 'config.json is not valid JSON', bundle: (b) => fs.writeFileSync(b.configPath, '{"ociVersion": '),
     tsrunc: /config\.json:.*\bJSON\b/ },
   { what: 'config.json nests 100,000 levels deep (a stack overflow, RangeError, before)', tsrunc: /config\.json: \/: invalid JSON at line 1, column \d+: Nesting deeper than 256 levels/,

@@ -3,8 +3,11 @@
 // user and groups, umask, rlimits, no_new_privs, oom_score_adj and namespaced sysctls; and the
 // configs asking for confinement that cannot be had, which `create` rejects leaving nothing behind.
 const fs = require('node:fs');
+const path = require('node:path');
 const test = require('ava');
-const { useRuntime, isTsrunc, output } = require('./helpers/runtime');
+const { execFile } = require('node:child_process');
+const { promisify } = require('node:util');
+const { useRuntime, isTsrunc, output, RUNTIME } = require('./helpers/runtime');
 const { shell, inAllSets } = require('./helpers/config');
 
 /** "Key: value" lines -> {Key: value}. */
@@ -179,3 +182,30 @@ for (const { what, edit, pointer, tsruncOnly } of REJECTED) {
     t.deepEqual(await rt.leftovers(id), { stateDir: false, processes: [], mounts: [] });
   });
 }
+
+test('a non-root process.user owns its stdio pipes (it can reopen /dev/stdin), as under runc', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle((c) => {
+    c.process.user = { uid: 1000, gid: 1000 };
+    c.process.args = ['sh', '-c', 'stat -L -c "%u %F" /proc/self/fd/0; cat /dev/stdin'];
+  });
+  // A real pipe as the runtime's stdin (Node's own 'pipe' stdio is a socket, which nobody can reopen).
+  const { stdout, stderr } = await promisify(execFile)('sh', ['-c', `printf 'through-stdin\\n' | ${RUNTIME} --root ${rt.root} run --bundle ${bundle.dir} ${rt.id('pipes')}`],
+    { timeout: 60000 });
+  t.is(stdout, '1000 fifo\nthrough-stdin\n', stderr);
+});
+
+(isTsrunc ? test : test.skip)('a host file given as stdout stays root\'s (runc 1.1 chowns it to the container\'s user with create and run -d)', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle((c) => {
+    c.process.user = { uid: 1000, gid: 1000 };
+    c.process.args = ['sh', '-c', 'echo written'];
+  });
+  const id = rt.id('file');
+  const r = await rt.runtime(['run', '-d', '--bundle', bundle.dir, id]); // the harness's stdout is a file
+  t.is(r.code, 0, r.stderr);
+  await rt.waitForStatus(id, 'stopped');
+  const files = fs.readdirSync(rt.base).filter((f) => f.endsWith('.stdout'));
+  t.true(files.some((f) => fs.readFileSync(path.join(rt.base, f), 'utf8') === 'written\n'));
+  t.deepEqual([...new Set(files.map((f) => fs.statSync(path.join(rt.base, f)).uid))], [0]);
+});

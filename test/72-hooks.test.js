@@ -195,3 +195,28 @@ test("createContainer and startContainer hooks run with the runtime's umask, not
   const expected = ['prestart 0027', 'createContainer 0027', isTsrunc ? 'startContainer 0027' : 'startContainer 0022'];
   t.deepEqual(logLines(log), expected);
 });
+
+// runc runs startContainer hooks after it has loaded the seccomp filter and switched to the
+// process's user (standard_init_linux.go): a hook does in the container only what the process may.
+for (const noNewPrivileges of [false, true]) {
+  test(`startContainer hooks run under the container's seccomp filter and as its user (noNewPrivileges ${noNewPrivileges}), as under runc`, async (t) => {
+    const rt = useRuntime(t);
+    const logDir = rt.hostDir('hooklog');
+    fs.chmodSync(logDir, 0o777);
+    const bundle = rt.makeBundle((c) => {
+      c.process.args = ['true'];
+      c.process.user = { uid: 1000, gid: 1000 };
+      c.process.noNewPrivileges = noNewPrivileges;
+      // runc 1.1.5 panics on a seccomp profile in a config without capabilities.
+      c.process.capabilities = { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
+      c.mounts.push({ destination: '/hooklog', type: 'bind', source: logDir, options: ['bind'] });
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 122 }] };
+      c.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'id -u > /hooklog/uid; mkdir /hooklog/made 2> /hooklog/mkdir; exit 0'] }] };
+    });
+    const r = await rt.runtime(['run', '--bundle', bundle.dir, rt.id('hookseccomp')]);
+    t.is(r.code, 0, r.stderr);
+    t.is(fs.readFileSync(path.join(logDir, 'uid'), 'utf8'), '1000\n');
+    t.regex(fs.readFileSync(path.join(logDir, 'mkdir'), 'utf8'), /quota exceeded/i, 'mkdir refused by the filter (EDQUOT)');
+    t.false(fs.existsSync(path.join(logDir, 'made')));
+  });
+}

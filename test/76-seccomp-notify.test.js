@@ -115,3 +115,77 @@ test('SCMP_ACT_NOTIFY without a listening agent is refused at create, nothing le
   const plain = await attempt([]);
   t.true(plain.count > 1 || !/No space left/.test(plain.out), `without the flag the signal interrupts the wait: ${JSON.stringify(plain)}`);
 });
+
+// An agent that serves every connection (the init's, then each exec's): a child per connection
+// writes the message to <state>.<n> and answers each notified syscall with ENOSPC.
+const MULTI_AGENT = `
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <errno.h>
+int main(int argc, char **argv) {
+  signal(SIGCHLD, SIG_IGN);
+  int srv = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  strncpy(a.sun_path, argv[1], sizeof a.sun_path - 1);
+  if (bind(srv, (struct sockaddr *)&a, sizeof a) || listen(srv, 8)) { perror("listen"); return 1; }
+  for (int n = 1;; n++) {
+    int c = accept(srv, 0, 0);
+    if (c < 0) return 1;
+    if (fork() != 0) { close(c); continue; }
+    char buf[65536] = {0}, ctl[CMSG_SPACE(sizeof(int))], path[4200];
+    struct iovec iov = {buf, sizeof buf - 1};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
+    if (recvmsg(c, &mh, 0) <= 0) { perror("recvmsg"); return 1; }
+    int fd; memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof fd);
+    snprintf(path, sizeof path, "%s.%d", argv[2], n);
+    FILE *out = fopen(path, "w"); fputs(buf, out); fclose(out);
+    for (;;) {
+      struct seccomp_notif req = {0}; struct seccomp_notif_resp resp = {0};
+      if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) return 0;
+      resp.id = req.id; resp.error = -ENOSPC;
+      ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
+  }
+}
+`;
+
+test('exec into a container with SCMP_ACT_NOTIFY rules: the exec\'d process\'s notify fd goes to the agent with the container state', async (t) => {
+  const rt = useRuntime(t);
+  const dir = rt.hostDir('agent');
+  fs.writeFileSync(path.join(dir, 'agent.c'), MULTI_AGENT);
+  execFileSync('cc', ['-O2', '-o', path.join(dir, 'agent'), path.join(dir, 'agent.c')]);
+  const socket = path.join(dir, 'agent.sock');
+  const stateFile = path.join(dir, 'state.json');
+  const agent = spawn(path.join(dir, 'agent'), [socket, stateFile], { stdio: 'inherit', detached: true });
+  t.teardown(() => { try { process.kill(-agent.pid, 'SIGKILL'); } catch { /* gone */ } });
+  await waitFor(() => fs.existsSync(socket), { what: 'the agent socket' });
+  const { id, pid } = await rt.startContainer((c) => {
+    c.linux.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      listenerPath: socket,
+      listenerMetadata: 'exec-agent',
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }],
+    };
+    c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' });
+    c.process.args = ['sleep', '1000'];
+  });
+  await waitFor(() => fs.existsSync(`${stateFile}.1`), { what: "the init's message" });
+  const r = await rt.runtime(['exec', id, 'sh', '-c', 'mkdir /tmp/x 2>&1; ls /tmp | wc -l']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /No space left on device/);
+  t.regex(r.stdout, /^\s*0$/m, 'the directory was not made');
+  const msg = JSON.parse(fs.readFileSync(`${stateFile}.2`, 'utf8'));
+  t.deepEqual(msg.fds, ['seccompFd']);
+  t.is(msg.metadata, 'exec-agent');
+  t.is(msg.state.id, id);
+  t.is(msg.state.status, 'running');
+  t.is(msg.state.pid, pid);
+  t.true(msg.pid > 0);
+  t.not(msg.pid, pid, "the exec'd process's own pid, not the init's");
+});

@@ -47,6 +47,11 @@ Pty open_container_pty(int rootfd, const ProcessPlan& p) {
   }
   pty.slave = ioctl(pty.master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (pty.slave < 0) fail_errno("open the pty slave", POINTER);
+  // The terminal is the process's: its user owns the slave, as under runc, so that it can reopen
+  // it (tty, /dev/stdin). The group and mode stay devpts's (the mount's gid=5,mode=620: the tty
+  // group may write to it).
+  if (fchown(pty.slave, p.uid, static_cast<gid_t>(-1)) < 0 && errno != EINVAL && errno != EPERM)
+    fail_errno("give the pty to the process's user", "/process/user/uid");
   return pty;
 }
 

@@ -23,16 +23,18 @@
 #include "reap.h"
 #include "sched.h"
 #include "seccomp.h"
+#include "seccomp_agent.h"
 
 using nlohmann::json;
 
 namespace {
 
-// Sync step 9: {"type":"exec","exec":ExecPlan,"wait":bool,"preserveFds":N}.
+// Sync step 9: {"type":"exec","exec":ExecPlan,"wait":bool,"preserveFds":N,"state":S}.
 struct ExecLaunch {
   ExecPlan plan;
   bool wait = false;
   int preserveFds = 0;
+  std::string state;  // the container's state JSON, for the seccomp agent
 };
 
 ExecLaunch parse_exec(const json& l) {
@@ -42,6 +44,7 @@ ExecLaunch parse_exec(const json& l) {
     if (out.plan.version != 1) throw SetupError("plan: unsupported plan version");
     out.wait = l.at("wait");
     out.preserveFds = l.at("preserveFds");
+    out.state = l.at("state");
     return out;
   } catch (const json::exception& e) {
     throw SetupError(std::string("plan: malformed exec message: ") + e.what());
@@ -84,13 +87,23 @@ void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>&
 }
 
 // The exec process: everything here runs in the container's pid namespace.
+// This process's pid as the host sees it (a seccomp agent gets it): the host's /proc names it,
+// before the container's mount namespace is joined.
+int host_pid() {
+  char buf[32] = {};
+  const ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);
+  if (n <= 0) fail_errno("readlink /proc/self");
+  return atoi(buf);
+}
+
 [[noreturn]] void run_exec_process(const ExecLaunch& launch, SyncSocket& sync, int consoleFd, int pidfd,
-                                   const std::vector<int>& cgroupDirs) {
+                                   const std::vector<int>& cgroupDirs, int agent) {
   const ExecPlan& x = launch.plan;
   const ProcessPlan& p = x.process;
   try {
     prctl(PR_SET_NAME, "tsrunc:[2:EXEC]", 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // nothing in the container may ptrace or open us
+    const int pid = agent >= 0 ? host_pid() : 0;
     // Before the cgroup namespace: moving into a cgroup is checked against the mover's one.
     enter_cgroups(cgroupDirs, x.cgroups);
     const int rest = x.namespaces & ~(CLONE_NEWUSER | CLONE_NEWPID);
@@ -120,9 +133,12 @@ void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>&
     apply_scheduling(p);
     apply_personality(x.personality);
     apply_exec_labels(p);
-    if (filter && !p.noNewPrivileges) filter->load();
+    // As the init (main.cc): the filter around the identity switch, the notify fd to the agent.
+    int notifyFd = -1;
+    if (filter && !p.noNewPrivileges) notifyFd = filter->load();
     apply_identity(p);
-    if (filter && p.noNewPrivileges) filter->load();
+    if (filter && p.noNewPrivileges) notifyFd = filter->load();
+    if (notifyFd >= 0) send_to_agent(agent, notifyFd, pid, x.seccomp->listener->metadata, launch.state);
     exec_process(exe, p, home);
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);
@@ -138,12 +154,16 @@ int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
   ExecLaunch launch;
   const ExecPlan& x = launch.plan;
   int pidfd = -1;
+  int agent = -1;
   std::vector<int> cgroupDirs;
   pid_t pid;
   try {
     launch = parse_exec(message);
     if (x.process.terminal && consoleFd < 0) throw SetupError("process.terminal needs a console socket", 0, "/process/terminal");
     pidfd = open_init(x);
+    // SCMP_ACT_NOTIFY: the agent's socket is a host path, connected here, in the host's mount
+    // namespace; the process forked below sends it the notify fd once its filter is loaded.
+    if (x.seccomp && x.seccomp->listener) agent = connect_agent(x.seccomp->listener->path);
     // Here, with the host's privilege (in a user namespace the score could only be raised); the
     // process forked below inherits it.
     apply_oom_score_adj(x.process);
@@ -169,7 +189,8 @@ int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
     sync.send_error(e.what(), e.err, e.pointer);
     return 1;
   }
-  if (pid == 0) run_exec_process(launch, sync, consoleFd, pidfd, cgroupDirs);
+  if (pid == 0) run_exec_process(launch, sync, consoleFd, pidfd, cgroupDirs, agent);
+  if (agent >= 0) close(agent);
   close(pidfd);
   for (int fd : cgroupDirs) close(fd);
   if (consoleFd >= 0) close(consoleFd);

@@ -13,6 +13,7 @@ struct Fd {
     if (fd >= 0) close(fd);
     fd = -1;
   }
+  Fd(Fd&& other) noexcept : fd(other.fd) { other.fd = -1; }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
 };

@@ -22,12 +22,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 #include "console.h"
 #include "error.h"
 #include "exec.h"
 #include "fd.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "launch.h"
 #include "plan.h"
 #include "process.h"
@@ -53,16 +55,21 @@ int fd_from_env(const char* name) {
 }
 
 void join_namespaces(const Plan& plan) {
+  // Every namespace is opened before the first is joined, as runc does: once in another user
+  // namespace this process may no longer open a (non-dumpable) process's /proc/<pid>/ns files.
+  std::vector<Fd> fds;
+  for (const NamespaceJoin& ns : plan.joins) {
+    fds.emplace_back(open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fds.back().fd < 0) fail_errno("open namespace " + ns.path, ns.pointer);
+  }
   // The user namespace first: it owns the others joined or made after it (and joining them takes
   // its capabilities). The mount namespace last: entering it changes what every later path means.
   auto pass_of = [](int flag) { return flag == CLONE_NEWUSER ? 0 : flag == CLONE_NEWNS ? 2 : 1; };
   for (int pass = 0; pass < 3; pass++) {
-    for (const NamespaceJoin& ns : plan.joins) {
+    for (size_t i = 0; i < plan.joins.size(); i++) {
+      const NamespaceJoin& ns = plan.joins[i];
       if (pass_of(ns.flag) != pass) continue;
-      int fd = open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) fail_errno("open namespace " + ns.path, ns.pointer);
-      if (setns(fd, ns.flag) < 0) fail_errno("join " + ns.type + " namespace " + ns.path, ns.pointer);
-      close(fd);
+      if (setns(fds[i].fd, ns.flag) < 0) fail_errno("join " + ns.type + " namespace " + ns.path, ns.pointer);
     }
   }
 }
@@ -224,16 +231,19 @@ void report_after_ready(const SetupError& e, int startFd) {
     close(sync.fd());
     if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);  // sync step 7
     // sync step 8: from here, exec closes startFd (close-on-exec), or a failure writes "e<message>"
-    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
     apply_scheduling(plan.process);
-    apply_personality(plan.personality);
     apply_exec_labels(plan.process);
     // Without no_new_privs loading a filter takes CAP_SYS_ADMIN: before the user switch and the
-    // capability drop. With it, as the very last step, so the filter sees no syscall of ours.
+    // capability drop. With it, after them, so the filter sees as few syscalls of ours as it can.
     if (filter && !plan.process.noNewPrivileges) notifyFd = filter->load();
     apply_identity(plan.process);
     if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
     if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listener->metadata, states.created);
+    apply_personality(plan.personality);
+    // startContainer hooks run last, as under runc: confined as the process will be (its user,
+    // capabilities, no_new_privs, seccomp filter, LSM exec label), so that a hook does in the
+    // container only what its process may do. Only their umask is the runtime's (README, hooks).
+    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
     exec_process(exe, plan.process, home);
   } catch (const SetupError& e) {
     if (!reported) {
@@ -277,6 +287,7 @@ int main() {
     // In a user namespace the init could only raise its score: the host's privilege lowers it
     // here, before any namespace is joined or made, and the init inherits it (runc does the same).
     if (launch.plan.userNamespace) apply_oom_score_adj(launch.plan.process);
+    prepare_idmapped_mounts(launch.plan);  // with the host's privilege, before any namespace
     join_namespaces(launch.plan);
     new_time_namespace(launch.plan);
     // The time namespace was made above; the cgroup one by the init itself (see run_init).

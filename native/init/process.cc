@@ -88,6 +88,21 @@ std::string find_executable(const ProcessPlan& p) {
 
 namespace {
 
+// As runc (fixStdioPermissions): stdio the process could not reopen as its own user
+// (/dev/stdout, /proc/self/fd/1 of a pipe made by root) becomes its user's; the group stays. Only
+// pipes and sockets, which exist for this process alone: a regular file or a terminal of the host
+// given as stdio stays as it is (runc would hand the host's file or tty to the container's uid).
+// The container's own pty is given to the user when it is made (console.cc). Refusals are no
+// error (runc's list: an id the namespace cannot map, a read-only mount).
+void own_stdio(uid_t uid) {
+  for (int fd = 0; fd <= 2; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) || st.st_uid == uid) continue;
+    if (fchown(fd, uid, static_cast<gid_t>(-1)) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+      fail_errno("give stdio (fd " + std::to_string(fd) + ") to the process's user", "/process/user/uid");
+  }
+}
+
 // A user namespace whose gid_map was written by its unprivileged owner refuses setgroups(2) for
 // good (/proc/<pid>/setgroups "deny", which the kernel requires for such a map): the process keeps
 // the groups it had, as under runc. Only an EPERM with no groups asked for is let through.
@@ -102,6 +117,7 @@ bool setgroups_denied() {
 
 // Groups and gid first: changing them needs CAP_SETGID, which the switch to a non-root uid may take.
 void switch_user(const ProcessPlan& p) {
+  own_stdio(p.uid);
   std::vector<gid_t> groups(p.additionalGids.begin(), p.additionalGids.end());
   if (setgroups(groups.size(), groups.data()) < 0 && !(errno == EPERM && groups.empty() && setgroups_denied()))
     fail_errno("setgroups", "/process/user/additionalGids");

@@ -1,7 +1,8 @@
 // What every command gets from the global flags.
 // The runtime module, not the index: the index also loads the plan compiler and validators,
 // which the cheap verbs must not pay for at every start (see fast-path.ts).
-import { Runtime, DEFAULT_ROOT } from '../runtime/runtime';
+import { Runtime } from '../runtime/runtime';
+import { defaultRoot } from '../rootless';
 import { CliLogger, debugError, type LogFormat } from './log';
 import { TsruncError } from '../errors';
 
@@ -10,6 +11,8 @@ export interface GlobalArgs {
   log?: string;
   'log-format'?: string;
   debug?: boolean;
+  /** runc --systemd-cgroup: containers created by this call use the systemd cgroup driver. */
+  'systemd-cgroup'?: boolean;
 }
 
 export function loggerFrom(argv: GlobalArgs): CliLogger {
@@ -17,7 +20,7 @@ export function loggerFrom(argv: GlobalArgs): CliLogger {
 }
 
 export function runtimeFrom(argv: GlobalArgs): Runtime {
-  return new Runtime({ root: argv.root ?? DEFAULT_ROOT, logger: loggerFrom(argv), blockingWaits: true });
+  return new Runtime({ root: argv.root ?? defaultRoot(), logger: loggerFrom(argv), blockingWaits: true, systemdCgroup: argv['systemd-cgroup'] });
 }
 
 /** systemd socket activation: fds 3.. handed to this very process (LISTEN_PID is ours). */

@@ -14,7 +14,7 @@
 // The rows live in two tables: hot-verbs.ts (state, start, kill, delete) and fast-verbs.ts (those
 // plus create, run and exec), used by verb-main.ts (the per-verb bundles) and main.ts. This file
 // is only the parser, so a verb's bundle holds no other verb's code.
-import { DEFAULT_ROOT } from '../runtime/runtime';
+import { defaultRoot } from '../rootless';
 import { reportError, type GlobalArgs } from './context';
 
 type FlagType = 'string' | 'boolean' | 'number';
@@ -44,7 +44,7 @@ export interface FastVerb {
 
 /** The global flags (main.ts declares the same ones to yargs). */
 const GLOBAL_FLAGS: Flags = {
-  root: { type: 'string', default: DEFAULT_ROOT },
+  root: { type: 'string', default: defaultRoot() },
   log: { type: 'string' },
   'log-format': { type: 'string', default: 'text' },
   debug: { type: 'boolean', default: false },

@@ -4,7 +4,7 @@
 import type { Argv } from 'yargs';
 
 import { TsruncError } from '../errors';
-import { DEFAULT_ROOT } from '../runtime/runtime';
+import { defaultRoot } from '../rootless';
 import { loggerFrom, reportError, type GlobalArgs } from './context';
 import { parseFast, runFast } from './fast-path';
 import { FAST_VERBS } from './fast-verbs';
@@ -45,7 +45,7 @@ export async function main(args: string[]): Promise<number> {
   const parser = yargs(stdinValues(execCommandCut(help)))
     .scriptName('tsrunc')
     .usage('tsrunc [global options] <command> [options]\n\nAn OCI container runtime (runc-compatible) in TypeScript.')
-    .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state', global: true })
+    .option('root', { type: 'string', default: defaultRoot(), describe: 'directory for container state', global: true })
     .option('log', { type: 'string', describe: 'log file (default: stderr)', global: true })
     .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log line format', global: true })
     .option('debug', { type: 'boolean', default: false, describe: 'debug logging', global: true })

@@ -21,6 +21,7 @@ import { checkJoinedNamespaces, compileNamespaces } from './namespaces';
 import { compileSeccomp } from './seccomp';
 import { compileSysctl, ownNamespaces } from './sysctl';
 import { compileTimeOffsets, type TimeOffsetsSpec } from './time';
+import { runningInUserNamespace } from '../rootless';
 import { PLAN_VERSION, type Plan, type ProcessPlan, type Rlimit } from './types';
 
 export interface CompileOptions {
@@ -31,6 +32,8 @@ export interface CompileOptions {
   capLastCap?: number;
   /** Receives what is accepted but probably not meant (e.g. capabilities this kernel lacks). */
   warnings?: ConfigProblem[];
+  /** tsrunc itself runs in a user namespace (rootless podman's): mknod is refused; default: detected. */
+  inUserNamespace?: boolean;
   /** Which LSMs the host runs; default: detected. */
   lsm?: LsmHost;
   /**
@@ -126,7 +129,8 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const ns = compileNamespaces(linux.namespaces, problems);
   const rootfs = fs.realpathSync(path.resolve(bundle, spec.root?.path ?? 'rootfs'));
   const rootfsPropagation = linux.rootfsPropagation ? propagationFlags(linux.rootfsPropagation) ?? 0 : 0;
-  const mounts = compileMounts(spec.mounts, bundle, ns.fresh.has('network'), problems);
+  const mounts = compileMounts(spec.mounts, bundle, ns.fresh.has('network'), problems,
+    ns.fresh.has('user') ? { uid: linux.uidMappings, gid: linux.gidMappings } : {});
   const setupDev = !bindsDev(spec.mounts);
   const process = compileProcess(spec, { problems, warnings: options.warnings ?? [] }, options.capLastCap ?? kernelCapLastCap(), options.lsm ?? detectLsm());
   const userNamespace = ns.fresh.has('user') || ns.joins.some((j) => j.type === 'user');
@@ -156,7 +160,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     domainname: spec.domainname ?? null,
     mounts: options.cgroupMounts ? placeCgroupMounts(mounts, options.cgroupMounts) : mounts,
     setupDev,
-    devices: setupDev ? compileDevices(linux.devices, userNamespace) : [],
+    devices: setupDev ? compileDevices(linux.devices, userNamespace || (options.inUserNamespace ?? runningInUserNamespace())) : [],
     symlinks: setupDev ? DEFAULT_SYMLINKS : [],
     maskedPaths: (linux.maskedPaths ?? []).map(containerPath),
     readonlyPaths: (linux.readonlyPaths ?? []).map(containerPath),

@@ -2,7 +2,7 @@
 // goes through compileProcess, the init's own compiler, so an exec'd process gets its attributes
 // exactly as the init would; the container contributes its namespaces, cgroups, seccomp filter
 // and personality.
-import { ConfigError, TsruncError, type ConfigProblem } from '../errors';
+import { ConfigError, type ConfigProblem } from '../errors';
 import type { Process, Spec } from '../generated/config';
 import { compileProcess } from './compile';
 import { compileExecCpuAffinity } from './cpu-affinity';
@@ -43,8 +43,5 @@ export function compileExec(spec: Spec, process: Process, target: ExecTarget, op
   const affinity = compileExecCpuAffinity(process.execCPUAffinity, problems);
   plan.cpuAffinity = affinity.final;
   if (problems.length > 0) throw new ConfigError(problems);
-  if (seccomp?.listener) {
-    throw new TsruncError('NOT_SUPPORTED', 'exec into a container whose seccomp filter has SCMP_ACT_NOTIFY rules is not supported yet', { pointer: '/linux/seccomp' });
-  }
   return { version: PLAN_VERSION, ...target, namespaces, process: plan, seccomp, personality, cpuAffinityInitial: affinity.initial };
 }

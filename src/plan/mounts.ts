@@ -7,17 +7,20 @@ import { isBindMount } from '../spec/semantics';
 import { MS } from './linux';
 import { parseMountOptions } from './mount-options';
 import type { MountOp } from './types';
+import { IDMAP_WORDS, compileIdmap, type IdMappingSpec } from './idmap-mount';
 
 export interface MountSpec {
   destination: string;
   type?: string;
   source?: string;
   options?: string[];
+  uidMappings?: IdMappingSpec[];
+  gidMappings?: IdMappingSpec[];
 }
 
 // runc option words that need kernel features tsrunc does not drive yet. Passing them to the
 // kernel as data would fail the mount with an obscure EINVAL, so they are named up front.
-const UNSUPPORTED_WORDS = new Set(['tmpcopyup', 'idmap', 'ridmap', 'recursiveReadOnly']);
+const UNSUPPORTED_WORDS = new Set(['recursiveReadOnly']);
 
 /**
  * Container paths are absolute and clean ("." and ".." applied, a relative one taken relative to
@@ -84,6 +87,7 @@ export function compileMounts(
   bundle: string,
   freshNetNs: boolean,
   problems: ConfigProblem[],
+  containerMaps: { uid?: IdMappingSpec[]; gid?: IdMappingSpec[] } = {},
 ): MountOp[] {
   const ops: MountOp[] = [];
   mounts.forEach((m, i) => {
@@ -95,6 +99,7 @@ export function compileMounts(
       return;
     }
     const destination = containerPath(m.destination);
+    const idmap = compileIdmap(m, isBindMount(m), (opts.flags & MS.REC) !== 0, containerMaps, ptr, problems);
     if (isBindMount(m)) {
       const source = path.resolve(bundle, m.source ?? '');
       // The one check that a bind source exists (spec/semantics only checks that one is given):
@@ -126,6 +131,8 @@ export function compileMounts(
         createAs: isDir ? 'dir' : 'file',
         fallback: null,
         links: [],
+        idmap,
+        copyUp: false,
         pointer: ptr,
       });
       return;
@@ -142,13 +149,20 @@ export function compileMounts(
       problems.push({ pointer: ptr + '/destination', message: procProblem });
       return;
     }
+    // runc's tmpcopyup: the new tmpfs starts with what the image has there (a word of runc's, not
+    // the kernel's: it is not passed on as data).
+    const copyUp = opts.data.includes('tmpcopyup');
+    if (copyUp && fstype !== 'tmpfs') {
+      problems.push({ pointer: ptr + '/options', message: `tmpcopyup is for tmpfs mounts (this one is ${fstype})` });
+      return;
+    }
     const late = lateReadonlyFlags(fstype, destination, opts.flags);
     ops.push({
       destination,
       source: m.source ?? m.type,
       fstype,
       flags: late ? opts.flags & ~MS.RDONLY : opts.flags,
-      data: opts.data.join(','),
+      data: opts.data.filter((w) => !IDMAP_WORDS.has(w) && w !== 'tmpcopyup').join(','),
       remountFlags: 0,
       lateRemountFlags: late,
       propagation: opts.propagation,
@@ -161,6 +175,8 @@ export function compileMounts(
         ? { source: '/sys', flags: MS.BIND | MS.REC, remountFlags: bindRemountFlags(opts.flags) }
         : null,
       links: [],
+      idmap: null,
+      copyUp,
       pointer: ptr,
     });
   });

@@ -16,6 +16,8 @@ export type {
   ExecPlan,
   HookPlan,
   HooksPlan,
+  IdMapping,
+  IdmapPlan,
   IoPriorityPlan,
   MemoryPolicyPlan,
   LsmPlan,

@@ -17,12 +17,13 @@ import { loadBundle, loadSpec, type LoadedBundle } from '../spec/load';
 import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
-import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/driver';
+import { managerFor, placeInit, plannedRecord, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/cgroup-manager';
 import { planCgroup } from '../cgroups/plan';
+import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
+import { callerCgroups, skipRootlessCgroup } from '../cgroups/rootless';
 import { checkPreexistingCgroup } from '../cgroups/preexisting';
 import { detectHostCached } from '../cgroups/host';
 import { cgroupMountView, hasCgroupNamespace, isCgroupMount, placeCgroupMounts } from '../plan/cgroup-mount';
-import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit, type HelperProcess, type Launched } from './launch';
@@ -55,12 +56,19 @@ export type CreateOptions = ConfigSource & {
   listenFds?: number;
   /** process.terminal: unix socket that receives the pty master (runc --console-socket). */
   consoleSocket?: string;
-  /** process.terminal without a console socket: tsrunc's own socket (foreground `run`). */
+  /**
+   * process.terminal without a console socket: a socket of the caller's (one end of a socketpair)
+   * that the pty master is sent over; the caller receives it (addon recvFd). `run` passes its own.
+   */
   consoleFd?: number;
   /** Unix socket that receives a pidfd of the init once it exists (runc 1.2 --pidfd-socket). */
   pidfdSocket?: string;
+  /** The consoleFd is this process's own terminal proxy (foreground `run`): its stdin must be a tty. */
+  ownTerminal?: boolean;
   /** fds 0, 1, 2 of the container process (default: this process's own 0, 1, 2). */
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
+  /** The systemd cgroup driver (runc --systemd-cgroup): cgroupsPath is "slice:prefix:name". */
+  systemdCgroup?: boolean;
 };
 
 export interface Created {
@@ -76,6 +84,8 @@ const O_PATH = 0o10000000;
 interface Prepared {
   plan: Plan;
   cgroup: AnySetup;
+  /** The plan's mounts before its cgroup mounts were placed; undefined without a cgroup mount. */
+  configMounts?: Plan['mounts'];
   stored: Omit<StoredState, 'pid' | 'pidStartTime'>;
 }
 
@@ -93,17 +103,22 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   const compileWarnings: ConfigProblem[] = [];
   let plan: Plan;
   let cgroup: AnySetup;
+  let configMounts: Plan['mounts'] | undefined;
   try {
     plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
-    cgroup = planCgroup(config, id, compileWarnings);
+    cgroup = planCgroup(config, id, compileWarnings, { systemd: options.systemdCgroup });
     // A cgroup mount shows the container's own cgroups: known only now.
-    if (plan.mounts.some(isCgroupMount)) plan.mounts = placeCgroupMounts(plan.mounts, cgroupMountView(detectHostCached(), plannedRecord(cgroup), hasCgroupNamespace(plan)));
+    if (plan.mounts.some(isCgroupMount)) {
+      configMounts = plan.mounts;
+      plan.mounts = placeCgroupMounts(plan.mounts, cgroupMountView(detectHostCached(), plannedRecord(cgroup), hasCgroupNamespace(plan)));
+    }
   } finally {
     warn(compileWarnings); // also when the config is rejected: they may explain why
   }
   return {
     plan,
     cgroup,
+    configMounts,
     stored: {
       ociVersion: OCI_VERSION,
       id,
@@ -149,13 +164,13 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
   }
   if (!tty && options.consoleSocket) throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty');
   if (!tty) return -1;
-  if (!options.consoleSocket) checkOwnTerminal();
+  if (!options.consoleSocket && options.ownTerminal) checkOwnTerminal();
   return options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : options.consoleFd!;
 }
 
 /** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
-  const { plan, cgroup, stored } = prepare(id, options, logger);
+  const { plan, cgroup, stored, configMounts } = prepare(id, options, logger);
   logger.debug(`create ${id}: config of ${stored.bundle} is valid; plan: ${plan.mounts.length} mounts, rootfs ${plan.rootfs}`);
   // Before anything exists, as runc: a frozen cgroup is refused (the init would never get ready).
   checkPreexistingCgroup(cgroup, logger);
@@ -194,10 +209,18 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // on v1 it is placed (placeInit) before it is told to go on. Either way no instruction of the
     // container ever runs outside its limits.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
+    try {
+      cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
+    } catch (e) {
+      // A rootless caller without a delegated cgroup: the container runs without one where runc's rules allow.
+      if (!skipRootlessCgroup(e, stored.config, cgroup.driver !== 'v1')) throw e;
+      logger.debug(`no cgroup for the container: ${(e as Error).message}`);
+      // Its cgroup mounts show the cgroups it is in instead: the caller's.
+      if (configMounts) plan.mounts = placeCgroupMounts(configMounts, cgroupMountView(detectHostCached(), callerCgroups(detectHostCached()), hasCgroupNamespace(plan)));
+    }
     crashPoint('create:cgroup');
-    logger.debug(`create ${id}: cgroup ready (${cgroupRecord.dir})`);
-    const intoDir = cgroupFdDir(cgroupRecord);
+    logger.debug(`create ${id}: ${cgroupRecord ? `cgroup ready (${cgroupRecord.dir})` : 'no cgroup'}`);
+    const intoDir = cgroupRecord && managerFor(cgroupRecord).cloneIntoDir();
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const cgroupOwnerUid = intoDir === undefined ? null : cgroupOwner(stored.config);
     if (cgroupOwnerUid !== null) delegateCgroup(intoDir!, cgroupOwnerUid);
@@ -206,7 +229,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, forked: offThread });
     crashPoint('create:launched');
     // While the helper starts and sends the init's pid, not while the init waits to be placed.
-    warmPlacement(cgroup, !offThread);
+    if (cgroupRecord) warmPlacement(cgroup, !offThread);
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     logger.debug(`create ${id}: tsrunc-init cloned the container init into its namespaces: pid ${pid}`);
     crashPoint('create:pid');
@@ -220,7 +243,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // The init waits for "go" before it needs them (it becomes the namespace's root then).
     const idMaps = configIdMaps(stored.config.linux);
     if (idMaps) writeIdMaps(pid, idMaps);
-    await placeInit(cgroupRecord, pid, !offThread);
+    if (cgroupRecord) await placeInit(cgroup, cgroupRecord, pid, !offThread);
     crashPoint('create:placed');
     // Its network namespace exists: the devices go there before the init goes on (and runs hooks).
     const netDevices = stored.config.linux?.netDevices;
@@ -255,7 +278,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
   } catch (caught) {
     let e = caught;
     // An init that died without a word in a cgroup that saw an OOM kill: say so, and which limit.
-    if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && oomKillCount(cgroupRecord) > 0) {
+    if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && managerFor(cgroupRecord).oomKillCount() > 0) {
       e = new TsruncError('SETUP_FAILED', `container init was killed by the OOM killer during setup (${e.message}): the memory limit is too low`, { pointer: '/linux/resources/memory/limit', cause: e });
     }
     logger.debug(`create ${id}: failed, removing what was made: ${e instanceof Error ? e.message : String(e)}`);
@@ -266,7 +289,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     }
     // A failed create continues the lifecycle at delete, which runs the poststop hooks.
     if (record) await runHooks(stored.config, 'poststop', hookState(record, 'stopped'), logger, false);
-    if (cgroupRecord) removeCgroup(cgroupRecord);
+    if (cgroupRecord) managerFor(cgroupRecord).remove();
     dir.remove();
     throw e;
   } finally {

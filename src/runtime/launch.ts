@@ -85,8 +85,9 @@ export function launchInit(plan: Plan, options: LaunchOptions): Launched | Promi
 }
 
 /** tsrunc-init's exec mode: one more process in a running container (native/init/exec.h). */
-export function launchExec(plan: ExecPlan, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd' | 'forked'>): Launched {
-  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds }, options, 'unable to start container process') as Launched; // sync step 1 of an exec
+/** `state`: the container's state JSON, for the seccomp agent of a SCMP_ACT_NOTIFY filter. */
+export function launchExec(plan: ExecPlan, state: string, options: Omit<LaunchOptions, 'fifoFd' | 'cgroupFd' | 'forked'>): Launched {
+  return launchHelper({ type: 'exec', exec: plan, wait: options.wait, preserveFds: options.preserveFds, state }, options, 'unable to start container process') as Launched; // sync step 1 of an exec
 }
 
 // The sealed copy of tsrunc-init, made once per process and binary: an in-process caller starts

@@ -13,7 +13,7 @@ export const SYNC_STEPS = { launch: 1, pid: 2, go: 3, hooks: 4, resume: 5, ready
 /** Messages tsrunc sends. */
 export type ToInit =
   | { type: 'launch'; plan: Plan; wait: boolean; preserveFds: number }                   // step 1
-  | { type: 'exec'; exec: ExecPlan; wait: boolean; preserveFds: number }                 // step 1 of an exec (9)
+  | { type: 'exec'; exec: ExecPlan; wait: boolean; preserveFds: number; state: string }  // step 1 of an exec (9)
   | { type: 'go'; pid: number; states: { creating: string; created: string } }           // step 3
   | { type: 'resume' };                                                                   // step 5
 

@@ -9,13 +9,30 @@ import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
 
 /**
- * A terminal process in the foreground without a console socket takes tsrunc's own terminal, so
+ * The caller's terminal a foreground terminal process takes over (raw mode, window size), found as
+ * runc 1.1 finds it (tty.go, initHostConsole): stderr, stdout or stdin, the first that is a
+ * terminal, else the controlling terminal (/dev/tty), so that `run` works with stdin redirected.
+ * The fd is 0-2, or one of /dev/tty that `opened` says to close.
+ */
+function hostConsole(): { fd: number; opened: boolean } {
+  for (const fd of [2, 1, 0]) if (tty.isatty(fd)) return { fd, opened: false };
+  try {
+    return { fd: fs.openSync('/dev/tty', fs.constants.O_RDWR | fs.constants.O_NOCTTY), opened: true };
+  } catch (e) {
+    // runc's words ("open /dev/tty: no such device or address"), then what to do instead.
+    const err = e as NodeJS.ErrnoException;
+    const reason = /^[A-Z]+: ([^,]+)/.exec(err.message)?.[1] ?? err.message;
+    throw new TsruncError('INVALID_ARGUMENT', `cannot allocate tty: open /dev/tty: ${reason} (tsrunc has no terminal on stdin, stdout or stderr: give --console-socket, or set process.terminal to false)`, { pointer: '/process/terminal', cause: e });
+  }
+}
+
+/**
+ * A terminal process in the foreground without a console socket takes the caller's terminal, so
  * there must be one: as runc, refuse rather than start a shell nobody can type into.
  */
 export function checkOwnTerminal(): void {
-  if (!process.stdin.isTTY) {
-    throw new TsruncError('INVALID_ARGUMENT', "cannot allocate tty: tsrunc's stdin is not a terminal (give --console-socket, or set process.terminal to false)", { pointer: '/process/terminal' });
-  }
+  const found = hostConsole();
+  if (found.opened) fs.closeSync(found.fd);
 }
 
 /** tsrunc's own console socket: one end goes to tsrunc-init, the master comes back on the other. */
@@ -59,21 +76,27 @@ const DRAIN_MS = 2000;
 
 export function proxyTerminal(master: number): TerminalProxy {
   const stdin = process.stdin as NodeJS.ReadStream;
+  const host = hostConsole();
   // runc's raw mode (cfmakeraw), not Node's setRawMode, which keeps output processing: the
   // container's pty already turns "\n" into "\r\n", and a second pass would double the "\r".
-  const saved = stdin.isTTY === true ? addon().makeRaw(0) : undefined;
+  const saved = addon().makeRaw(host.fd);
+  // The window size is read from the same terminal: through stdout/stderr's own tty stream, or a
+  // stream of its own over a fresh open of the terminal (stdin, /dev/tty).
+  const sizeFd = host.fd === 1 || host.fd === 2 ? -1 : fs.openSync(host.opened ? '/dev/tty' : '/proc/self/fd/0', fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+  const sizer: tty.WriteStream = host.fd === 1 ? process.stdout as tty.WriteStream : host.fd === 2 ? process.stderr as tty.WriteStream : new tty.WriteStream(sizeFd);
   const resize = () => {
+    const [cols, rows] = sizer.getWindowSize();
     // A terminal without a size (0x0: a pty nobody sized, e.g. script(1) without a tty of its own)
     // would override process.consoleSize with nothing.
-    if (!process.stdout.isTTY || !process.stdout.rows || !process.stdout.columns) return;
+    if (!rows || !cols) return;
     try {
-      addon().setWindowSize(master, process.stdout.rows, process.stdout.columns);
+      addon().setWindowSize(master, rows, cols);
     } catch {
       // the pty is gone
     }
   };
   resize();
-  process.stdout.on('resize', resize);
+  process.on('SIGWINCH', resize);
   const input = (chunk: Buffer) => {
     try {
       fs.writeSync(master, chunk);
@@ -107,8 +130,10 @@ export function proxyTerminal(master: number): TerminalProxy {
       fs.closeSync(master);
       stdin.off('data', input);
       stdin.pause();
-      if (saved) addon().restoreTerminal(0, saved);
-      process.stdout.off('resize', resize);
+      addon().restoreTerminal(host.fd, saved);
+      process.off('SIGWINCH', resize);
+      if (sizeFd >= 0) sizer.destroy();
+      if (host.opened) fs.closeSync(host.fd);
       await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
     },
   };

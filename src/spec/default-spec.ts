@@ -17,10 +17,37 @@ export const DEFAULT_OCI_VERSION = OCI_VERSION;
 export interface DefaultSpecOptions {
   /** `docker run -v` style binds, "HOST:CTR[:ro|rw]"; appended to mounts. */
   binds?: string[];
+  /** runc spec --rootless: toRootless() of the default. */
+  rootless?: boolean;
 }
 
 /** A fresh default config (callers may modify it). Throws INVALID_ARGUMENT for a malformed bind. */
 export function defaultSpec(opts: DefaultSpecOptions = {}): Spec {
+  const spec = baseSpec(opts);
+  return opts.rootless ? toRootless(spec) : spec;
+}
+
+/**
+ * runc's specconv.ToRootless: what a non-root caller can run. A user namespace mapping the caller's
+ * uid and gid to root (the maps a user may write without newuidmap), no network namespace (one
+ * of its own would have no interface but lo), /sys bound from the host (a fresh sysfs needs a
+ * network namespace), no uid=/gid= mount options (those ids are not mapped) and no resources (a
+ * user's cgroups are seldom delegated).
+ */
+export function toRootless(spec: Spec, euid = process.geteuid?.() ?? 0, egid = process.getegid?.() ?? 0): Spec {
+  const linux = spec.linux ?? {};
+  linux.namespaces = [...(linux.namespaces ?? []).filter((ns) => ns.type !== 'network' && ns.type !== 'user'), { type: 'user' }];
+  linux.uidMappings = [{ containerID: 0, hostID: euid, size: 1 }];
+  linux.gidMappings = [{ containerID: 0, hostID: egid, size: 1 }];
+  delete linux.resources;
+  spec.linux = linux;
+  spec.mounts = (spec.mounts ?? []).map((m) => path.posix.normalize(m.destination) === '/sys'
+    ? { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+    : { ...m, ...(m.options ? { options: m.options.filter((o) => !o.startsWith('gid=') && !o.startsWith('uid=')) } : {}) });
+  return spec;
+}
+
+function baseSpec(opts: DefaultSpecOptions): Spec {
   const caps = () => ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
   const bindMounts = (opts.binds ?? []).map(parseBind);
   return {

@@ -281,8 +281,8 @@ function checkNamespacePath(ctx: Context, ns: NamespaceEntry, at: string): void 
 
 /**
  * runc's rules for linux.uidMappings/gidMappings: a new user namespace needs both (without a uid 0
- * mapped the init could not become its root), and mappings without a user namespace of the
- * container mean nothing. A namespace joined by path keeps its own maps: the config's are ignored.
+ * mapped the init could not become its root). Mappings without a new user namespace mean nothing:
+ * runc 1.1 ignores them, and so does tsrunc, with a warning.
  */
 function checkUserMappings(ctx: Context): void {
   const linux: unknown = ctx.config.linux;
@@ -295,7 +295,7 @@ function checkUserMappings(ctx: Context): void {
     if (fresh && !given) {
       ctx.problems.push({ pointer: '/linux/' + field, message: `a new user namespace needs ${field} (at least one mapping)` });
     } else if (!user && given) {
-      ctx.problems.push({ pointer: '/linux/' + field, message: 'mappings are given, but linux.namespaces has no user namespace' });
+      ctx.warnings.push({ pointer: '/linux/' + field, message: 'ignored: linux.namespaces has no user namespace' });
     } else if (user && !fresh && given) {
       ctx.warnings.push({ pointer: '/linux/' + field, message: 'ignored: the user namespace is joined by path and keeps its own mappings' });
     }

@@ -197,9 +197,10 @@ function createContext(t) {
      * Starts `<runtime> --root <root> ...args` and returns {child, done}; `done` resolves
      * to {code, signal, stdout, stderr, timedOut}. Output goes to files, not pipes: a
      * container inherits the runtime's stdio and may keep it open long after the
-     * runtime exited. `input`: text for its stdin (otherwise stdin is /dev/null).
+     * runtime exited. `input`: text for its stdin (otherwise stdin is /dev/null). `detached`: in a
+     * session of its own, so without a controlling terminal whoever runs the tests.
      */
-    spawnRuntime(args, { timeout = 20000, cwd = base, env, input } = {}) {
+    spawnRuntime(args, { timeout = 20000, cwd = base, env, input, detached = false } = {}) {
       const n = ++seq;
       const out = path.join(base, `io-${n}.stdout`);
       const err = path.join(base, `io-${n}.stderr`);
@@ -207,6 +208,7 @@ function createContext(t) {
       const child = spawn(RUNTIME, ['--root', root, ...args], {
         cwd,
         stdio: [input === undefined ? 'ignore' : 'pipe', ...fds],
+        detached, // a session of its own: no controlling terminal
         env: { ...process.env, ...env, [MARKER_VAR]: base },
       });
       fds.forEach((fd) => fs.closeSync(fd));
