@@ -1,6 +1,7 @@
 #include "resolve.h"
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -101,7 +102,8 @@ int open_in_root(int rootfd, const std::string& path, Create create, const std::
   // RESOLVE_NO_MAGICLINKS says ELOOP for a magic link on the way (/proc/self/fd/N, /proc/self/root...):
   // say so, rather than leave "too many levels of symbolic links" to be puzzled over.
   if (errno == ELOOP)
-    throw SetupError("open " + path + " in the container's root: it passes through a /proc magic link (or a symlink loop); refusing to follow it",
+    throw SetupError("open " + path + " in the container's root: " + strerror(ELOOP) +
+                         " (it passes through a /proc magic link, or a symlink loop); refusing to follow it",
                      ELOOP, pointer);
   if (errno != ENOENT || create == Create::None)
     fail_errno("open " + path + " in the container's root", pointer);

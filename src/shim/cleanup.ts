@@ -28,6 +28,15 @@ export async function cleanup(flags: ShimFlags): Promise<number> {
     if (!(e instanceof TsruncError && e.code === 'CONTAINER_NOT_FOUND')) process.stderr.write(`containerd-shim-tsrunc-v2: delete ${flags.id}: ${(e as Error).message}\n`);
   }
   unmountRootfs(bundle);
+  // The dead shim's socket, which runc's shim (1.6) leaves in /run/containerd/s; a grouped shim
+  // that still serves other containers keeps it: a live socket is left alone.
+  try {
+    const socket = fs.readFileSync(path.join(bundle, 'address'), 'utf8').trim().replace(/^unix:\/\//, '');
+    const serving = fs.readFileSync(`/proc/net/unix`, 'utf8').split('\n').some((l) => l.endsWith(` ${socket}`) && l.split(/\s+/)[3] === '00010000');
+    if (!serving) fs.rmSync(socket, { force: true });
+  } catch {
+    // no address file: no socket to remove
+  }
   process.stdout.write(toBinary(DeleteResponseSchema, create(DeleteResponseSchema, { exitStatus: 137, exitedAt: timestampNow() })));
   return 0;
 }
