@@ -275,7 +275,7 @@ test('loadBundle: unsupported features are NOT_SUPPORTED with a pointer; errors 
   const err = t.throws(() => loadBundle(bundle), { instanceOf: TsruncError });
   t.is(err.code, 'NOT_SUPPORTED');
   t.is(err.pointer, '/linux/intelRdt');
-  t.regex(err.message, /intelRdt is not supported yet/);
+  t.regex(err.message, /intelRdt is not supported/);
 
   spec.process.cwd = 'relative';
   writeConfig(bundle, spec);
