@@ -13,9 +13,12 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
+# iproute2: linux.netDevices are moved with `ip`. libsystemd-dev: the systemd cgroup driver's addon.
 packages=(build-essential cmake nlohmann-json3-dev busybox-static
-          libseccomp-dev ca-certificates)
-[ "${1:-}" = "--dev" ] && packages+=(runc crun hyperfine jq)
+          libseccomp-dev libsystemd-dev iproute2 ca-certificates)
+# --dev: the references the side-by-side tests and the benchmark compare against, newuidmap/newgidmap
+# for the rootless tests, and systemd + dbus, which the systemd lane's VM boots from this host's /.
+[ "${1:-}" = "--dev" ] && packages+=(runc crun hyperfine jq uidmap systemd dbus)
 command -v node >/dev/null || packages+=(nodejs npm)
 
 missing=()
@@ -41,10 +44,14 @@ bash scripts/make-default-bundle.sh
 # On PATH like any runtime: containerd's BinaryName, podman's containers.conf and Docker's
 # daemon.json name it by path, and the README's examples call plain `tsrunc`. A link (not a copy)
 # so a rebuild is picked up; replaced only if it is a link already (never someone's own binary).
-link=/usr/local/bin/tsrunc
-if [ -e "$link" ] && [ ! -L "$link" ]; then
-  echo "setup: $link exists and is not a link; leaving it alone (use $repo/bin/tsrunc)" >&2
-else
-  ln -sfn "$repo/bin/tsrunc" "$link"
-fi
+# containerd-shim-tsrunc-v2 likewise: containerd finds a shim by its binary name on PATH
+# (`ctr run --runtime io.containerd.tsrunc.v2`, a CRI runtime_type "io.containerd.tsrunc.v2").
+for name in tsrunc containerd-shim-tsrunc-v2; do
+  link=/usr/local/bin/$name
+  if [ -e "$link" ] && [ ! -L "$link" ]; then
+    echo "setup: $link exists and is not a link; leaving it alone (use $repo/bin/$name)" >&2
+  else
+    ln -sfn "$repo/bin/$name" "$link"
+  fi
+done
 echo "setup: done. Try: tsrunc run --bundle bundles/default demo"

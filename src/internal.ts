@@ -36,3 +36,8 @@ export { cgroupDirsOf } from './cgroups/process-cgroups';
 export { CRASH_POINTS } from './crash-point';
 export { prepare as prepareCreate } from './runtime/create';
 export { compileExec } from './plan/exec';
+// containerd-shim-tsrunc-v2's protocol pieces (ttrpc framing and client, the event publisher, the
+// generated messages), for the client lane's tests against a real containerd.
+export * as shimTtrpc from './shim/ttrpc';
+export { Publisher as ShimPublisher } from './shim/publisher';
+export * as shimEvents from './generated/shim/containerd/events/task_pb';

@@ -70,10 +70,12 @@ test('process.terminal: true is a valid config (whether a console socket is give
   t.deepEqual(r.unsupported, []);
 });
 
-test('linux.intelRdt is not supported yet (never silently ignored)', (t) => {
+test('linux.intelRdt is refused on a host without resctrl (never silently ignored)', (t) => {
   const r = semantics(t, (s) => { s.linux.intelRdt = { closID: 'guaranteed_group' }; });
   t.deepEqual(r.problems, []);
-  t.deepEqual(r.unsupported, [{ pointer: '/linux/intelRdt', message: 'linux.intelRdt is not supported yet' }]);
+  t.is(r.unsupported.length, 1);
+  t.is(r.unsupported[0].pointer, '/linux/intelRdt');
+  t.regex(r.unsupported[0].message, /^linux\.intelRdt is not supported: .*\/sys\/fs\/resctrl/);
 });
 
 // --- root

@@ -74,6 +74,14 @@ test('host: the mode comes from where cgroup2 is mounted and whether v1 hierarch
     mode: 'legacy', unifiedRoot: null, v1Controllers: ['cpu', 'cpuacct', 'memory'],
     v1Mounts: [{ controllers: ['cpu', 'cpuacct'], mountPoint: '/sys/fs/cgroup/cpu,cpuacct', root: '/' }, { controllers: ['memory'], mountPoint: '/sys/fs/cgroup/memory', root: '/' }],
   });
+  // What a container engine running in a container sees: a private mount namespace of a hybrid
+  // host where cgroup2 was mounted over /sys/fs/cgroup. The v1 hierarchies and the cgroup2 tree
+  // at /sys/fs/cgroup/unified are still listed but hidden under it: only the visible mount counts.
+  const shadowed = `${HYBRID_MOUNTINFO}50 23 0:40 / /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n`;
+  t.deepEqual(classifyMounts(parseMountinfo(shadowed)), { mode: 'unified', unifiedRoot: '/sys/fs/cgroup', v1Controllers: [], v1Mounts: [] });
+  // A mount below another one (its parent) is not hidden by it; a later bind over the tmpfs is.
+  const overTmpfs = `${HYBRID_MOUNTINFO}51 31 0:41 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n`;
+  t.true(classifyMounts(parseMountinfo(overTmpfs)).v1Controllers.includes('pids'));
   // The cgroup root is injectable.
   const elsewhere = '1 0 0:1 / /mnt/cg\\040v2 rw - cgroup2 cgroup2 rw\n';
   t.is(parseMountinfo(elsewhere)[0].mountPoint, '/mnt/cg v2', 'mountinfo octal escapes are decoded');
@@ -101,6 +109,7 @@ test('host: detectHost reads controllers, own cgroup, CPUs, nodes and huge page 
   t.deepEqual(detectHost(fsImpl), {
     mode: 'unified',
     unifiedRoot: '/sys/fs/cgroup',
+    unifiedMountRoot: '/',
     controllers: ['cpuset', 'cpu', 'io', 'memory', 'pids'],
     v1Controllers: [],
     ownCgroup: '/user.slice/user-0.slice/session-2.scope',
@@ -179,7 +188,7 @@ test('path: refusals, each at /linux/cgroupsPath', (t) => {
     t.deepEqual(pointers(r.problems), ['/linux/cgroupsPath']);
     return r.problems[0].message;
   };
-  t.regex(refused('system.slice:docker:abc'), /systemd cgroup .*slice:prefix:name.*cgroupfs driver/);
+  t.regex(refused('system.slice:docker:abc'), /systemd cgroup .*slice:prefix:name.*--systemd-cgroup/);
   t.regex(refused('/a/../../etc'), /must not contain "\.\."/);
   t.regex(refused('../x'), /must not contain "\.\."/);
   t.regex(refused('/'), /root cgroup/);

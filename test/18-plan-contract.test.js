@@ -33,7 +33,7 @@ const everything = {
   domainname: 'example.org',
   mounts: [
     { destination: '/proc', type: 'proc', source: 'proc' },
-    { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noatime', 'size=1m', 'mode=1777', 'ro'] },
+    { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noatime', 'size=1m', 'mode=1777', 'ro', 'tmpcopyup'] },
     { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nodev', 'rslave', 'unbindable', 'rnosuid', 'rrelatime'] },
     { destination: 'etc/../etc/file.txt', type: 'bind', source: 'file.txt', options: ['bind'] },
     { destination: '/mapped', type: 'bind', source: 'data', options: ['rbind', 'ridmap'] },

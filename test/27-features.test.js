@@ -46,6 +46,8 @@ tsruncOnly('features has every section of runtime-spec 1.3', async (t) => {
   t.is(f.linux.memoryPolicy.modes.length, defs.MemoryPolicyMode.enum.length, 'every mode');
   // tsrunc's own annotations: the cgroup driver it chose.
   t.truthy(f.annotations['org.tsrunc.cgroup.driver']);
+  // The systemd cgroup driver is in this build (--systemd-cgroup; test/systemd runs it).
+  t.true(f.linux.cgroup.systemd);
 });
 
 tsruncOnly('the seccomp flags features calls supported load into a real container', async (t) => {

@@ -30,13 +30,13 @@ tsruncOnly('a verb bundle holds only its own verb: state has no validator, creat
   const read = (name) => fs.readFileSync(path.join(CLI, `tsrunc-${name}.js`), 'latin1');
   // esbuild names each module it bundles in a comment: the markers are there where they belong.
   t.true(read('create').includes('dist/generated/config-validator.js'));
-  t.true(read('delete').includes('dist/cgroups/driver.js'));
+  t.true(read('delete').includes('dist/cgroups/cgroup-manager.js'));
   t.true(fs.readFileSync(path.join(CLI, 'tsrunc.js'), 'latin1').includes('node_modules/yargs'));
   for (const cheap of ['state', 'start', 'kill', 'delete']) {
     t.false(read(cheap).includes('dist/generated/config-validator.js'), `${cheap} holds the config validator`);
     t.false(read(cheap).includes('dist/plan/compile.js'), `${cheap} holds the plan compiler`);
   }
-  t.false(read('state').includes('dist/cgroups/driver.js'), 'state holds the cgroup driver');
+  t.false(read('state').includes('dist/cgroups/cgroup-manager.js'), 'state holds the cgroup driver');
   t.false(read('create').includes('node_modules/yargs'), 'create holds yargs');
 });
 
@@ -59,4 +59,35 @@ tsruncOnly('state, start, kill and delete load none of child_process, net, strea
   t.deepEqual(await loaded(['kill', id, '9']), [], 'kill');
   await rt.waitForStatus(id, 'stopped');
   t.deepEqual(await loaded(['delete', id]), [], 'delete');
+});
+
+// The systemd cgroup driver's D-Bus client is libsystemd (sd-bus) in its own addon,
+// tsrunc-systemd.node: only a container the systemd driver places loads it. Every verb on a
+// cgroupfs container - create included - maps neither it nor libsystemd, and the state bundle
+// does not even hold the driver's code. (The driver itself is tested in test/systemd.)
+tsruncOnly('no verb of a cgroupfs container loads the systemd D-Bus client (libsystemd)', async (t) => {
+  const rt = useRuntime(t);
+  const preload = path.join(rt.base, 'maps.js');
+  fs.writeFileSync(preload, "process.on('exit', () => require('fs').writeFileSync(process.env.MAPS_OUT, require('fs').readFileSync('/proc/self/maps', 'utf8')));");
+  const mapped = async (args) => {
+    const out = path.join(rt.base, 'maps');
+    const r = await rt.runtime(args, { env: { NODE_OPTIONS: `--require ${preload}`, MAPS_OUT: out } });
+    t.is(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    const maps = fs.readFileSync(out, 'utf8');
+    t.true(maps.includes('node'), 'the maps were written');
+    return [...new Set(maps.split('\n').map((l) => l.split(/\s+/)[5]).filter((f) => /libsystemd|tsrunc-systemd/.test(f ?? '')))];
+  };
+  const bundle = rt.makeBundle({ process: { args: ['sleep', '1000'] } });
+  const id = rt.id('nosd');
+  t.deepEqual(await mapped(['create', '--bundle', bundle.dir, id]), [], 'create');
+  t.deepEqual(await mapped(['start', id]), [], 'start');
+  t.deepEqual(await mapped(['state', id]), [], 'state');
+  t.deepEqual(await mapped(['pause', id]), [], 'pause');
+  t.deepEqual(await mapped(['resume', id]), [], 'resume');
+  t.deepEqual(await mapped(['exec', id, 'true']), [], 'exec');
+  t.deepEqual(await mapped(['kill', id, '9']), [], 'kill');
+  await rt.waitForStatus(id, 'stopped');
+  t.deepEqual(await mapped(['delete', id]), [], 'delete');
+  t.false(fs.readFileSync(path.join(CLI, 'tsrunc-state.js'), 'latin1').includes('dist/cgroups/systemd/'), 'state holds the systemd driver');
+  t.false(fs.readFileSync(path.join(CLI, 'tsrunc-state.js'), 'latin1').includes('tsrunc-systemd.node'));
 });

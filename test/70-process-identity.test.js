@@ -190,9 +190,9 @@ test('a non-root process.user owns its stdio pipes (it can reopen /dev/stdin), a
     c.process.args = ['sh', '-c', 'stat -L -c "%u %F" /proc/self/fd/0; cat /dev/stdin'];
   });
   // A real pipe as the runtime's stdin (Node's own 'pipe' stdio is a socket, which nobody can reopen).
-  const { stdout } = await promisify(execFile)('sh', ['-c', `printf 'through-stdin\\n' | ${RUNTIME} --root ${rt.root} run --bundle ${bundle.dir} ${rt.id('pipes')}`],
-    { timeout: 20000 });
-  t.is(stdout, '1000 fifo\nthrough-stdin\n');
+  const { stdout, stderr } = await promisify(execFile)('sh', ['-c', `printf 'through-stdin\\n' | ${RUNTIME} --root ${rt.root} run --bundle ${bundle.dir} ${rt.id('pipes')}`],
+    { timeout: 60000 });
+  t.is(stdout, '1000 fifo\nthrough-stdin\n', stderr);
 });
 
 (isTsrunc ? test : test.skip)('a host file given as stdout stays root\'s (runc 1.1 chowns it to the container\'s user with create and run -d)', async (t) => {

@@ -76,7 +76,7 @@ const allowed = (out) => /Cpus_allowed_list:\s*(\S+)/.exec(out)?.[1];
 
 (CPUS > 1 && isTsrunc ? test : test.skip)('exec: execCPUAffinity.final is the process\'s affinity; without one it has every CPU, not the runtime\'s', async (t) => {
   const rt = useRuntime(t);
-  const { id } = await rt.startContainer((c) => { c.process.args = ['sleep', '60']; });
+  const { id } = await rt.startContainer((c) => { c.process.args = ['sleep', '600']; });
   const dir = rt.hostDir('proc');
   const exec = async (affinity, prefix = []) => {
     const file = `${dir}/p${Math.random().toString(36).slice(2)}.json`;

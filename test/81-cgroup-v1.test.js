@@ -272,6 +272,31 @@ v1Test('pause freezes the freezer cgroup (a counter stops), resume thaws it', as
   await waitFor(() => count() > frozenAt, { what: 'progress after resume' });
 });
 
+// runc 1.5's update: a per-device blkio entry updates that device and keeps the others (runc 1.1.5
+// replaces the list); --cpu-burst and --cpu-idle are runc 1.2 flags.
+(V1 && loop && isTsrunc ? test : test.skip)('update: per-device blkio limits are updated device by device; --cpu-burst, --cpu-idle', async (t) => {
+  const rt = useRuntime(t);
+  const dev = { major: loop.major, minor: loop.minor };
+  const { id, pid } = await rt.startContainer(shell('sleep 600', (c) => {
+    c.linux.resources = { blockIO: { throttleReadBpsDevice: [{ ...dev, rate: 1048576 }], throttleWriteIOPSDevice: [{ ...dev, rate: 300 }] } };
+  }));
+  const d = cgroupDirs(pid);
+  const r = await rt.runtime(['update', '--resources', '-', id], { input: JSON.stringify({ blockIO: { throttleReadBpsDevice: [{ ...dev, rate: 2097152 }], throttleWriteBpsDevice: [{ ...dev, rate: 4096 }] } }) });
+  t.is(r.code, 0, r.stderr);
+  t.is(read(d.blkio, 'blkio.throttle.read_bps_device'), `${loop.major}:${loop.minor} 2097152`);
+  t.is(read(d.blkio, 'blkio.throttle.write_bps_device'), `${loop.major}:${loop.minor} 4096`);
+  t.is(read(d.blkio, 'blkio.throttle.write_iops_device'), `${loop.major}:${loop.minor} 300`, 'a list the update did not name is kept');
+  const stored = JSON.parse((await rt.runtime(['state', id])).stdout);
+  t.truthy(stored);
+  const flags = await rt.runtime(['update', '--cpu-quota', '50000', '--cpu-period', '100000', '--cpu-burst', '20000', '--cpu-idle', '1', id]);
+  t.is(flags.code, 0, flags.stderr);
+  if (fs.existsSync(path.join(d.cpu, 'cpu.cfs_burst_us'))) t.is(read(d.cpu, 'cpu.cfs_burst_us'), '20000');
+  if (fs.existsSync(path.join(d.cpu, 'cpu.idle'))) t.is(read(d.cpu, 'cpu.idle'), '1');
+  const rdt = await rt.runtime(['update', '--l3-cache-schema', 'L3:0=f', id]);
+  t.not(rdt.code, 0);
+  t.regex(rdt.stderr, /Intel RDT is not supported/);
+});
+
 v1Test('update changes memory and pids of a running container; events --stats shows the new limits', async (t) => {
   const rt = useRuntime(t);
   const { id, pid } = await rt.startContainer(shell('sleep 600', (c) => {

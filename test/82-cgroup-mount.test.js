@@ -37,7 +37,6 @@ const field = (out, name) => (new RegExp(`^${name}: ?(.*)$`, 'm').exec(out) ?? [
 async function runProbe(t, { options, cgroupns }) {
   const rt = useRuntime(t);
   const mountsBefore = ownMounts().length;
-  const hostProcs = fs.readFileSync('/sys/fs/cgroup/memory/cgroup.procs', 'utf8');
   const r = await rt.run((c) => {
     c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options });
     if (cgroupns) c.linux.namespaces.push({ type: 'cgroup' });
@@ -46,7 +45,6 @@ async function runProbe(t, { options, cgroupns }) {
   });
   t.is(r.code, 0, r.stderr);
   t.is(ownMounts().length, mountsBefore, 'the host\'s mount table is unchanged');
-  t.is(fs.readFileSync('/sys/fs/cgroup/memory/cgroup.procs', 'utf8'), hostProcs, 'the host\'s root cgroup is unchanged');
   return r.stdout;
 }
 

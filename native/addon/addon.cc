@@ -150,6 +150,10 @@ Napi::Value FsBatch(const Napi::CallbackInfo& info);  // fs_batch.cc
 Napi::Value SeqpacketPair(const Napi::CallbackInfo& info);
 Napi::Value ZygoteRequest(const Napi::CallbackInfo& info);
 Napi::Value ZygoteReply(const Napi::CallbackInfo& info);
+// shim.cc (containerd-shim-tsrunc-v2)
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info);
+Napi::Value Mount(const Napi::CallbackInfo& info);
+Napi::Value Unmount(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -179,6 +183,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("seqpacketPair", Napi::Function::New(env, SeqpacketPair));
   exports.Set("zygoteRequest", Napi::Function::New(env, ZygoteRequest));
   exports.Set("zygoteReply", Napi::Function::New(env, ZygoteReply));
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
+  exports.Set("mount", Napi::Function::New(env, Mount));
+  exports.Set("unmount", Napi::Function::New(env, Unmount));
   return exports;
 }
 

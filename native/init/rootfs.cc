@@ -1,6 +1,7 @@
 #include "rootfs.h"
 
 #include <cerrno>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
@@ -149,6 +150,77 @@ void make_links(int rootfd, const MountOp& m) {
   }
 }
 
+// tmpcopyup: copies the tree of `from` (the destination as it was before the tmpfs covered it:
+// an fd opened before the mount still reaches it) into `to`, the new tmpfs. Everything is opened
+// relative to its directory with O_NOFOLLOW: a link in the image is copied as a link, never followed.
+// Owners, modes and device numbers are kept; hard links become copies.
+void copy_tree(int from, int to, const std::string& where, const std::string& pointer, int depth) {
+  if (depth > 64) throw SetupError("tmpcopyup: " + where + " is nested more than 64 directories deep", ELOOP, pointer);
+  int listed = fcntl(from, F_DUPFD_CLOEXEC, 0);
+  DIR* dir = listed < 0 ? nullptr : fdopendir(listed);
+  if (!dir) {
+    if (listed >= 0) close(listed);
+    fail_errno("tmpcopyup: read " + where, pointer);
+  }
+  try {
+    while (struct dirent* e = readdir(dir)) {
+      const std::string name = e->d_name;
+      if (name == "." || name == "..") continue;
+      const std::string path = where + "/" + name;
+      struct stat st;
+      if (fstatat(from, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("tmpcopyup: stat " + path, pointer);
+      const mode_t perm = st.st_mode & 07777;
+      switch (st.st_mode & S_IFMT) {
+        case S_IFDIR: {
+          if (mkdirat(to, name.c_str(), 0700) < 0) fail_errno("tmpcopyup: mkdir " + path, pointer);
+          Fd src(openat(from, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+          Fd dst(openat(to, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+          if (src.fd < 0 || dst.fd < 0) fail_errno("tmpcopyup: open " + path, pointer);
+          copy_tree(src.fd, dst.fd, path, pointer, depth + 1);
+          if (fchown(dst.fd, st.st_uid, st.st_gid) < 0 || fchmod(dst.fd, perm) < 0) fail_errno("tmpcopyup: chown/chmod " + path, pointer);
+          break;
+        }
+        case S_IFREG: {
+          Fd src(openat(from, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+          Fd dst(openat(to, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+          if (src.fd < 0 || dst.fd < 0) fail_errno("tmpcopyup: open " + path, pointer);
+          char buf[65536];
+          for (;;) {
+            ssize_t n = read(src.fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) fail_errno("tmpcopyup: read " + path, pointer);
+            if (n == 0) break;
+            for (ssize_t off = 0; off < n;) {
+              ssize_t w = write(dst.fd, buf + off, n - off);
+              if (w < 0 && errno == EINTR) continue;
+              if (w < 0) fail_errno("tmpcopyup: write " + path, pointer);
+              off += w;
+            }
+          }
+          if (fchown(dst.fd, st.st_uid, st.st_gid) < 0 || fchmod(dst.fd, perm) < 0) fail_errno("tmpcopyup: chown/chmod " + path, pointer);
+          break;
+        }
+        case S_IFLNK: {
+          char target[4096];
+          ssize_t n = readlinkat(from, name.c_str(), target, sizeof target - 1);
+          if (n < 0) fail_errno("tmpcopyup: readlink " + path, pointer);
+          target[n] = 0;
+          if (symlinkat(target, to, name.c_str()) < 0) fail_errno("tmpcopyup: symlink " + path, pointer);
+          if (fchownat(to, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("tmpcopyup: chown " + path, pointer);
+          break;
+        }
+        default:  // device nodes, FIFOs, sockets
+          if (mknodat(to, name.c_str(), st.st_mode, st.st_rdev) < 0) fail_errno("tmpcopyup: mknod " + path, pointer);
+          if (fchownat(to, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("tmpcopyup: chown " + path, pointer);
+      }
+    }
+  } catch (...) {
+    closedir(dir);
+    throw;
+  }
+  closedir(dir);
+}
+
 void mount_one(int rootfd, const MountOp& m) {
   require_ordinary_dir(rootfd, m, -1);
   Fd dest(open_in_root(rootfd, m.destination, m.createAs == "file" ? Create::File : Create::Dir, m.pointer));
@@ -160,6 +232,9 @@ void mount_one(int rootfd, const MountOp& m) {
     finish_mount(rootfd, m, m.remountFlags);
     return;
   }
+  // tmpcopyup: the directory as it is now, before the tmpfs covers it.
+  Fd below(m.copyUp ? openat(dest.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1);
+  if (m.copyUp && below.fd < 0) fail_errno("tmpcopyup: open " + m.destination, m.pointer);
   const char* fstype = m.fstype.empty() ? nullptr : m.fstype.c_str();
   if (mount(m.source.empty() ? nullptr : m.source.c_str(), target.c_str(), fstype, m.flags,
             m.data.empty() ? nullptr : m.data.c_str()) < 0) {
@@ -172,6 +247,12 @@ void mount_one(int rootfd, const MountOp& m) {
              "bind " + m.fallback->source + " on " + m.destination, m.pointer);
     finish_mount(rootfd, m, m.fallback->remountFlags);
     return;
+  }
+  if (m.copyUp) {
+    Fd above(open_in_root(rootfd, m.destination, Create::None, m.pointer));
+    Fd top(openat(above.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (top.fd < 0) fail_errno("tmpcopyup: open the new tmpfs at " + m.destination, m.pointer);
+    copy_tree(below.fd, top.fd, m.destination, m.pointer, 0);
   }
   finish_mount(rootfd, m, m.remountFlags);
   make_links(rootfd, m);

@@ -37,6 +37,7 @@ uint32_t largest(uint32_t arch, const std::vector<std::string>& names) {
 class Program {
  public:
   static constexpr size_t FILTER = 0;  // the first instruction after the stub
+  Program() { places_.push_back(SIZE_MAX); }
   size_t label() { places_.push_back(SIZE_MAX); return places_.size() - 1; }
   void place(size_t label) { places_[label] = code_.size(); }
   void load(uint32_t offset) { code_.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset)); }
@@ -58,7 +59,6 @@ class Program {
     for (const auto& [at, label] : jumps_) code_[at].k = static_cast<uint32_t>(places_[label] - at - 1);
     return code_;
   }
-  Program() { places_.push_back(SIZE_MAX); }
 
  private:
   std::vector<sock_filter> code_;

@@ -1,10 +1,10 @@
 // Whether a container's cgroup is frozen (its status "paused"): the only question `state` and
 // `kill`, the verbs clients call most, ask of the cgroups. A module of its own, so that they load
-// neither driver (src/cgroups/driver.ts and everything it reaches).
+// neither driver (src/cgroups/cgroup-manager.ts and everything it reaches).
 import * as path from 'node:path';
 
-import { readOptional } from './fs-errors';
-import type { CgroupRecord } from './manager';
+import { readOptional } from './cgroupfs';
+import type { CgroupRecord } from './record';
 import { v1DirOf, type V1Record } from './v1/dirs';
 
 export const FREEZER_STATE = 'freezer.state';

@@ -20,6 +20,8 @@ export interface CgroupHost {
   mode: CgroupMode;
   /** Mount point of the cgroup2 hierarchy: /sys/fs/cgroup, /sys/fs/cgroup/unified; null when legacy. */
   unifiedRoot: string | null;
+  /** The cgroup the cgroup2 mount shows as its root ("/" unless in a cgroup namespace or a bind). */
+  unifiedMountRoot?: string;
   /** Controllers the cgroup2 root offers (its cgroup.controllers). */
   controllers: string[];
   /** Controllers bound to cgroup v1 hierarchies (hybrid and legacy hosts), for error messages. */
@@ -66,23 +68,36 @@ export interface MountEntry {
   superOptions: string[];
 }
 
-/** Parses /proc/<pid>/mountinfo (proc(5)). A later mount at the same point hides the earlier one. */
+/**
+ * Parses /proc/<pid>/mountinfo (proc(5)) into the mounts that are visible: a mount is hidden by a
+ * later one at its own mount point or at a directory above it (cgroup2 mounted over
+ * /sys/fs/cgroup hides /sys/fs/cgroup/unified and every v1 hierarchy beneath), unless that later
+ * mount is one of its own ancestors (mount ids: the kernel lists a mount after its parent).
+ * Reading a hidden mount's path would reach whatever now covers it, so none is returned.
+ */
 export function parseMountinfo(text: string): MountEntry[] {
-  const byPoint = new Map<string, MountEntry>();
+  const all: (MountEntry & { id: string; parent: string })[] = [];
   for (const line of text.split('\n')) {
     const fields = line.split(' ');
     const dash = fields.indexOf('-', 6);
     if (dash < 0 || fields.length < dash + 4) continue;
-    const entry: MountEntry = {
+    all.push({
+      id: fields[0]!,
+      parent: fields[1]!,
       mountPoint: unescapeMountField(fields[4]!),
       root: unescapeMountField(fields[3]!),
       fsType: fields[dash + 1]!,
       superOptions: fields[dash + 3]!.split(','),
-    };
-    byPoint.delete(entry.mountPoint); // keep mount order, with the visible mount last
-    byPoint.set(entry.mountPoint, entry);
+    });
   }
-  return [...byPoint.values()];
+  const byId = new Map(all.map((m) => [m.id, m]));
+  const isAncestor = (a: { id: string }, m: { parent: string }) => {
+    for (let p = byId.get(m.parent), hops = 0; p && hops < all.length; p = byId.get(p.parent), hops++) if (p.id === a.id) return true;
+    return false;
+  };
+  const covers = (over: string, under: string) => over === under || over === '/' || under.startsWith(over + '/');
+  const visible = all.filter((m, i) => !all.some((later, j) => j > i && covers(later.mountPoint, m.mountPoint) && !isAncestor(later, m)));
+  return visible.map(({ mountPoint, root, fsType, superOptions }) => ({ mountPoint, root, fsType, superOptions }));
 }
 
 /** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
@@ -149,7 +164,8 @@ export function detectHost(fsImpl: HostFs = nodeFs, options: DetectOptions = {})
       return undefined;
     }
   };
-  const { mode, unifiedRoot, v1Controllers, v1Mounts } = classifyMounts(parseMountinfo(read('/proc/self/mountinfo') ?? ''), options.cgroupRoot);
+  const mounts = parseMountinfo(read('/proc/self/mountinfo') ?? '');
+  const { mode, unifiedRoot, v1Controllers, v1Mounts } = classifyMounts(mounts, options.cgroupRoot);
   const procSelfCgroup = read('/proc/self/cgroup') ?? '';
   const ownV1 = parseOwnV1Cgroups(procSelfCgroup);
   const inRoot = (file: string) => (unifiedRoot === null ? undefined : read(path.join(unifiedRoot, file)));
@@ -160,6 +176,7 @@ export function detectHost(fsImpl: HostFs = nodeFs, options: DetectOptions = {})
   return {
     mode,
     unifiedRoot,
+    unifiedMountRoot: mounts.find((m) => m.fsType === 'cgroup2' && m.mountPoint === unifiedRoot)?.root,
     controllers: (inRoot('cgroup.controllers') ?? '').split(/\s+/).filter(Boolean),
     v1Controllers,
     ownCgroup: parseOwnCgroup(procSelfCgroup),

@@ -10,9 +10,9 @@
 //               enabled for children, and runc users expect runc's placement.)
 //
 // Two deliberate differences from runc: runc cleans ".." away lexically ("../../x" becomes "x");
-// tsrunc refuses a path with ".." instead, since no sane config has one. And runc's systemd driver
-// syntax "slice:prefix:name" is refused with a clear message: tsrunc has no systemd driver yet, and
-// the cgroupfs driver would silently make a directory literally named "system.slice:docker:abc".
+// tsrunc refuses a path with ".." instead, since no sane config has one. And the systemd driver's
+// syntax "slice:prefix:name" without --systemd-cgroup is refused with a clear message: the cgroupfs
+// driver would silently make a directory literally named "system.slice:docker:abc".
 
 import { pointer, type ConfigProblem } from '../errors';
 
@@ -79,8 +79,8 @@ export function cgroupSegments(cgroupsPath: string | undefined, id: string): str
   const raw = cgroupsPath ?? '';
   if (raw.includes('\0')) return 'cgroupsPath contains a NUL byte';
   if (/^[^/:]*:[^/:]*:[^/:]*$/.test(raw)) {
-    return `"${raw}" is a systemd cgroup ("slice:prefix:name"), which needs the systemd cgroup driver; ` +
-      'tsrunc only has the cgroupfs driver so far: use a path such as "/machine/' + id + '"';
+    return `"${raw}" is a systemd cgroup ("slice:prefix:name"), which needs the systemd cgroup driver: ` +
+      'run tsrunc with --systemd-cgroup (on a systemd host), or use a path such as "/machine/' + id + '"';
   }
   const segments = (raw === '' ? id : raw).split('/').filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) return `"${raw}" must not contain ".." (a cgroup path may not climb)`;

@@ -1,14 +1,15 @@
 // Where the container's cgroup goes and what is written into it, decided before anything is
 // created: linux.cgroupsPath + linux.resources against what this host mounts. The driver follows
 // from the host (host.ts): a unified host gets the cgroup v2 driver; a hybrid or legacy host, whose
-// controllers live in cgroup v1 hierarchies, the cgroup v1 driver (v1/), as runc chooses.
+// controllers live in cgroup v1 hierarchies, the cgroup v1 driver (v1/), as runc chooses. The
+// global --systemd-cgroup flag chooses the systemd driver instead (systemd/), on a unified host.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { ConfigError, type ConfigProblem } from '../errors';
+import { ConfigError, TsruncError, type ConfigProblem } from '../errors';
 import type { LinuxResources, Spec } from '../generated/config';
-import { applyResources, type AnySetup, type CgroupRecord } from './driver';
-import { enableControllers } from './manager';
+import { managerFor, type AnySetup, type CgroupRecord } from './cgroup-manager';
+import { enableControllers } from './v2/manager';
 import { detectHost, detectHostCached, type CgroupHost } from './host';
 import { resolveCgroupPath } from './path';
 import { memoryLimitBelowUsage } from './memory';
@@ -16,6 +17,9 @@ import { resourcesOfVersion } from './pids';
 import { compileResources, type CompiledResources } from './resources';
 import { resolveV1Paths, unifiedParents } from './v1/paths';
 import { compileResourcesV1 } from './v1/resources';
+import { annotationProperties } from './systemd/properties';
+import type { SystemdSetup } from './systemd/manager';
+import { resolveSystemdPath } from './systemd/unit-name';
 
 export type CgroupDriverName = 'v1' | 'v2';
 
@@ -37,9 +41,10 @@ export function compileFor(driver: CgroupDriverName, resources: LinuxResources |
 }
 
 /** The cgroup set-up for a container; throws ConfigError naming every field that cannot be had. */
-export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[]): AnySetup {
+export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[], options: { systemd?: boolean } = {}): AnySetup {
   const host = detectHostCached();
   const linux = spec.linux ?? {};
+  if (options.systemd) return planSystemd(spec, id, warnings, host);
   const { driver } = chooseDriver(host);
   const resources = compileFor(driver, resourcesOfVersion(linux.resources, spec.ociVersion), host, linux.devices);
   warnings.push(...resources.warnings);
@@ -62,6 +67,43 @@ export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[]): A
   };
 }
 
+/** The systemd driver's set-up: the unit, its properties, and the cgroup v2 writes for its cgroup. */
+function planSystemd(spec: Spec, id: string, warnings: ConfigProblem[], host: CgroupHost): SystemdSetup {
+  const linux = spec.linux ?? {};
+  if (host.mode !== 'unified' || host.unifiedRoot === null) {
+    throw new TsruncError('NOT_SUPPORTED', `--systemd-cgroup: tsrunc's systemd cgroup driver needs a cgroup v2 (unified) host; this one is ${host.mode}`);
+  }
+  if (!fs.existsSync('/run/systemd/system')) {
+    throw new TsruncError('NOT_SUPPORTED', '--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)');
+  }
+  const resources = compileFor('v2', linux.resources, host, linux.devices);
+  warnings.push(...resources.warnings);
+  const { placement, problems } = resolveSystemdPath(linux.cgroupsPath, id);
+  const annotations = annotationProperties(spec.annotations as Record<string, string> | undefined);
+  const all = [...problems, ...resources.problems, ...annotations.problems];
+  if (all.length > 0 || !placement) throw new ConfigError(all);
+  return {
+    driver: 'systemd',
+    unit: placement.unit,
+    slice: placement.slice,
+    bus: 'system',
+    dir: host.unifiedRoot.replace(/\/+$/, '') + placement.path,
+    unifiedRoot: host.unifiedRoot,
+    parents: ancestors(placement.path),
+    controllers: resources.controllers,
+    writes: resources.writes,
+    devices: resources.devices,
+    extraProperties: annotations.props,
+    description: `tsrunc container ${id}`,
+  };
+}
+
+/** "/a/b/c" -> ["/", "/a", "/a/b"]. */
+function ancestors(cgPath: string): string[] {
+  const parts = cgPath.split('/').filter(Boolean);
+  return parts.map((_, i) => '/' + parts.slice(0, i).join('/'));
+}
+
 /** This process's cgroup in the first v1 hierarchy that lists one (for warmPlacement). */
 function ownV1Dir(host: CgroupHost): string | undefined {
   for (const h of host.v1Hierarchies) {
@@ -79,7 +121,8 @@ function ownV1Dir(host: CgroupHost): string | undefined {
 export function updateCgroup(record: CgroupRecord, resources: LinuxResources, spec: Spec, id: string): void {
   const host = detectHost();
   const linux = spec.linux ?? {};
-  const driver = record.v1 ? 'v1' : 'v2';
+  const driver = record.v1 ? 'v1' : 'v2'; // the systemd driver's files are cgroup v2's
+  const manager = managerFor(record);
   const compiled = compileFor(driver, resourcesOfVersion(resources, spec.ociVersion), host, linux.devices);
   if (compiled.problems.length > 0) throw new ConfigError(compiled.problems);
   if (!record.v1) {
@@ -87,12 +130,12 @@ export function updateCgroup(record: CgroupRecord, resources: LinuxResources, sp
     if (below) throw new ConfigError([below]);
   }
   try {
-    applyResources(record, compiled, enable);
+    manager.applyResources(compiled, enable);
   } catch (e) {
     // A write the kernel refused (a memory limit below usage...) may follow writes that went
     // through: put the limits in force before back, so the container keeps what state.json says.
     try {
-      applyResources(record, compileFor(driver, resourcesOfVersion(linux.resources, spec.ociVersion), host, linux.devices), enable);
+      manager.applyResources(compileFor(driver, resourcesOfVersion(linux.resources, spec.ociVersion), host, linux.devices), enable);
     } catch {
       // the original error is the one to report
     }
@@ -104,6 +147,7 @@ export function updateCgroup(record: CgroupRecord, resources: LinuxResources, sp
     const unifiedDir = record.v1 ? record.v1.dirs[''] : record.dir;
     if (unifiedDir === undefined) return;
     const parents = record.v1 ? unifiedParents({ key: '', dir: unifiedDir, mountPoint: host.unifiedRoot })
+      : record.systemd ? ancestors(unifiedDir.slice(host.unifiedRoot.replace(/\/+$/, '').length))
       : resolveCgroupPath(linux.cgroupsPath, id, host).placement?.parents ?? [];
     enableControllers(host.unifiedRoot, parents, controllers);
   }

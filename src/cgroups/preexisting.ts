@@ -10,8 +10,8 @@ import * as path from 'node:path';
 
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
-import { CGROUPS_PATH_POINTER, procsOf, readOptional } from './fs-errors';
-import type { CgroupSetup } from './manager';
+import { CGROUPS_PATH_POINTER, procsOf, readOptional } from './cgroupfs';
+import type { CgroupSetup } from './v2/manager';
 import type { V1Location } from './v1/paths';
 
 /** What setUpCgroup will be given: the v1 driver's locations, or a cgroup2 directory. */

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { TsruncError } from '../errors';
+import { detectHostCached } from './host';
 
 interface Hierarchy {
   mountPoint: string;
@@ -15,24 +16,17 @@ interface Hierarchy {
   v2: boolean;
 }
 
-const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-
+/** The visible cgroup hierarchies, from the one layout detector (host.ts: shadowed mounts excluded). */
 function hierarchies(): Hierarchy[] {
-  const out: Hierarchy[] = [];
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const f = line.split(' ');
-    const sep = f.indexOf('-', 6);
-    if (sep < 0) continue;
-    const fsType = f[sep + 1];
-    if (fsType !== 'cgroup' && fsType !== 'cgroup2') continue;
-    const superOptions = (f[sep + 3] ?? '').split(',');
-    out.push({ mountPoint: unescape(f[4]), root: unescape(f[3]), v2: fsType === 'cgroup2', controllers: fsType === 'cgroup' ? superOptions : [] });
-  }
+  const host = detectHostCached();
+  const out: Hierarchy[] = host.v1Hierarchies.map((h) => ({ mountPoint: h.mountPoint, root: h.root, controllers: h.controllers, v2: false }));
+  if (host.unifiedRoot !== null) out.push({ mountPoint: host.unifiedRoot, root: host.unifiedMountRoot ?? '/', controllers: [], v2: true });
   return out;
 }
 
 /**
- * Host directories of the cgroups `pid` is in. `sub` (runc's exec --cgroup, "[<controller>[,...]:]<path>")
+ * Host directories of the cgroups `pid` is in; in a hierarchy where `own` (the container's
+ * manager's directories) has one, that one. `sub` (runc's exec --cgroup, "[<controller>[,...]:]<path>")
  * names an existing sub-cgroup to use instead, below the container's own cgroups (`own`, those the
  * runtime made for it; not the hierarchies it merely inherited): in all of them, or only in those
  * of the named controllers.
@@ -56,7 +50,11 @@ export function cgroupDirsOf(pid: number, sub?: string, own: readonly string[] =
     const mount = mounts.find((m) => (id === '0' ? m.v2 : !m.v2 && controllers.every((c) => m.controllers.includes(c))));
     if (!mount) continue; // a hierarchy nobody mounted: nothing to enter
     if (!(cgroup === mount.root || cgroup.startsWith(mount.root === '/' ? '/' : mount.root + '/'))) continue;
-    let dir = path.join(mount.mountPoint, cgroup.slice(mount.root === '/' ? 0 : mount.root.length));
+    // The manager's directory in this hierarchy when it has one (where the container belongs,
+    // even if the init moved itself below it), else where the init is.
+    const inMount = (d: string) => d === mount.mountPoint || d.startsWith(mount.mountPoint.replace(/\/+$/, '') + '/');
+    const nested = (d: string) => mounts.some((m) => m !== mount && m.mountPoint.length > mount.mountPoint.length && (d === m.mountPoint || d.startsWith(m.mountPoint + '/')));
+    let dir = own.find((d) => inMount(d) && !nested(d)) ?? path.join(mount.mountPoint, cgroup.slice(mount.root === '/' ? 0 : mount.root.length));
     const v2Controllers = () => fs.readFileSync(path.join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/);
     if (subPath && own.includes(dir) && (!subControllers || subControllers.some((c) => (id === '0' ? v2Controllers().includes(c) : controllers.includes(c))))) {
       dir = path.join(dir, subPath);

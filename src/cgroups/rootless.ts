@@ -10,7 +10,7 @@ import * as path from 'node:path';
 
 import { TsruncError } from '../errors';
 import type { CgroupHost } from './host';
-import type { CgroupRecord } from './manager';
+import type { CgroupRecord } from './record';
 import type { Spec } from '../generated/config';
 import { isRootless } from '../rootless';
 

@@ -11,6 +11,8 @@ export interface GlobalArgs {
   log?: string;
   'log-format'?: string;
   debug?: boolean;
+  /** runc --systemd-cgroup: containers created by this call use the systemd cgroup driver. */
+  'systemd-cgroup'?: boolean;
 }
 
 export function loggerFrom(argv: GlobalArgs): CliLogger {
@@ -18,7 +20,7 @@ export function loggerFrom(argv: GlobalArgs): CliLogger {
 }
 
 export function runtimeFrom(argv: GlobalArgs): Runtime {
-  return new Runtime({ root: argv.root ?? defaultRoot(), logger: loggerFrom(argv), blockingWaits: true });
+  return new Runtime({ root: argv.root ?? defaultRoot(), logger: loggerFrom(argv), blockingWaits: true, systemdCgroup: argv['systemd-cgroup'] });
 }
 
 /** systemd socket activation: fds 3.. handed to this very process (LISTEN_PID is ours). */

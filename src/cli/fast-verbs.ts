@@ -44,6 +44,7 @@ export const FAST_VERBS: FastVerbs = {
       ...CREATE_FLAGS,
       detach: { type: 'boolean', alias: 'd', default: false },
       keep: { type: 'boolean', default: false },
+      'no-subreaper': { type: 'boolean', default: false },
     },
     positionals: ['container-id'],
     load: () => require('./commands/run'),

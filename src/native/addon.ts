@@ -64,9 +64,16 @@ export interface Addon {
    * reports POLLPRI (cgroup.events changed); false at the deadline.
    */
   waitReadableSync(fds: number[], timeoutMs: number, priority?: boolean): boolean;
+  // shim.cc: containerd-shim-tsrunc-v2 (src/shim/)
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1). */
+  setChildSubreaper(): void;
+  /** mount(2); fstype and data '' for none. */
+  mount(source: string, target: string, fstype: string, flags: number, data: string): void;
+  /** umount2(2); false when nothing is mounted at target. */
+  unmount(target: string, flags: number): boolean;
 }
 
-const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');
+export const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');
 
 let loaded: Addon | undefined;
 

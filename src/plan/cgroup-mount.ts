@@ -12,7 +12,7 @@
 // (runc mounts a fresh cgroup2 on a unified host without a cgroup namespace, showing the whole tree;
 // tsrunc binds the container's own cgroup there too.)
 import type { CgroupHost } from '../cgroups/host';
-import type { CgroupRecord } from '../cgroups/driver';
+import type { CgroupRecord } from '../cgroups/record';
 import { CLONE_NEW, MS } from './linux';
 import type { MountOp, Plan } from './types';
 
@@ -55,7 +55,7 @@ const bindRemount = (flags: number): number => {
 };
 
 function op(base: MountOp, fields: Partial<MountOp>): MountOp {
-  return { ...base, source: '', fstype: '', flags: 0, data: '', remountFlags: 0, lateRemountFlags: 0, propagation: [], attrSet: 0, attrClear: 0, createAs: 'dir', fallback: null, links: [], idmap: null, ...fields };
+  return { ...base, source: '', fstype: '', flags: 0, data: '', remountFlags: 0, lateRemountFlags: 0, propagation: [], attrSet: 0, attrClear: 0, createAs: 'dir', fallback: null, links: [], idmap: null, copyUp: false, ...fields };
 }
 
 /** One config cgroup mount (as compileMounts left it: fstype "cgroup"/"cgroup2") as the mounts that show it. */

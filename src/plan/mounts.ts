@@ -20,7 +20,7 @@ export interface MountSpec {
 
 // runc option words that need kernel features tsrunc does not drive yet. Passing them to the
 // kernel as data would fail the mount with an obscure EINVAL, so they are named up front.
-const UNSUPPORTED_WORDS = new Set(['tmpcopyup', 'recursiveReadOnly']);
+const UNSUPPORTED_WORDS = new Set(['recursiveReadOnly']);
 
 /**
  * Container paths are absolute and clean ("." and ".." applied, a relative one taken relative to
@@ -132,6 +132,7 @@ export function compileMounts(
         fallback: null,
         links: [],
         idmap,
+        copyUp: false,
         pointer: ptr,
       });
       return;
@@ -148,13 +149,20 @@ export function compileMounts(
       problems.push({ pointer: ptr + '/destination', message: procProblem });
       return;
     }
+    // runc's tmpcopyup: the new tmpfs starts with what the image has there (a word of runc's, not
+    // the kernel's: it is not passed on as data).
+    const copyUp = opts.data.includes('tmpcopyup');
+    if (copyUp && fstype !== 'tmpfs') {
+      problems.push({ pointer: ptr + '/options', message: `tmpcopyup is for tmpfs mounts (this one is ${fstype})` });
+      return;
+    }
     const late = lateReadonlyFlags(fstype, destination, opts.flags);
     ops.push({
       destination,
       source: m.source ?? m.type,
       fstype,
       flags: late ? opts.flags & ~MS.RDONLY : opts.flags,
-      data: opts.data.filter((w) => !IDMAP_WORDS.has(w)).join(','),
+      data: opts.data.filter((w) => !IDMAP_WORDS.has(w) && w !== 'tmpcopyup').join(','),
       remountFlags: 0,
       lateRemountFlags: late,
       propagation: opts.propagation,
@@ -168,6 +176,7 @@ export function compileMounts(
         : null,
       links: [],
       idmap: null,
+      copyUp,
       pointer: ptr,
     });
   });

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import type { AnySetup, CgroupRecord } from '../cgroups/driver';
+import type { AnySetup, CgroupRecord } from '../cgroups/cgroup-manager';
 import { TsruncError, type ErrorCode } from '../errors';
 
 interface Failure {
@@ -47,7 +47,7 @@ function settle(id: number): ReturnType<typeof waiting.get> {
 
 function theWorker(): Worker {
   if (worker) return worker;
-  const w = new Worker(source(path.join(__dirname, '..', 'cgroups', 'driver.js')), { eval: true });
+  const w = new Worker(source(path.join(__dirname, '..', 'cgroups', 'cgroup-manager.js')), { eval: true });
   w.on('message', (m: Reply) => {
     const p = settle(m.id);
     if ('record' in m) p?.resolve(m.record);
@@ -65,7 +65,7 @@ function theWorker(): Worker {
   return w;
 }
 
-/** setUpCgroup (cgroups/driver.ts) on the worker: the same record, the same errors. */
+/** setUpCgroup (cgroups/cgroup-manager.ts) on the worker: the same record, the same errors. */
 export function setUpCgroupOffThread(setup: AnySetup): Promise<CgroupRecord> {
   return new Promise((resolve, reject) => {
     const id = nextId++;

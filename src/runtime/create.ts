@@ -17,7 +17,7 @@ import { loadBundle, loadSpec, type LoadedBundle } from '../spec/load';
 import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
-import { cgroupFdDir, oomKillCount, placeInit, plannedRecord, removeCgroup, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/driver';
+import { managerFor, placeInit, plannedRecord, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/cgroup-manager';
 import { planCgroup } from '../cgroups/plan';
 import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
 import { callerCgroups, skipRootlessCgroup } from '../cgroups/rootless';
@@ -56,12 +56,19 @@ export type CreateOptions = ConfigSource & {
   listenFds?: number;
   /** process.terminal: unix socket that receives the pty master (runc --console-socket). */
   consoleSocket?: string;
-  /** process.terminal without a console socket: tsrunc's own socket (foreground `run`). */
+  /**
+   * process.terminal without a console socket: a socket of the caller's (one end of a socketpair)
+   * that the pty master is sent over; the caller receives it (addon recvFd). `run` passes its own.
+   */
   consoleFd?: number;
   /** Unix socket that receives a pidfd of the init once it exists (runc 1.2 --pidfd-socket). */
   pidfdSocket?: string;
+  /** The consoleFd is this process's own terminal proxy (foreground `run`): its stdin must be a tty. */
+  ownTerminal?: boolean;
   /** fds 0, 1, 2 of the container process (default: this process's own 0, 1, 2). */
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
+  /** The systemd cgroup driver (runc --systemd-cgroup): cgroupsPath is "slice:prefix:name". */
+  systemdCgroup?: boolean;
 };
 
 export interface Created {
@@ -99,7 +106,7 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
   let configMounts: Plan['mounts'] | undefined;
   try {
     plan = compilePlan(config, bundle, { id, noPivot: options.noPivot, warnings: compileWarnings });
-    cgroup = planCgroup(config, id, compileWarnings);
+    cgroup = planCgroup(config, id, compileWarnings, { systemd: options.systemdCgroup });
     // A cgroup mount shows the container's own cgroups: known only now.
     if (plan.mounts.some(isCgroupMount)) {
       configMounts = plan.mounts;
@@ -157,7 +164,7 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
   }
   if (!tty && options.consoleSocket) throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty');
   if (!tty) return -1;
-  if (!options.consoleSocket) checkOwnTerminal();
+  if (!options.consoleSocket && options.ownTerminal) checkOwnTerminal();
   return options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : options.consoleFd!;
 }
 
@@ -213,7 +220,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     }
     crashPoint('create:cgroup');
     logger.debug(`create ${id}: ${cgroupRecord ? `cgroup ready (${cgroupRecord.dir})` : 'no cgroup'}`);
-    const intoDir = cgroupRecord && cgroupFdDir(cgroupRecord);
+    const intoDir = cgroupRecord && managerFor(cgroupRecord).cloneIntoDir();
     if (intoDir !== undefined) cgroupFd = fs.openSync(intoDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const cgroupOwnerUid = intoDir === undefined ? null : cgroupOwner(stored.config);
     if (cgroupOwnerUid !== null) delegateCgroup(intoDir!, cgroupOwnerUid);
@@ -236,7 +243,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // The init waits for "go" before it needs them (it becomes the namespace's root then).
     const idMaps = configIdMaps(stored.config.linux);
     if (idMaps) writeIdMaps(pid, idMaps);
-    if (cgroupRecord) await placeInit(cgroupRecord, pid, !offThread);
+    if (cgroupRecord) await placeInit(cgroup, cgroupRecord, pid, !offThread);
     crashPoint('create:placed');
     // Its network namespace exists: the devices go there before the init goes on (and runs hooks).
     const netDevices = stored.config.linux?.netDevices;
@@ -271,7 +278,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
   } catch (caught) {
     let e = caught;
     // An init that died without a word in a cgroup that saw an OOM kill: say so, and which limit.
-    if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && oomKillCount(cgroupRecord) > 0) {
+    if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && managerFor(cgroupRecord).oomKillCount() > 0) {
       e = new TsruncError('SETUP_FAILED', `container init was killed by the OOM killer during setup (${e.message}): the memory limit is too low`, { pointer: '/linux/resources/memory/limit', cause: e });
     }
     logger.debug(`create ${id}: failed, removing what was made: ${e instanceof Error ? e.message : String(e)}`);
@@ -282,7 +289,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     }
     // A failed create continues the lifecycle at delete, which runs the poststop hooks.
     if (record) await runHooks(stored.config, 'poststop', hookState(record, 'stopped'), logger, false);
-    if (cgroupRecord) removeCgroup(cgroupRecord);
+    if (cgroupRecord) managerFor(cgroupRecord).remove();
     dir.remove();
     throw e;
   } finally {

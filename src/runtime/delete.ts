@@ -7,7 +7,7 @@
 // that is corrupt (removed, never trusted: its pid and cgroup paths could name anything).
 import * as fs from 'node:fs';
 
-import { cgroupDirs, killMade, letKillLand, removeCgroup, removeCgroupAsync, signalAll } from '../cgroups/driver';
+import { letKillLand, managerFor } from '../cgroups/cgroup-manager';
 import { crashPoint } from '../crash-point';
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
@@ -76,16 +76,17 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
     // The init is gone; processes it left in a cgroup of our own go too (a shared cgroup, such
     // as a pod's, is left alone). removeCgroup waits for the cgroup to empty.
     if (stored.cgroup) {
+      const cgroup = managerFor(stored.cgroup);
       // A delete killed while it removed the cgroups (after it signalled their processes and saw
       // them empty) left some gone: nothing is left to signal, and freezing a gone one would fail.
-      const intact = cgroupDirs(stored.cgroup).every((d) => fs.existsSync(d));
-      if (stored.cgroup.created && intact) signalAll(stored.cgroup, 9);
+      const intact = cgroup.dirs().every((d) => fs.existsSync(d));
+      if (stored.cgroup.created && intact) cgroup.signalAll(9);
       // A creating record: an init may exist that the record has no pid of yet (cloned into a
       // cgroup, or not placed in all of them): whatever is in a cgroup tsrunc made for it dies.
-      if (stored.pid === 0) killMade(stored.cgroup);
+      if (stored.pid === 0) cgroup.killMade();
       // only what tsrunc made
-      if (blocking) removeCgroup(stored.cgroup);
-      else await removeCgroupAsync(stored.cgroup);
+      if (blocking) cgroup.remove();
+      else await cgroup.removeAsync();
     }
     crashPoint('delete:cgroup');
     if (stored.cgroup) logger.debug(`delete ${id}: cgroup removed (${stored.cgroup.dir})`);

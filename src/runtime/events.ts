@@ -1,7 +1,7 @@
 // events: runc's event stream for a container - {"type":"stats","id":..,"data":{...}} every
 // interval (once with --stats), and {"type":"oom","id":..} when the kernel OOM-kills in it.
 import { TsruncError } from '../errors';
-import { cgroupStats, watchOoms } from '../cgroups/driver';
+import { managerFor } from '../cgroups/cgroup-manager';
 import { sleep } from '../process/wait';
 import { ContainerDir, type StoredState } from '../state/store';
 import { deriveStatus } from './status';
@@ -24,7 +24,7 @@ function load(root: string, id: string): { stored: StoredState; dir: ContainerDi
 export function statsEvent(root: string, id: string): ContainerEvent {
   const { stored } = load(root, id);
   if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to read statistics from`);
-  return { type: 'stats', id, data: cgroupStats(stored.cgroup) };
+  return { type: 'stats', id, data: managerFor(stored.cgroup).stats() };
 }
 
 /** Emits events until the container stops (or `signal` aborts). */
@@ -32,13 +32,14 @@ export async function watchEvents(root: string, id: string, intervalMs: number, 
   const { stored, dir } = load(root, id);
   if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to watch`);
   const cgroup = stored.cgroup;
-  const ooms = watchOoms(cgroup);
+  const manager = managerFor(cgroup);
+  const ooms = manager.watchOoms();
   try {
     let nextStats = 0;
     while (!signal?.aborted && deriveStatus(dir, stored) !== 'stopped') {
       if (ooms.take() > 0) emit({ type: 'oom', id });
       if (Date.now() >= nextStats) {
-        emit({ type: 'stats', id, data: cgroupStats(cgroup) });
+        emit({ type: 'stats', id, data: manager.stats() });
         nextStats = Date.now() + intervalMs;
       }
       await sleep(Math.min(intervalMs, 100));

@@ -9,7 +9,7 @@ import { TsruncError, type ConfigProblem } from '../errors';
 import type { Logger } from '../logger';
 import { addon } from '../native/addon';
 import { SignalForwarder } from '../process/forward-signals';
-import { cgroupDirs } from '../cgroups/driver';
+import { managerFor } from '../cgroups/cgroup-manager';
 import { cgroupDirsOf } from '../cgroups/process-cgroups';
 import { compileExec, type ExecPlan } from '../plan/exec';
 import { ContainerDir, writeFileAtomic } from '../state/store';
@@ -33,6 +33,13 @@ export interface ExecOptions extends ExecProcessFlags {
   ignorePaused?: boolean;
   /** runc --cgroup: "[<controller>[,...]:]<path>", an existing sub-cgroup of the container's. */
   cgroup?: string;
+  /** fds 0, 1, 2 of the process (default: this process's own 0, 1, 2); 'pipe' is not offered here. */
+  stdio?: [number | 'ignore', number | 'ignore', number | 'ignore'];
+  /**
+   * process.terminal without a console socket: a socket of the caller's (one end of a socketpair)
+   * the pty master is sent over; it stays the caller's (not closed here).
+   */
+  consoleFd?: number;
 }
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -54,7 +61,7 @@ function planExec(root: string, id: string, options: ExecOptions, logger: Logger
     const process = execProcess(stored.config, options);
     const warnings: ConfigProblem[] = [];
     const plan = compileExec(stored.config, process, {
-      id, pid: stored.pid, pidStartTime: stored.pidStartTime, cgroups: cgroupsToEnter(stored.pid, options.cgroup, stored.cgroup ? cgroupDirs(stored.cgroup) : []),
+      id, pid: stored.pid, pidStartTime: stored.pidStartTime, cgroups: cgroupsToEnter(stored.pid, options.cgroup, stored.cgroup ? managerFor(stored.cgroup).dirs() : []),
     }, { warnings });
     // What the init's create already warned about (e.g. ambient capabilities without inheritable).
     warnings.forEach((w) => logger.debug(`exec: ${w.pointer}: ${w.message}`));
@@ -68,11 +75,13 @@ function planExec(root: string, id: string, options: ExecOptions, logger: Logger
 interface ConsoleChannel {
   fd?: number;
   own?: OwnConsole;
+  /** The caller's consoleFd: never closed here. */
+  borrowed?: boolean;
 }
 
 function closeHelperSide(c: ConsoleChannel): void {
   if (c.own) c.own.closeTheirs();
-  else if (c.fd !== undefined) fs.closeSync(c.fd);
+  else if (c.fd !== undefined && !c.borrowed) fs.closeSync(c.fd);
   c.fd = undefined;
 }
 
@@ -88,7 +97,7 @@ function cgroupsToEnter(initPid: number, sub: string | undefined, own: string[])
 
 function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {
   const tty = plan.process.terminal;
-  if (tty && options.detach && !options.consoleSocket) {
+  if (tty && options.detach && !options.consoleSocket && options.consoleFd === undefined) {
     // runc's words, then the field that asked for the tty (a process.json's, or --tty's).
     throw new TsruncError('INVALID_ARGUMENT', 'cannot allocate tty if tsrunc will detach without setting console socket (/process/terminal is true)', { pointer: '/process/terminal' });
   }
@@ -96,6 +105,7 @@ function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {
     throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty (/process/terminal is false)', { pointer: '/process/terminal' });
   }
   if (!tty) return {};
+  if (!options.consoleSocket && options.consoleFd !== undefined) return { fd: options.consoleFd, borrowed: true };
   if (!options.consoleSocket) {
     checkOwnTerminal();
     const own = new OwnConsole();
@@ -142,7 +152,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
   let terminal: TerminalProxy | undefined;
   const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   try {
-    const { helper, sync } = launchExec(plan, state, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd });
+    const { helper, sync } = launchExec(plan, state, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd, stdio: options.stdio });
     logger.debug(`exec ${id}: tsrunc-init joins the namespaces and cgroups of init pid ${plan.pid}`);
     const exited = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
     crashPoint('exec:launched');

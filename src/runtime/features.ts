@@ -64,13 +64,14 @@ export function features(): Features {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-    mountOptions: [...Object.keys(FLAG_WORDS), ...Object.keys(PROPAGATION_WORDS), ...Object.keys(RECURSIVE_WORDS), ...IDMAP_WORDS].sort(),
+    // The kernel's words, and runc's extensions idmap/ridmap and tmpcopyup (plan/mounts.ts).
+    mountOptions: [...Object.keys(FLAG_WORDS), ...Object.keys(PROPAGATION_WORDS), ...Object.keys(RECURSIVE_WORDS), ...IDMAP_WORDS, 'tmpcopyup'].sort(),
     potentiallyUnsafeConfigAnnotations: [...POTENTIALLY_UNSAFE_CONFIG_ANNOTATIONS],
     linux: {
       namespaces: (Object.keys(CLONE_NEW) as (keyof typeof CLONE_NEW)[]).sort(),
       capabilities: [...CAPABILITIES],
       // runc's meaning: which cgroup drivers this build has (both), not which one this host uses.
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
       seccomp: {
         enabled: true,
         actions: [...ACTIONS].sort(),

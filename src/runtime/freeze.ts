@@ -1,6 +1,6 @@
 // pause / resume: freeze or thaw every process of the container through cgroup.freeze.
 import { crashPoint } from '../crash-point';
-import { setFrozen } from '../cgroups/driver';
+import { managerFor } from '../cgroups/cgroup-manager';
 import { TsruncError } from '../errors';
 import { ContainerDir } from '../state/store';
 import { deriveStatus } from './status';
@@ -14,7 +14,7 @@ export function setPaused(root: string, id: string, paused: boolean): void {
     if (paused && status !== 'running') throw new TsruncError('INVALID_STATE', `container ${id} is not running (${status})`);
     if (!paused && status !== 'paused') throw new TsruncError('INVALID_STATE', `container ${id} is not paused (${status})`);
     crashPoint('pause:locked');
-    setFrozen(stored.cgroup, paused);
+    managerFor(stored.cgroup).setFrozen(paused);
   } finally {
     dir.unlock();
   }

@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../logger';
 // The cgroup drivers load only where a cgroup is signalled as a whole or thawed: a kill of the
 // init, what clients send, evaluates none of them (most of the kill bundle's code).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const driver = (): typeof import('../cgroups/driver') => require('../cgroups/driver');
+const driver = (): typeof import('../cgroups/cgroup-manager') => require('../cgroups/cgroup-manager');
 
 /**
  * Every process of the container: its cgroup's members when the cgroup is its own. A cgroup it
@@ -20,7 +20,7 @@ const driver = (): typeof import('../cgroups/driver') => require('../cgroups/dri
  * own pid namespace, or else only the init.
  */
 export function containerPids(stored: StoredState): number[] {
-  if (stored.cgroup?.created) return driver().cgroupPids(stored.cgroup);
+  if (stored.cgroup?.created) return driver().managerFor(stored.cgroup).pids();
   return hasOwnPidNs(stored) ? pidsInNamespaceOf(stored.pid) : [stored.pid];
 }
 
@@ -31,7 +31,7 @@ export function hasOwnPidNs(stored: StoredState): boolean {
 
 /** Signals every process of the container (cgroup.kill for SIGKILL where there is one). */
 export function signalContainer(stored: StoredState, signal: number): void {
-  if (stored.cgroup?.created) return driver().signalAll(stored.cgroup, signal);
+  if (stored.cgroup?.created) return driver().managerFor(stored.cgroup).signalAll(signal);
   for (const pid of containerPids(stored)) {
     try {
       process.kill(pid, signal);
@@ -57,7 +57,7 @@ export function kill(root: string, id: string, signalName: string, all = false, 
     } else if (!signalRecorded(stored.pid, stored.pidStartTime, signal)) {
       throw new TsruncError('INVALID_STATE', 'container not running');
     } else if (stored.cgroup && killWaitsForThaw(stored.cgroup, signal)) {
-      driver().setFrozen(stored.cgroup, false);
+      driver().managerFor(stored.cgroup).setFrozen(false);
     }
   } finally {
     dir.unlock();

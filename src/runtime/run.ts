@@ -72,7 +72,7 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   let created: Awaited<ReturnType<typeof create>>;
   try {
-    created = await create(root, id, { ...options, consoleFd: own?.theirs }, logger, wait, !blocking);
+    created = await create(root, id, { ...options, consoleFd: own?.theirs, ownTerminal: own !== undefined }, logger, wait, !blocking);
   } catch (e) {
     signals?.stop();
     own?.close();

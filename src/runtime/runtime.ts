@@ -51,6 +51,12 @@ export interface RuntimeOptions {
    * timers and I/O go on while one container starts.
    */
   blockingWaits?: boolean;
+  /**
+   * Create containers with the systemd cgroup driver (runc --systemd-cgroup): linux.cgroupsPath is
+   * "slice:prefix:name" and a transient systemd unit owns the cgroup. Later verbs follow the
+   * driver each container was created with, whatever this says.
+   */
+  systemdCgroup?: boolean;
 }
 
 export interface SpecOptions {
@@ -66,16 +72,22 @@ export class Runtime {
   readonly root: string;
   private readonly logger: Logger;
   private readonly blocking: boolean;
+  private readonly systemdCgroup: boolean;
 
   constructor(options: RuntimeOptions = {}) {
     this.root = options.root ?? defaultRoot();
     this.logger = options.logger ?? silentLogger;
     this.blocking = options.blockingWaits ?? false;
+    this.systemdCgroup = options.systemdCgroup ?? false;
   }
 
   /** Builds the container and leaves its process waiting for start(). Resolves with its pid. */
   async create(id: string, options: CreateOptions): Promise<number> {
-    return (await lazy.create().create(this.root, id, options, this.logger, false, !this.blocking)).pid;
+    return (await lazy.create().create(this.root, id, this.withDriver(options), this.logger, false, !this.blocking)).pid;
+  }
+
+  private withDriver<T extends CreateOptions>(options: T): T {
+    return options.systemdCgroup === undefined && this.systemdCgroup ? { ...options, systemdCgroup: true } : options;
   }
 
   start(id: string): Promise<void> {
@@ -105,7 +117,7 @@ export class Runtime {
 
   /** create + start; unless detached, waits and resolves with the exit status. */
   run(id: string, options: RunOptions): Promise<number> {
-    return lazy.run().run(this.root, id, options, this.logger, this.blocking);
+    return lazy.run().run(this.root, id, this.withDriver(options), this.logger, this.blocking);
   }
 
   /**
@@ -114,7 +126,7 @@ export class Runtime {
    * exits unless `keep`. Nothing is forwarded from this process's signals (run does that).
    */
   spawn(id: string, options: SpawnOptions): Promise<ContainerProcess> {
-    return lazy.run().spawnContainer(this.root, id, options, this.logger, this.blocking);
+    return lazy.run().spawnContainer(this.root, id, this.withDriver(options), this.logger, this.blocking);
   }
 
   /**

@@ -12,7 +12,7 @@ export type UpdateFlag =
   | 'memory' | 'memory-reservation' | 'memory-swap'
   | 'cpu-share' | 'cpu-shares' | 'cpu-quota' | 'cpu-period' | 'cpuset-cpus' | 'cpuset-mems'
   | 'cpu-rt-period' | 'cpu-rt-runtime' | 'kernel-memory' | 'kernel-memory-tcp'
-  | 'pids-limit' | 'blkio-weight';
+  | 'pids-limit' | 'blkio-weight' | 'cpu-burst' | 'cpu-idle' | 'l3-cache-schema' | 'mem-bw-schema';
 
 export type UpdateFlags = Partial<Record<UpdateFlag, string>>;
 
@@ -35,7 +35,16 @@ const FLAGS: [UpdateFlag, string, string, (text: string, name: string) => unknow
   ['cpuset-mems', 'cpu', 'mems', asIs],
   ['pids-limit', 'pids', 'limit', parseInteger],
   ['blkio-weight', 'blockIO', 'weight', (text, name) => Number(parseInteger(text, name))],
+  ['cpu-burst', 'cpu', 'burst', parseInteger], // runc 1.2
+  ['cpu-idle', 'cpu', 'idle', parseInteger], // runc 1.2
+  ['l3-cache-schema', 'intelRdt', 'l3CacheSchema', noIntelRdt],
+  ['mem-bw-schema', 'intelRdt', 'memBwSchema', noIntelRdt],
 ];
+
+/** runc's Intel RDT flags: tsrunc has no RDT support (a container cannot have any to update). */
+function noIntelRdt(_text: string, name: string): never {
+  throw new TsruncError('NOT_SUPPORTED', `${name}: Intel RDT is not supported by tsrunc (linux.intelRdt is refused at create)`);
+}
 
 /** linux.resources JSON (what `--resources FILE` holds), 64-bit integers kept exact. */
 export function parseResourcesJson(text: string): LinuxResources {

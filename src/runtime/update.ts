@@ -11,13 +11,43 @@ import { validateConfig } from '../spec/validate';
 import { ContainerDir } from '../state/store';
 import { deriveStatus } from './status';
 
-/** Fields given in `patch` replace those of `base`, object by object (arrays as a whole). */
+/** blockIO's per-device lists: a device given in a patch replaces that device's entry only (runc 1.5). */
+const PER_DEVICE = ['weightDevice', 'throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice'];
+
+type Device = { major: number | bigint; minor: number | bigint } & Record<string, unknown>;
+
+/** `base` with each device of `patch` updated in place (a weight device's fields merged) or appended. */
+function upsertDevices(base: unknown, patch: Device[]): Device[] {
+  const out = Array.isArray(base) ? base.map((d: Device) => ({ ...d })) : [];
+  for (const dev of patch) {
+    let i = out.length - 1; // the last entry of a device is the one in force
+    while (i >= 0 && !(BigInt(out[i]!.major) === BigInt(dev.major) && BigInt(out[i]!.minor) === BigInt(dev.minor))) i--;
+    if (i >= 0) out[i] = { ...out[i], ...dev };
+    else out.push({ ...dev });
+  }
+  return out;
+}
+
+/**
+ * Fields given in `patch` replace those of `base`, object by object (other arrays as a whole); a
+ * blockIO per-device list updates the devices it names and keeps the others, as runc 1.5 does.
+ */
 export function mergeResources(base: LinuxResources = {}, patch: LinuxResources = {}): LinuxResources {
   const out: Record<string, unknown> = { ...base };
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   for (const [key, value] of Object.entries(patch)) {
     const old = out[key];
-    const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-    out[key] = isObject(value) && isObject(old) ? { ...(old as object), ...(value as object) } : value;
+    if (!isObject(value) || !isObject(old)) {
+      out[key] = value;
+      continue;
+    }
+    const merged: Record<string, unknown> = { ...old, ...value };
+    if (key === 'blockIO') {
+      for (const list of PER_DEVICE) {
+        if (Array.isArray(value[list])) merged[list] = upsertDevices(old[list], value[list] as Device[]);
+      }
+    }
+    out[key] = merged;
   }
   return out as LinuxResources;
 }

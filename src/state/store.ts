@@ -16,7 +16,7 @@ import * as path from 'node:path';
 
 import { crashPoint } from '../crash-point';
 import { systemError, TsruncError } from '../errors';
-import type { CgroupRecord } from '../cgroups/driver';
+import type { CgroupRecord } from '../cgroups/record';
 import type { Spec } from '../generated/config';
 import { parseJson64, stringifyJson64 } from '../spec/json64';
 import { addon } from '../native/addon';
@@ -364,6 +364,14 @@ export function stateProblem(v: unknown, id: string): string | undefined {
       if (!isObject(v1) || !isObject(v1.dirs) || !Array.isArray(v1.made)) return '"cgroup.v1" is not a cgroup record';
       const dirs = Object.values(v1.dirs);
       if (!dirs.every(isCleanAbsolute) || !v1.made.every((d) => dirs.includes(d))) return '"cgroup.v1" names a path that is not a cgroup of it';
+    }
+    if (c.systemd !== undefined) {
+      // The unit name reaches systemd's StopUnit: only a unit name systemd itself would accept.
+      const u = c.systemd;
+      if (!isObject(u) || typeof u.unit !== 'string' || !/^[A-Za-z0-9:_.\\-]+\.(scope|slice)$/.test(u.unit) ||
+        typeof u.slice !== 'string' || !/^[A-Za-z0-9:_.\\-]+\.slice$/.test(u.slice) || (u.bus !== 'system' && u.bus !== 'user')) {
+        return '"cgroup.systemd" is not a systemd unit record';
+      }
     }
   }
   return undefined;

@@ -36,6 +36,23 @@ function runtimePath(name = process.env.RUNTIME) {
 const RUNTIME = runtimePath();
 const RUNTIME_NAME = path.basename(RUNTIME);
 
+// The containerd shim under test: containerd-shim-tsrunc-v2 of this repo, or with RUNTIME=runc
+// the reference, runc's own shim (which runs runc from PATH).
+const SHIM = process.env.RUNTIME === 'runc' ? 'io.containerd.runc.v2' : 'io.containerd.tsrunc.v2';
+/** containerd-shim-tsrunc-v2's default state root (its containers under <root>/<namespace>). */
+const SHIM_STATE_ROOT = process.env.RUNTIME === 'runc' ? '/run/containerd/runc' : '/run/containerd/tsrunc';
+
+/**
+ * containerd finds a shim by its binary name on PATH: the daemons of this suite get a bin dir
+ * first on theirs with containerd-shim-tsrunc-v2 linked to this repo's (never the host's).
+ */
+function putShimOnPath(work) {
+  const bin = path.join(work.dir, 'shim-bin');
+  fs.mkdirSync(bin, { recursive: true });
+  fs.symlinkSync(path.join(REPO, 'bin', 'containerd-shim-tsrunc-v2'), path.join(bin, 'containerd-shim-tsrunc-v2'));
+  work.env = { ...work.env, PATH: `${bin}:${work.env.PATH}` };
+}
+
 // ---------------------------------------------------------------- packages
 
 const PACKAGES = { containerd: 'containerd', ctr: 'containerd', podman: 'podman', conmon: 'conmon',
@@ -244,7 +261,7 @@ const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 
 // Paths the clients create outside their configurable roots (shim sockets, plugin dirs, caches):
 // what did not exist before the suite is removed after it, if empty.
-const HOST_PATHS = ['/run/containerd', '/run/containerd/s', '/run/containerd/fifo', '/run/containerd/io.containerd.runtime.v2.task',
+const HOST_PATHS = ['/run/containerd', '/run/containerd/s', '/run/containerd/fifo', '/run/containerd/io.containerd.runtime.v2.task', '/run/containerd/tsrunc', '/run/containerd/runc',
   '/run/docker', '/run/docker/plugins', '/run/containers', '/run/containers/networks', '/run/containers/storage',
   '/var/lib/containers/cache/blob-info-cache-v1.boltdb', '/var/lib/containers/cache', '/var/lib/containers',
   '/etc/docker/key.json', '/root/.docker'];
@@ -396,6 +413,6 @@ function memoryLimitOf(pid) {
 }
 
 module.exports = {
-  REPO, IMAGE, RUNTIME, RUNTIME_NAME, ensureCommands, which, makeWork, runtimeCalls, run, runTty, waitFor,
+  REPO, IMAGE, RUNTIME, RUNTIME_NAME, SHIM, SHIM_STATE_ROOT, putShimOnPath, ensureCommands, which, makeWork, runtimeCalls, run, runTty, waitFor,
   startDaemon, buildImage, teardown, memoryLimitOf, cgroupDirs,
 };

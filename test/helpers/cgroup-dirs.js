@@ -8,20 +8,20 @@ const path = require('node:path');
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 const isUnder = (p, dir) => p === dir || p.startsWith(dir + '/');
-const unescape = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+const { detectHost } = require('../../dist/cgroups/host');
 
-/** The cgroup hierarchies mounted on this host (v1 controllers and cgroup2), as directories. */
+/**
+ * The cgroup hierarchies mounted on this host (v1 controllers and cgroup2), as directories: from
+ * tsrunc's own layout detector (dist/cgroups/host.js), which leaves out mounts hidden under others.
+ */
 function hierarchies() {
+  const host = detectHost();
   const seen = new Set();
   const dirs = [];
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean)) {
-    const f = line.split(' ');
-    const fsType = f[f.indexOf('-', 6) + 1];
-    const mountPoint = unescape(f[4]);
-    if ((fsType === 'cgroup' || fsType === 'cgroup2') && isUnder(mountPoint, CGROUP_ROOT)) {
-      const key = fs.realpathSync(mountPoint);
-      if (!seen.has(key)) { seen.add(key); dirs.push(mountPoint); }
-    }
+  for (const mountPoint of [...host.v1Hierarchies.map((h) => h.mountPoint), ...(host.unifiedRoot ? [host.unifiedRoot] : [])]) {
+    if (!isUnder(mountPoint, CGROUP_ROOT)) continue;
+    const key = fs.realpathSync(mountPoint);
+    if (!seen.has(key)) { seen.add(key); dirs.push(mountPoint); }
   }
   return dirs;
 }

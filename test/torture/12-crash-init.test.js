@@ -25,9 +25,9 @@ const CASES = {
   // Onto a directory the image has: a missing destination would be made first (as runc makes it),
   // and the rootfs check below would rightly see that directory added.
   'a mount fails': { patch: (c) => { c.mounts.push({ destination: '/mnt', type: 'nosuchfs', source: 'none' }); }, error: /container init failed: mount none on \/mnt: No such device \(config.json \/mounts\/\d+\)/ },
-  'missing binary (absolute)': { patch: (c) => { c.process.args = ['/no/such/binary']; }, error: /container init failed: exec: "\/no\/such\/binary": stat \/no\/such\/binary: no such file or directory \(config.json \/process\/args\/0\)/ },
+  'missing binary (absolute)': { patch: (c) => { c.process.args = ['/no/such/binary']; }, error: /container init failed: exec: \\?"\/no\/such\/binary\\?": stat \/no\/such\/binary: no such file or directory \(config.json \/process\/args\/0\)/ },
   'missing binary (PATH)': { patch: (c) => { c.process.args = ['nosuchcmd']; }, error: /executable file not found in \$PATH \(config.json \/process\/args\/0\)/ },
-  'binary not executable': { patch: (c) => { c.process.args = ['/etc/passwd']; }, error: /exec: "\/etc\/passwd": permission denied/ },
+  'binary not executable': { patch: (c) => { c.process.args = ['/etc/passwd']; }, error: /exec: \\?"\/etc\/passwd\\?": permission denied/ },
   'OOM killer during setup': { patch: (c) => { c.linux.resources = { ...c.linux.resources, memory: { limit: 16384 } }; }, error: /container init was killed by the OOM killer during setup .*the memory limit is too low/ },
 };
 

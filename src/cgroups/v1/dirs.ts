@@ -1,6 +1,6 @@
 // Where a v1 container's controllers live: one directory per hierarchy, keyed by the hierarchy's
 // controller list ("cpu,cpuacct"), '' for the cgroup2 tree of a hybrid host.
-import type { CgroupRecord } from '../manager';
+import type { CgroupRecord } from '../record';
 
 export type V1Record = CgroupRecord & { v1: NonNullable<CgroupRecord['v1']> };
 

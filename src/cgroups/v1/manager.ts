@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { DeviceFilter } from '../devices';
-import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, removeCgroupDirsAsync, sleepMs, writeCgroupFile, writeCgroupFilesAsync, writeExisting } from '../fs-errors';
-import { applyWrite, attachDevices, enableControllers, makeCgroupDir, signalPids } from '../manager';
+import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, removeCgroupDirsAsync, sleepMs, writeCgroupFile, writeCgroupFilesAsync, writeExisting } from '../cgroupfs';
+import { applyWrite, attachDevices, enableControllers, makeCgroupDir, signalPids } from '../v2/manager';
 import { controllerOf } from '../availability';
 import type { CgroupWrite } from '../types';
 import { deviceTransition, filterFromList, listMatches } from './devices';
@@ -18,8 +18,12 @@ import { LIMIT_FILE, orderMemoryWrites } from './memory';
 import { unifiedParents, type V1Location } from './paths';
 import { v1DirOf, type V1Record } from './dirs';
 import { FREEZER_STATE, isFrozen } from '../frozen';
+import type { CgroupManager, OomWatch } from '../cgroup-manager';
+import type { CompiledResources } from '../resources';
+import { cgroupStatsV1 } from './stats';
+import { OomNotifier } from './oom';
 
-export { v1DirOf };
+export { v1DirOf, type V1Record };
 
 export interface V1Setup {
   driver: 'v1';
@@ -225,4 +229,65 @@ export function removeV1(record: V1Record, timeoutMs = 2000): void {
 /** removeV1 on the thread pool, every hierarchy at once. */
 export function removeV1Async(record: V1Record, timeoutMs = 2000): Promise<void> {
   return removeCgroupDirsAsync(record.v1.made, timeoutMs);
+}
+
+/** The cgroup v1 driver behind the one interface. */
+export class V1Manager implements CgroupManager {
+  constructor(readonly record: V1Record) {}
+
+  dirs(): string[] {
+    return Object.values(this.record.v1.dirs);
+  }
+
+  cloneIntoDir(): string | undefined {
+    return this.record.v1.dirs[''];
+  }
+
+  pids(): number[] {
+    return pidsV1(this.record);
+  }
+
+  signalAll(signal: number): void {
+    // Gone already (a delete that crashed after removing it, a create that crashed before making
+    // it): no process can be in it.
+    if (fs.existsSync(v1DirOf(this.record, 'freezer') ?? this.record.dir)) signalAllV1(this.record, signal);
+  }
+
+  killMade(): void {
+    for (const dir of this.record.v1.made) signalPids(procsOf(dir), 9);
+  }
+
+  setFrozen(frozen: boolean): void {
+    setFrozenV1(this.record, frozen);
+  }
+
+  stats(): Record<string, unknown> {
+    return cgroupStatsV1((c) => dirFor(this.record, c));
+  }
+
+  oomKillCount(): number {
+    const dir = v1DirOf(this.record, 'memory');
+    const text = dir === undefined ? undefined : readOptional(`${dir}/memory.oom_control`);
+    return Number(/^oom_kill (\d+)$/m.exec(text ?? '')?.[1] ?? 0);
+  }
+
+  /** An eventfd on memory.oom_control (nothing to count without a memory hierarchy). */
+  watchOoms(): OomWatch {
+    const dir = v1DirOf(this.record, 'memory');
+    return dir === undefined ? { take: () => 0, close: () => {} } : new OomNotifier(dir);
+  }
+
+  applyResources(compiled: CompiledResources, enable: (controllers: string[]) => void): void {
+    enable(compiled.controllers);
+    writeLimitsV1(this.record, compiled.writes);
+    if (compiled.devices) applyDevices(this.record, compiled.devices);
+  }
+
+  remove(): void {
+    removeV1(this.record);
+  }
+
+  removeAsync(): Promise<void> {
+    return removeV1Async(this.record);
+  }
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { addon } from '../../native/addon';
-import { onCgroup } from '../fs-errors';
+import { onCgroup } from '../cgroupfs';
 
 export class OomNotifier {
   private readonly eventFd: number;

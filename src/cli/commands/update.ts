@@ -23,7 +23,11 @@ export const builder = (y: Argv<GlobalArgs>) =>
     .option('cpuset-cpus', { type: 'string' })
     .option('cpuset-mems', { type: 'string' })
     .option('pids-limit', { type: 'string' })
-    .option('blkio-weight', { type: 'string' });
+    .option('blkio-weight', { type: 'string' })
+    .option('cpu-burst', { type: 'string', describe: 'CFS burst (µs) over the quota' })
+    .option('cpu-idle', { type: 'string', describe: '1: the cgroup gets SCHED_IDLE (cpu.idle)' })
+    .option('l3-cache-schema', { type: 'string', describe: 'Intel RDT: refused (not supported)' })
+    .option('mem-bw-schema', { type: 'string', describe: 'Intel RDT: refused (not supported)' });
 
 type Args = GlobalArgs & UpdateFlags & { 'container-id': string; resources?: string };
 

@@ -1,29 +1,18 @@
 // The cgroup v2 driver: the host-side life of a container's cgroup. Created before the init exists
 // (so the init is cloned straight into it, CLONE_INTO_CGROUP), limits written, device filter
 // attached; later frozen, killed, listed; removed on delete once empty - and only if tsrunc created it.
-// Every fs failure is a TsruncError naming the file (fs-errors.ts).
+// Every fs failure is a TsruncError naming the file (cgroupfs.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { addon } from '../native/addon';
-import type { DeviceFilter } from './devices';
-import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, procsOf, readCgroupFile, removeCgroupDir, sleepMs, writeCgroupFile, writeExisting } from './fs-errors';
-import type { CgroupWrite } from './types';
-
-/** What state.json remembers of the cgroup. */
-export interface CgroupRecord {
-  /** v2: the container's cgroup. v1: its cgroup in the cgroup2 tree (hybrid) or its freezer cgroup. */
-  dir: string;
-  /** tsrunc made the leaf directory, so delete removes it (never a cgroup someone else made). */
-  created: boolean;
-  /** Present when the cgroup v1 driver placed the container (v1/manager.ts). */
-  v1?: {
-    /** Hierarchy key ("memory", "cpu,cpuacct", "name=systemd"; "" = the cgroup2 tree) -> directory. */
-    dirs: Record<string, string>;
-    /** The leaf directories tsrunc made: delete removes exactly these. */
-    made: string[];
-  };
-}
+import { addon } from '../../native/addon';
+import type { DeviceFilter } from '../devices';
+import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, removeCgroupDirAsync, procsOf, readCgroupFile, removeCgroupDir, sleepMs, writeCgroupFile, writeExisting } from '../cgroupfs';
+import type { CgroupManager, OomWatch } from '../cgroup-manager';
+import type { CompiledResources } from '../resources';
+import type { CgroupRecord } from '../record';
+import { cgroupStats, oomKills } from '../stats';
+import type { CgroupWrite } from '../types';
 
 /** Writing subtree_control can meet EBUSY while processes move (runc#2298): retry briefly. */
 function writeRetrying(file: string, value: string): void {
@@ -67,7 +56,7 @@ export function writeLimits(dir: string, writes: readonly CgroupWrite[]): void {
 export function attachDevices(dir: string, filter: DeviceFilter): void {
   // The compiler loads only here: delete, kill and state never compile a device filter.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const bpf = require('./device-bpf') as typeof import('./device-bpf');
+  const bpf = require('../device-bpf') as typeof import('../device-bpf');
   onCgroup('attach the device filter to', dir,
     () => addon().attachDeviceFilter(dir, bpf.encodeProgram(bpf.deviceFilterProgram(filter)), bpf.DEVICE_FILTER_LICENSE),
     '/linux/resources/devices', 'SETUP_FAILED');
@@ -159,4 +148,72 @@ export function setFrozen(dir: string, frozen: boolean, timeoutMs = 5000): void 
 /** Removes a cgroup tsrunc created, once its last process is gone (EBUSY until then). */
 export function removeCgroup(record: CgroupRecord, timeoutMs = 2000): void {
   if (record.created) removeCgroupDir(record.dir, timeoutMs);
+}
+
+/** The cgroup v2 driver behind the one interface (also the systemd driver's file layer). */
+export class V2Manager implements CgroupManager {
+  constructor(readonly record: CgroupRecord) {}
+
+  dirs(): string[] {
+    return [this.record.dir];
+  }
+
+  cloneIntoDir(): string | undefined {
+    return this.record.dir;
+  }
+
+  pids(): number[] {
+    return cgroupPids(this.record.dir);
+  }
+
+  signalAll(signal: number): void {
+    // Gone already (a delete that crashed after removing it, a create that crashed before making
+    // it): no process can be in it.
+    if (fs.existsSync(this.record.dir)) signalAll(this.record.dir, signal);
+  }
+
+  killMade(): void {
+    if (this.record.created) signalPids(cgroupPids(this.record.dir), 9);
+  }
+
+  setFrozen(frozen: boolean): void {
+    setFrozen(this.record.dir, frozen);
+  }
+
+  stats(): Record<string, unknown> {
+    return cgroupStats(this.record.dir);
+  }
+
+  oomKillCount(): number {
+    return oomKills(this.record.dir);
+  }
+
+  /** memory.events' oom_kill counter, read at each take(). */
+  watchOoms(): OomWatch {
+    const dir = this.record.dir;
+    let last = oomKills(dir);
+    return {
+      take: () => {
+        const now = oomKills(dir);
+        const n = Math.max(0, now - last);
+        last = now;
+        return n;
+      },
+      close: () => {},
+    };
+  }
+
+  applyResources(compiled: CompiledResources, enable: (controllers: string[]) => void): void {
+    enable(compiled.controllers);
+    writeLimits(this.record.dir, compiled.writes);
+    if (compiled.devices) attachDevices(this.record.dir, compiled.devices);
+  }
+
+  remove(): void {
+    removeCgroup(this.record);
+  }
+
+  async removeAsync(): Promise<void> {
+    if (this.record.created) await removeCgroupDirAsync(this.record.dir);
+  }
 }
