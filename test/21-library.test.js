@@ -138,8 +138,10 @@ test('spec() is the default config; with a bundle it writes config.json there, n
   runtime.spec({ bundle: dir });
   t.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')), runtime.spec());
   t.is(t.throws(() => runtime.spec({ bundle: dir }), { instanceOf: TsruncError }).code, 'INVALID_ARGUMENT');
-  // rootless: runc's rootless config, a user namespace mapping the caller (test/37 runs it).
-  t.true(runtime.spec({ rootless: true }).linux.namespaces.some((n) => n.type === 'user'));
+  // rootless: runc's ToRootless of the default (a user namespace mapping this process's ids).
+  const rootless = runtime.spec({ rootless: true });
+  t.deepEqual(rootless.linux.uidMappings, [{ containerID: 0, hostID: process.geteuid(), size: 1 }]);
+  t.false(rootless.linux.namespaces.some((n) => n.type === 'network'));
 });
 
 test('features() and version() describe this build', (t) => {
