@@ -6,22 +6,16 @@ import * as fs from 'node:fs';
 
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
+import { openPidfd } from '../process/wait';
+
+// exec opens the pidfd as soon as the pid is known, through this (lazily loaded) module.
+export { openPidfd };
 
 export function connectPidfdSocket(file: string): number {
   try {
     return addon().connectUnix(file);
   } catch (e) {
     throw new TsruncError('INVALID_ARGUMENT', `--pidfd-socket ${file} is not a listening unix socket: ${(e as Error).message}`, { cause: e });
-  }
-}
-
-/** pidfd_open(pid), or -1 when the process is gone (a short exec'd process may be, already). */
-export function openPidfd(pid: number): number {
-  try {
-    return addon().pidfdOpen(pid);
-  } catch (e) {
-    if ((e as { errno?: string }).errno === 'ESRCH') return -1;
-    throw e;
   }
 }
 
