@@ -166,6 +166,32 @@ async function compileExecs(t) {
   return Object.entries(configs).map(([name, config]) => ({ name, plan: compileExec(config, config.process, target(name), { lsm: LSM }) }));
 }
 
+const CONTRACT = require(path.join(REPO, 'dist/generated/contract.js'));
+const CONTRACT_SOURCE = JSON.parse(fs.readFileSync(path.join(REPO, 'src/plan/contract.json'), 'utf8'));
+const withoutComments = (o) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== '$comment'));
+/** The definitions that are sync messages (contract.json's messages), and what they carry. */
+const MESSAGE_DEFS = new Set([
+  ...Object.values(withoutComments(CONTRACT_SOURCE.messages.toInit)),
+  ...Object.values(withoutComments(CONTRACT_SOURCE.messages.fromInit)),
+  'GoStates',
+]);
+
+/** One message of each type, with every field set (the plans are compiled ones). */
+async function sampleMessages(t) {
+  const [{ plan }] = await compileAll(t);
+  const [{ plan: exec }] = await compileExecs(t);
+  return {
+    SyncLaunch: { type: 'launch', plan, wait: true, preserveFds: 2 },
+    SyncExec: { type: 'exec', exec, wait: true, preserveFds: 1, state: '{"id":"c"}' },
+    SyncGo: { type: 'go', pid: 4242, states: { creating: '{"status":"creating"}', created: '{"status":"created"}' } },
+    SyncResume: { type: 'resume' },
+    SyncPid: { type: 'pid', pid: 7 },
+    SyncHooks: { type: 'hooks' },
+    SyncReady: { type: 'ready' },
+    SyncError: { type: 'error', message: 'mount /x: no such file or directory', errno: 2, pointer: '/mounts/0' },
+  };
+}
+
 /** What tsrunc-init read from `input`: { status, plan, stderr }. */
 function echo(input, mode = '1') {
   const r = spawnSync(INIT, [], { input, env: { TSRUNC_PLAN_ECHO: mode }, encoding: 'utf8' });
@@ -212,7 +238,8 @@ function schemaFields() {
     }
   };
   add('Plan', SCHEMA);
-  for (const [name, def] of Object.entries(SCHEMA.definitions)) if (def.type === 'object') add(name, def);
+  // The sync messages are checked field by field by their own test below.
+  for (const [name, def] of Object.entries(SCHEMA.definitions)) if (def.type === 'object' && !MESSAGE_DEFS.has(name)) add(name, def);
   return fields;
 }
 
@@ -269,4 +296,43 @@ test('tsrunc-init refuses a plan with a field it does not know, or without one i
   t.regex(missing.stderr, /key 'umask' not found/);
   const big = echo(JSON.stringify({ ...plan, process: { ...plan.process, rlimits: [{ ...plan.process.rlimits[0], hard: '18446744073709551616' }] } }));
   t.is(big.status, 1, '2^64 does not fit a uint64_t');
+});
+
+test('the contract constants tsrunc-init was compiled with are the ones TypeScript uses (src/plan/contract.json)', (t) => {
+  const r = spawnSync(INIT, [], { env: { TSRUNC_PLAN_ECHO: 'contract' }, encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), {
+    planVersion: CONTRACT.PLAN_VERSION,
+    syncSteps: CONTRACT.SYNC_STEPS,
+    env: CONTRACT.INIT_ENV,
+    forkServer: CONTRACT.FORK_SERVER,
+  });
+  // And the generated TypeScript carries the source's values (a stale dist/ fails here).
+  t.deepEqual(CONTRACT.SYNC_STEPS, withoutComments(CONTRACT_SOURCE.syncSteps));
+  t.is(CONTRACT.PLAN_VERSION, SCHEMA.properties.version.const);
+});
+
+test('every sync message reads back the same in tsrunc-init, validates against its definition, and TypeScript accepts what the init sends', async (t) => {
+  const ajv = new Ajv({ allErrors: true, strict: true });
+  ajv.addKeyword({ keyword: 'x-cpp', schemaType: 'string' });
+  ajv.addSchema(SCHEMA, 'plan');
+  const samples = await sampleMessages(t);
+  const fromInit = withoutComments(CONTRACT_SOURCE.messages.fromInit);
+  const toInit = withoutComments(CONTRACT_SOURCE.messages.toInit);
+  t.deepEqual(Object.keys(samples).sort(), [...Object.values(toInit), ...Object.values(fromInit)].sort(), 'a message added to contract.json needs a sample here');
+  for (const [def, message] of Object.entries(samples)) {
+    const validate = ajv.getSchema(`plan#/definitions/${def}`);
+    t.true(validate(message), `${def}: ${ajv.errorsText(validate.errors)}`);
+    const r = echo(JSON.stringify(message), 'message');
+    t.is(r.status, 0, `${def}: ${r.stderr}`);
+    t.deepEqual(r.plan, JSON.parse(JSON.stringify(message)), def);
+  }
+  for (const def of Object.values(fromInit)) t.deepEqual(CONTRACT.checkFromInit(samples[def]), samples[def], def);
+  // A field the other side does not know, or one missing, is refused by both.
+  const extra = echo(JSON.stringify({ ...samples.SyncGo, surprise: 1 }), 'message');
+  t.not(extra.status, 0);
+  t.regex(extra.stderr, /unknown field "surprise"/);
+  t.regex(CONTRACT.checkFromInit({ type: 'pid' }), /pid is not an integer/);
+  t.regex(CONTRACT.checkFromInit({ type: 'pid', pid: 0 }), /pid is below 1/);
+  t.regex(CONTRACT.checkFromInit({ type: 'error', message: 'x', pointer: '' }), /errno is not an integer/);
 });

@@ -30,28 +30,11 @@ using nlohmann::json;
 
 namespace {
 
-// Sync step 9: {"type":"exec","exec":ExecPlan,"wait":bool,"preserveFds":N,"state":S}.
-struct ExecLaunch {
-  ExecPlan plan;
-  bool wait = false;
-  int preserveFds = 0;
-  std::string state;  // the container's state JSON, for the seccomp agent
-};
-
-ExecLaunch parse_exec(const json& l) {
-  try {
-    ExecLaunch out;
-    out.plan = l.at("exec").get<ExecPlan>();
-    if (out.plan.version != 1) throw SetupError("plan: unsupported plan version");
-    out.wait = l.at("wait");
-    out.preserveFds = l.at("preserveFds");
-    out.state = l.at("state");
-    return out;
-  } catch (const json::exception& e) {
-    throw SetupError(std::string("plan: malformed exec message: ") + e.what());
-  } catch (const std::logic_error& e) {  // the generated parser's own checks
-    throw SetupError(std::string("plan: malformed exec message: ") + e.what());
-  }
+// Sync step 9 (SyncExec, generated): the ExecPlan, wait, preserveFds and the container's state.
+SyncExec parse_exec(const json& l) {
+  // The version first: a plan of another version may have other fields.
+  check_plan_version(l.contains("exec") ? l["exec"] : json());
+  return parse_message<SyncExec>(l, SyncStep::Exec);
 }
 
 std::string start_time_of(int pid) {
@@ -97,9 +80,9 @@ int host_pid() {
   return atoi(buf);
 }
 
-[[noreturn]] void run_exec_process(const ExecLaunch& launch, SyncSocket& sync, int consoleFd, int pidfd,
+[[noreturn]] void run_exec_process(const SyncExec& launch, SyncSocket& sync, int consoleFd, int pidfd,
                                    const std::vector<int>& cgroupDirs, int agent) {
-  const ExecPlan& x = launch.plan;
+  const ExecPlan& x = launch.exec;
   const ProcessPlan& p = x.process;
   try {
     prctl(PR_SET_NAME, "tsrunc:[2:EXEC]", 0, 0, 0);
@@ -137,8 +120,8 @@ int host_pid() {
 int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
   prctl(PR_SET_NAME, "tsrunc:[0:EXEC]", 0, 0, 0);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  ExecLaunch launch;
-  const ExecPlan& x = launch.plan;
+  SyncExec launch;
+  const ExecPlan& x = launch.exec;
   int pidfd = -1;
   int agent = -1;
   std::vector<int> cgroupDirs;

@@ -3,17 +3,15 @@
 #include <nlohmann/json.hpp>
 
 #include "error.h"
+#include "sync.h"
 
 Launch parse_launch(const nlohmann::json& message) {
+  // The version first: a plan of another version may have other fields.
+  check_plan_version(message.contains("plan") ? message["plan"] : nlohmann::json());
+  SyncLaunch l = parse_message<SyncLaunch>(message, SyncStep::Launch);
   Launch out;
-  const nlohmann::json* plan;
-  try {
-    out.wait = message.at("wait").get<bool>();
-    out.preserveFds = message.at("preserveFds").get<int>();
-    plan = &message.at("plan");
-  } catch (const nlohmann::json::exception& e) {
-    throw SetupError(std::string("malformed launch message: ") + e.what());
-  }
-  out.plan = parse_plan(*plan);
+  out.plan = std::move(l.plan);
+  out.wait = l.wait;
+  out.preserveFds = l.preserveFds;
   return out;
 }

@@ -219,7 +219,7 @@ void report_after_ready(const SetupError& e, int startFd) {
     PreparedProcess prepared = prepare_process(plan.process, plan.seccomp);
     if (launch.fifoFd >= 0) check_fifo_reachable(plan, launch.fifoFd);
     close_runtime_fds(launch.preserveFds);
-    sync.send(SyncStep::Ready);  // sync step 6
+    sync.send(SyncReady{});  // sync step 6
     reported = true;
     close(sync.fd());
     if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);  // sync step 7
@@ -243,21 +243,20 @@ void report_after_ready(const SetupError& e, int startFd) {
 
 int main() {
   // The fork server (zygote.h): returns only in a helper it forked, set up as a spawned one.
-  if (const char* zygote = getenv("TSRUNC_ZYGOTE_FD")) zygote_serve(atoi(zygote));
+  if (const char* zygote = getenv(contract::kZygoteFdEnv)) zygote_serve(atoi(zygote));
   // Hidden diagnostics mode for test/18-plan-contract.test.js: echo a plan as this side reads it.
-  if (const char* echo = getenv("TSRUNC_PLAN_ECHO"); echo && (std::string(echo) == "1" || std::string(echo) == "exec"))
-    return echo_plan(std::string(echo) == "exec");
+  if (const char* echo = getenv(contract::kPlanEchoEnv)) return echo_plan(echo);
   prctl(PR_SET_NAME, "tsrunc:[0:PARENT]", 0, 0, 0);
-  const int syncFd = fd_from_env("TSRUNC_SYNC_FD");
+  const int syncFd = fd_from_env(contract::kSyncFdEnv);
   if (syncFd < 0) {
     dprintf(2, "tsrunc-init is started by tsrunc, not by hand\n");
     return 2;
   }
   // Whatever tsrunc's caller left open without close-on-exec has no business here: keep only
   // stdio, the preserved fds, the sync socket and the FIFO (which tsrunc places right after them).
-  const int fifoFd = fd_from_env("TSRUNC_FIFO_FD");
-  const int cgroupFd = fd_from_env("TSRUNC_CGROUP_FD");
-  const int consoleFd = fd_from_env("TSRUNC_CONSOLE_FD");  // issue 9: --console-socket / tsrunc's own
+  const int fifoFd = fd_from_env(contract::kFifoFdEnv);
+  const int cgroupFd = fd_from_env(contract::kCgroupFdEnv);
+  const int consoleFd = fd_from_env(contract::kConsoleFdEnv);  // issue 9: --console-socket / tsrunc's own
   syscall(SYS_close_range, static_cast<unsigned>(std::max({syncFd, fifoFd, cgroupFd, consoleFd}) + 1), ~0U, 0);
   SyncSocket sync(syncFd);
   Launch launch;

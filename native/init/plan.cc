@@ -7,18 +7,53 @@
 #include <nlohmann/json.hpp>
 
 #include "error.h"
+#include "sync.h"
 
 using nlohmann::json;
 
 namespace {
 
-// The fields themselves are checked by the generated from_json; the version says whether this
-// init and the compiler that wrote the plan agree on them at all.
-constexpr int kPlanVersion = 1;
-
 Plan read_plan(const json& j) {
-  if (j.at("version").get<int>() != kPlanVersion) throw SetupError("plan: unsupported plan version");
+  check_plan_version(j);
   return j.get<Plan>();
+}
+
+// The contract as this side was compiled with it (contract.gen.h), for the test that compares it
+// with TypeScript's (src/generated/contract.ts).
+json contract_json() {
+  json steps = json::object();
+  for (SyncStep s : kSyncSteps) steps[step_name(s)] = static_cast<int>(s);
+  return {{"planVersion", contract::kPlanVersion},
+          {"syncSteps", steps},
+          {"env",
+           {{"syncFd", contract::kSyncFdEnv},
+            {"fifoFd", contract::kFifoFdEnv},
+            {"cgroupFd", contract::kCgroupFdEnv},
+            {"consoleFd", contract::kConsoleFdEnv},
+            {"zygoteFd", contract::kZygoteFdEnv},
+            {"planEcho", contract::kPlanEchoEnv}}},
+          {"forkServer",
+           {{"fd", contract::kForkServerFd}, {"maxFds", contract::kForkServerMaxFds}, {"maxPayload", contract::kForkServerMaxPayload}}}};
+}
+
+// A sync message read as its generated struct and written back.
+json echo_message(const json& j) {
+  const std::string type = j.at("type");
+  if (type == "launch") {
+    check_plan_version(j.at("plan"));
+    return parse_message<SyncLaunch>(j, SyncStep::Launch);
+  }
+  if (type == "exec") {
+    check_plan_version(j.at("exec"));
+    return parse_message<SyncExec>(j, SyncStep::Exec);
+  }
+  if (type == "go") return parse_message<SyncGo>(j, SyncStep::Go);
+  if (type == "resume") return parse_message<SyncResume>(j, SyncStep::Resume);
+  if (type == "pid") return parse_message<SyncPid>(j, SyncStep::Pid);
+  if (type == "hooks") return parse_message<SyncHooks>(j, SyncStep::Hooks);
+  if (type == "ready") return parse_message<SyncReady>(j, SyncStep::Ready);
+  if (type == "error") return j.get<SyncError>();
+  throw std::invalid_argument("not a sync message: " + type);
 }
 
 }  // namespace
@@ -33,11 +68,25 @@ Plan parse_plan(const json& plan) {
   }
 }
 
-int echo_plan(bool exec) {
+void check_plan_version(const json& plan) {
+  // The fields themselves are checked by the generated from_json; the version says whether this
+  // init and the compiler that wrote the plan agree on them at all.
+  if (!plan.is_object() || plan.value("version", 0) != contract::kPlanVersion) throw SetupError("plan: unsupported plan version");
+}
+
+int echo_plan(const std::string& mode) {
   try {
+    if (mode == "contract") {
+      std::cout << contract_json().dump() << std::endl;
+      return 0;
+    }
     const std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
     const json j = json::parse(text);
-    std::cout << (exec ? json(j.get<ExecPlan>()) : json(read_plan(j))).dump() << std::endl;
+    json out;
+    if (mode == "exec") out = j.get<ExecPlan>();
+    else if (mode == "message") out = echo_message(j);
+    else out = read_plan(j);
+    std::cout << out.dump() << std::endl;
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "tsrunc-init: plan echo: " << e.what() << std::endl;

@@ -11,7 +11,11 @@
 // malformed or written for another plan version.
 Plan parse_plan(const nlohmann::json& plan);
 
-// Diagnostics (TSRUNC_PLAN_ECHO=1): reads a plan from stdin and prints it back as this side
-// understood it, so a test can compare it with what TypeScript wrote (TSRUNC_PLAN_ECHO=exec: an
-// ExecPlan). Returns the exit status.
-int echo_plan(bool exec);
+// Throws SetupError unless `plan` (a Plan or an ExecPlan) is of this side's version (contract.json).
+void check_plan_version(const nlohmann::json& plan);
+
+// Diagnostics for test/18-plan-contract.test.js ($TSRUNC_PLAN_ECHO = `mode`): reads a plan from
+// stdin and prints it back as this side understood it, so a test can compare it with what
+// TypeScript wrote. Modes: "1" a Plan, "exec" an ExecPlan, "message" a sync message, "contract"
+// (nothing read) the contract's constants as compiled here. Returns the exit status.
+int echo_plan(const std::string& mode);

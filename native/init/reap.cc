@@ -22,7 +22,7 @@ int wait_for_exit(pid_t pid) {
 
 int finish_stage0(SyncSocket& sync, pid_t pid, bool wait) {
   try {
-    sync.send(SyncStep::Pid, {{"pid", pid}});  // sync step 2
+    sync.send(SyncPid{"pid", pid});  // sync step 2
   } catch (const SetupError&) {
     kill(pid, SIGKILL);
     return 1;

@@ -11,9 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr SyncStep kSteps[] = {SyncStep::Launch, SyncStep::Pid,   SyncStep::Go,  SyncStep::Hooks,
-                               SyncStep::Resume, SyncStep::Ready, SyncStep::Exec};
-
 std::string describe(SyncStep step) {
   return "step " + std::to_string(static_cast<int>(step)) + " (" + step_name(step) + ")";
 }
@@ -22,7 +19,7 @@ std::string describe(SyncStep step) {
 std::string describe_received(const json& j, const std::string& line) {
   if (j.is_object() && j.contains("type") && j["type"].is_string()) {
     const std::string type = j["type"];
-    for (SyncStep s : kSteps)
+    for (SyncStep s : kSyncSteps)
       if (type == step_name(s)) return describe(s);
     return "'" + type + "' (not a step of the protocol)";
   }
@@ -30,19 +27,6 @@ std::string describe_received(const json& j, const std::string& line) {
 }
 
 }  // namespace
-
-const char* step_name(SyncStep step) {
-  switch (step) {
-    case SyncStep::Launch: return "launch";
-    case SyncStep::Pid: return "pid";
-    case SyncStep::Go: return "go";
-    case SyncStep::Hooks: return "hooks";
-    case SyncStep::Resume: return "resume";
-    case SyncStep::Ready: return "ready";
-    case SyncStep::Exec: return "exec";
-  }
-  return "?";
-}
 
 bool SyncSocket::read_line(std::string& line) {
   for (;;) {
@@ -84,30 +68,19 @@ json SyncSocket::expect(std::initializer_list<SyncStep> steps) {
   throw SetupError("sync protocol: expected " + wanted + ", received " + describe_received(j, line));
 }
 
-void SyncSocket::send(SyncStep step, json fields) {
-  fields["type"] = step_name(step);
-  write_all(fields.dump() + "\n");
-}
-
 HookStates SyncSocket::wait_go() {
-  const json go = expect(SyncStep::Go);  // sync step 3
-  HookStates states;
-  if (go.contains("states")) {
-    states.creating = go["states"].value("creating", "");
-    states.created = go["states"].value("created", "");
-  }
-  states.pid = go.value("pid", 0);
-  return states;
+  const SyncGo go = parse_message<SyncGo>(expect(SyncStep::Go), SyncStep::Go);  // sync step 3
+  return HookStates{go.states.creating, go.states.created, go.pid};
 }
 
 void SyncSocket::pause_for_runtime_hooks() {
-  send(SyncStep::Hooks);      // sync step 4
+  send(SyncHooks{});          // sync step 4
   expect(SyncStep::Resume);   // sync step 5
 }
 
 void SyncSocket::send_error(const std::string& message, int err, const std::string& pointer) {
   // dump() with replace: a message may quote a path that is not valid UTF-8.
-  json j{{"type", "error"}, {"message", message}, {"errno", err}, {"pointer", pointer}};
+  const json j = SyncError{"error", message, err, pointer};
   std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   // MSG_NOSIGNAL: if tsrunc is gone, this is EPIPE (ignored), not a SIGPIPE death.
   ssize_t n;

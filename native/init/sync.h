@@ -57,11 +57,23 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-// The steps of the socket part of the protocol; "type" on the wire is step_name().
-enum class SyncStep : int { Launch = 1, Pid = 2, Go = 3, Hooks = 4, Resume = 5, Ready = 6, Exec = 9 };
+#include "contract.gen.h"
+#include "error.h"
+#include "plan.gen.h"
 
-// "launch", "pid", ...: the "type" of the step's message.
-const char* step_name(SyncStep step);
+// SyncStep, step_name() and the other constants both languages share are generated from
+// src/plan/contract.json; each message is its plan.schema.json definition (Sync*), generated as a
+// struct with its from_json/to_json (scripts/build-plan.js).
+// A received message as its generated struct (SyncGo, SyncLaunch, SyncExec); SetupError naming
+// the step when a field is missing, unknown or of another type.
+template <class Message> Message parse_message(const nlohmann::json& j, SyncStep step) {
+  try {
+    return j.get<Message>();
+  } catch (const std::exception& e) {  // json::exception, or the generated parser's own checks
+    throw SetupError(std::string("sync protocol: malformed step ") + std::to_string(static_cast<int>(step)) + " (" +
+                     step_name(step) + "): " + e.what());
+  }
+}
 
 // The state JSON handed to createContainer / startContainer hooks on stdin.
 struct HookStates {
@@ -77,8 +89,8 @@ class SyncSocket {
   // other message.
   nlohmann::json expect(SyncStep step) { return expect({step}); }
   nlohmann::json expect(std::initializer_list<SyncStep> steps);
-  // Sends `step`'s message: `fields` plus its "type".
-  void send(SyncStep step, nlohmann::json fields = nlohmann::json::object());
+  // Sends one of the generated messages (SyncPid, SyncHooks, SyncReady).
+  template <class Message> void send(const Message& m) { write_all(nlohmann::json(m).dump() + "\n"); }
   // Step 3: waits for "go".
   HookStates wait_go();
   // Steps 4 and 5: tells tsrunc to run its prestart/createRuntime hooks and waits until it has.

@@ -16,11 +16,13 @@
 #include <unistd.h>
 #include <vector>
 
+#include "contract.gen.h"
+
 namespace {
 
-// tsrunc never sends more (launch.ts falls back to a spawn of its own above it).
-constexpr int kMaxFds = 64;
-constexpr size_t kMaxPayload = 64 * 1024;
+// tsrunc never sends more (launch.ts falls back to a spawn of its own above it): contract.json.
+constexpr int kMaxFds = contract::kForkServerMaxFds;
+constexpr size_t kMaxPayload = contract::kForkServerMaxPayload;
 
 void reply(int fd, int32_t pid, int pidfd) {
   iovec iov{&pid, sizeof pid};

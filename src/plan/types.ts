@@ -42,4 +42,4 @@ export type {
   Uint64,
 } from '../generated/plan';
 
-export const PLAN_VERSION = 1;
+export { PLAN_VERSION } from '../generated/contract';

@@ -16,6 +16,7 @@ import type { ExecPlan } from '../plan/exec';
 import type { Plan } from '../plan/types';
 import { keepStdioBlocking } from './stdio-blocking';
 import { SyncChannel, type ToInit } from './sync-channel';
+import { INIT_ENV } from '../generated/contract';
 import type { Zygote } from './zygote';
 
 // zygote.ts, loaded only by in-process callers (the CLI spawns its one helper itself).
@@ -167,9 +168,9 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
   const [syncOurs, syncTheirs] = a.socketpair();
   theirs.push(syncTheirs);
   slots.push(syncTheirs);
-  const env = [`TSRUNC_SYNC_FD=${syncFd}`];
+  const env = [`${INIT_ENV.syncFd}=${syncFd}`];
   // Further fds follow the sync socket; tsrunc-init closes everything after the last of them.
-  const extra = [['TSRUNC_FIFO_FD', options.fifoFd], ['TSRUNC_CGROUP_FD', options.cgroupFd], ['TSRUNC_CONSOLE_FD', options.consoleFd]] as const;
+  const extra = [[INIT_ENV.fifoFd, options.fifoFd], [INIT_ENV.cgroupFd, options.cgroupFd], [INIT_ENV.consoleFd, options.consoleFd]] as const;
   for (const [name, fd] of extra) {
     if (fd === undefined || fd < 0) continue;
     env.push(`${name}=${slots.length}`);

@@ -5,34 +5,18 @@ import * as fs from 'node:fs';
 
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
-import type { ExecPlan, Plan } from '../plan/types';
+import { checkFromInit, SYNC_STEPS, type FromInit, type ToInit } from '../generated/contract';
+import type { SyncError, SyncHooks, SyncPid, SyncReady } from '../generated/plan';
 
-/** The step number of each message "type" (native/init/sync.h: enum SyncStep). 9: exec's step 1. */
-export const SYNC_STEPS = { launch: 1, pid: 2, go: 3, hooks: 4, resume: 5, ready: 6, exec: 9 } as const;
-
-/** Messages tsrunc sends. */
-export type ToInit =
-  | { type: 'launch'; plan: Plan; wait: boolean; preserveFds: number }                   // step 1
-  | { type: 'exec'; exec: ExecPlan; wait: boolean; preserveFds: number; state: string }  // step 1 of an exec (9)
-  | { type: 'go'; pid: number; states: { creating: string; created: string } }           // step 3
-  | { type: 'resume' };                                                                   // step 5
+// The steps, the messages' types and the check of a received one are generated from
+// src/plan/contract.json and plan.schema.json's Sync* definitions, as tsrunc-init's are.
+export { SYNC_STEPS, type FromInit, type ToInit };
 
 /** A step's message from the init. */
-export type InitStep =
-  | { type: 'pid'; pid: number }                                                          // step 2
-  | { type: 'hooks' }                                                                     // step 4
-  | { type: 'ready' };                                                                    // step 6
+export type InitStep = SyncPid | SyncHooks | SyncReady;
 
 /** The init's failure, sent in place of step 2, 4 or 6. */
-export interface InitFailure {
-  type: 'error';
-  message: string;
-  errno: number;
-  pointer: string;
-}
-
-/** Messages tsrunc receives. */
-export type FromInit = InitStep | InitFailure;
+export type InitFailure = SyncError;
 
 function describeStep(type: keyof typeof SYNC_STEPS): string {
   return `step ${SYNC_STEPS[type]} (${type})`;
@@ -50,20 +34,12 @@ function parseMessage(line: string): FromInit | string {
   } catch {
     return `a malformed message: ${line.slice(0, 200)}`;
   }
-  const type = (m as { type?: unknown } | null)?.type;
-  if (typeof type !== 'string') return `a message without a type: ${line.slice(0, 200)}`;
-  const fields = m as Record<string, unknown>;
-  switch (type) {
-    case 'pid':
-      return Number.isInteger(fields.pid) && (fields.pid as number) > 0 ? { type, pid: fields.pid as number } : `step 2 (pid) without a pid: ${line}`;
-    case 'hooks':
-    case 'ready':
-      return { type };
-    case 'error':
-      return { type, message: String(fields.message), errno: Number(fields.errno) || 0, pointer: typeof fields.pointer === 'string' ? fields.pointer : '' };
-    default:
-      return type in SYNC_STEPS ? describeStep(type as keyof typeof SYNC_STEPS) : `"${type}" (not a step of the protocol)`;
-  }
+  if (typeof m !== 'object' || m === null || typeof (m as { type?: unknown }).type !== 'string') return `a message without a type: ${line.slice(0, 200)}`;
+  const checked = checkFromInit(m as Record<string, unknown>);
+  if (typeof checked !== 'string') return checked;
+  const type = (m as { type: string }).type;
+  const what = type in SYNC_STEPS ? describeStep(type as keyof typeof SYNC_STEPS) : `"${type}"`;
+  return `${what}: ${checked}: ${line.slice(0, 200)}`;
 }
 
 export class SyncChannel {

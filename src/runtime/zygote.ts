@@ -11,9 +11,10 @@ import * as fs from 'node:fs';
 
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
+import { FORK_SERVER, INIT_ENV } from '../generated/contract';
 
-/** native/init/zygote.cc's limit on the fds of one helper. */
-export const ZYGOTE_MAX_FDS = 64;
+/** native/init/zygote.cc's limit on the fds of one helper (src/plan/contract.json). */
+export const ZYGOTE_MAX_FDS = FORK_SERVER.maxFds;
 
 interface Pending {
   resolve: (spawned: { pid: number; pidfd: number }) => void;
@@ -33,7 +34,10 @@ export class Zygote {
     const [ours, theirs] = a.seqpacketPair();
     let spawned: { pid: number; pidfd: number };
     try {
-      spawned = a.spawnHelper(exe, [-1, -1, -1, theirs], ['TSRUNC_ZYGOTE_FD=3'], 'tsrunc-init');
+      // The server's socket on fd FORK_SERVER.fd, after stdio.
+      const slots = [-1, -1, -1];
+      slots[FORK_SERVER.fd] = theirs;
+      spawned = a.spawnHelper(exe, slots, [`${INIT_ENV.zygoteFd}=${FORK_SERVER.fd}`], 'tsrunc-init');
     } catch (e) {
       fs.closeSync(ours);
       throw e;
