@@ -69,7 +69,6 @@ export class ConfigError extends TsruncError {
   }
 }
 
-/** Builds a JSON pointer from path segments, escaping as RFC 6901 says. */
 /**
  * Why a path named in config.json could not be stat()ed, in the words its error message uses:
  * "does not exist", or "cannot be accessed (ELOOP)" for the rest (ENAMETOOLONG, EACCES, ...).
@@ -79,6 +78,7 @@ export function statFailureReason(e: unknown): string {
   return code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be accessed (${code ?? String(e)})`;
 }
 
+/** Builds a JSON pointer from path segments, escaping as RFC 6901 says. */
 export function pointer(...segments: (string | number)[]): string {
   return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }

@@ -99,7 +99,7 @@ export function deviceRulesFromConfig(
     if (out.problems.length === problemsBefore) rules.push({ type: type as DeviceRuleType, major: major!, minor: minor!, access: access!, allow: d.allow === true, pointer: at() });
   });
   const listed = new Set(linuxDevices.map((d) => d.path));
-  const builtins = RUNC_DEFAULT_RULES.filter((r) => r.path === undefined || !listed.has(r.path)).map(({ path, ...rule }) => rule);
+  const builtins = RUNC_DEFAULT_RULES.filter((r) => r.path === undefined || !listed.has(r.path)).map(({ path: _path, ...rule }) => rule);
   rules.push(...builtins);
   return { rules, problems: out.problems };
 }

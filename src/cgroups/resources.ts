@@ -15,7 +15,7 @@ import { compileIo } from './io';
 import { compileMemory } from './memory';
 import { compilePids } from './pids';
 import { compileRdma } from './rdma';
-import { ResultBuilder, resourcePointer, type CgroupWrite, type ControllerResult } from './types';
+import { ResultBuilder, type CgroupWrite, type ControllerResult } from './types';
 import { compileUnified } from './unified';
 
 export interface CompiledResources {

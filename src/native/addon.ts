@@ -38,8 +38,6 @@ export interface Addon {
   /** cfmakeraw, as runc's terminal proxy; returns the previous settings. */
   makeRaw(fd: number): Buffer;
   restoreTerminal(fd: number, saved: Buffer): void;
-  // spawn.cc: tsrunc-init started and waited on without child_process (native/addon/spawn.cc)
-  /** posix_spawn of exe with slots[i] (-1: /dev/null) as fd i, default signals, exactly env. */
   // zygote.cc: tsrunc-init's fork server (native/init/zygote.h)
   /** A close-on-exec AF_UNIX SOCK_SEQPACKET pair. */
   seqpacketPair(): [number, number];
@@ -52,6 +50,8 @@ export interface Addon {
    * on the thread pool at once, one callback when all are done: per path null or its errno.
    */
   fsBatch(op: 'write' | 'rmdir', paths: string[], value: string, callback: (results: ({ errno: string; message: string } | null)[]) => void): void;
+  // spawn.cc: tsrunc-init started and waited on without child_process
+  /** posix_spawn of exe with slots[i] (-1: /dev/null) as fd i, default signals, exactly env. */
   spawnHelper(exe: string, slots: number[], env: string[], argv0: string): { pid: number; pidfd: number };
   /** callback() on the event loop each time fd is readable, until close(); holds the loop open. */
   watchReadable(fd: number, callback: () => void): { close(): void };

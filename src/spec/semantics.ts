@@ -372,7 +372,7 @@ function checkBindSources(ctx: Context): void {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function isObject(v: unknown): v is Record<string, any> {
+function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 

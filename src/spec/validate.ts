@@ -10,11 +10,14 @@ import type { SchemaError, SchemaValidator } from '../generated/config-validator
 let configValidator: SchemaValidator | undefined;
 let stateValidator: SchemaValidator | undefined;
 
+// Loaded on first use: most verbs never validate a config.
 function getConfigValidator(): SchemaValidator {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (configValidator ??= (require('../generated/config-validator') as typeof import('../generated/config-validator')).validate);
 }
 
 function getStateValidator(): SchemaValidator {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (stateValidator ??= (require('../generated/state-validator') as typeof import('../generated/state-validator')).validate);
 }
 

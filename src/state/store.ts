@@ -402,11 +402,6 @@ export function listEntries(root: string): ListEntry[] {
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Ids of every container under `root` (directories holding a state file). */
-export function listIds(root: string): string[] {
-  return listEntries(root).filter((e) => !e.stale).map((e) => e.id);
-}
-
 /**
  * Writes `file` through a temporary file and rename(): readers never see half of it. The temporary
  * file is created next to `file` with O_CREAT|O_EXCL|O_NOFOLLOW: a pid file lives in a directory of
