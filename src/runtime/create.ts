@@ -28,6 +28,7 @@ import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit, type HelperProcess, type Launched } from './launch';
 import { consoleRoute } from './terminal';
+import { InitExitedError } from './sync-channel';
 import { configIdMaps, writeIdMaps } from './id-maps';
 
 /** Where the config comes from: a bundle directory with config.json, or an object. */
@@ -204,8 +205,8 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // Ready before the init exists: on cgroup v2 it is cloned straight into it (CLONE_INTO_CGROUP);
     // on v1 it is placed (placeInit) before it is told to go on. Either way no instruction of the
     // container ever runs outside its limits.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
     } catch (e) {
       // A rootless caller without a delegated cgroup: the container runs without one where runc's rules allow.
@@ -274,7 +275,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
   } catch (caught) {
     let e = caught;
     // An init that died without a word in a cgroup that saw an OOM kill: say so, and which limit.
-    if (cgroupRecord && e instanceof TsruncError && e.code === 'SETUP_FAILED' && e.message.includes('exited before') && managerFor(cgroupRecord).oomKillCount() > 0) {
+    if (cgroupRecord && e instanceof InitExitedError && managerFor(cgroupRecord).oomKillCount() > 0) {
       e = new TsruncError('SETUP_FAILED', `container init was killed by the OOM killer during setup (${e.message}): the memory limit is too low`, { pointer: '/linux/resources/memory/limit', cause: e });
     }
     logger.debug(`create ${id}: failed, removing what was made: ${e instanceof Error ? e.message : String(e)}`);

@@ -15,7 +15,7 @@ import { compileExec, type ExecPlan } from '../plan/exec';
 import { ContainerDir, writeFileAtomic } from '../state/store';
 import { execProcess, type ExecProcessFlags } from './exec-process';
 import { hookState } from './hooks';
-import { launchExec } from './launch';
+import { helperExitStatus, launchExec } from './launch';
 import { deriveStatus } from './status';
 import { consoleRoute, OwnConsole, proxyTerminal, type TerminalProxy } from './terminal';
 import type { SyncChannel } from './sync-channel';
@@ -144,7 +144,7 @@ export async function exec(root: string, id: string, options: ExecOptions, logge
   try {
     const { helper, sync } = launchExec(plan, state, { wait, preserveFds: options.preserveFds ?? 0, consoleFd: channel.fd, stdio: options.stdio });
     logger.debug(`exec ${id}: tsrunc-init joins the namespaces and cgroups of init pid ${plan.pid}`);
-    const exited = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+    const exited = helperExitStatus(helper);
     crashPoint('exec:launched');
     let pid: number;
     try {

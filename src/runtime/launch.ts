@@ -54,6 +54,14 @@ export interface HelperProcess {
   on(event: 'exit', listener: (code: number | null, signal: number | null) => void): this;
 }
 
+/**
+ * The helper's exit status once it has exited, as a shell (and runc's CLI) reports it: its exit
+ * code, or 128+N when signal N killed it (the helper itself, not the process it waited for).
+ */
+export function helperExitStatus(helper: HelperProcess): Promise<number> {
+  return new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal !== null ? 128 + signal : 1))));
+}
+
 export interface Launched {
   helper: HelperProcess;
   sync: SyncChannel;
@@ -205,8 +213,13 @@ function launchHelper(first: ToInit, options: LaunchOptions, failurePrefix?: str
     try {
       try {
         pending = theZygote().spawn(slots, env);
-      } catch {
-        pending = theZygote().spawn(slots, env);
+      } catch (first) {
+        try {
+          pending = theZygote().spawn(slots, env);
+        } catch (second) {
+          // Both causes: why the old server was gone, and why a new one could not take it either.
+          throw new AggregateError([first, second], `${(second as Error).message} (before it: ${(first as Error).message})`);
+        }
       }
     } catch (e) {
       return failed(e);

@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import { SignalForwarder } from '../process/forward-signals';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
+import { helperExitStatus } from './launch';
 import { start } from './start';
 import { OwnConsole, proxyTerminal } from './terminal';
 
@@ -45,7 +46,7 @@ export interface ContainerProcess {
 export async function spawnContainer(root: string, id: string, options: SpawnOptions, logger: Logger, blocking = false): Promise<ContainerProcess> {
   const { pid, helper } = await create(root, id, options, logger, true, !blocking);
   // The helper (tsrunc-init's first process) stays the init's parent and exits with its status.
-  const status = new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  const status = helperExitStatus(helper);
   try {
     await start(root, id, logger, blocking);
   } catch (e) {
@@ -62,8 +63,10 @@ export async function spawnContainer(root: string, id: string, options: SpawnOpt
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
-/** Resolves with the container's exit status (0-255, 128+N for a signal); 0 when detached. */
-/** `blocking`: how start waits (start.ts), and create and delete stay off the thread pool (create.ts, delete.ts). */
+/**
+ * Resolves with the container's exit status (0-255, 128+N for a signal); 0 when detached.
+ * `blocking`: how start waits (start.ts), and create and delete stay off the thread pool (create.ts, delete.ts).
+ */
 export async function run(root: string, id: string, options: RunOptions, logger: Logger, blocking = false): Promise<number> {
   const wait = !options.detach;
   // A terminal in the foreground without a console socket: tsrunc holds the master itself
@@ -83,7 +86,7 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   const terminal = own && created.terminal ? proxyTerminal(own.receive()) : undefined;
   own?.close();
   const exited = wait
-    ? new Promise<number>((resolve) => helper.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))))
+    ? helperExitStatus(helper)
     : Promise.resolve(0);
   signals?.target(pid);
   try {

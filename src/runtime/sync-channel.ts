@@ -2,6 +2,7 @@
 // that travel beside it are drawn at the top of native/init/sync.h; each step is marked
 // `// sync step N` where create.ts and start.ts send or await it.
 import * as fs from 'node:fs';
+import { constants as osConstants } from 'node:os';
 
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
@@ -17,6 +18,23 @@ export type InitStep = SyncPid | SyncHooks | SyncReady;
 
 /** The init's failure, sent in place of step 2, 4 or 6. */
 export type InitFailure = SyncError;
+
+/**
+ * The init side closed the socket before the step awaited: it died (an OOM kill, a signal) or
+ * exec'd early. Its own type, so that a caller tells it from a failure the init reported.
+ */
+export class InitExitedError extends TsruncError {
+  constructor(readonly step: keyof typeof SYNC_STEPS) {
+    super('SETUP_FAILED', `container init exited before ${describeStep(step)} of its setup`);
+    this.name = 'InitExitedError';
+  }
+}
+
+/** errno 2 -> 'ENOENT' (the name TsruncError.errno carries); undefined for 0 or an unknown one. */
+function errnoName(errno: number): string | undefined {
+  if (errno <= 0) return undefined;
+  return Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0];
+}
 
 function describeStep(type: keyof typeof SYNC_STEPS): string {
   return `step ${SYNC_STEPS[type]} (${type})`;
@@ -79,7 +97,7 @@ export class SyncChannel {
   async expect<T extends InitStep['type']>(type: T): Promise<Extract<InitStep, { type: T }>> {
     const m = await this.next();
     if (m === null && this.failure) throw this.failure;
-    if (m === null) throw new TsruncError('SETUP_FAILED', `container init exited before ${describeStep(type)} of its setup`);
+    if (m === null) throw new InitExitedError(type);
     if (typeof m === 'string') throw protocolError(type, m);
     if (m.type === 'error') throw initFailed(m, this.failurePrefix);
     if (m.type !== type) throw protocolError(type, describeStep(m.type));
@@ -128,8 +146,12 @@ export class SyncChannel {
     try {
       n = fs.readSync(this.fd, chunk, 0, chunk.length, null);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return;
-      n = 0; // ECONNRESET: the init side is gone
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') return;
+      // ECONNRESET: the init side is gone, which is end-of-file. Any other error is this side's,
+      // and the next expect() reports it as such.
+      if (code !== 'ECONNRESET') this.failure = new TsruncError('SYSTEM', `sync protocol: cannot read from tsrunc-init: ${(e as Error).message}`, { cause: e, errno: code, syscall: 'read' });
+      n = 0;
     }
     if (n === 0) {
       this.watch.close();
@@ -166,5 +188,5 @@ export class SyncChannel {
 
 function initFailed(m: InitFailure, prefix: string): TsruncError {
   const where = m.pointer ? ` (config.json ${m.pointer})` : '';
-  return new TsruncError('SETUP_FAILED', `${prefix}: ${m.message}${where}`, { pointer: m.pointer || undefined });
+  return new TsruncError('SETUP_FAILED', `${prefix}: ${m.message}${where}`, { pointer: m.pointer || undefined, errno: errnoName(m.errno) });
 }
