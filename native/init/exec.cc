@@ -78,6 +78,26 @@ int open_init(const ExecPlan& x) {
   return fd;
 }
 
+// A container without a mount namespace of its own (linux.namespaces has none) lives in the host's,
+// chrooted into its rootfs: the exec process enters the init's root (runc leaves it at the host's
+// "/"). Opened here, before any namespace is joined, and only trusted once the pidfd shows the
+// init still alive (so the pid was not reused in between).
+int open_init_root(const ExecPlan& x, int pidfd) {
+  Fd proc(open_procfs_root("/linux/namespaces"));
+  int fd = openat(proc.fd, (std::to_string(x.pid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail_errno("open the container's root", "/root/path");
+  if (syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) < 0) {
+    close(fd);
+    throw SetupError("container " + x.id + " is not running", ESRCH);
+  }
+  return fd;
+}
+
+void enter_root(int rootFd) {
+  if (fchdir(rootFd) < 0 || chroot(".") < 0) fail_errno("enter the container's root", "/root/path");
+  close(rootFd);
+}
+
 void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>& names) {
   for (size_t i = 0; i < dirs.size(); i++) {
     Fd procs(openat(dirs[i], "cgroup.procs", O_WRONLY | O_CLOEXEC));
@@ -97,7 +117,7 @@ int host_pid() {
 }
 
 [[noreturn]] void run_exec_process(const ExecLaunch& launch, SyncSocket& sync, int consoleFd, int pidfd,
-                                   const std::vector<int>& cgroupDirs, int agent) {
+                                   const std::vector<int>& cgroupDirs, int agent, int rootFd) {
   const ExecPlan& x = launch.plan;
   const ProcessPlan& p = x.process;
   try {
@@ -109,6 +129,7 @@ int host_pid() {
     const int rest = x.namespaces & ~(CLONE_NEWUSER | CLONE_NEWPID);
     if (rest && setns(pidfd, rest) < 0) fail_errno("join the container's namespaces", "/linux/namespaces");
     close(pidfd);
+    if (rootFd >= 0) enter_root(rootFd);
     // As the init: root of the user namespace, so the pty and anything made belong to its root.
     if (x.namespaces & CLONE_NEWUSER) become_userns_root();
     Pty pty;
@@ -155,12 +176,14 @@ int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
   const ExecPlan& x = launch.plan;
   int pidfd = -1;
   int agent = -1;
+  int rootFd = -1;
   std::vector<int> cgroupDirs;
   pid_t pid;
   try {
     launch = parse_exec(message);
     if (x.process.terminal && consoleFd < 0) throw SetupError("process.terminal needs a console socket", 0, "/process/terminal");
     pidfd = open_init(x);
+    if (!(x.namespaces & CLONE_NEWNS)) rootFd = open_init_root(x, pidfd);
     // SCMP_ACT_NOTIFY: the agent's socket is a host path, connected here, in the host's mount
     // namespace; the process forked below sends it the notify fd once its filter is loaded.
     if (x.seccomp && x.seccomp->listener) agent = connect_agent(x.seccomp->listener->path);
@@ -189,8 +212,9 @@ int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
     sync.send_error(e.what(), e.err, e.pointer);
     return 1;
   }
-  if (pid == 0) run_exec_process(launch, sync, consoleFd, pidfd, cgroupDirs, agent);
+  if (pid == 0) run_exec_process(launch, sync, consoleFd, pidfd, cgroupDirs, agent, rootFd);
   if (agent >= 0) close(agent);
+  if (rootFd >= 0) close(rootFd);
   close(pidfd);
   for (int fd : cgroupDirs) close(fd);
   if (consoleFd >= 0) close(consoleFd);

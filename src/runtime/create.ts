@@ -29,6 +29,7 @@ import { connectConsoleSocket } from './exec';
 import { launchInit, type HelperProcess, type Launched } from './launch';
 import { checkOwnTerminal } from './terminal';
 import { configIdMaps, writeIdMaps } from './id-maps';
+import { detachHostMounts, recordHostMounts } from '../state/host-mounts';
 
 /** Where the config comes from: a bundle directory with config.json, or an object. */
 export type ConfigSource =
@@ -128,6 +129,7 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
       owner: ownerName(),
       annotations: (config.annotations ?? {}) as Record<string, string>,
       config,
+      ...(plan.hostMountNamespace ? { hostMounts: recordHostMounts(plan.rootfs) } : {}),
     },
   };
 }
@@ -290,6 +292,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // A failed create continues the lifecycle at delete, which runs the poststop hooks.
     if (record) await runHooks(stored.config, 'poststop', hookState(record, 'stopped'), logger, false);
     if (cgroupRecord) managerFor(cgroupRecord).remove();
+    if (stored.hostMounts) detachHostMounts(stored.hostMounts);
     dir.remove();
     throw e;
   } finally {
