@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "clone_into_cgroup.h"
 #include "console.h"
 #include "error.h"
 #include "fd.h"
@@ -206,8 +207,15 @@ int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
       if (errno == ESRCH) throw SetupError("container " + x.id + " is not running", ESRCH);
       fail_errno("join the container's pid namespace", "/linux/namespaces");
     }
-    pid = fork();
-    if (pid < 0) fail_errno("fork");
+    // On cgroup v2 (one hierarchy) the process is born in the container's cgroup, as runc 1.4
+    // does (clone_into_cgroup.h); elsewhere, or where the kernel cannot, it enters its cgroups
+    // itself (enter_cgroups) before anything of it runs.
+    bool placed = false;
+    pid = clone_into_cgroup(0, cgroupDirs.size() == 1 && is_cgroup2_dir(cgroupDirs[0]) ? cgroupDirs[0] : -1, placed);
+    if (placed) {
+      for (int fd : cgroupDirs) close(fd);
+      cgroupDirs.clear();
+    }
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);
     return 1;
