@@ -18,6 +18,7 @@
 #include "console.h"
 #include "error.h"
 #include "fd.h"
+#include "finalize.h"
 #include "plan.h"
 #include "process.h"
 #include "procfs.h"
@@ -138,12 +139,7 @@ int host_pid() {
       Fd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
       pty = open_container_pty(root.fd, p);
     }
-    apply_rlimits(p);
-    if (chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd (\"" + p.cwd + "\") set in config.json failed", "/process/cwd");
-    const std::string exe = find_executable(p);
-    const std::string home = home_env(p);
-    std::unique_ptr<SeccompFilter> filter;
-    if (x.seccomp) filter = std::make_unique<SeccompFilter>(*x.seccomp);
+    PreparedProcess prepared = prepare_process(p, x.seccomp);
     if (p.terminal) {
       send_console_master(consoleFd, pty);
       close(pty.master);
@@ -151,17 +147,7 @@ int host_pid() {
     }
     if (consoleFd >= 0) close(consoleFd);
     close_runtime_fds(launch.preserveFds);
-    apply_memory_policy(p);
-    apply_scheduling(p);
-    apply_personality(x.personality);
-    apply_exec_labels(p);
-    // As the init (main.cc): the filter around the identity switch, the notify fd to the agent.
-    int notifyFd = -1;
-    if (filter && !p.noNewPrivileges) notifyFd = filter->load();
-    apply_identity(p);
-    if (filter && p.noNewPrivileges) notifyFd = filter->load();
-    if (notifyFd >= 0) send_to_agent(agent, notifyFd, pid, x.seccomp->listener->metadata, launch.state);
-    exec_process(exe, p, home);
+    finalize_process(prepared, p, x.seccomp, x.personality, {agent, pid, launch.state}, {});
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);
     _exit(1);
@@ -182,7 +168,7 @@ int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
   pid_t pid;
   try {
     launch = parse_exec(message);
-    if (x.process.terminal && consoleFd < 0) throw SetupError("process.terminal needs a console socket", 0, "/process/terminal");
+    if (x.process.terminal) require_console_socket(consoleFd);
     pidfd = open_init(x);
     if (!(x.namespaces & CLONE_NEWNS)) rootFd = open_init_root(x, pidfd);
     // SCMP_ACT_NOTIFY: the agent's socket is a host path, connected here, in the host's mount
@@ -226,13 +212,5 @@ int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
   close(pidfd);
   for (int fd : cgroupDirs) close(fd);
   if (consoleFd >= 0) close(consoleFd);
-  try {
-    sync.send(SyncStep::Pid, {{"pid", pid}});  // sync step 2
-  } catch (const SetupError&) {
-    kill(pid, SIGKILL);
-    return 1;
-  }
-  close(sync.fd());
-  if (!launch.wait) return 0;
-  return wait_for_exit(pid);
+  return finish_stage0(sync, pid, launch.wait);
 }

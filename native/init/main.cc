@@ -29,6 +29,7 @@
 #include "error.h"
 #include "exec.h"
 #include "fd.h"
+#include "finalize.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "launch.h"
@@ -212,36 +213,19 @@ void report_after_ready(const SetupError& e, int startFd) {
     const int agent = plan.seccomp && plan.seccomp->listener ? connect_agent(plan.seccomp->listener->path) : -1;
     apply_hostname(plan);
     enter_rootfs(plan);
-    apply_rlimits(plan.process);
-    if (chdir(plan.process.cwd.c_str()) < 0) fail_errno("chdir " + plan.process.cwd, "/process/cwd");
-    const std::string exe = find_executable(plan.process);
-    const std::string home = home_env(plan.process);
-    // Built now so that a filter libseccomp refuses fails `create`; loaded below.
-    std::unique_ptr<SeccompFilter> filter;
-    int notifyFd = -1;
-    if (plan.seccomp) filter = std::make_unique<SeccompFilter>(*plan.seccomp);
+    PreparedProcess prepared = prepare_process(plan.process, plan.seccomp);
     if (launch.fifoFd >= 0) check_fifo_reachable(plan, launch.fifoFd);
-    apply_memory_policy(plan.process);
     close_runtime_fds(launch.preserveFds);
     sync.send(SyncStep::Ready);  // sync step 6
     reported = true;
     close(sync.fd());
     if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);  // sync step 7
-    // sync step 8: from here, exec closes startFd (close-on-exec), or a failure writes "e<message>"
-    apply_scheduling(plan.process);
-    apply_exec_labels(plan.process);
-    // Without no_new_privs loading a filter takes CAP_SYS_ADMIN: before the user switch and the
-    // capability drop. With it, after them, so the filter sees as few syscalls of ours as it can.
-    if (filter && !plan.process.noNewPrivileges) notifyFd = filter->load();
-    apply_identity(plan.process);
-    if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
-    if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listener->metadata, states.created);
-    apply_personality(plan.personality);
+    // sync step 8: from here, exec closes startFd (close-on-exec), or a failure writes "e<message>".
     // startContainer hooks run last, as under runc: confined as the process will be (its user,
     // capabilities, no_new_privs, seccomp filter, LSM exec label), so that a hook does in the
     // container only what its process may do. Only their umask is the runtime's (README, hooks).
-    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
-    exec_process(exe, plan.process, home);
+    finalize_process(prepared, plan.process, plan.seccomp, plan.personality, {agent, states.pid, states.created},
+                     [&] { run_hooks(plan.hooks.startContainer, states.created, runtimeUmask); });
   } catch (const SetupError& e) {
     if (!reported) {
       sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 4 or 6
@@ -296,15 +280,7 @@ int main() {
     if (cgroupFd >= 0) close(cgroupFd);
     run_init(launch, sync);
   }
-  try {
-    sync.send(SyncStep::Pid, {{"pid", pid}});  // sync step 2
-  } catch (const SetupError&) {
-    kill(pid, SIGKILL);
-    return 1;
-  }
   if (consoleFd >= 0) close(consoleFd);
-  if (!launch.wait) return 0;
-  close(sync.fd());
   if (launch.fifoFd >= 0) close(launch.fifoFd);
-  return wait_for_exit(pid);
+  return finish_stage0(sync, pid, launch.wait);
 }
