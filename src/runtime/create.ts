@@ -30,6 +30,7 @@ import { launchInit, type HelperProcess, type Launched } from './launch';
 import { consoleRoute } from './terminal';
 import { InitExitedError } from './sync-channel';
 import { configIdMaps, writeIdMaps } from './id-maps';
+import { detachHostMounts, recordHostMounts } from '../state/host-mounts';
 
 /** Where the config comes from: a bundle directory with config.json, or an object. */
 export type ConfigSource =
@@ -129,6 +130,7 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
       owner: ownerName(),
       annotations: (config.annotations ?? {}) as Record<string, string>,
       config,
+      ...(plan.hostMountNamespace ? { hostMounts: recordHostMounts(plan.rootfs) } : {}),
     },
   };
 }
@@ -287,6 +289,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // A failed create continues the lifecycle at delete, which runs the poststop hooks.
     if (record) await runHooks(stored.config, 'poststop', hookState(record, 'stopped'), logger, false);
     if (cgroupRecord) managerFor(cgroupRecord).remove();
+    if (stored.hostMounts) detachHostMounts(stored.hostMounts);
     dir.remove();
     throw e;
   } finally {
