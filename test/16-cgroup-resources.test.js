@@ -521,3 +521,19 @@ test('memory.checkBeforeUpdate: a limit not above the usage is refused, only whe
   t.is(p.pointer, R('memory/limit'));
   t.regex(p.message, /current memory usage \(1000 bytes/);
 });
+
+test('host: an unreadable mountinfo is reported as such, not taken for a host without cgroups (issue 26)', (t) => {
+  const denied = Object.assign(new Error("EACCES: permission denied, open '/proc/self/mountinfo'"), { code: 'EACCES', syscall: 'open' });
+  const fsImpl = {
+    readFile(file) {
+      if (file === '/proc/self/mountinfo') throw denied;
+      throw new Error('ENOENT');
+    },
+    readdir() {
+      return [];
+    },
+  };
+  const e = t.throws(() => detectHost(fsImpl));
+  t.regex(e.message, /cannot read \/proc\/self\/mountinfo .*EACCES: permission denied/);
+  t.is(e.cause, denied);
+});

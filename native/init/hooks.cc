@@ -122,13 +122,16 @@ void run_hook(const HookPlan& h, const std::string& state, mode_t mask) {
   const int status = child.reap();
   while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
   const std::string tail = said.empty() ? "" : ": " + said;
-  if (timedOut)
-    throw SetupError("hook " + h.path + " timed out after " + std::to_string(h.timeout) + "s" + tail, ETIMEDOUT, h.pointer);
+  // The words of src/plan/hooks.ts hookFailureMessage, which tsrunc's own hooks use: "<kind> hook
+  // <path> <how>"; the pointer (/hooks/<kind>/<i>) is appended by tsrunc.
+  const size_t kindEnd = h.pointer.rfind('/');
+  const std::string kind = h.pointer.size() > 7 && kindEnd > 7 ? h.pointer.substr(7, kindEnd - 7) : "";
+  const std::string what = kind + " hook " + h.path + " ";
+  if (timedOut) throw SetupError(what + "timed out after " + std::to_string(h.timeout) + "s" + tail, ETIMEDOUT, h.pointer);
   if (WIFSIGNALED(status))
-    throw SetupError("hook " + h.path + " killed by signal " + std::to_string(WTERMSIG(status)) + tail, 0, h.pointer);
+    throw SetupError(what + "killed by signal " + std::to_string(WTERMSIG(status)) + tail, 0, h.pointer);
   if (WEXITSTATUS(status) != 0)
-    throw SetupError("hook " + h.path + " exited with status " + std::to_string(WEXITSTATUS(status)) + tail, 0,
-                     h.pointer);
+    throw SetupError(what + "exited with status " + std::to_string(WEXITSTATUS(status)) + tail, 0, h.pointer);
 }
 
 }  // namespace

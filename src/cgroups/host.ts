@@ -11,6 +11,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
+import { systemError } from '../errors';
 import { parseIdList } from './cpu-list';
 import { parseOwnCgroup } from './path';
 
@@ -164,7 +165,15 @@ export function detectHost(fsImpl: HostFs = nodeFs, options: DetectOptions = {})
       return undefined;
     }
   };
-  const mounts = parseMountinfo(read('/proc/self/mountinfo') ?? '');
+  // Without the mount table nothing below means anything ("this host mounts no cgroup" would be a
+  // lie): an unreadable one is reported as such.
+  let mountinfo: string;
+  try {
+    mountinfo = fsImpl.readFile('/proc/self/mountinfo');
+  } catch (e) {
+    throw systemError('cannot read /proc/self/mountinfo (where the cgroup hierarchies are found)', e);
+  }
+  const mounts = parseMountinfo(mountinfo);
   const { mode, unifiedRoot, v1Controllers, v1Mounts } = classifyMounts(mounts, options.cgroupRoot);
   const procSelfCgroup = read('/proc/self/cgroup') ?? '';
   const ownV1 = parseOwnV1Cgroups(procSelfCgroup);

@@ -11,11 +11,40 @@ export function hookList(spec: Spec, kind: HookKind): { hook: Hook; pointer: str
   return (spec.hooks?.[kind] ?? []).map((hook, i) => ({ hook, pointer: pointer('hooks', kind, i) }));
 }
 
+/**
+ * A hook's environment, the same wherever it runs (tsrunc for the runtime's hooks, src/runtime/hooks.ts;
+ * tsrunc-init for the container's, from the plan): runc's rule (Go's exec.Cmd), a name given twice
+ * keeps its last value, where that last one stands. An entry without "=" is dropped: Node cannot
+ * pass one, so neither side does (runc would pass it through).
+ */
+export function hookEnv(env: string[] = []): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (let i = env.length - 1; i >= 0; i--) {
+    const eq = env[i].indexOf('=');
+    if (eq <= 0) continue;
+    const name = env[i].slice(0, eq);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    out.push(env[i]);
+  }
+  return out.reverse();
+}
+
+/**
+ * How a hook failed, in the words both runners use (tsrunc-init's hooks.cc says the same): the
+ * hook's kind, path and then "timed out after Ns", "killed by signal N" or "exited with status N",
+ * and what it printed.
+ */
+export function hookFailureMessage(kind: string, path: string, failure: string): string {
+  return `${kind} hook ${path} ${failure}`;
+}
+
 function toPlan(spec: Spec, kind: HookKind): HookPlan[] {
   return hookList(spec, kind).map(({ hook, pointer: ptr }) => ({
     path: hook.path,
     args: hook.args ?? [],
-    env: hook.env ?? [],
+    env: hookEnv(hook.env),
     timeout: hook.timeout ?? 0,
     pointer: ptr,
   }));

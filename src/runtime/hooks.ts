@@ -3,10 +3,12 @@
 // executed, poststop when the container is deleted. Each gets the container's state JSON on
 // stdin and exactly the environment the config gives it.
 
+import { constants as osConstants } from 'node:os';
+
 import type { Spec } from '../generated/config';
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
-import { hookList, type HookKind } from '../plan/hooks';
+import { hookEnv, hookFailureMessage, hookList, type HookKind } from '../plan/hooks';
 import type { StoredState } from '../state/store';
 import type { Status } from './status';
 
@@ -25,16 +27,14 @@ export function hookState(stored: Omit<StoredState, 'pidStartTime' | 'config'>, 
   return JSON.stringify(state);
 }
 
-function envObject(env: string[] = []): NodeJS.ProcessEnv {
+/** hookEnv's list (one entry a name) as the object child_process takes. */
+function envObject(env: string[] | undefined): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
-  for (const kv of env) {
-    const eq = kv.indexOf('=');
-    if (eq > 0) out[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
+  for (const kv of hookEnv(env)) out[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
   return out;
 }
 
-function runOne(path: string, args: string[], env: string[], timeout: number, state: string): Promise<string | null> {
+function runOne(path: string, args: string[], env: string[] | undefined, timeout: number, state: string): Promise<string | null> {
   return new Promise((resolve) => {
     // child_process (with net, streams, dgram) loads only when a hook runs: start, kill and
     // delete of a container without hooks must not pay for it at every call.
@@ -57,7 +57,7 @@ function runOne(path: string, args: string[], env: string[], timeout: number, st
     child.on('close', (code, signal) => {
       const tail = said.trim() ? `: ${said.trim()}` : '';
       if (signal === 'SIGKILL' && timeout > 0) resolve(`timed out after ${timeout}s${tail}`);
-      else if (signal) resolve(`killed by ${signal}${tail}`);
+      else if (signal) resolve(`killed by signal ${osConstants.signals[signal] ?? signal}${tail}`);
       else if (code !== 0) resolve(`exited with status ${code}${tail}`);
       else resolve(null);
     });
@@ -71,9 +71,9 @@ function runOne(path: string, args: string[], env: string[], timeout: number, st
  */
 export async function runHooks(spec: Spec, kind: HookKind, state: string, logger: Logger, mustSucceed: boolean): Promise<void> {
   for (const { hook, pointer } of hookList(spec, kind)) {
-    const failure = await runOne(hook.path, hook.args ?? [], hook.env ?? [], hook.timeout ?? 0, state);
+    const failure = await runOne(hook.path, hook.args ?? [], hook.env, hook.timeout ?? 0, state);
     if (failure === null) continue;
-    const msg = `${kind} hook ${hook.path} (config.json ${pointer}) ${failure}`;
+    const msg = `${hookFailureMessage(kind, hook.path, failure)} (config.json ${pointer})`;
     if (mustSucceed) throw new TsruncError('SETUP_FAILED', msg, { pointer });
     logger.warn(msg);
   }

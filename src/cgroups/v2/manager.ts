@@ -127,8 +127,13 @@ export function signalAll(dir: string, signal: number): void {
     try {
       writeExisting(path.join(dir, 'cgroup.kill'), '1');
       return;
-    } catch {
-      // kernel < 5.14: one by one below
+    } catch (e) {
+      // One by one below only where cgroup.kill is not there (kernel < 5.14, or the cgroup itself is
+      // gone: ENOENT) or not for this cgroup (a threaded one: EOPNOTSUPP). A cgroup removed while
+      // open (ENODEV) has nobody left to kill. Anything else is an error of its own, not an old kernel.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENODEV') return;
+      if (code !== 'ENOENT' && code !== 'EOPNOTSUPP') throw cgroupFsError('kill every process of', dir, e);
     }
   }
   signalPids(cgroupPids(dir), signal);
