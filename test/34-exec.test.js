@@ -99,7 +99,7 @@ test('bad flags: runc\'s words, exit status 255, nothing started', async (t) => 
     [['--cwd', 'relative', id, 'true'], /Cwd must be an absolute path/],
     [[id], /args cannot be empty/],
     [['-u', 'root', id, 'true'], /parsing root as int for uid failed/],
-    [['-t', '-d', id, 'true'], isTsrunc ? /cannot allocate tty if .* will detach without setting console socket \(\/process\/terminal is true\)/ : /cannot allocate tty if .* will detach without setting console socket/],
+    [['-t', '-d', id, 'true'], isTsrunc ? /\/process\/terminal: cannot allocate tty if .* will detach without setting console socket \(--console-socket\)/ : /cannot allocate tty if .* will detach without setting console socket/],
     [['-e', 'PATH=/nope', id, 'sh'], /sh\\?": executable file not found in \$PATH/],
     [[id, 'no-such-binary'], /no-such-binary.*(executable file not found|no such file)/],
   ];

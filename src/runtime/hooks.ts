@@ -3,8 +3,6 @@
 // executed, poststop when the container is deleted. Each gets the container's state JSON on
 // stdin and exactly the environment the config gives it.
 
-import { constants as osConstants } from 'node:os';
-
 import type { Spec } from '../generated/config';
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
@@ -57,7 +55,8 @@ function runOne(path: string, args: string[], env: string[] | undefined, timeout
     child.on('close', (code, signal) => {
       const tail = said.trim() ? `: ${said.trim()}` : '';
       if (signal === 'SIGKILL' && timeout > 0) resolve(`timed out after ${timeout}s${tail}`);
-      else if (signal) resolve(`killed by signal ${osConstants.signals[signal] ?? signal}${tail}`);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      else if (signal) resolve(`killed by signal ${(require('node:os') as typeof import('node:os')).constants.signals[signal] ?? signal}${tail}`);
       else if (code !== 0) resolve(`exited with status ${code}${tail}`);
       else resolve(null);
     });

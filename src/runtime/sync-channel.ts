@@ -2,7 +2,6 @@
 // that travel beside it are drawn at the top of native/init/sync.h; each step is marked
 // `// sync step N` where create.ts and start.ts send or await it.
 import * as fs from 'node:fs';
-import { constants as osConstants } from 'node:os';
 
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
@@ -33,7 +32,10 @@ export class InitExitedError extends TsruncError {
 /** errno 2 -> 'ENOENT' (the name TsruncError.errno carries); undefined for 0 or an unknown one. */
 function errnoName(errno: number): string | undefined {
   if (errno <= 0) return undefined;
-  return Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0];
+  // Loaded only for a failure: start, kill, state and delete never load node:os (test/62).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { constants } = require('node:os') as typeof import('node:os');
+  return Object.entries(constants.errno).find(([, n]) => n === errno)?.[0];
 }
 
 function describeStep(type: keyof typeof SYNC_STEPS): string {

@@ -55,10 +55,10 @@ export function checkOwnTerminal(): void {
  */
 export function consoleRoute(terminal: boolean, o: { detach: boolean; consoleSocket?: string; consoleFd?: number; ownTerminal?: boolean }): 'none' | 'socket' | 'caller' | 'own' {
   if (terminal && o.detach && !o.consoleSocket && o.consoleFd === undefined) {
-    throw new TsruncError('INVALID_ARGUMENT', 'cannot allocate tty if tsrunc will detach without setting console socket (/process/terminal is true)', { pointer: '/process/terminal' });
+    throw new TsruncError('INVALID_ARGUMENT', '/process/terminal: cannot allocate tty if tsrunc will detach without setting console socket (--console-socket)', { pointer: '/process/terminal' });
   }
   if (!terminal && o.consoleSocket) {
-    throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty (/process/terminal is false)', { pointer: '/process/terminal' });
+    throw new TsruncError('INVALID_ARGUMENT', '/process/terminal: cannot use console socket if tsrunc will not allocate tty (--console-socket without a terminal)', { pointer: '/process/terminal' });
   }
   if (!terminal) return 'none';
   if (o.consoleSocket) return 'socket';
