@@ -116,9 +116,11 @@ async function applyEntry(header: tarStream.Header, body: Readable, dir: string,
     }
     case 'link': {
       drain();
+      if ((header.linkname ?? '').split('/').includes('..')) fail(`a hard link to ${JSON.stringify(header.linkname)}: a ".." path component (out of the layer)`);
       const linkParts = entryComponents(opts.layer, header.linkname ?? '');
       if (linkParts.length === 0) fail('a hard link to the layer root');
-      const linkParent = ensureParents(dir, linkParts.slice(0, -1), fail, false);
+      const notHere = () => fail(`a hard link to ${JSON.stringify(header.linkname)}, which is not an earlier entry of this layer`);
+      const linkParent = ensureParents(dir, linkParts.slice(0, -1), notHere, false);
       const source = `${linkParent}/${linkParts[linkParts.length - 1]}`;
       const st = lstatOrNull(source);
       if (!st) fail(`a hard link to ${JSON.stringify(header.linkname)}, which is not an earlier entry of this layer`);
@@ -166,7 +168,7 @@ function ensureParents(dir: string, parts: string[], fail: (why: string) => neve
     at = `${at}/${part}`;
     const st = lstatOrNull(at);
     if (st === null) {
-      if (!create) fail(`its path ${JSON.stringify(parts.join('/'))} is not in this layer`);
+      if (!create) fail('');
       fs.mkdirSync(at, { mode: 0o755 });
       continue;
     }

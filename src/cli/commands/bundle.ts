@@ -9,7 +9,8 @@ import { print } from '../output';
 export const command = 'bundle <action>';
 export const describe = 'make an OCI bundle from an image (create), or remove one (rm)';
 
-interface CreateArgs extends GlobalArgs { dir: string; image: string; volume: string[]; bind: string[]; store?: string; '--'?: string[]; _: (string | number)[] }
+// Repeated flags, not yargs arrays: an array option would swallow DIR after it.
+interface CreateArgs extends GlobalArgs { dir: string; image: string; volume?: string | string[]; bind?: string | string[]; store?: string; '--'?: string[]; _: (string | number)[] }
 
 export const builder = (y: Argv<GlobalArgs>) =>
   y
@@ -20,14 +21,14 @@ export const builder = (y: Argv<GlobalArgs>) =>
         c
           .positional('dir', { type: 'string', demandOption: true })
           .option('image', { type: 'string', demandOption: true, describe: 'oci:DIR[:NAME], oci-archive:FILE[:NAME] or docker-archive:FILE[:NAME]' })
-          .option('volume', { type: 'string', array: true, default: [] as string[], describe: 'a volume [NAME:]/CTR (anonymous without NAME; repeatable)' })
-          .option('bind', { type: 'string', array: true, default: [] as string[], describe: 'a bind mount HOST:CTR[:ro] (repeatable)' })
+          .option('volume', { type: 'string', describe: 'a volume [NAME:]/CTR (anonymous without NAME; repeatable)' })
+          .option('bind', { type: 'string', describe: 'a bind mount HOST:CTR[:ro] (repeatable)' })
           .option('store', { type: 'string', describe: 'layer and volume store (default /var/lib/tsrunc)' })
           .parserConfiguration({ 'populate--': true }),
       untyped(async (argv: CreateArgs) => {
         const { createBundle } = await import('../../bundle/create');
         const { defaultStoreRoot } = await import('../../bundle/store-root');
-        const made = await createBundle({ image: argv.image, bundle: argv.dir, volumes: argv.volume, binds: argv.bind, args: (argv['--'] ?? []).map(String), store: argv.store ?? defaultStoreRoot() });
+        const made = await createBundle({ image: argv.image, bundle: argv.dir, volumes: ([] as string[]).concat(argv.volume ?? []), binds: ([] as string[]).concat(argv.bind ?? []), args: (argv['--'] ?? []).map(String), store: argv.store ?? defaultStoreRoot() });
         for (const v of made.volumes) print(`volume ${v.name} ${v.destination}`);
       }),
     )
