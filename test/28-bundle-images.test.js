@@ -7,14 +7,14 @@ const test = require('ava');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync, spawnSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const { Readable } = require('node:stream');
 
 const { useRuntime } = require('./helpers/runtime');
 const { podmanImage, layerTar, ociLayout, busyboxLayer, treeDigest, getXattr } = require('./helpers/images');
 const { unpackLayer } = require('tsrunc/internal');
+const { tool } = require('./helpers/bundle-scenario');
 
-const TSRUNC = path.resolve(__dirname, '../bin/tsrunc');
 let images;
 let imageDir;
 
@@ -26,13 +26,6 @@ test.after.always(() => {
   if (imageDir) execFileSync('rm', ['-rf', '--one-file-system', imageDir]);
 });
 
-/** `tsrunc bundle|volume ...` with this test's store and state root. */
-function tool(rt, args) {
-  const r = spawnSync(TSRUNC, ['--root', rt.root, '--log-format', 'json', ...args], { encoding: 'utf8', timeout: 120000 });
-  // The error's words, unescaped: the msg of each JSON log line.
-  const stderr = r.stderr.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l).msg; } catch { return l; } }).join('\n');
-  return { code: r.status, stdout: r.stdout, stderr };
-}
 const storeOf = (rt) => path.join(rt.base, 'store');
 
 function bundleCreate(t, rt, image, extra = [], cmd) {

@@ -39,6 +39,8 @@ export function specFromImage(inputs: SpecInputs): Spec {
     cwd: c.WorkingDir || '/',
     user: userOf(c.User ?? '', inputs.rootfs),
   };
+  // The rootfs is the bundle's own writable layer, as `docker run` gives it (runc's spec: read-only).
+  spec.root = { path: 'rootfs', readonly: false };
   if (c.Labels && Object.keys(c.Labels).length) spec.annotations = { ...c.Labels };
   const volumeMounts: Mount[] = inputs.volumes.map((v) => ({ destination: v.destination, type: 'bind', source: v.source, options: ['rbind', 'rprivate', 'rw'] }));
   // Volumes before binds: a bind given on the command line wins over an image VOLUME at the same path.
