@@ -46,6 +46,30 @@ export function checkOwnTerminal(): void {
   if (found.opened) fs.closeSync(found.fd);
 }
 
+/**
+ * Where a process's pty master goes, by runc's rules and in its words, one rule for create, run
+ * and exec: nowhere without process.terminal; else to --console-socket, to the caller's socket
+ * (`consoleFd`: run's own terminal proxy, a library caller's), or, in the foreground, to tsrunc's
+ * own console ('own', which needs a terminal to take over). `detach`: nothing of tsrunc stays to
+ * hold a master (create always, exec -d, run -d). `ownTerminal`: `consoleFd` is tsrunc's own proxy.
+ */
+export function consoleRoute(terminal: boolean, o: { detach: boolean; consoleSocket?: string; consoleFd?: number; ownTerminal?: boolean }): 'none' | 'socket' | 'caller' | 'own' {
+  if (terminal && o.detach && !o.consoleSocket && o.consoleFd === undefined) {
+    throw new TsruncError('INVALID_ARGUMENT', 'cannot allocate tty if tsrunc will detach without setting console socket (/process/terminal is true)', { pointer: '/process/terminal' });
+  }
+  if (!terminal && o.consoleSocket) {
+    throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty (/process/terminal is false)', { pointer: '/process/terminal' });
+  }
+  if (!terminal) return 'none';
+  if (o.consoleSocket) return 'socket';
+  if (o.consoleFd !== undefined) {
+    if (o.ownTerminal) checkOwnTerminal();
+    return 'caller';
+  }
+  checkOwnTerminal();
+  return 'own';
+}
+
 /** tsrunc's own console socket: one end goes to tsrunc-init, the master comes back on the other. */
 export class OwnConsole {
   private ours: number;
