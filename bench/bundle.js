@@ -29,9 +29,14 @@ function run(argv, opts = {}) {
   if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.status} ${r.stderr}`);
   return r.stdout;
 }
-function timed(argv) {
+// A created container's init holds the stdio it was given: `create` gets none, or the pipe would
+// never close.
+function timed(argv, detached = false) {
   const t0 = process.hrtime.bigint();
-  run(argv);
+  if (detached) {
+    const r = spawnSync(argv[0], argv.slice(1), { env, stdio: 'ignore', timeout: 60000 });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.status}`);
+  } else run(argv);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 const podman = (...args) => ['podman', '--root', `${work}/podman/root`, '--runroot', `${work}/podman/runroot`, '--storage-driver', 'overlay', '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', ...args];
@@ -61,7 +66,7 @@ try {
     const cold = timed([TSRUNC, 'bundle', 'create', '--store', store, '--image', `oci-archive:${archive}`, b1]);
     const warm = timed([TSRUNC, 'bundle', 'create', '--store', store, '--image', `oci-archive:${archive}`, b2]);
     const id = `bench-${process.pid}-${round}`;
-    const create = timed([TSRUNC, '--root', state, 'create', '--bundle', b2, id]);
+    const create = timed([TSRUNC, '--root', state, 'create', '--bundle', b2, id], true);
     run([TSRUNC, '--root', state, 'delete', '--force', id]);
     for (const b of [b1, b2]) run([TSRUNC, '--root', state, 'bundle', 'rm', b]);
     run([TSRUNC, 'volume', 'prune', '--store', store]);
@@ -73,7 +78,7 @@ try {
     cfg.process.terminal = false;
     fs.writeFileSync(path.join(ub, 'config.json'), JSON.stringify(cfg));
     const rid = `bench-runc-${process.pid}-${round}`;
-    const runc = timed(['runc', '--root', `${state}-runc`, 'create', '--bundle', ub, rid]);
+    const runc = timed(['runc', '--root', `${state}-runc`, 'create', '--bundle', ub, rid], true);
     run(['runc', '--root', `${state}-runc`, 'delete', '--force', rid]);
     fs.rmSync(ub, { recursive: true, force: true });
 
