@@ -18,8 +18,8 @@
 //
 // The socket is runc's: /run/containerd/s/sha256(<address>/<namespace>/<group>). A lock file
 // beside it (<socket>.lock, flock) orders `start` against a serving shim deciding to exit: `start`
-// takes it, sees the shim listening, and touches the file (a lease: the shim stays until a
-// connection arrives after it, src/shim/lifetime.ts) before it prints the address; the exiting
+// takes it, sees the shim listening, and counts a lease in the file (the shim stays until it has
+// accepted as many connections, src/shim/lifetime.ts) before it prints the address; the exiting
 // shim takes it, sees no pending lease, and removes socket and lock file before it lets go.
 #include <errno.h>
 #include <fcntl.h>
@@ -89,7 +89,7 @@ Flags parseFlags(int argc, char** argv) {
       continue;
     }
     std::string* target = name == "namespace" ? &f.ns : name == "address" ? &f.address : name == "publish-binary" ? &f.publishBinary : name == "id" ? &f.id : nullptr;
-    bool known = target || name == "bundle" || name == "socket";
+    bool known = target || name == "bundle" || name == "socket" || name == "group";
     if (!known) continue;  // boolean or unknown flags: as bootstrap.ts
     if (!inlineValue) value = i + 1 < argc ? argv[++i] : "";
     if (target) *target = value;
@@ -126,8 +126,13 @@ std::string readFile(const std::string& path) {
   return s.str();
 }
 
+struct Group {
+  std::string mode;  // namespace | pod
+  std::string key;   // hashed into the socket name
+};
+
 // Which shim serves the container whose bundle is the cwd (see the top of this file).
-std::string groupOf(const std::string& id) {
+Group groupOf(const std::string& id) {
   nlohmann::json annotations;
   try {
     auto config = nlohmann::json::parse(readFile("config.json"));
@@ -143,8 +148,8 @@ std::string groupOf(const std::string& id) {
   if (mode.empty() && getenv("TSRUNC_SHIM_GROUP")) mode = getenv("TSRUNC_SHIM_GROUP"), field = "TSRUNC_SHIM_GROUP";
   std::string sandbox = annotation(kSandboxAnnotation);
   if (mode.empty()) mode = sandbox.empty() ? "namespace" : "pod";
-  if (mode == "namespace") return kNamespaceGroup;
-  if (mode == "pod") return sandbox.empty() ? id : sandbox;
+  if (mode == "namespace") return {mode, kNamespaceGroup};
+  if (mode == "pod") return {mode, sandbox.empty() ? id : sandbox};
   fail(field + ": \"" + mode + "\" is not a shim grouping (pod or namespace)");
 }
 
@@ -215,9 +220,9 @@ void writeFile(const std::string& path, const std::string& content) {
 
 // The serving shim: the TypeScript shim without a subcommand, in a session of its own (containerd
 // may exit, the shim stays), stdio on /dev/null, reporting "ready" on fd 3 once it listens.
-pid_t spawnServer(const Flags& f, const std::string& socket, std::string& said) {
+pid_t spawnServer(const Flags& f, const std::string& socket, const std::string& mode, std::string& said) {
   std::string entry = nodeEntry();
-  std::vector<std::string> argStrings{entry, "-namespace", f.ns, "-id", f.id, "-address", f.address, "-publish-binary", f.publishBinary, "-socket", socket};
+  std::vector<std::string> argStrings{entry, "-namespace", f.ns, "-id", f.id, "-address", f.address, "-publish-binary", f.publishBinary, "-socket", socket, "-group", mode};
   if (f.debug) argStrings.push_back("-debug");
   std::vector<char*> args;
   for (auto& a : argStrings) args.push_back(const_cast<char*>(a.c_str()));
@@ -262,21 +267,27 @@ pid_t spawnServer(const Flags& f, const std::string& socket, std::string& said) 
 
 int start(const Flags& f) {
   if (f.ns.empty()) fail("shim namespace cannot be empty (-namespace)");
-  std::string socket = std::string(kSocketDir) + "/" + sha256hex(joinPath({f.address, f.ns, groupOf(f.id)}));
+  Group group = groupOf(f.id);
+  std::string socket = std::string(kSocketDir) + "/" + sha256hex(joinPath({f.address, f.ns, group.key}));
   std::string address = "unix://" + socket;
   if (mkdir("/run/containerd", 0711) != 0 && errno != EEXIST) fail(errnoText("mkdir /run/containerd"));
   if (mkdir(kSocketDir, 0711) != 0 && errno != EEXIST) fail(errnoText(std::string("mkdir ") + kSocketDir));
   int lock = lockGroup(socket + ".lock");
+  // The leases the serving shim has given out (src/shim/lifetime.ts): one more for this container.
+  char count[32] = {0};
+  long leases = pread(lock, count, sizeof count - 1, 0) > 0 ? strtol(count, nullptr, 10) : 0;
   if (!listening(socket)) {
     unlink(socket.c_str());  // a dead shim's, if any
     std::string said;
-    pid_t pid = spawnServer(f, socket, said);
+    pid_t pid = spawnServer(f, socket, group.mode, said);
     while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
     if (said != "ready") fail("the shim did not start: " + said);
     writeFile("shim.pid", std::to_string(pid));
+    leases = 0;  // a new shim has accepted nothing yet
   }
-  // The lease: the serving shim stays for its grace period after this (containerd connects next).
-  futimens(lock, nullptr);
+  // containerd connects once this prints the address: the shim waits for that connection.
+  std::string lease = std::to_string(leases + 1) + "\n";
+  if (ftruncate(lock, 0) != 0 || pwrite(lock, lease.data(), lease.size(), 0) != static_cast<ssize_t>(lease.size())) fail(errnoText("write " + socket + ".lock"));
   writeFile("address", address);
   close(lock);
   if (write(1, address.data(), address.size()) != static_cast<ssize_t>(address.size())) return 1;

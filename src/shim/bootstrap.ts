@@ -15,15 +15,17 @@ export interface ShimFlags {
   action: string;
   /** Serving shim: the socket to listen on (set by `start`). */
   socket: string;
+  /** Serving shim: what it serves, namespace or pod (set by `start`). */
+  group: string;
 }
 
 const VALUE_FLAGS: Record<string, keyof ShimFlags> = {
-  namespace: 'namespace', address: 'address', 'publish-binary': 'publishBinary', id: 'id', bundle: 'bundle', socket: 'socket',
+  namespace: 'namespace', address: 'address', 'publish-binary': 'publishBinary', id: 'id', bundle: 'bundle', socket: 'socket', group: 'group',
 };
 
 /** Go's flag syntax: -name value, -name=value, --name value; booleans -debug, -v. */
 export function parseFlags(argv: string[]): ShimFlags {
-  const flags: ShimFlags = { namespace: '', address: '', publishBinary: '', id: '', bundle: '', debug: false, version: false, action: '', socket: '' };
+  const flags: ShimFlags = { namespace: '', address: '', publishBinary: '', id: '', bundle: '', debug: false, version: false, action: '', socket: '', group: '' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('-')) {

@@ -1,40 +1,45 @@
 // When a serving shim exits. One shim may serve many containers (a namespace's, or a pod's:
 // native/shim/launcher.cc), so it outlives each: it exits once it has no task and every open
-// connection is retired (its client said Shutdown, or closed it), after an optional idle grace
-// period (TSRUNC_SHIM_IDLE_MS, default 0: at once, as runc's shim exits on Shutdown).
+// connection is retired (its client said Shutdown, or closed it), after an idle grace period:
+// none for a pod's shim (as runc's shim, which exits on Shutdown: a pod's containers do not come
+// back once it is gone), NAMESPACE_GRACE_MS (or TSRUNC_SHIM_IDLE_MS in containerd's environment)
+// for a namespace's, so that the next container of a stream of them (`ctr run --rm` one after
+// the other) finds it alive instead of paying a Node start.
 //
 // The launcher's `start` may have just returned this shim's address to containerd, which
-// connects a moment later: `start` takes <socket>.lock and touches it (the lease) before it prints
-// the address. The shim decides to exit only under that lock, when no lease is pending (a lease is
-// pending until a connection arrives after it, or for LEASE_MS at most), and removes socket and
-// lock file before it lets go, so a later `start` starts a new shim rather than naming a dying one.
+// connects a moment later: `start` takes <socket>.lock and counts a lease in it before it prints
+// the address. The shim decides to exit only under that lock, when every lease has had its
+// connection (or LEASE_MS passed: containerd died meanwhile), and removes socket and lock file
+// before it lets go, so a later `start` starts a new shim rather than naming a dying one.
 import * as fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
 
 import { addon } from '../native/addon';
 
 /** How long a lease keeps an idle shim when containerd never connects (it died meanwhile). */
 const LEASE_MS = 10000;
 
-/** The idle grace period: TSRUNC_SHIM_IDLE_MS in containerd's environment, else 0. */
-export function idleGraceMs(): number {
-  const v = Number(process.env.TSRUNC_SHIM_IDLE_MS);
-  return process.env.TSRUNC_SHIM_IDLE_MS && Number.isFinite(v) && v >= 0 ? v : 0;
-}
+/** A namespace's shim stays this long once idle. */
+const NAMESPACE_GRACE_MS = 30000;
 
-/** Now, in ms since the epoch, finer than Date.now() (a lease's mtime has ns). */
-export const preciseNow = (): number => performance.timeOrigin + performance.now();
+/** The idle grace period of a shim serving `group` (the launcher's -group: namespace or pod). */
+export function idleGraceMs(group: string): number {
+  if (group !== 'namespace') return 0;
+  const v = Number(process.env.TSRUNC_SHIM_IDLE_MS);
+  return process.env.TSRUNC_SHIM_IDLE_MS && Number.isFinite(v) && v >= 0 ? v : NAMESPACE_GRACE_MS;
+}
 
 export interface Serving {
   /** True when the shim serves nothing: no task, no connection that is not retired. */
   idle(): boolean;
-  /** When the last connection was accepted (preciseNow()). */
-  lastAccept(): number;
+  /** Connections accepted so far. */
+  accepted(): number;
 }
 
 export class Lifetime {
   private timer: NodeJS.Timeout | undefined;
   private idleSince = 0;
+  /** Added to accepted(): connections without a lease (containerd reconnecting after a restart) and leases never used. */
+  private offset = 0;
   private readonly socketIno: number;
 
   constructor(
@@ -76,10 +81,15 @@ export class Lifetime {
       // no lock file (removed by hand): no `start` can be naming this shim through it
     }
     if (fd !== undefined) {
-      const now = preciseNow();
-      const lease = fs.fstatSync(fd).mtimeMs;
-      const pending = lease > this.serving.lastAccept() && now - lease < LEASE_MS;
-      const wait = pending ? lease + LEASE_MS - now : this.idleSince + this.graceMs - Date.now();
+      const leases = Number(fs.readFileSync(fd, 'latin1').trim()) || 0;
+      const leasedAt = fs.fstatSync(fd).mtimeMs;
+      let used = this.serving.accepted() + this.offset;
+      if (used > leases || Date.now() - leasedAt >= LEASE_MS) {
+        this.offset += leases - used;
+        used = leases;
+      }
+      const pending = leases > used;
+      const wait = pending ? leasedAt + LEASE_MS - Date.now() : this.idleSince + this.graceMs - Date.now();
       if (wait > 0 || !this.serving.idle()) {
         fs.closeSync(fd);
         if (this.serving.idle()) this.schedule(wait); // a connection arriving touches sooner

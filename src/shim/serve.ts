@@ -87,9 +87,9 @@ export async function serve(flags: ShimFlags): Promise<number> {
     server.register(Task, service as unknown as Record<string, (r: unknown) => unknown>);
     fs.rmSync(flags.socket, { force: true });
     await server.listen(flags.socket);
-    const life = new Lifetime(flags.socket, idleGraceMs(), {
+    const life = new Lifetime(flags.socket, idleGraceMs(flags.group), {
       idle: () => service.taskCount() === 0 && server.liveConnections === 0,
-      lastAccept: () => server.lastAccept,
+      accepted: () => server.accepted,
     }, () => exit(false));
     lifetime = life;
     server.onConnections = () => life.touch();

@@ -135,7 +135,6 @@ export class TaskService {
     if (this.tasks.has(r.id)) throw new RpcError(Code.ALREADY_EXISTS, `container ${r.id}: already exists`);
     if (r.checkpoint) throw new RpcError(Code.UNIMPLEMENTED, 'restoring from a checkpoint is not supported by tsrunc');
     const options = runcOptions(r.options);
-    if (options?.systemdCgroup) this.o.log('SystemdCgroup: the cgroup driver follows config.json linux.cgroupsPath');
     const root = options?.root || DEFAULT_STATE_ROOT;
     const runtime = this.runtimeFor(path.join(root, this.o.namespace));
     // For the `delete` subcommand after a crash: where this container's state is (as the runc shim's options.json).
@@ -153,6 +152,9 @@ export class TaskService {
           stdio: io.slots,
           consoleFd: r.terminal ? io.consoleTheirs : undefined,
           noPivot: options?.noPivotRoot ?? false,
+          // runc's shim passes --systemd-cgroup: linux.cgroupsPath is "slice:prefix:name" and a
+          // transient unit owns the cgroup; where systemd cannot serve, create says why.
+          systemdCgroup: options?.systemdCgroup ?? false,
         }));
       } finally {
         io.closeGiven();

@@ -8,7 +8,6 @@ import * as net from 'node:net';
 import { create, fromBinary, toBinary, type DescMessage, type DescService, type MessageShape } from '@bufbuild/protobuf';
 
 import { RequestSchema, ResponseSchema, type Request } from '../generated/shim/ttrpc/request_pb';
-import { preciseNow } from './lifetime';
 
 export const HEADER_LENGTH = 10;
 /** The protocol's limit on a frame's data; a longer frame is refused (its data skipped). */
@@ -146,8 +145,8 @@ export class TtrpcServer {
     return n;
   }
 
-  /** When the last connection was accepted (preciseNow()). */
-  lastAccept = 0;
+  /** Connections accepted so far. */
+  accepted = 0;
 
   /** Registers `implementation[localName]` for each method of `service` it has. */
   register(service: DescService, implementation: Record<string, Handler>): void {
@@ -179,7 +178,7 @@ export class TtrpcServer {
   /** Serves one connected socket (also usable without listen()). */
   serve(socket: net.Socket): void {
     this.sockets.add(socket);
-    this.lastAccept = preciseNow();
+    this.accepted++;
     this.onConnections();
     const reader = new FrameReader();
     socket.on('data', (chunk: Buffer) => {
