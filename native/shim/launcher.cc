@@ -3,9 +3,9 @@
 // containerd runs `<shim> start` for every container. That command only has to name the socket
 // of the shim that will serve the container, starting that shim if none serves the group yet.
 // In Node it cost a whole Node start (~50 ms of CPU) per container; here it costs a fork-free
-// process of a few hundred microseconds. Every other role (the serving shim, `delete`, `-v`) is
-// the TypeScript shim: this binary execs bin/containerd-shim-tsrunc-v2.js, whose #! line holds
-// the Node flags.
+// process of a few hundred microseconds. So does a `delete` with nothing to clean up (see
+// nothingToDelete). Every other role (the serving shim, a real `delete`, `-v`) is the TypeScript
+// shim: this binary execs bin/containerd-shim-tsrunc-v2.js, whose #! line holds the Node flags.
 //
 // Grouping (README "containerd shim"; containerd's runtime/v2 contract: `start` "can either start
 // a new shim or return an address to an existing shim"). The annotation org.tsrunc.shim.group, else
@@ -52,7 +52,7 @@ const char kSandboxAnnotation[] = "io.kubernetes.cri.sandbox-id";
 const char kNamespaceGroup[] = "@namespace";
 
 struct Flags {
-  std::string ns, address, publishBinary, id;
+  std::string ns, address, publishBinary, id, bundle;
   bool debug = false;
   std::string action;
 };
@@ -88,8 +88,8 @@ Flags parseFlags(int argc, char** argv) {
       f.debug = !inlineValue || value == "true";
       continue;
     }
-    std::string* target = name == "namespace" ? &f.ns : name == "address" ? &f.address : name == "publish-binary" ? &f.publishBinary : name == "id" ? &f.id : nullptr;
-    bool known = target || name == "bundle" || name == "socket" || name == "group";
+    std::string* target = name == "namespace" ? &f.ns : name == "address" ? &f.address : name == "publish-binary" ? &f.publishBinary : name == "id" ? &f.id : name == "bundle" ? &f.bundle : nullptr;
+    bool known = target || name == "socket" || name == "group";
     if (!known) continue;  // boolean or unknown flags: as bootstrap.ts
     if (!inlineValue) value = i + 1 < argc ? argv[++i] : "";
     if (target) *target = value;
@@ -294,10 +294,56 @@ int start(const Flags& f) {
   return 0;
 }
 
+// Whether `path` is a mount point in this mount namespace (containerd's, where the shim mounts).
+bool mountPoint(const std::string& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    fields >> id >> parent >> dev >> root >> point;
+    if (point == path) return true;
+  }
+  return false;
+}
+
+// `delete` with nothing to clean up. containerd 1.6 runs `delete` after every task, also after
+// the shim deleted it normally (its ttrpc client's close handler cleans up "after a dead shim"
+// and then finds the task gone): that must not cost a Node start per container. When the
+// container's state is gone (src/shim/cleanup.ts: <root>/<namespace>/<id>, the root in the
+// bundle's options.json, else /run/containerd/tsrunc), its rootfs is not mounted and its shim's
+// socket is not left dead, the answer is an empty DeleteResponse (no bytes) at once; anything
+// else is the TypeScript shim's `delete`.
+bool nothingToDelete(const Flags& f, const std::string& bundleFlag) {
+  char cwd[PATH_MAX];
+  std::string bundle = !bundleFlag.empty() ? bundleFlag : getcwd(cwd, sizeof cwd) ? cwd : "";
+  if (bundle.empty() || f.ns.empty() || f.id.empty()) return false;
+  std::string root = "/run/containerd/tsrunc";
+  struct stat st;
+  if (stat((bundle + "/options.json").c_str(), &st) == 0) {
+    try {
+      auto options = nlohmann::json::parse(readFile(bundle + "/options.json"));
+      if (options.contains("root") && options["root"].is_string() && !options["root"].get<std::string>().empty()) root = options["root"].get<std::string>();
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  if (lstat((root + "/" + f.ns + "/" + f.id).c_str(), &st) == 0 || errno != ENOENT) return false;
+  if (mountPoint(bundle + "/rootfs")) return false;
+  std::string address = readFile(bundle + "/address");
+  if (address.rfind("unix://", 0) == 0) {
+    std::string socket = address.substr(7);
+    while (!socket.empty() && (socket.back() == '\n' || socket.back() == ' ')) socket.pop_back();
+    if (stat(socket.c_str(), &st) == 0 && !listening(socket)) return false;  // a dead shim's socket to remove
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Flags f = parseFlags(argc, argv);
-  if (f.action != "start") execNode(argc, argv);
-  return start(f);
+  if (f.action == "start") return start(f);
+  if (f.action == "delete" && nothingToDelete(f, f.bundle)) return 0;
+  execNode(argc, argv);
 }

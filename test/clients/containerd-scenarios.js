@@ -241,7 +241,7 @@ function containerdSuite(test, { via }) {
       t.pass();
     });
 
-    test.serial('grouping: containers of a namespace share one shim; org.tsrunc.shim.group=pod gives a container its own; a bad value is refused; a pod's shim goes with its last container, a namespace's after a grace period', async (t) => {
+    test.serial("grouping: containers of a namespace share one shim; org.tsrunc.shim.group=pod gives a container its own; a bad value is refused; a pod's shim goes with its last container, a namespace's after a grace period", async (t) => {
       const ids = ['c-g1', 'c-g2', 'c-gpod'];
       for (const id of ids) t.teardown(() => cleanup(id));
       t.is(ctrRun(['-d', h.IMAGE, 'c-g1', 'sleep', '300']).code, 0);
@@ -282,12 +282,13 @@ function containerdSuite(test, { via }) {
         // The container's snapshot, mounted by the shim as for ctr run.
         const m = /mount -t (\S+) (\S+) \S+ -o (\S+)/.exec(h.run(w, [...ctr, 'snapshots', 'mounts', '/unused', id]).out);
         const rootfs = m ? [{ type: m[1], source: m[2], options: m[3].split(',') }] : [];
-        const options = { type_url: 'containerd.runc.v1.Options', value: RuncOptions.encode({ systemd_cgroup: systemd }).finish() };
+        const options = { type_url: 'containerd.runc.v1.Options', value: RuncOptions.encode({ systemdCgroup: systemd }).finish() };
         return new Promise((resolve) => tasks.Create({ container_id: id, rootfs, options }, md, (e, r) => resolve(e ?? r)));
       };
       for (const [id, systemd] of [['c-sd', true], ['c-nosd', false]]) {
         t.teardown(() => cleanup(id));
-        t.is(h.run(w, [...ctr, 'container', 'create', ...runOpts, h.IMAGE, id, 'true']).code, 0);
+        const c = h.run(w, [...ctr, 'container', 'create', '--runtime', h.SHIM, h.IMAGE, id, 'true']);
+        t.is(c.code, 0, c.out);
       }
       const withSystemd = await createTask('c-sd', true);
       const without = await createTask('c-nosd', false);
