@@ -1,10 +1,11 @@
 // When a serving shim exits. One shim may serve many containers (a namespace's, or a pod's:
 // native/shim/launcher.cc), so it outlives each: it exits once it has no task and every open
-// connection is retired (its client said Shutdown, or closed it), after an idle grace period:
-// none for a pod's shim (as runc's shim, which exits on Shutdown: a pod's containers do not come
-// back once it is gone), NAMESPACE_GRACE_MS (or TSRUNC_SHIM_IDLE_MS in containerd's environment)
-// for a namespace's, so that the next container of a stream of them (`ctr run --rm` one after
-// the other) finds it alive instead of paying a Node start.
+// connection is retired (its client said Shutdown, or closed it): at once by default, as runc's
+// shim exits on Shutdown (tools that count shim processes expect that). TSRUNC_SHIM_IDLE_MS in
+// containerd's environment keeps a namespace's idle shim that long, so that the next container of
+// a stream of them (`ctr run --rm` one after the other) finds it alive instead of paying a Node
+// start (bench/RESULTS.md measures both); a pod's shim never lingers (its containers do not come
+// back once the pod is gone).
 //
 // The launcher's `start` may have just returned this shim's address to containerd, which
 // connects a moment later: `start` takes <socket>.lock and counts a lease in it before it prints
@@ -18,14 +19,11 @@ import { addon } from '../native/addon';
 /** How long a lease keeps an idle shim when containerd never connects (it died meanwhile). */
 const LEASE_MS = 10000;
 
-/** A namespace's shim stays this long once idle. */
-const NAMESPACE_GRACE_MS = 30000;
-
 /** The idle grace period of a shim serving `group` (the launcher's -group: namespace or pod). */
 export function idleGraceMs(group: string): number {
   if (group !== 'namespace') return 0;
   const v = Number(process.env.TSRUNC_SHIM_IDLE_MS);
-  return process.env.TSRUNC_SHIM_IDLE_MS && Number.isFinite(v) && v >= 0 ? v : NAMESPACE_GRACE_MS;
+  return process.env.TSRUNC_SHIM_IDLE_MS && Number.isFinite(v) && v >= 0 ? v : 0;
 }
 
 export interface Serving {

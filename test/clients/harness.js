@@ -343,7 +343,7 @@ async function teardown(work, cgroupParents) {
   const left = [];
   for (const d of work.daemons.reverse()) await stopPid(d.pid, d.exited);
   await new Promise((r) => setTimeout(r, 500));
-  // containerd-shim-tsrunc-v2 serving a namespace stays 30 s after its last container (src/shim/lifetime.ts).
+  // containerd-shim-tsrunc-v2 serving a namespace may stay idle a while (TSRUNC_SHIM_IDLE_MS, src/shim/lifetime.ts).
   for (let i = 0; i < 70 && markedProcesses(work).some((pid) => /containerd-shim-tsrunc-v2/.test(cmdlineOf(pid))); i++) await new Promise((r) => setTimeout(r, 500));
   for (const pid of markedProcesses(work)) {
     let cmd = '';
