@@ -108,8 +108,8 @@ export class FrameReader {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 /** `connection`: the socket the call came on (Shutdown retires it, lifetime.ts). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = (request: any, metadata: Request['metadata'], connection: net.Socket) => unknown;
 
 interface Route {
