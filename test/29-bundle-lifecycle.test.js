@@ -86,7 +86,7 @@ test('seed scenario: volume and bind data survive kill, delete and bundle rm; no
   // Refused while the container exists.
   let r = tool(rt, ['bundle', 'rm', dir]);
   t.is(r.code, 1);
-  t.regex(r.stderr, new RegExp(`container ${id} of the bundle .* exists \\(stopped\\): delete it first`));
+  t.regex(r.stderr, new RegExp(`container ${id} of the bundle .* exists: delete it first`));
   t.deepEqual(mountsUnder(dir), [path.join(dir, 'rootfs')]);
   t.is((await rt.runtime(['delete', id])).code, 0);
   // delete leaves the bundle's overlay (mounted by the bundle tool) and the upper dir's data alone.

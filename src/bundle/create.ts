@@ -49,7 +49,7 @@ export async function createBundle(opts: CreateBundleOptions): Promise<CreatedBu
   if (existed && fs.readdirSync(bundle).length) throw new TsruncError('INVALID_ARGUMENT', `${bundle} exists and is not empty`);
 
   const layerStore = new LayerStore(opts.store);
-  const { image, close } = await openImage(ref, `${opts.store}/tmp`);
+  const { image, close } = await openImage(ref, `${opts.store}/tmp`, (d) => layerStore.has(d));
   const layers: string[] = [];
   try {
     for (const layer of image.layers) layers.push(await layerStore.ensure(layer));

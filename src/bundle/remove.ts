@@ -15,7 +15,6 @@ import * as path from 'node:path';
 import { crashPoint } from '../crash-point';
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
-import { Runtime } from '../runtime/runtime';
 import { mountsUnder } from '../state/mounts-under';
 import { VolumeStore } from '../volumes/store';
 import { RECORD_FILE, readRecord, writeRecord } from './record';
@@ -45,8 +44,8 @@ export function removeBundle(dir: string, opts: RemoveOptions): void {
     throw new TsruncError('BUNDLE_INVALID', `${bundle} is not a bundle made by \`tsrunc bundle create\` (no ${RECORD_FILE}): not removed`);
   }
   if (!opts.force) {
-    const users = new Runtime({ root: opts.stateRoot }).list().filter((c) => path.resolve(c.bundle) === bundle);
-    if (users.length) throw new TsruncError('INVALID_STATE', `container ${users[0].id} of the bundle ${bundle} exists (${users[0].status}): delete it first`);
+    const user = containerOf(opts.stateRoot, bundle);
+    if (user) throw new TsruncError('INVALID_STATE', `container ${user} of the bundle ${bundle} exists: delete it first`);
   }
   if (!record.removing) writeRecord(bundle, { ...record, removing: true });
   crashPoint('bundle-rm:marked');
@@ -67,6 +66,31 @@ export function removeBundle(dir: string, opts: RemoveOptions): void {
 
   fs.unlinkSync(`${bundle}/${RECORD_FILE}`);
   fs.rmdirSync(bundle);
+}
+
+/**
+ * A container in the state root whose bundle (or rootfs) is this one: tsrunc's state.json names the
+ * bundle, runc's (the same root may be runc's, the side-by-side tests use one) a `bundle=` label and
+ * its rootfs. Read as text, so a state of either runtime, or a torn one, still counts.
+ */
+function containerOf(stateRoot: string, bundle: string): string | null {
+  let ids: string[];
+  try {
+    ids = fs.readdirSync(stateRoot);
+  } catch {
+    return null;
+  }
+  const marks = [`"bundle":${JSON.stringify(bundle)}`, JSON.stringify(`bundle=${bundle}`), `"rootfs":${JSON.stringify(`${bundle}/rootfs`)}`];
+  for (const id of ids) {
+    let text: string;
+    try {
+      text = fs.readFileSync(`${stateRoot}/${id}/state.json`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (marks.some((m) => text.includes(m))) return id;
+  }
+  return null;
 }
 
 /** Unmounts every mount at or under `dir` (deepest first, stacked ones too); throws if one stays. */

@@ -11,7 +11,11 @@ import * as tarStream from 'tar-stream';
 import { TsruncError } from '../errors';
 import { entryComponents } from '../layers/entry-path';
 
-export async function unpackArchive(file: string, dest: string): Promise<void> {
+/**
+ * Unpacks the archive's regular files (those `want(name, size)` accepts: by default all) and
+ * directories into `dest`.
+ */
+export async function unpackArchive(file: string, dest: string, want: (name: string, size: number) => boolean = () => true): Promise<void> {
   if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new TsruncError('IMAGE_INVALID', `${file}: no such archive`);
   const extract = tarStream.extract();
   const input = fs.createReadStream(file);
@@ -25,9 +29,10 @@ export async function unpackArchive(file: string, dest: string): Promise<void> {
       if (entry.header.type === 'directory' && parts.length) {
         fs.mkdirSync(target, { recursive: true, mode: 0o700 });
         body.resume();
-      } else if (entry.header.type === 'file' && parts.length) {
+      } else if (entry.header.type === 'file' && parts.length && want(parts.join('/'), entry.header.size ?? 0)) {
         fs.mkdirSync(target.slice(0, target.lastIndexOf('/')), { recursive: true, mode: 0o700 });
-        await pipeline(body, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+        if (!fs.existsSync(target)) await pipeline(body, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+        else body.resume();
       } else {
         body.resume();
       }

@@ -12,10 +12,12 @@ import { parseImageConfig } from './image-config';
 
 interface Entry { Config: string; RepoTags?: string[] | null; Layers: string[] }
 
-export function readDockerArchive(dir: string, name: string | undefined, shown: string): Image {
+/** `partial`: layer files may be missing (not unpacked from the archive: the store has them). */
+export function readDockerArchive(dir: string, name: string | undefined, shown: string, partial = false): Image {
   const file = (rel: unknown, what: string): string => {
     if (typeof rel !== 'string') throw new TsruncError('IMAGE_INVALID', `${shown}: manifest.json: ${what} is not a file name`);
     const p = [dir, ...entryComponents(shown, rel)].join('/');
+    if (partial && what === 'layer') return p;
     if (!fs.statSync(p, { throwIfNoEntry: false })?.isFile()) throw new TsruncError('IMAGE_INVALID', `${shown}: ${what} ${rel} is not in the archive`);
     return p;
   };
@@ -39,7 +41,11 @@ export function readDockerArchive(dir: string, name: string | undefined, shown: 
   }
   const layers = chosen.Layers.map((rel, i) => {
     const p = file(rel, 'layer');
-    return { digest: null, diffId: config.rootfs.diff_ids[i], compression: isGzip(p) ? ('gzip' as const) : ('none' as const), open: () => fs.createReadStream(p) };
+    return {
+      digest: null, diffId: config.rootfs.diff_ids[i], file: p,
+      get compression() { return isGzip(p) ? ('gzip' as const) : ('none' as const); },
+      open: () => fs.createReadStream(p),
+    };
   });
   return { name: name ?? tags(chosen)[0] ?? chosen.Config, config, layers };
 }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { TsruncError } from '../errors';
 import type { Image } from './image';
 import { parseImageConfig } from './image-config';
-import { openBlob, parseJson, readBlob } from './blobs';
+import { blobPath, openBlob, parseJson, readBlob } from './blobs';
 import { hostPlatform, platformMatches } from './platform';
 
 interface Descriptor {
@@ -45,7 +45,7 @@ export function readOciLayout(layout: string, name: string | undefined, shown: s
     if (/zstd/.test(type)) throw new TsruncError('NOT_SUPPORTED', `${shown}: layer ${d.digest}: zstd layers are not supported (${type})`);
     const compression: 'gzip' | 'none' = /gzip/.test(type) ? 'gzip' : 'none';
     if (compression === 'none' && !/tar$|rootfs\.diff\.tar$/.test(type)) throw new TsruncError('IMAGE_INVALID', `${shown}: layer ${d.digest}: media type ${JSON.stringify(type)} is no layer tar`);
-    return { digest: d.digest, diffId: diffIds[i], compression, open: () => openBlob(layout, d.digest, 'layer') };
+    return { digest: d.digest, diffId: diffIds[i], compression, file: blobPath(layout, d.digest, 'layer'), open: () => openBlob(layout, d.digest, 'layer') };
   });
   return { name: chosen.annotations?.[REF_NAME] ?? chosen.digest, config, layers };
 }

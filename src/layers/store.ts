@@ -22,6 +22,8 @@ export interface LayerSource {
   diffId: string;
   /** How the blob is compressed. */
   compression: 'none' | 'gzip';
+  /** The blob's file. */
+  file: string;
   /** The blob's bytes. */
   open(): Readable;
 }
@@ -35,10 +37,14 @@ export class LayerStore {
     return `${this.root}/layers/${algorithm}/${hex}`;
   }
 
+  has(diffId: string): boolean {
+    return fs.existsSync(this.layerDir(diffId));
+  }
+
   /** Unpacks the layer unless the store has it; its directory. */
   async ensure(layer: LayerSource): Promise<string> {
     const final = this.layerDir(layer.diffId);
-    if (fs.existsSync(final)) return final;
+    if (this.has(layer.diffId)) return final;
     const tmpRoot = `${this.root}/tmp`;
     fs.mkdirSync(tmpRoot, { recursive: true, mode: 0o700 });
     fs.mkdirSync(`${this.root}/layers`, { recursive: true, mode: 0o700 });
