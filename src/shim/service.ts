@@ -44,6 +44,8 @@ interface Task {
 
 export interface ServiceOptions {
   namespace: string;
+  /** Serves a namespace's containers, created side by side (else a pod's). */
+  concurrent: boolean;
   publisher: Publisher;
   log: (msg: string) => void;
   /** Shutdown with `now`: exit at once. */
@@ -108,10 +110,12 @@ export class TaskService {
   private runtimeFor(root: string): Runtime {
     let r = this.runtimes.get(root);
     if (!r) {
-      // Blocking waits, as the CLI: no worker thread for the cgroup set-up, no fork server, the exec
-      // FIFO read synchronously. A shim serves one container (or one pod's few), and a worker
-      // thread or a fork server cost more to start (CPU, a V8 isolate's memory) than they save it.
-      r = new Runtime({ root, blockingWaits: true, logger: { debug: () => {}, warn: (m) => this.o.log(`warning: ${m}`) } });
+      // A pod's shim waits as the CLI does (blocking: no worker thread for the cgroup set-up, no
+      // fork server, the exec FIFO read synchronously): it serves a few containers, and a worker
+      // thread or a fork server cost more to start (CPU, a V8 isolate's memory) than they save. A
+      // namespace's shim serves containers created side by side (P=8 in bench/RESULTS.md): one
+      // container's waits must not hold up the others.
+      r = new Runtime({ root, blockingWaits: !this.o.concurrent, logger: { debug: () => {}, warn: (m) => this.o.log(`warning: ${m}`) } });
       this.runtimes.set(root, r);
     }
     return r;
