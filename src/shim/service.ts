@@ -188,9 +188,17 @@ export class TaskService {
     const p = this.process(r.id, r.execId);
     if (p.status !== 'created') throw new RpcError(Code.FAILED_PRECONDITION, `process ${r.execId || r.id} is ${p.status}, not created`);
     if (p.isInit) {
-      await translated(() => t.runtime.start(r.id));
-      if (p.status === 'created') p.status = 'running';
-      void this.o.publisher.publish('/tasks/start', ev.TaskStartSchema, create(ev.TaskStartSchema, { containerId: r.id, pid: p.pid }));
+      // A process as short as /bin/true may exit (and be reaped) while start() still waits: its
+      // exit event waits for the start event (onExit).
+      let published = () => {};
+      p.started = new Promise((resolve) => (published = resolve));
+      try {
+        await translated(() => t.runtime.start(r.id));
+        if (p.status === 'created') p.status = 'running';
+        void this.o.publisher.publish('/tasks/start', ev.TaskStartSchema, create(ev.TaskStartSchema, { containerId: r.id, pid: p.pid }));
+      } finally {
+        published();
+      }
       this.watchOoms(t);
       return create(task.StartResponseSchema, { pid: p.pid });
     }
@@ -258,6 +266,7 @@ export class TaskService {
     }
     await p.io.drained();
     p.io.close();
+    await p.started;
     if (!t.deleted) {
       void this.o.publisher.publish('/tasks/exit', ev.TaskExitSchema, create(ev.TaskExitSchema, {
         containerId: t.id, id: p.execId || t.id, pid: p.pid, exitStatus: exit.status, exitedAt: timestampFromDate(exit.at),
