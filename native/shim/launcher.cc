@@ -18,7 +18,7 @@
 //
 // The socket is runc's: /run/containerd/s/sha256(<address>/<namespace>/<group>). A lock file
 // beside it (<socket>.lock, flock) orders `start` against a serving shim deciding to exit: `start`
-// takes it, sees the shim listening, and counts a lease in the file (the shim stays until it has
+// takes it, connects to see the shim alive, and counts leases in the file (the shim stays until it has
 // accepted as many connections, src/shim/lifetime.ts) before it prints the address; the exiting
 // shim takes it, sees no pending lease, and removes socket and lock file before it lets go.
 #include <errno.h>
@@ -181,22 +181,29 @@ std::string sha256hex(const std::string& s) {
   return out;
 }
 
-// Whether a shim listens on `socket`: /proc/net/unix, not a connection, which the shim would
-// count as its client's (lifetime.ts).
-bool listening(const std::string& socket) {
-  std::ifstream in("/proc/net/unix");
-  std::string line;
-  std::getline(in, line);  // header: Num RefCount Protocol Flags Type St Inode Path
-  const std::string suffix = " " + socket;
-  while (std::getline(in, line)) {
-    if (line.size() < suffix.size() || line.compare(line.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
-    std::istringstream fields(line);
-    std::string num, refs, proto, flags;
-    fields >> num >> refs >> proto >> flags;
-    if (flags == "00010000") return true;  // __SO_ACCEPTCON: listen() was called
-  }
-  return false;
+// Whether a shim accepts connections on `socket`. Called with the group's lock held: the probe's
+// connection is counted as a lease (addLease), as the shim counts every connection it accepts.
+// (Scanning /proc/net/unix instead missed live sockets under churn: a seq_file read of a list that
+// changes meanwhile may skip entries.)
+bool canConnect(const std::string& socket) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  strncpy(sa.sun_path, socket.c_str(), sizeof sa.sun_path - 1);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+  close(fd);
+  return ok;
 }
+
+// Adds `n` to the leases counted in the group's lock file (held); `fresh`: a new shim, none before.
+void addLease(int lock, const std::string& lockPath, long n, bool fresh) {
+  char count[32] = {0};
+  long leases = !fresh && pread(lock, count, sizeof count - 1, 0) > 0 ? strtol(count, nullptr, 10) : 0;
+  std::string text = std::to_string(leases + n) + "\n";
+  if (ftruncate(lock, 0) != 0 || pwrite(lock, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) fail(errnoText("write " + lockPath));
+}
+
 
 // flock()s <socket>.lock, again if the file was replaced while we waited (an exiting shim
 // removes it under the lock).
@@ -272,22 +279,19 @@ int start(const Flags& f) {
   std::string address = "unix://" + socket;
   if (mkdir("/run/containerd", 0711) != 0 && errno != EEXIST) fail(errnoText("mkdir /run/containerd"));
   if (mkdir(kSocketDir, 0711) != 0 && errno != EEXIST) fail(errnoText(std::string("mkdir ") + kSocketDir));
-  int lock = lockGroup(socket + ".lock");
-  // The leases the serving shim has given out (src/shim/lifetime.ts): one more for this container.
-  char count[32] = {0};
-  long leases = pread(lock, count, sizeof count - 1, 0) > 0 ? strtol(count, nullptr, 10) : 0;
-  if (!listening(socket)) {
+  std::string lockPath = socket + ".lock";
+  int lock = lockGroup(lockPath);
+  if (canConnect(socket)) {
+    addLease(lock, lockPath, 2, false);  // the probe's connection, and containerd's next
+  } else {
     unlink(socket.c_str());  // a dead shim's, if any
     std::string said;
     pid_t pid = spawnServer(f, socket, group.mode, said);
     while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
     if (said != "ready") fail("the shim did not start: " + said);
     writeFile("shim.pid", std::to_string(pid));
-    leases = 0;  // a new shim has accepted nothing yet
+    addLease(lock, lockPath, 1, true);  // containerd's connection
   }
-  // containerd connects once this prints the address: the shim waits for that connection.
-  std::string lease = std::to_string(leases + 1) + "\n";
-  if (ftruncate(lock, 0) != 0 || pwrite(lock, lease.data(), lease.size(), 0) != static_cast<ssize_t>(lease.size())) fail(errnoText("write " + socket + ".lock"));
   writeFile("address", address);
   close(lock);
   if (write(1, address.data(), address.size()) != static_cast<ssize_t>(address.size())) return 1;
@@ -311,9 +315,9 @@ bool mountPoint(const std::string& path) {
 // the shim deleted it normally (its ttrpc client's close handler cleans up "after a dead shim"
 // and then finds the task gone): that must not cost a Node start per container. When the
 // container's state is gone (src/shim/cleanup.ts: <root>/<namespace>/<id>, the root in the
-// bundle's options.json, else /run/containerd/tsrunc), its rootfs is not mounted and its shim's
-// socket is not left dead, the answer is an empty DeleteResponse (no bytes) at once; anything
-// else is the TypeScript shim's `delete`.
+// bundle's options.json, else /run/containerd/tsrunc) and its rootfs is not mounted, the answer
+// is an empty DeleteResponse (no bytes) at once; anything else is the TypeScript shim's `delete`
+// (which also removes a killed shim's socket: a killed shim leaves its containers' state).
 bool nothingToDelete(const Flags& f, const std::string& bundleFlag) {
   char cwd[PATH_MAX];
   std::string bundle = !bundleFlag.empty() ? bundleFlag : getcwd(cwd, sizeof cwd) ? cwd : "";
@@ -330,12 +334,6 @@ bool nothingToDelete(const Flags& f, const std::string& bundleFlag) {
   }
   if (lstat((root + "/" + f.ns + "/" + f.id).c_str(), &st) == 0 || errno != ENOENT) return false;
   if (mountPoint(bundle + "/rootfs")) return false;
-  std::string address = readFile(bundle + "/address");
-  if (address.rfind("unix://", 0) == 0) {
-    std::string socket = address.substr(7);
-    while (!socket.empty() && (socket.back() == '\n' || socket.back() == ' ')) socket.pop_back();
-    if (stat(socket.c_str(), &st) == 0 && !listening(socket)) return false;  // a dead shim's socket to remove
-  }
   return true;
 }
 

@@ -8,8 +8,8 @@
 // back once the pod is gone).
 //
 // The launcher's `start` may have just returned this shim's address to containerd, which
-// connects a moment later: `start` takes <socket>.lock and counts a lease in it before it prints
-// the address. The shim decides to exit only under that lock, when every lease has had its
+// connects a moment later: `start` takes <socket>.lock, connects to see the shim alive, and counts
+// two leases in it (that probe's connection and containerd's) before it prints the address. The shim decides to exit only under that lock, when every lease has had its
 // connection (or LEASE_MS passed: containerd died meanwhile), and removes socket and lock file
 // before it lets go, so a later `start` starts a new shim rather than naming a dying one.
 import * as fs from 'node:fs';

@@ -12,6 +12,8 @@ export class ShimProcess {
   exit: Exit | undefined;
   /** Set for an exec until Start: its process object (JSON of a runtime-spec Process). */
   spec: Uint8Array | undefined;
+  /** Settles once Start has published /tasks/start (or failed): the exit event comes after it. */
+  started: Promise<void> = Promise.resolve();
   private readonly exitWaiters: (() => void)[] = [];
 
   constructor(

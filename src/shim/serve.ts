@@ -69,6 +69,7 @@ export async function serve(flags: ShimFlags): Promise<number> {
     let lifetime: Lifetime | undefined;
     const service = new TaskService({
       namespace: flags.namespace,
+      concurrent: flags.group === 'namespace',
       publisher,
       log: (m) => log(m, 'warning'),
       onCreated: (bundle) => {

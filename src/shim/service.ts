@@ -44,6 +44,8 @@ interface Task {
 
 export interface ServiceOptions {
   namespace: string;
+  /** Serves a namespace's containers, created side by side (else a pod's). */
+  concurrent: boolean;
   publisher: Publisher;
   log: (msg: string) => void;
   /** Shutdown with `now`: exit at once. */
@@ -108,10 +110,12 @@ export class TaskService {
   private runtimeFor(root: string): Runtime {
     let r = this.runtimes.get(root);
     if (!r) {
-      // Blocking waits, as the CLI: no worker thread for the cgroup set-up, no fork server, the exec
-      // FIFO read synchronously. A shim serves one container (or one pod's few), and a worker
-      // thread or a fork server cost more to start (CPU, a V8 isolate's memory) than they save it.
-      r = new Runtime({ root, blockingWaits: true, logger: { debug: () => {}, warn: (m) => this.o.log(`warning: ${m}`) } });
+      // A pod's shim waits as the CLI does (blocking: no worker thread for the cgroup set-up, no
+      // fork server, the exec FIFO read synchronously): it serves a few containers, and a worker
+      // thread or a fork server cost more to start (CPU, a V8 isolate's memory) than they save. A
+      // namespace's shim serves containers created side by side (P=8 in bench/RESULTS.md): one
+      // container's waits must not hold up the others.
+      r = new Runtime({ root, blockingWaits: !this.o.concurrent, logger: { debug: () => {}, warn: (m) => this.o.log(`warning: ${m}`) } });
       this.runtimes.set(root, r);
     }
     return r;
@@ -184,9 +188,17 @@ export class TaskService {
     const p = this.process(r.id, r.execId);
     if (p.status !== 'created') throw new RpcError(Code.FAILED_PRECONDITION, `process ${r.execId || r.id} is ${p.status}, not created`);
     if (p.isInit) {
-      await translated(() => t.runtime.start(r.id));
-      if (p.status === 'created') p.status = 'running';
-      void this.o.publisher.publish('/tasks/start', ev.TaskStartSchema, create(ev.TaskStartSchema, { containerId: r.id, pid: p.pid }));
+      // A process as short as /bin/true may exit (and be reaped) while start() still waits: its
+      // exit event waits for the start event (onExit).
+      let published = () => {};
+      p.started = new Promise((resolve) => (published = resolve));
+      try {
+        await translated(() => t.runtime.start(r.id));
+        if (p.status === 'created') p.status = 'running';
+        void this.o.publisher.publish('/tasks/start', ev.TaskStartSchema, create(ev.TaskStartSchema, { containerId: r.id, pid: p.pid }));
+      } finally {
+        published();
+      }
       this.watchOoms(t);
       return create(task.StartResponseSchema, { pid: p.pid });
     }
@@ -254,6 +266,7 @@ export class TaskService {
     }
     await p.io.drained();
     p.io.close();
+    await p.started;
     if (!t.deleted) {
       void this.o.publisher.publish('/tasks/exit', ev.TaskExitSchema, create(ev.TaskExitSchema, {
         containerId: t.id, id: p.execId || t.id, pid: p.pid, exitStatus: exit.status, exitedAt: timestampFromDate(exit.at),
