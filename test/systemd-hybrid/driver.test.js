@@ -8,7 +8,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const test = require('ava');
-const { useRuntime, waitFor } = require('../helpers/runtime');
+const { useRuntime, isTsrunc, waitFor } = require('../helpers/runtime');
+const { crashTrials } = require('../helpers/systemd-crash');
 const { shell } = require('../helpers/config');
 const { SLOW, sd, show, unitsNamed, gone } = require('../helpers/systemd');
 
@@ -77,4 +78,12 @@ test('a scope unit per container on a hybrid host: v1 properties, every hierarch
   await waitFor(() => gone(unit), { timeout: SLOW, what: `${unit} to go` });
   t.deepEqual(unitsNamed(id), [], 'nothing left in systemctl list-units');
   t.deepEqual(leftovers(cg), [], 'no cgroup left in any hierarchy');
+});
+
+// The crash trials of test/systemd on this layout: the unit's cgroup is in every hierarchy.
+(isTsrunc ? test : test.skip)('a create killed at any step or instant leaves nothing delete --force cannot remove', async (t) => {
+  t.timeout(20 * 60000);
+  const rt = useRuntime(t);
+  const failures = await crashTrials(t, rt, { cgroupDirs: (cg) => fs.readdirSync(V1).map((h) => path.join(V1, h) + cg), randomKills: 4 });
+  t.deepEqual(failures, []);
 });
