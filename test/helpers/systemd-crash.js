@@ -31,8 +31,13 @@ function processesOf(marker, tag) {
  * Returns the failures (empty when every trial left nothing).
  */
 async function crashTrials(t, rt, { cgroupDirs, randomKills }) {
-  // Every step of create a container without hooks reaches (create:hooks needs one).
-  const steps = CRASH_POINTS.filter((p) => p.startsWith('create:') && p !== 'create:hooks');
+  // The steps around the unit: recorded but not started, the init outside it, the unit started
+  // around a waiting init, the init released, all done but the pid file. SYSTEMD_CRASH_ALL=1: every
+  // step of create a container without hooks reaches (the software-emulated VM takes minutes a
+  // trial on a loaded host: the lane runs the few).
+  const steps = process.env.SYSTEMD_CRASH_ALL === '1'
+    ? CRASH_POINTS.filter((p) => p.startsWith('create:') && p !== 'create:hooks')
+    : ['create:cgroup', 'create:launched', 'create:placed', 'create:go', 'create:ready'];
   // The VM is slow: each trial says how it went as it ends (ava shows a test's t.log only at its end).
   const progress = (line) => process.stderr.write(`systemd crash trial: ${line}\n`);
   const tag = String(900 + Math.floor(Math.random() * 99));
