@@ -5,7 +5,12 @@
 # The VM is software-emulated: one boot, one ava run, serial. RUNTIME is passed through
 # (RUNTIME=runc runs the same tests against runc's systemd driver).
 #
+# SYSTEMD_CGROUPS=hybrid runs test/systemd-hybrid instead, on a VM whose systemd mounts hybrid
+# cgroups (systemd.unified_cgroup_hierarchy=0: the v1 controllers, cgroup2 at /sys/fs/cgroup/unified),
+# the layout of Ubuntu 20.04 and RHEL 8 hosts.
+#
 # Usage (as root): scripts/test-systemd.sh [test files...]   (default: all of test/systemd)
+#   SYSTEMD_CGROUPS     unified (default) or hybrid
 #   SYSTEMD_VM_TIMEOUT  seconds before the VM is killed (default 900)
 #   VM_RUN              the vm-run to use (default ../shared/tools/vm-run)
 # Exits with ava's status; when the VM cannot run at all, says so and exits non-zero.
@@ -13,12 +18,19 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
+mode=${SYSTEMD_CGROUPS:-unified}
+case "$mode" in
+  unified) dir=test/systemd; here_ok() { [ -f /sys/fs/cgroup/cgroup.controllers ]; }; append= ;;
+  hybrid) dir=test/systemd-hybrid; here_ok() { [ -d /sys/fs/cgroup/memory ] && [ -f /sys/fs/cgroup/unified/cgroup.procs ]; }
+    append="systemd.unified_cgroup_hierarchy=0" ;;
+  *) echo "test-systemd: SYSTEMD_CGROUPS must be unified or hybrid" >&2; exit 2 ;;
+esac
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=(test/systemd/*.test.js)
+[ ${#files[@]} -gt 0 ] || files=("$dir"/*.test.js)
 ava=(npx ava "${files[@]}" --serial --timeout=10m)
 
-if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -d /run/systemd/system ] && [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-  echo "test-systemd: this host runs systemd with cgroup v2: running the tests directly"
+if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -d /run/systemd/system ] && here_ok; then
+  echo "test-systemd: this host runs systemd with $mode cgroups: running the tests directly"
   exec "${ava[@]}"
 fi
 
@@ -29,10 +41,11 @@ if [ ! -x "$vm_run" ]; then
 fi
 env_args=()
 [ -z "${RUNTIME:-}" ] || env_args=(--env RUNTIME)
-echo "test-systemd: running the tests in a systemd VM (${RUNTIME:-tsrunc})"
+echo "test-systemd: running the tests in a systemd VM with $mode cgroups (${RUNTIME:-tsrunc})"
 start=$SECONDS
 set +e
-"$vm_run" --systemd -v --timeout "${SYSTEMD_VM_TIMEOUT:-900}" --mem 2G "${env_args[@]}" -- "${ava[@]}"
+# vm-run's kernel command line says unified; systemd takes the last of a repeated setting.
+VM_RUN_APPEND="${VM_RUN_APPEND:-} $append" "$vm_run" --systemd -v --timeout "${SYSTEMD_VM_TIMEOUT:-900}" --mem 2G "${env_args[@]}" -- "${ava[@]}"
 status=$?
 set -e
 echo "test-systemd: VM wall time $((SECONDS - start)) s, exit $status"

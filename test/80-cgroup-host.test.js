@@ -226,15 +226,15 @@ test('exec joins the container cgroup when cgroup2 is mounted over /sys/fs/cgrou
   t.is(exec, init, 'the exec\'d process is in the init\'s cgroup2 cgroup');
 });
 
-// --systemd-cgroup needs systemd as PID 1 (this host has none) and, in tsrunc, cgroup v2:
-// refused before anything exists, naming why (test/systemd runs the driver in a systemd VM).
-test('--systemd-cgroup where systemd does not run (or on a hybrid host) is refused, leaving nothing', async (t) => {
+// --systemd-cgroup needs systemd as PID 1 (this host has none): refused before anything exists,
+// naming why (test/systemd and test/systemd-hybrid run the driver in systemd VMs).
+test('--systemd-cgroup where systemd does not run is refused, leaving nothing', async (t) => {
   const rt = useRuntime(t);
   const bundle = rt.makeBundle(shell('true', (c) => { c.linux.cgroupsPath = 'system.slice:tsrunc-test:x'; }));
   const id = rt.id('nosd');
   const r = await rt.runtime(['--systemd-cgroup', 'run', '--bundle', bundle.dir, id]);
   t.not(r.code, 0);
-  if (isTsrunc) t.regex(r.stderr, /--systemd-cgroup: .*(cgroup v2 \(unified\) host|systemd is not running)/);
+  if (isTsrunc) t.regex(r.stderr, /--systemd-cgroup: systemd is not running/);
   t.false(fs.existsSync(path.join(rt.root, id)), 'no state left');
   t.false(fs.existsSync(path.join(UNIFIED, 'system.slice:tsrunc-test:x')));
 });

@@ -2,7 +2,8 @@
 // created: linux.cgroupsPath + linux.resources against what this host mounts. The driver follows
 // from the host (host.ts): a unified host gets the cgroup v2 driver; a hybrid or legacy host, whose
 // controllers live in cgroup v1 hierarchies, the cgroup v1 driver (v1/), as runc chooses. The
-// global --systemd-cgroup flag chooses the systemd driver instead (systemd/), on a unified host.
+// global --systemd-cgroup flag chooses the systemd driver instead (systemd/), whose unit's cgroup
+// then gets its limits from the cgroupfs driver of the host's cgroup version.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -15,7 +16,7 @@ import { resolveCgroupPath } from './path';
 import { memoryLimitBelowUsage } from './memory';
 import { resourcesOfVersion } from './pids';
 import { compileResources, type CompiledResources } from './resources';
-import { resolveV1Paths, unifiedParents } from './v1/paths';
+import { resolveV1Paths, unifiedParents, type V1Location } from './v1/paths';
 import { compileResourcesV1 } from './v1/resources';
 import { annotationProperties } from './systemd/properties';
 import type { SystemdSetup } from './systemd/manager';
@@ -67,28 +68,33 @@ export function planCgroup(spec: Spec, id: string, warnings: ConfigProblem[], op
   };
 }
 
-/** The systemd driver's set-up: the unit, its properties, and the cgroup v2 writes for its cgroup. */
+/**
+ * The systemd driver's set-up: the unit, its properties, and the writes for its cgroup, those of the
+ * cgroupfs driver this host would get (v2 on a unified host; v1 on a hybrid or legacy one, in the
+ * unit's cgroup of every hierarchy, as runc's systemd v1.go).
+ */
 function planSystemd(spec: Spec, id: string, warnings: ConfigProblem[], host: CgroupHost): SystemdSetup {
   const linux = spec.linux ?? {};
-  if (host.mode !== 'unified' || host.unifiedRoot === null) {
-    throw new TsruncError('NOT_SUPPORTED', `--systemd-cgroup: tsrunc's systemd cgroup driver needs a cgroup v2 (unified) host; this one is ${host.mode}`);
-  }
   if (!fs.existsSync('/run/systemd/system')) {
     throw new TsruncError('NOT_SUPPORTED', '--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)');
   }
-  const resources = compileFor('v2', linux.resources, host, linux.devices);
+  const { driver } = chooseDriver(host);
+  const resources = compileFor(driver, resourcesOfVersion(linux.resources, spec.ociVersion), host, linux.devices);
   warnings.push(...resources.warnings);
   const { placement, problems } = resolveSystemdPath(linux.cgroupsPath, id);
   const annotations = annotationProperties(spec.annotations as Record<string, string> | undefined);
   const all = [...problems, ...resources.problems, ...annotations.problems];
+  const v1 = driver === 'v1' && placement ? systemdV1Locations(placement.path, host, all) : undefined;
   if (all.length > 0 || !placement) throw new ConfigError(all);
+  const main = v1 ? (v1.find((l) => l.key === '') ?? v1.find((l) => l.key.split(',').includes('freezer')) ?? v1[0]) : undefined;
   return {
     driver: 'systemd',
     unit: placement.unit,
     slice: placement.slice,
     bus: 'system',
-    dir: host.unifiedRoot.replace(/\/+$/, '') + placement.path,
-    unifiedRoot: host.unifiedRoot,
+    dir: main ? main.dir : host.unifiedRoot!.replace(/\/+$/, '') + placement.path,
+    ...(v1 ? { v1 } : {}),
+    unifiedRoot: host.unifiedRoot ?? '',
     parents: ancestors(placement.path),
     controllers: resources.controllers,
     writes: resources.writes,
@@ -96,6 +102,26 @@ function planSystemd(spec: Spec, id: string, warnings: ConfigProblem[], host: Cg
     extraProperties: annotations.props,
     description: `tsrunc container ${id}`,
   };
+}
+
+/**
+ * A cgroup v1 host: the unit's cgroup (a path from systemd's root) in every hierarchy, and in the
+ * cgroup2 tree of a hybrid host. A hierarchy mounted from below its root (a cgroup namespace, a
+ * bind) does not show where systemd puts the unit: a problem then.
+ */
+function systemdV1Locations(unitPath: string, host: CgroupHost, problems: ConfigProblem[]): V1Location[] {
+  const hierarchies = host.v1Hierarchies.map((h) => ({ key: h.controllers.join(','), mountPoint: h.mountPoint, root: h.root }));
+  if (host.unifiedRoot !== null) hierarchies.push({ key: '', mountPoint: host.unifiedRoot, root: host.unifiedMountRoot ?? '/' });
+  const locations: V1Location[] = [];
+  for (const h of hierarchies) {
+    if (h.root.replace(/\/+$/, '') !== '') {
+      problems.push({ pointer: '/linux/cgroupsPath', message: `the ${h.key || 'cgroup2'} hierarchy is mounted at ${h.mountPoint} from ${h.root}, not its root: systemd's unit cgroup ${unitPath} is not visible there` });
+      continue;
+    }
+    locations.push({ key: h.key, dir: h.mountPoint.replace(/\/+$/, '') + unitPath, mountPoint: h.mountPoint });
+  }
+  if (locations.length === 0 && problems.length === 0) problems.push({ pointer: '/linux/cgroupsPath', message: 'this host mounts no cgroup hierarchy' });
+  return locations;
 }
 
 /** "/a/b/c" -> ["/", "/a", "/a/b"]. */

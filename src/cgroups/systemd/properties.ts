@@ -1,5 +1,5 @@
 // linux.resources as systemd unit properties, as runc's systemd driver translates them
-// (libcontainer/cgroups/systemd/v2.go genV2ResourcesProperties). Translated from the compiled
+// (libcontainer/cgroups/systemd/v2.go genV2ResourcesProperties; v1.go for cgroup v1 hosts). Translated from the compiled
 // cgroup v2 writes (resources.ts), so every runc conversion (shares -> weight, swap, quota) is
 // made once, and a linux.resources.unified key that overrides a field overrides its property too.
 // systemd must hold the same values as the files: it writes its own properties back into the
@@ -53,19 +53,49 @@ export function resourceProperties(writes: readonly CgroupWrite[]): UnitProperty
   const cpuMax = v('cpu.max');
   if (cpuMax !== undefined) {
     const [quota, period = '100000'] = cpuMax.split(/\s+/) as [string, string?];
-    props.push(['CPUQuotaPeriodUSec', 't', period]);
-    if (quota === 'max') props.push(['CPUQuotaPerSecUSec', 't', INFINITY]);
-    else {
-      // systemd keeps the quota per second in whole percents (10 ms): rounded up, as runc does.
-      let perSec = (BigInt(quota) * 1000000n) / BigInt(period);
-      if (perSec % 10000n !== 0n) perSec = (perSec / 10000n + 1n) * 10000n;
-      props.push(['CPUQuotaPerSecUSec', 't', perSec.toString()]);
-    }
+    props.push(...quotaProperties(quota, period));
   }
   if (v('cpuset.cpus')) props.push(['AllowedCPUs', 'ay', cpuListMask(v('cpuset.cpus')!)]);
   if (v('cpuset.mems')) props.push(['AllowedMemoryNodes', 'ay', cpuListMask(v('cpuset.mems')!)]);
   const io = /^(?:default )?(\d+)$/.exec(v('io.weight') ?? '');
   if (io) props.push(['IOWeight', 't', io[1]!]);
+  return props;
+}
+
+/**
+ * The same for the cgroup v1 driver's writes (runc's v1.go genV1ResourcesProperties): systemd's
+ * v1 property names (MemoryLimit, CPUShares, BlockIOWeight) and -1 for "no limit".
+ */
+export function resourcePropertiesV1(writes: readonly CgroupWrite[]): UnitProperty[] {
+  const last = new Map<string, string>();
+  for (const w of writes) last.set(w.file, w.value.trim());
+  const v = (file: string) => last.get(file);
+  const limitV1 = (value: string) => (value === '-1' || value === 'max' ? INFINITY : value);
+  const props: UnitProperty[] = [];
+  if (v('memory.limit_in_bytes') !== undefined) props.push(['MemoryLimit', 't', limitV1(v('memory.limit_in_bytes')!)]);
+  if (v('cpu.shares') !== undefined) props.push(['CPUShares', 't', v('cpu.shares')!]);
+  const quota = v('cpu.cfs_quota_us');
+  if (quota !== undefined) {
+    const period = v('cpu.cfs_period_us') ?? '100000';
+    props.push(...quotaProperties(quota === '-1' ? 'max' : quota, period));
+  }
+  if (v('blkio.weight') !== undefined) props.push(['BlockIOWeight', 't', v('blkio.weight')!]);
+  if (v('pids.max') !== undefined) props.push(['TasksMax', 't', limit(v('pids.max')!)]);
+  if (v('cpuset.cpus')) props.push(['AllowedCPUs', 'ay', cpuListMask(v('cpuset.cpus')!)]);
+  if (v('cpuset.mems')) props.push(['AllowedMemoryNodes', 'ay', cpuListMask(v('cpuset.mems')!)]);
+  return props;
+}
+
+/** CPUQuotaPeriodUSec and CPUQuotaPerSecUSec for a quota ("max": none) per period, in microseconds. */
+function quotaProperties(quota: string, period: string): UnitProperty[] {
+  const props: UnitProperty[] = [['CPUQuotaPeriodUSec', 't', period]];
+  if (quota === 'max') props.push(['CPUQuotaPerSecUSec', 't', INFINITY]);
+  else {
+    // systemd keeps the quota per second in whole percents (10 ms): rounded up, as runc does.
+    let perSec = (BigInt(quota) * 1000000n) / BigInt(period);
+    if (perSec % 10000n !== 0n) perSec = (perSec / 10000n + 1n) * 10000n;
+    props.push(['CPUQuotaPerSecUSec', 't', perSec.toString()]);
+  }
   return props;
 }
 

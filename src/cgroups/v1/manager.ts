@@ -72,7 +72,7 @@ export function setUpV1(s: V1Setup): V1Record {
  * A new cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and a task cannot join it then:
  * fill every level from the hierarchy root down from its parent, as runc's cpuset ensureParent does.
  */
-function fillCpusets(l: V1Location): void {
+export function fillCpusets(l: V1Location): void {
   const root = l.mountPoint.replace(/\/+$/, '');
   const levels = l.dir.slice(root.length).split('/').filter(Boolean);
   let parent = root;
