@@ -40,6 +40,13 @@ std::string jsonString(const std::string& s);
 /** utcTimestamp(now, {millis: false}): "YYYY-MM-DDTHH:MM:SSZ". */
 std::string utcNow();
 
+/**
+ * TEST ONLY (src/crash-point.ts): SIGKILLs this process if TSRUNC_TEST_STOP_AT names `step`, at the
+ * same steps as the TypeScript verbs, so the torture suite's crash trials stop the native verbs
+ * between the same two effects.
+ */
+void crashPoint(const char* step);
+
 // --- processes -------------------------------------------------------------------------------
 /** isSameLiveProcess (src/process/proc.ts): pid alive, not a zombie, with the recorded start time. */
 bool isSameLiveProcess(long pid, const std::string& startTime);

@@ -79,6 +79,7 @@ bool ContainerDir::remove(std::string& error) {
     unlock();
     return false;
   }
+  crashPoint("delete:state");
   // A command that opens the lock meanwhile creates the lock file again (O_CREAT): the last rmdir
   // then fails with ENOTEMPTY; what it made is removed and the rmdir tried again.
   for (int attempt = 1;; attempt++) {

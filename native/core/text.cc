@@ -1,8 +1,11 @@
 // Ids, signal names, JSON strings and the UTC time of log lines: each as the TypeScript side
 // decides it (src/state/id.ts, src/process/signals.ts, JSON.stringify, src/utc-time.ts).
+#include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "core.h"
@@ -79,6 +82,11 @@ std::string jsonString(const std::string& s) {
     }
   }
   return out + "\"";
+}
+
+void crashPoint(const char* step) {
+  const char* target = getenv("TSRUNC_TEST_STOP_AT");
+  if (target && strcmp(target, step) == 0) kill(getpid(), SIGKILL);
 }
 
 std::string utcNow() {

@@ -127,6 +127,7 @@ Result killVerb(const std::string& root, const std::string& id, const std::strin
     case Opened::Ok: break;
   }
   if (deriveStatus(dir, stored) == "stopped") return Result::failed("container not running");
+  crashPoint("kill:locked");
   if (all) {
     // Signal 0 ("is it alive?") delivers nothing, and the status just read answered it.
     if (signal != 0) {
@@ -162,6 +163,7 @@ Result startVerb(const std::string& root, const std::string& id) {
   const std::string fifo = dir.fifoPath();
   int fd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return Result::handoff();
+  crashPoint("start:opened");
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   // sync step 8: "0", then end-of-file at its exec (its end is close-on-exec), or "e<message>".
   std::string said;
@@ -192,9 +194,11 @@ Result startVerb(const std::string& root, const std::string& id) {
     sleepMs(delay);
   }
   close(fd);
+  crashPoint("start:released");
   if (unlink(fifo.c_str()) != 0) return Result::failed(systemMessage("cannot remove " + fifo, errno));
   size_t failure = said.find('e');
   if (failure != std::string::npos) return Result::failed(said.substr(failure + 1));
+  crashPoint("start:poststart");  // (no poststart hook: Node runs those)
   return Result::done();
 }
 
@@ -233,6 +237,7 @@ Result deleteVerb(const std::string& root, const std::string& id, bool force) {
     }
     if (!waitGone(pid, startOf(stored))) return Result::failed("container " + id + " did not die after SIGKILL");
   }
+  crashPoint("delete:killed");
   // The init is gone; what it left in a cgroup of our own goes too (a joined one stays).
   if (hasCgroup) {
     const json& cgroup = stored["cgroup"];
@@ -245,6 +250,8 @@ Result deleteVerb(const std::string& root, const std::string& id, bool force) {
     std::string e = cgroups::remove(cgroup);
     if (!e.empty()) return Result::failed(e);
   }
+  crashPoint("delete:cgroup");
+  crashPoint("delete:hooks");  // (no poststop hook: Node runs those)
   std::string error;
   if (!dir.remove(error)) return Result::failed(error);
   return Result::done();
