@@ -130,6 +130,7 @@ Napi::Value UserName(const Napi::CallbackInfo& info) {
 
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info);  // device_filter.cc
 Napi::Value Eventfd(const Napi::CallbackInfo& info);  // eventfd.cc
+void InitCore(Napi::Env env, Napi::Object exports);  // core.cc: the native core's decisions
 // fdpass.cc
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info);
 Napi::Value SocketPair(const Napi::CallbackInfo& info);
@@ -186,6 +187,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
   exports.Set("mount", Napi::Function::New(env, Mount));
   exports.Set("unmount", Napi::Function::New(env, Unmount));
+  InitCore(env, exports);
   return exports;
 }
 

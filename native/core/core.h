@@ -84,8 +84,14 @@ bool writeFileAtomic(const std::string& file, const std::string& text, std::stri
 std::vector<std::string> mountsUnder(const std::string& dir);
 
 // --- status ----------------------------------------------------------------------------------
-/** deriveStatus (src/runtime/status.ts): "created", "running", "paused" or "stopped". */
+/**
+ * The status of a container (src/runtime/status.ts deriveStatus calls this through the addon):
+ * "created", "running", "paused" or "stopped". `cgroup`: its cgroup record, or nullptr.
+ */
+std::string containerStatus(long pid, const std::string& startTime, const std::string& fifo, const json* cgroup);
 std::string deriveStatus(const ContainerDir& dir, const json& stored);
+/** isFrozen (src/cgroups/frozen.ts calls this through the addon): the cgroup of `record` is frozen. */
+bool cgroupFrozen(const json& record);
 /** describe(): what `state` prints, as JSON.stringify(state, null, 2) writes it. */
 std::string describeState(const ContainerDir& dir, const json& stored);
 

@@ -28,11 +28,18 @@ bool isSameLiveProcess(long pid, const std::string& startTime) {
   return fields[19] == startTime && fields[0] != "Z" && fields[0] != "X";
 }
 
-std::string deriveStatus(const ContainerDir& dir, const json& stored) {
-  if (!isSameLiveProcess(stored["pid"].get<long>(), stored["pidStartTime"].get<std::string>())) return "stopped";
-  if (exists(dir.fifoPath())) return "created";
-  return stored.contains("cgroup") && cgroups::isFrozen(stored["cgroup"]) ? "paused" : "running";
+std::string containerStatus(long pid, const std::string& startTime, const std::string& fifo, const json* cgroup) {
+  if (!isSameLiveProcess(pid, startTime)) return "stopped";
+  if (exists(fifo)) return "created";
+  return cgroup && cgroups::isFrozen(*cgroup) ? "paused" : "running";
 }
+
+std::string deriveStatus(const ContainerDir& dir, const json& stored) {
+  return containerStatus(stored["pid"].get<long>(), stored["pidStartTime"].get<std::string>(), dir.fifoPath(),
+                         stored.contains("cgroup") ? &stored["cgroup"] : nullptr);
+}
+
+bool cgroupFrozen(const json& record) { return cgroups::isFrozen(record); }
 
 std::string describeState(const ContainerDir& dir, const json& stored) {
   const std::string status = deriveStatus(dir, stored);
