@@ -75,11 +75,14 @@ test('the fields newer than the schema (ioPriority, scheduler, timeOffsets) refu
   t.is(pointerOf(base({ linux: { namespaces: timeNs, timeOffsets: { monotonic: 5 } } })), '/linux/timeOffsets/monotonic');
 });
 
-test('a config without a mount namespace is rejected with a pointer', (t) => {
+test('a config without a mount namespace shares the runtime\'s; masked and read-only paths are refused then', (t) => {
   const dir = bundle(t);
-  const e = t.throws(() => compilePlan(base({ linux: { namespaces: [{ type: 'pid' }] } }), dir, { id: 'x' }));
+  const plan = compilePlan(base({ linux: { namespaces: [{ type: 'pid' }] } }), dir, { id: 'x' });
+  t.true(plan.hostMountNamespace);
+  t.false(compilePlan(base(), dir, { id: 'x' }).hostMountNamespace);
+  const e = t.throws(() => compilePlan(base({ linux: { namespaces: [{ type: 'pid' }], maskedPaths: ['/proc/kcore'], readonlyPaths: ['/proc/sys'] } }), dir, { id: 'x' }));
   t.is(e.code, 'CONFIG_INVALID');
-  t.is(e.pointer, '/linux/namespaces');
+  t.deepEqual(e.problems.map((p) => p.pointer), ['/linux/maskedPaths', '/linux/readonlyPaths']);
 });
 
 test('a mount namespace joined by path is accepted, unless it is the runtime\'s own', (t) => {
@@ -222,7 +225,7 @@ test('capability, oomScoreAdj and sysctl problems are reported together with the
   }), dir, { id: 'x' }));
   t.is(e.code, 'CONFIG_INVALID');
   t.deepEqual(e.problems.map((p) => p.pointer).sort(), [
-    '/linux/namespaces', '/linux/sysctl/net.ipv4.ip_forward', '/process/capabilities/ambient/0', '/process/oomScoreAdj',
+    '/linux/sysctl/net.ipv4.ip_forward', '/process/capabilities/ambient/0', '/process/oomScoreAdj',
   ]);
 });
 

@@ -121,7 +121,10 @@ const plainSeccomp = {
   linux: { ...nothing.linux, seccomp: { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['kill'], action: 'SCMP_ACT_LOG' }] } },
 };
 
-const CONFIGS = { everything, nothing, plainSeccomp };
+// No mount namespace: the container shares the runtime's (hostMountNamespace).
+const sharedMountNs = { ...nothing, linux: { namespaces: [{ type: 'pid' }] } };
+
+const CONFIGS = { everything, nothing, plainSeccomp, sharedMountNs };
 // Compile options, per config: the plan fields that come from the command line (runc --no-pivot) and
 // from the container's cgroups (the cgroup mount's view, known once they are planned).
 const OPTIONS = {

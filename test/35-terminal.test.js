@@ -148,7 +148,7 @@ test('terminal without --console-socket, or a console socket that is not listeni
   const id = rt.id('nosock');
   const none = await rt.runtime(['create', '--bundle', bundle.dir, id]);
   t.not(none.code, 0);
-  if (isTsrunc) t.regex(none.stderr, /\/process\/terminal: cannot allocate tty .*--console-socket/);
+  if (isTsrunc) t.regex(none.stderr, /cannot allocate tty if tsrunc will detach without setting console socket \(\/process\/terminal is true\)/);
   const file = path.join(rt.base, 'not-a-socket');
   fs.writeFileSync(file, '');
   for (const sock of [file, path.join(rt.base, 'missing.sock')]) {

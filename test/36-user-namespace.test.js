@@ -71,6 +71,25 @@ test('every other new namespace is owned by the new user namespace: its root may
   t.deepEqual(out.trim().split('\n'), ['renamed', 'UP LOOPBACK', 'mounted']);
 });
 
+// runc 1.1.5 has no time namespaces (runc 1.2 makes one, in nsexec, owned by the container's user namespace).
+notInRunc11('a new time namespace is owned by the new user namespace, with the config\'s offsets', async (t) => {
+  const rt = userns(t);
+  const day = 86400;
+  const { pid } = await rt.startContainer(mapped((c) => {
+    c.linux.namespaces.push({ type: 'time' });
+    c.linux.timeOffsets = { monotonic: { secs: 1000 * day } };
+    c.process.args = ['sleep', '1000'];
+  }));
+  const ino = (link) => fs.statSync(link).ino;
+  // lsns reads the owner with ioctl(NS_GET_USERNS) on the namespace file.
+  const owner = execFileSync('lsns', ['--noheadings', '-t', 'time', '-o', 'NS,ONS', '-p', String(pid)], { encoding: 'utf8' }).trim().split(/\s+/);
+  t.is(Number(owner[0]), ino(`/proc/${pid}/ns/time`), 'the container\'s time namespace, not the host\'s');
+  t.not(ino(`/proc/${pid}/ns/time`), ino('/proc/self/ns/time'));
+  t.is(Number(owner[1]), ino(`/proc/${pid}/ns/user`), 'owned by the container\'s user namespace');
+  const offsets = fs.readFileSync(`/proc/${pid}/timens_offsets`, 'utf8');
+  t.regex(offsets, new RegExp(`monotonic\\s+${1000 * day}\\s+0`), offsets);
+});
+
 test('devices are the host\'s, bind-mounted and never changed: linux.devices owner and mode do not touch the host node', async (t) => {
   const rt = userns(t);
   const out = await rt.output(mapped(both(

@@ -87,8 +87,12 @@ void become_terminal_owner(int slave) {
   if (slave > 2) close(slave);
 }
 
+void require_console_socket(int socketFd) {
+  if (socketFd < 0) throw SetupError("cannot allocate tty without a console socket (/process/terminal is true)", EINVAL, POINTER);
+}
+
 void setup_init_terminal(const Plan& plan, int socketFd) {
-  if (socketFd < 0) throw SetupError("process.terminal needs a console socket", 0, POINTER);
+  require_console_socket(socketFd);
   Fd root(open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (root.fd < 0) fail_errno("open rootfs " + plan.rootfs, "/root/path");
   Pty pty = open_container_pty(root.fd, plan.process);

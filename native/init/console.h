@@ -18,6 +18,9 @@ struct Pty {
   int master = -1, slave = -1;
 };
 
+// process.terminal without a socket to send the master to: tsrunc checks that first (terminal.ts,
+// one rule for create and exec); this is the init's and exec's own guard, in the same words.
+void require_console_socket(int socketFd);
 Pty open_container_pty(int rootfd, const ProcessPlan& p);
 void send_console_master(int socketFd, const Pty& pty);
 void mount_console(int rootfd, const Pty& pty);

@@ -14,9 +14,11 @@
 #include <sstream>
 #include <vector>
 
+#include "clone_into_cgroup.h"
 #include "console.h"
 #include "error.h"
 #include "fd.h"
+#include "finalize.h"
 #include "plan.h"
 #include "process.h"
 #include "procfs.h"
@@ -78,6 +80,26 @@ int open_init(const ExecPlan& x) {
   return fd;
 }
 
+// A container without a mount namespace of its own (linux.namespaces has none) lives in the host's,
+// chrooted into its rootfs: the exec process enters the init's root (runc leaves it at the host's
+// "/"). Opened here, before any namespace is joined, and only trusted once the pidfd shows the
+// init still alive (so the pid was not reused in between).
+int open_init_root(const ExecPlan& x, int pidfd) {
+  Fd proc(open_procfs_root("/linux/namespaces"));
+  int fd = openat(proc.fd, (std::to_string(x.pid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail_errno("open the container's root", "/root/path");
+  if (syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) < 0) {
+    close(fd);
+    throw SetupError("container " + x.id + " is not running", ESRCH);
+  }
+  return fd;
+}
+
+void enter_root(int rootFd) {
+  if (fchdir(rootFd) < 0 || chroot(".") < 0) fail_errno("enter the container's root", "/root/path");
+  close(rootFd);
+}
+
 void enter_cgroups(const std::vector<int>& dirs, const std::vector<std::string>& names) {
   for (size_t i = 0; i < dirs.size(); i++) {
     Fd procs(openat(dirs[i], "cgroup.procs", O_WRONLY | O_CLOEXEC));
@@ -97,7 +119,7 @@ int host_pid() {
 }
 
 [[noreturn]] void run_exec_process(const ExecLaunch& launch, SyncSocket& sync, int consoleFd, int pidfd,
-                                   const std::vector<int>& cgroupDirs, int agent) {
+                                   const std::vector<int>& cgroupDirs, int agent, int rootFd) {
   const ExecPlan& x = launch.plan;
   const ProcessPlan& p = x.process;
   try {
@@ -109,6 +131,7 @@ int host_pid() {
     const int rest = x.namespaces & ~(CLONE_NEWUSER | CLONE_NEWPID);
     if (rest && setns(pidfd, rest) < 0) fail_errno("join the container's namespaces", "/linux/namespaces");
     close(pidfd);
+    if (rootFd >= 0) enter_root(rootFd);
     // As the init: root of the user namespace, so the pty and anything made belong to its root.
     if (x.namespaces & CLONE_NEWUSER) become_userns_root();
     Pty pty;
@@ -116,12 +139,7 @@ int host_pid() {
       Fd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
       pty = open_container_pty(root.fd, p);
     }
-    apply_rlimits(p);
-    if (chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd (\"" + p.cwd + "\") set in config.json failed", "/process/cwd");
-    const std::string exe = find_executable(p);
-    const std::string home = home_env(p);
-    std::unique_ptr<SeccompFilter> filter;
-    if (x.seccomp) filter = std::make_unique<SeccompFilter>(*x.seccomp);
+    PreparedProcess prepared = prepare_process(p, x.seccomp);
     if (p.terminal) {
       send_console_master(consoleFd, pty);
       close(pty.master);
@@ -129,17 +147,7 @@ int host_pid() {
     }
     if (consoleFd >= 0) close(consoleFd);
     close_runtime_fds(launch.preserveFds);
-    apply_memory_policy(p);
-    apply_scheduling(p);
-    apply_personality(x.personality);
-    apply_exec_labels(p);
-    // As the init (main.cc): the filter around the identity switch, the notify fd to the agent.
-    int notifyFd = -1;
-    if (filter && !p.noNewPrivileges) notifyFd = filter->load();
-    apply_identity(p);
-    if (filter && p.noNewPrivileges) notifyFd = filter->load();
-    if (notifyFd >= 0) send_to_agent(agent, notifyFd, pid, x.seccomp->listener->metadata, launch.state);
-    exec_process(exe, p, home);
+    finalize_process(prepared, p, x.seccomp, x.personality, {agent, pid, launch.state}, {});
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);
     _exit(1);
@@ -155,12 +163,14 @@ int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
   const ExecPlan& x = launch.plan;
   int pidfd = -1;
   int agent = -1;
+  int rootFd = -1;
   std::vector<int> cgroupDirs;
   pid_t pid;
   try {
     launch = parse_exec(message);
-    if (x.process.terminal && consoleFd < 0) throw SetupError("process.terminal needs a console socket", 0, "/process/terminal");
+    if (x.process.terminal) require_console_socket(consoleFd);
     pidfd = open_init(x);
+    if (!(x.namespaces & CLONE_NEWNS)) rootFd = open_init_root(x, pidfd);
     // SCMP_ACT_NOTIFY: the agent's socket is a host path, connected here, in the host's mount
     // namespace; the process forked below sends it the notify fd once its filter is loaded.
     if (x.seccomp && x.seccomp->listener) agent = connect_agent(x.seccomp->listener->path);
@@ -183,24 +193,24 @@ int run_exec(const json& message, SyncSocket& sync, int consoleFd) {
       if (errno == ESRCH) throw SetupError("container " + x.id + " is not running", ESRCH);
       fail_errno("join the container's pid namespace", "/linux/namespaces");
     }
-    pid = fork();
-    if (pid < 0) fail_errno("fork");
+    // On cgroup v2 (one hierarchy) the process is born in the container's cgroup, as runc 1.4
+    // does (clone_into_cgroup.h); elsewhere, or where the kernel cannot, it enters its cgroups
+    // itself (enter_cgroups) before anything of it runs.
+    bool placed = false;
+    pid = clone_into_cgroup(0, cgroupDirs.size() == 1 && is_cgroup2_dir(cgroupDirs[0]) ? cgroupDirs[0] : -1, placed);
+    if (placed) {
+      for (int fd : cgroupDirs) close(fd);
+      cgroupDirs.clear();
+    }
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);
     return 1;
   }
-  if (pid == 0) run_exec_process(launch, sync, consoleFd, pidfd, cgroupDirs, agent);
+  if (pid == 0) run_exec_process(launch, sync, consoleFd, pidfd, cgroupDirs, agent, rootFd);
   if (agent >= 0) close(agent);
+  if (rootFd >= 0) close(rootFd);
   close(pidfd);
   for (int fd : cgroupDirs) close(fd);
   if (consoleFd >= 0) close(consoleFd);
-  try {
-    sync.send(SyncStep::Pid, {{"pid", pid}});  // sync step 2
-  } catch (const SetupError&) {
-    kill(pid, SIGKILL);
-    return 1;
-  }
-  close(sync.fd());
-  if (!launch.wait) return 0;
-  return wait_for_exit(pid);
+  return finish_stage0(sync, pid, launch.wait);
 }

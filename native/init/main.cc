@@ -24,10 +24,12 @@
 #include <unistd.h>
 #include <vector>
 
+#include "clone_into_cgroup.h"
 #include "console.h"
 #include "error.h"
 #include "exec.h"
 #include "fd.h"
+#include "finalize.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "launch.h"
@@ -74,40 +76,32 @@ void join_namespaces(const Plan& plan) {
   }
 }
 
-// A new time namespace is made with unshare(): it becomes the one this process's children enter,
-// and its clock offsets can only be written before the first of them (the init) does.
+// A new time namespace, made by the init itself once it is root of the container's user namespace
+// (as runc's nsexec does), so that user namespace owns it - made by tsrunc-init before the clone,
+// it belonged to the host's. unshare() makes it the one this process's children would enter; its
+// clock offsets can only be written before any process is in it; then the init enters it itself
+// (setns to time_for_children: this process is single-threaded, as the kernel requires).
 void new_time_namespace(const Plan& plan) {
   if (!(plan.cloneFlags & CLONE_NEWTIME)) return;
   if (unshare(CLONE_NEWTIME) < 0) fail_errno("create a time namespace", "/linux/namespaces");
-  if (plan.timeOffsets.empty()) return;
-  std::string text;
-  for (const TimeOffset& o : plan.timeOffsets)
-    text += o.clock + " " + std::to_string(o.secs) + " " + std::to_string(o.nanosecs) + "\n";
   // Through a verified procfs: a joined mount namespace's /proc may be anything (procfs.h).
   Fd proc(open_procfs_root("/linux/timeOffsets"));
-  write_proc_file(proc.fd, "self/timens_offsets", text, "/linux/timeOffsets");
+  if (!plan.timeOffsets.empty()) {
+    std::string text;
+    for (const TimeOffset& o : plan.timeOffsets)
+      text += o.clock + " " + std::to_string(o.secs) + " " + std::to_string(o.nanosecs) + "\n";
+    write_proc_file(proc.fd, "self/timens_offsets", text, "/linux/timeOffsets");
+  }
+  Fd ns(openat(proc.fd, "self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
+  if (ns.fd < 0 || setns(ns.fd, CLONE_NEWTIME) < 0) fail_errno("enter the new time namespace", "/linux/namespaces");
 }
 
 // Clones the init into its new namespaces - and, given a cgroup, straight into that cgroup
-// (CLONE_INTO_CGROUP, Linux 5.7): no instruction of it ever runs outside its limits. Where the
-// kernel cannot, the init is moved before it is told to go on, which is still before any code of
-// the container runs.
+// (clone_into_cgroup.h). Where the kernel cannot, the init is moved before it is told to go on,
+// which is still before any code of the container runs.
 pid_t clone_init(int flags, int cgroupFd) {
-  struct clone_args args = {};
-  args.flags = static_cast<uint64_t>(flags);
-  args.exit_signal = SIGCHLD;
-  if (cgroupFd >= 0) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<uint64_t>(cgroupFd);
-  }
-  long pid = syscall(SYS_clone3, &args, sizeof args);
-  bool placed = pid >= 0 && cgroupFd >= 0;
-  if (pid < 0 && (errno == ENOSYS || errno == E2BIG || (cgroupFd >= 0 && errno == EINVAL))) {
-    args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
-    pid = syscall(SYS_clone3, &args, sizeof args);
-    if (pid < 0 && errno == ENOSYS) pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
-  }
-  if (pid < 0) fail_errno("clone into new namespaces", "/linux/namespaces");
+  bool placed = false;
+  const pid_t pid = clone_into_cgroup(flags, cgroupFd, placed);
   if (pid == 0 || cgroupFd < 0 || placed) return static_cast<pid_t>(pid);
   int procs = openat(cgroupFd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
   const std::string text = std::to_string(pid);
@@ -188,6 +182,10 @@ void report_after_ready(const SetupError& e, int startFd) {
     // runtime's programs, not ours: they run with the umask tsrunc was started with.
     const mode_t runtimeUmask = umask(0);
     const HookStates states = sync.wait_go();  // sync step 3
+    // In the container's user namespace since the clone (so it owns the time namespace made here),
+    // still with the credentials it was cloned with: becoming its root resets the dumpable flag,
+    // and a non-dumpable process's /proc/self/timens_offsets belongs to the host's root.
+    new_time_namespace(plan);
     if (plan.userNamespace) {
       become_userns_root();  // the maps are written: tsrunc does that before "go"
       prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -215,36 +213,19 @@ void report_after_ready(const SetupError& e, int startFd) {
     const int agent = plan.seccomp && plan.seccomp->listener ? connect_agent(plan.seccomp->listener->path) : -1;
     apply_hostname(plan);
     enter_rootfs(plan);
-    apply_rlimits(plan.process);
-    if (chdir(plan.process.cwd.c_str()) < 0) fail_errno("chdir " + plan.process.cwd, "/process/cwd");
-    const std::string exe = find_executable(plan.process);
-    const std::string home = home_env(plan.process);
-    // Built now so that a filter libseccomp refuses fails `create`; loaded below.
-    std::unique_ptr<SeccompFilter> filter;
-    int notifyFd = -1;
-    if (plan.seccomp) filter = std::make_unique<SeccompFilter>(*plan.seccomp);
+    PreparedProcess prepared = prepare_process(plan.process, plan.seccomp);
     if (launch.fifoFd >= 0) check_fifo_reachable(plan, launch.fifoFd);
-    apply_memory_policy(plan.process);
     close_runtime_fds(launch.preserveFds);
     sync.send(SyncStep::Ready);  // sync step 6
     reported = true;
     close(sync.fd());
     if (launch.fifoFd >= 0) startFd = wait_for_start(launch.fifoFd);  // sync step 7
-    // sync step 8: from here, exec closes startFd (close-on-exec), or a failure writes "e<message>"
-    apply_scheduling(plan.process);
-    apply_exec_labels(plan.process);
-    // Without no_new_privs loading a filter takes CAP_SYS_ADMIN: before the user switch and the
-    // capability drop. With it, after them, so the filter sees as few syscalls of ours as it can.
-    if (filter && !plan.process.noNewPrivileges) notifyFd = filter->load();
-    apply_identity(plan.process);
-    if (filter && plan.process.noNewPrivileges) notifyFd = filter->load();
-    if (notifyFd >= 0) send_to_agent(agent, notifyFd, states.pid, plan.seccomp->listener->metadata, states.created);
-    apply_personality(plan.personality);
+    // sync step 8: from here, exec closes startFd (close-on-exec), or a failure writes "e<message>".
     // startContainer hooks run last, as under runc: confined as the process will be (its user,
     // capabilities, no_new_privs, seccomp filter, LSM exec label), so that a hook does in the
     // container only what its process may do. Only their umask is the runtime's (README, hooks).
-    run_hooks(plan.hooks.startContainer, states.created, runtimeUmask);
-    exec_process(exe, plan.process, home);
+    finalize_process(prepared, plan.process, plan.seccomp, plan.personality, {agent, states.pid, states.created},
+                     [&] { run_hooks(plan.hooks.startContainer, states.created, runtimeUmask); });
   } catch (const SetupError& e) {
     if (!reported) {
       sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 4 or 6
@@ -289,8 +270,7 @@ int main() {
     if (launch.plan.userNamespace) apply_oom_score_adj(launch.plan.process);
     prepare_idmapped_mounts(launch.plan);  // with the host's privilege, before any namespace
     join_namespaces(launch.plan);
-    new_time_namespace(launch.plan);
-    // The time namespace was made above; the cgroup one by the init itself (see run_init).
+    // The time and cgroup namespaces are made by the init itself (see run_init).
     pid = clone_init(launch.plan.cloneFlags & ~(CLONE_NEWTIME | CLONE_NEWCGROUP), cgroupFd);
   } catch (const SetupError& e) {
     sync.send_error(e.what(), e.err, e.pointer);  // in place of sync step 2
@@ -300,15 +280,7 @@ int main() {
     if (cgroupFd >= 0) close(cgroupFd);
     run_init(launch, sync);
   }
-  try {
-    sync.send(SyncStep::Pid, {{"pid", pid}});  // sync step 2
-  } catch (const SetupError&) {
-    kill(pid, SIGKILL);
-    return 1;
-  }
   if (consoleFd >= 0) close(consoleFd);
-  if (!launch.wait) return 0;
-  close(sync.fd());
   if (launch.fifoFd >= 0) close(launch.fifoFd);
-  return wait_for_exit(pid);
+  return finish_stage0(sync, pid, launch.wait);
 }

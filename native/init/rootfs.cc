@@ -355,12 +355,21 @@ void hide_host_proc_and_sys(const std::string& rootfs) {
 void build_rootfs(const Plan& plan) {
   // Every /proc path below goes through a procfs of our own (resolve.h), never the namespace's /proc.
   FdPathScope procfs;
-  do_mount("", "/", nullptr, plan.rootPropagation, "", "set propagation of / in the new mount namespace",
-           "/linux/rootfsPropagation");
-  do_mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, "", "bind the rootfs onto itself", "/root/path");
-  // pivot_root refuses a new root whose parent mount is shared (runc#1148).
-  const std::string parent = mount_point_of(plan.rootfs.substr(0, plan.rootfs.rfind('/')));
-  do_mount("", parent, nullptr, MS_PRIVATE, "", "make " + parent + " private", "/root/path");
+  if (plan.hostMountNamespace) {
+    // The runtime's own mount namespace (no "mount" in linux.namespaces): the host's propagation is
+    // left as it is (runc makes the host's "/" a recursive slave). Only the bind below is seen by
+    // the host's peers; it is made private before anything is mounted under it, so none of the
+    // container's mounts reach them, and `delete` detaches it with all of them (src/state/host-mounts.ts).
+    do_mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, "", "bind the rootfs onto itself", "/root/path");
+    do_mount("", plan.rootfs, nullptr, MS_PRIVATE | MS_REC, "", "make the rootfs bind private", "/root/path");
+  } else {
+    do_mount("", "/", nullptr, plan.rootPropagation, "", "set propagation of / in the new mount namespace",
+             "/linux/rootfsPropagation");
+    do_mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, "", "bind the rootfs onto itself", "/root/path");
+    // pivot_root refuses a new root whose parent mount is shared (runc#1148).
+    const std::string parent = mount_point_of(plan.rootfs.substr(0, plan.rootfs.rfind('/')));
+    do_mount("", parent, nullptr, MS_PRIVATE, "", "make " + parent + " private", "/root/path");
+  }
 
   Fd root(open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (root.fd < 0) fail_errno("open rootfs " + plan.rootfs, "/root/path");
@@ -373,7 +382,12 @@ void build_rootfs(const Plan& plan) {
 }
 
 void enter_rootfs(const Plan& plan) {
-  if (plan.noPivot) {
+  if (plan.hostMountNamespace) {
+    // pivot_root would swap the host's root and --no-pivot's MS_MOVE would cover it: the host's
+    // mount namespace is shared, so the init only chroots into the rootfs bind (as runc does).
+    if (chdir(plan.rootfs.c_str()) < 0) fail_errno("chdir to rootfs", "/root/path");
+    if (chroot(".") < 0) fail_errno("chroot", "/root/path");
+  } else if (plan.noPivot) {
     hide_host_proc_and_sys(plan.rootfs);
     if (chdir(plan.rootfs.c_str()) < 0) fail_errno("chdir to rootfs", "/root/path");
     do_mount(plan.rootfs, "/", nullptr, MS_MOVE, "", "move the rootfs to /", "/root/path");

@@ -17,7 +17,7 @@ import { compileHooks } from './hooks';
 import { compileLsm, detectLsm, type LsmHost } from './lsm';
 import { compileMemoryPolicy } from './memory-policy';
 import { compileIoPriority, compilePersonality, compileScheduler } from './scheduling';
-import { checkJoinedNamespaces, compileNamespaces } from './namespaces';
+import { checkHostMountNamespace, checkJoinedNamespaces, compileNamespaces } from './namespaces';
 import { compileSeccomp } from './seccomp';
 import { compileSysctl, ownNamespaces } from './sysctl';
 import { compileTimeOffsets, type TimeOffsetsSpec } from './time';
@@ -136,6 +136,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const userNamespace = ns.fresh.has('user') || ns.joins.some((j) => j.type === 'user');
   const own = ownNamespaces(ns.fresh, ns.joins);
   checkJoinedNamespaces(ns.joins, own, Boolean(spec.hostname || spec.domainname), problems);
+  if (ns.hostMountNamespace) checkHostMountNamespace(linux.maskedPaths, linux.readonlyPaths, problems);
   const sysctl = compileSysctl(linux.sysctl, own, problems);
   const timeOffsets = compileTimeOffsets(linux.timeOffsets as TimeOffsetsSpec | undefined, ns.fresh.has('time'), problems);
   const seccomp = compileSeccomp(linux.seccomp, problems, options.warnings);
@@ -152,6 +153,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     rootPropagation: MS.SLAVE | MS.REC,
     rootfsPropagation,
     noPivot: options.noPivot ?? false,
+    hostMountNamespace: ns.hostMountNamespace,
     cloneFlags: ns.cloneFlags,
     joins: ns.joins,
     userNamespace,

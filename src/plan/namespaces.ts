@@ -13,6 +13,19 @@ export interface CompiledNamespaces {
   joins: NamespaceJoin[];
   /** Types the container gets fresh (not joined, not shared with the host). */
   fresh: Set<NamespaceType>;
+  /** linux.namespaces names no mount namespace: the container shares the runtime's. */
+  hostMountNamespace: boolean;
+}
+
+/**
+ * runc's rule (libcontainer/configs/validate): masking and read-only paths are mounts over the
+ * container's view, which without a mount namespace of its own would be the host's.
+ */
+export function checkHostMountNamespace(maskedPaths: readonly string[] | undefined, readonlyPaths: readonly string[] | undefined, problems: ConfigProblem[]): void {
+  for (const [field, list] of [['maskedPaths', maskedPaths], ['readonlyPaths', readonlyPaths]] as const) {
+    if (list && list.length > 0)
+      problems.push({ pointer: pointer('linux', field), message: 'cannot be applied without a mount namespace of the container\'s own (add {"type":"mount"} to linux.namespaces)' });
+  }
 }
 
 export function compileNamespaces(namespaces: readonly NamespaceSpec[] = [], problems: ConfigProblem[]): CompiledNamespaces {
@@ -34,15 +47,10 @@ export function compileNamespaces(namespaces: readonly NamespaceSpec[] = [], pro
       fresh.add(type);
     }
   });
-  // tsrunc builds the container's filesystem view with mounts and pivot_root: without a mount
-  // namespace of its own that would rearrange the host's. Joining one by path is what runc allows.
-  if (!fresh.has('mount') && !joins.some((j) => j.type === 'mount')) {
-    problems.push({
-      pointer: '/linux/namespaces',
-      message: 'a mount namespace is required (add {"type":"mount"}, or one with the "path" of a namespace to join)',
-    });
-  }
-  return { cloneFlags, joins, fresh };
+  // No mount namespace at all: the container lives in the runtime's, as runc allows (see
+  // native/init/rootfs.cc: its mounts go under a private bind of the rootfs, entered by chroot).
+  const hostMountNamespace = !fresh.has('mount') && !joins.some((j) => j.type === 'mount');
+  return { cloneFlags, joins, fresh, hostMountNamespace };
 }
 
 /**

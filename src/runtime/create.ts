@@ -27,8 +27,9 @@ import { cgroupMountView, hasCgroupNamespace, isCgroupMount, placeCgroupMounts }
 import { hookState, runHooks } from './hooks';
 import { connectConsoleSocket } from './exec';
 import { launchInit, type HelperProcess, type Launched } from './launch';
-import { checkOwnTerminal } from './terminal';
+import { consoleRoute } from './terminal';
 import { configIdMaps, writeIdMaps } from './id-maps';
+import { detachHostMounts, recordHostMounts } from '../state/host-mounts';
 
 /** Where the config comes from: a bundle directory with config.json, or an object. */
 export type ConfigSource =
@@ -128,6 +129,7 @@ export function prepare(id: string, options: CreateOptions, logger: Logger): Pre
       owner: ownerName(),
       annotations: (config.annotations ?? {}) as Record<string, string>,
       config,
+      ...(plan.hostMountNamespace ? { hostMounts: recordHostMounts(plan.rootfs) } : {}),
     },
   };
 }
@@ -156,16 +158,12 @@ function ownerName(): string {
   return owner.name;
 }
 
-/** The socket the init sends its pty master over; -1 without process.terminal. runc's rules and words. */
+/** The socket the init sends its pty master over; -1 without process.terminal (terminal.ts's rule). */
 function consoleChannel(plan: Plan, options: CreateOptions): number {
-  const tty = plan.process.terminal;
-  if (tty && !options.consoleSocket && options.consoleFd === undefined) {
-    throw new TsruncError('INVALID_ARGUMENT', 'config.json /process/terminal: cannot allocate tty if tsrunc will detach without setting console socket (--console-socket)', { pointer: '/process/terminal' });
-  }
-  if (!tty && options.consoleSocket) throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty');
-  if (!tty) return -1;
-  if (!options.consoleSocket && options.ownTerminal) checkOwnTerminal();
-  return options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : options.consoleFd!;
+  // create never holds a master itself: without a socket of the caller's it detaches.
+  const route = consoleRoute(plan.process.terminal, { ...options, detach: true });
+  if (route === 'none') return -1;
+  return route === 'socket' ? connectConsoleSocket(options.consoleSocket!) : options.consoleFd!;
 }
 
 /** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
@@ -290,6 +288,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // A failed create continues the lifecycle at delete, which runs the poststop hooks.
     if (record) await runHooks(stored.config, 'poststop', hookState(record, 'stopped'), logger, false);
     if (cgroupRecord) managerFor(cgroupRecord).remove();
+    if (stored.hostMounts) detachHostMounts(stored.hostMounts);
     dir.remove();
     throw e;
   } finally {

@@ -1,6 +1,7 @@
 // delete: remove a stopped (or created, or with --force any) container. Only tsrunc's state
 // directory is removed: the container's mounts lived in its own mount namespace and vanished
-// with its last process, and nothing here walks the rootfs or a bind-mounted host directory.
+// with its last process (or, for a container without one, under the one bind that is detached
+// here: state/host-mounts.ts), and nothing here walks the rootfs or a bind-mounted host directory.
 //
 // `delete --force` also clears what a tsrunc killed half-way left: a "creating" record (pid 0:
 // the cgroups it names are emptied and removed), a directory without a state file, a state file
@@ -12,6 +13,7 @@ import { crashPoint } from '../crash-point';
 import { TsruncError } from '../errors';
 import type { Logger } from '../logger';
 import { signalRecorded, waitGone } from '../process/wait';
+import { detachHostMounts } from '../state/host-mounts';
 import { ContainerDir, type StoredState } from '../state/store';
 import { validateId } from '../state/id';
 import { hookState, runHooks } from './hooks';
@@ -71,6 +73,8 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
         throw new TsruncError('SYSTEM', `container ${id} did not die after SIGKILL`);
       }
     }
+    // Without a mount namespace of its own its mounts are in the host's: they go now, with the init.
+    if (stored.hostMounts) detachHostMounts(stored.hostMounts);
     crashPoint('delete:killed');
     if (status !== 'stopped') logger.debug(`delete ${id}: init killed`);
     // The init is gone; processes it left in a cgroup of our own go too (a shared cgroup, such

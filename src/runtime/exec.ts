@@ -17,7 +17,7 @@ import { execProcess, type ExecProcessFlags } from './exec-process';
 import { hookState } from './hooks';
 import { launchExec } from './launch';
 import { deriveStatus } from './status';
-import { checkOwnTerminal, OwnConsole, proxyTerminal, type TerminalProxy } from './terminal';
+import { consoleRoute, OwnConsole, proxyTerminal, type TerminalProxy } from './terminal';
 import type { SyncChannel } from './sync-channel';
 
 export interface ExecOptions extends ExecProcessFlags {
@@ -96,22 +96,12 @@ function cgroupsToEnter(initPid: number, sub: string | undefined, own: string[])
 }
 
 function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {
-  const tty = plan.process.terminal;
-  if (tty && options.detach && !options.consoleSocket && options.consoleFd === undefined) {
-    // runc's words, then the field that asked for the tty (a process.json's, or --tty's).
-    throw new TsruncError('INVALID_ARGUMENT', 'cannot allocate tty if tsrunc will detach without setting console socket (/process/terminal is true)', { pointer: '/process/terminal' });
-  }
-  if (!tty && options.consoleSocket) {
-    throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty (/process/terminal is false)', { pointer: '/process/terminal' });
-  }
-  if (!tty) return {};
-  if (!options.consoleSocket && options.consoleFd !== undefined) return { fd: options.consoleFd, borrowed: true };
-  if (!options.consoleSocket) {
-    checkOwnTerminal();
-    const own = new OwnConsole();
-    return { fd: own.theirs, own };
-  }
-  return { fd: connectConsoleSocket(options.consoleSocket) };
+  const route = consoleRoute(plan.process.terminal, { ...options, detach: options.detach === true });
+  if (route === 'none') return {};
+  if (route === 'caller') return { fd: options.consoleFd, borrowed: true };
+  if (route === 'socket') return { fd: connectConsoleSocket(options.consoleSocket!) };
+  const own = new OwnConsole();
+  return { fd: own.theirs, own };
 }
 
 /** Connects --console-socket (a host path, resolved by tsrunc, never inside the container). */

@@ -3,10 +3,20 @@
 // terminal goes raw while the process runs (so Ctrl-C, Ctrl-Z and every key reach the container's
 // line discipline, not tsrunc), window-size changes are forwarded, and the mode is restored after.
 import * as fs from 'node:fs';
-import * as tty from 'node:tty';
+import type * as Tty from 'node:tty';
 
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
+
+/**
+ * node:tty, loaded only by the commands that use a terminal: it loads node:net and the streams
+ * (about 10 ms of CPU at every start), and create/run of a container without a terminal import
+ * this module for checkOwnTerminal only.
+ */
+function nodeTty(): typeof Tty {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('node:tty') as typeof Tty;
+}
 
 /**
  * The caller's terminal a foreground terminal process takes over (raw mode, window size), found as
@@ -15,6 +25,7 @@ import { addon } from '../native/addon';
  * The fd is 0-2, or one of /dev/tty that `opened` says to close.
  */
 function hostConsole(): { fd: number; opened: boolean } {
+  const tty = nodeTty();
   for (const fd of [2, 1, 0]) if (tty.isatty(fd)) return { fd, opened: false };
   try {
     return { fd: fs.openSync('/dev/tty', fs.constants.O_RDWR | fs.constants.O_NOCTTY), opened: true };
@@ -33,6 +44,30 @@ function hostConsole(): { fd: number; opened: boolean } {
 export function checkOwnTerminal(): void {
   const found = hostConsole();
   if (found.opened) fs.closeSync(found.fd);
+}
+
+/**
+ * Where a process's pty master goes, by runc's rules and in its words, one rule for create, run
+ * and exec: nowhere without process.terminal; else to --console-socket, to the caller's socket
+ * (`consoleFd`: run's own terminal proxy, a library caller's), or, in the foreground, to tsrunc's
+ * own console ('own', which needs a terminal to take over). `detach`: nothing of tsrunc stays to
+ * hold a master (create always, exec -d, run -d). `ownTerminal`: `consoleFd` is tsrunc's own proxy.
+ */
+export function consoleRoute(terminal: boolean, o: { detach: boolean; consoleSocket?: string; consoleFd?: number; ownTerminal?: boolean }): 'none' | 'socket' | 'caller' | 'own' {
+  if (terminal && o.detach && !o.consoleSocket && o.consoleFd === undefined) {
+    throw new TsruncError('INVALID_ARGUMENT', 'cannot allocate tty if tsrunc will detach without setting console socket (/process/terminal is true)', { pointer: '/process/terminal' });
+  }
+  if (!terminal && o.consoleSocket) {
+    throw new TsruncError('INVALID_ARGUMENT', 'cannot use console socket if tsrunc will not allocate tty (/process/terminal is false)', { pointer: '/process/terminal' });
+  }
+  if (!terminal) return 'none';
+  if (o.consoleSocket) return 'socket';
+  if (o.consoleFd !== undefined) {
+    if (o.ownTerminal) checkOwnTerminal();
+    return 'caller';
+  }
+  checkOwnTerminal();
+  return 'own';
 }
 
 /** tsrunc's own console socket: one end goes to tsrunc-init, the master comes back on the other. */
@@ -83,7 +118,7 @@ export function proxyTerminal(master: number): TerminalProxy {
   // The window size is read from the same terminal: through stdout/stderr's own tty stream, or a
   // stream of its own over a fresh open of the terminal (stdin, /dev/tty).
   const sizeFd = host.fd === 1 || host.fd === 2 ? -1 : fs.openSync(host.opened ? '/dev/tty' : '/proc/self/fd/0', fs.constants.O_RDWR | fs.constants.O_NOCTTY);
-  const sizer: tty.WriteStream = host.fd === 1 ? process.stdout as tty.WriteStream : host.fd === 2 ? process.stderr as tty.WriteStream : new tty.WriteStream(sizeFd);
+  const sizer: Tty.WriteStream = host.fd === 1 ? process.stdout as Tty.WriteStream : host.fd === 2 ? process.stderr as Tty.WriteStream : new (nodeTty().WriteStream)(sizeFd);
   const resize = () => {
     const [cols, rows] = sizer.getWindowSize();
     // A terminal without a size (0x0: a pty nobody sized, e.g. script(1) without a tty of its own)

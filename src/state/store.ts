@@ -20,6 +20,7 @@ import type { CgroupRecord } from '../cgroups/record';
 import type { Spec } from '../generated/config';
 import { parseJson64, stringifyJson64 } from '../spec/json64';
 import { addon } from '../native/addon';
+import type { HostMountRecord } from './host-mounts';
 import { detachMountsUnder } from './mounts-under';
 import { removeFile, removeTree } from './remove-tree';
 
@@ -44,6 +45,8 @@ export interface StoredState {
    * leaves nothing `delete --force` does not know of.
    */
   cgroup?: CgroupRecord;
+  /** A container without a mount namespace of its own: the bind holding its mounts in the host's (host-mounts.ts). */
+  hostMounts?: HostMountRecord;
 }
 
 const STATE_FILE = 'state.json';
