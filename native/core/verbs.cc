@@ -88,15 +88,30 @@ bool waitGone(long pid, const std::string& startTime, int timeoutMs = 10000) {
   return gone;
 }
 
+/**
+ * A record this core knows every part of. A field added to StoredState later (as `hostMounts`, the
+ * mounts of a container without a mount namespace, which delete detaches) is Node's until the
+ * core learns it: a verb that acts on the container never ignores what the record asks of it.
+ */
+bool onlyKnownFields(const json& stored) {
+  static const char* const known[] = {"ociVersion", "id", "pid", "pidStartTime", "bundle", "rootfs", "created", "owner", "annotations", "config", "cgroup"};
+  for (const auto& item : stored.items()) {
+    bool found = false;
+    for (const char* k : known) found = found || item.key() == k;
+    if (!found) return false;
+  }
+  return true;
+}
+
 /** Opens and reads the container; Handoff unless it is plainly there and plainly tsrunc's. */
 enum class Opened { Ok, NotFound, Handoff };
-Opened openAndRead(ContainerDir& dir, json& stored) {
+Opened openAndRead(ContainerDir& dir, json& stored, bool acts = true) {
   switch (dir.open()) {
     case ContainerDir::Open::NotFound: return Opened::NotFound;
     case ContainerDir::Open::Other: return Opened::Handoff;
     case ContainerDir::Open::Ok: break;
   }
-  if (!dir.read(stored) || systemdCgroup(stored)) return Opened::Handoff;
+  if (!dir.read(stored) || systemdCgroup(stored) || (acts && !onlyKnownFields(stored))) return Opened::Handoff;
   return Opened::Ok;
 }
 
@@ -107,7 +122,7 @@ Result stateVerb(const std::string& root, const std::string& id) {
   if (!validId(id)) return Result::handoff();
   ContainerDir dir(root, id);
   json stored;
-  switch (openAndRead(dir, stored)) {
+  switch (openAndRead(dir, stored, false)) {
     case Opened::NotFound: return Result::failed(notFound(id));
     case Opened::Handoff: return Result::handoff();
     case Opened::Ok: break;
