@@ -2,11 +2,9 @@
 //   node scripts/build-shim.js proto   protobuf code for the shim's messages, generated from proto/
 //                                      (containerd's and ttrpc's .proto files, see proto/README.md)
 //                                      by buf + protoc-gen-es into src/generated/shim/ (before tsc)
-//   node scripts/build-shim.js bundle  the binary's bundles (after tsc), loaded by
-//                                      bin/containerd-shim-tsrunc-v2 with a V8 code cache each:
-//     dist/shim/shim-start.js  `start` only (run for every container): bootstrap.ts and main.ts,
-//                              no protobuf runtime, no Runtime, no addon
-//     dist/shim/shim.js        the serving shim and `delete`
+//   node scripts/build-shim.js bundle  dist/shim/shim.js (after tsc), the serving shim and `delete`,
+//                                      loaded by bin/containerd-shim-tsrunc-v2.js with a V8 code
+//                                      cache (`start` is the native launcher's)
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -28,22 +26,13 @@ async function bundle() {
     banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
     footer: { js: '\n})' },
   };
-  // In the start bundle the other roles' modules are stubs that throw if ever evaluated.
-  const startOnly = {
-    name: 'start-only',
-    setup(build) {
-      build.onResolve({ filter: /^\.\/(serve|cleanup)$/ }, (a) => (a.importer.endsWith(path.join('shim', 'main.js')) ? { path: a.path, namespace: 'not-in-bundle' } : undefined));
-      build.onLoad({ filter: /.*/, namespace: 'not-in-bundle' }, (a) => ({ contents: `throw new Error(${JSON.stringify(`${a.path} is not in the start bundle`)});` }));
-    },
-  };
   const entry = path.join(dist, 'main.js');
   await esbuild.build({ ...COMMON, entryPoints: [entry], outfile: path.join(dist, 'shim.js') });
-  await esbuild.build({ ...COMMON, entryPoints: [entry], outfile: path.join(dist, 'shim-start.js'), plugins: [startOnly] });
-  // V8's compiled code for each (bin/containerd-shim-tsrunc-v2 hands it over), made under the
+  // V8's compiled code (bin/containerd-shim-tsrunc-v2.js hands it over), made under the
   // binary's own V8 flags, which V8 requires of a cache.
-  const bin = path.join(repo, 'bin', 'containerd-shim-tsrunc-v2');
+  const bin = path.join(repo, 'bin', 'containerd-shim-tsrunc-v2.js');
   const flags = fs.readFileSync(bin, 'utf8').split('\n')[0].split(/\s+/).filter((a) => a.startsWith('--'));
-  for (const name of ['shim', 'shim-start']) {
+  for (const name of ['shim']) {
     execFileSync(process.execPath, [...flags, '-e', `
       const fs = require('fs'); const vm = require('vm');
       const file = ${JSON.stringify(path.join(dist, `${name}.js`))};

@@ -27,6 +27,11 @@ export const CRASH_POINTS = [
   'update:written',   // new limits in the cgroup, not yet in state.json
   'pause:locked',     // about to freeze or thaw
   'state:temp',       // a state.json temp file written, not renamed into place
+  'bundle-rm:marked',    // bundle rm: the record says "removing", nothing unmounted yet
+  'bundle-rm:unmounted', // the rootfs overlay unmounted, nothing removed
+  'bundle-rm:upper',     // the upper dir removed, the work dir and rootfs still there
+  'bundle-rm:contents',  // everything but the record removed, volumes still marked as used
+  'bundle-rm:volumes',   // volumes released, the record still there
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'SETUP_FAILED'        // the init process failed while building the container
   | 'PROTOCOL'            // tsrunc-init sent a message other than the sync step expected
   | 'STATE_CORRUPT'       // a state file that is torn, empty or not tsrunc's: never trusted
+  | 'IMAGE_INVALID'       // an image, layer or tar entry that is malformed, hostile or fails its digest
   | 'SYSTEM';             // unexpected OS error
 
 export class TsruncError extends Error {

@@ -41,3 +41,5 @@ export { compileExec } from './plan/exec';
 export * as shimTtrpc from './shim/ttrpc';
 export { Publisher as ShimPublisher } from './shim/publisher';
 export * as shimEvents from './generated/shim/containerd/events/task_pb';
+export { unpackLayer } from './layers/unpack';
+export { parseImageRef } from './image/reference';

@@ -155,6 +155,11 @@ Napi::Value ZygoteReply(const Napi::CallbackInfo& info);
 Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info);
 Napi::Value Mount(const Napi::CallbackInfo& info);
 Napi::Value Unmount(const Napi::CallbackInfo& info);
+// layer_fs.cc (src/layers/: unpacking image layers)
+Napi::Value Mknod(const Napi::CallbackInfo& info);
+Napi::Value Lsetxattr(const Napi::CallbackInfo& info);
+Napi::Value Lgetxattr(const Napi::CallbackInfo& info);
+Napi::Value Llistxattr(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -187,6 +192,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
   exports.Set("mount", Napi::Function::New(env, Mount));
   exports.Set("unmount", Napi::Function::New(env, Unmount));
+  exports.Set("mknod", Napi::Function::New(env, Mknod));
+  exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));
+  exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr));
+  exports.Set("llistxattr", Napi::Function::New(env, Llistxattr));
   InitCore(env, exports);
   return exports;
 }

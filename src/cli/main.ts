@@ -31,6 +31,7 @@ export async function main(args: string[]): Promise<number> {
     require('./commands/delete'), require('./commands/run'), require('./commands/exec'), require('./commands/list'), require('./commands/pause'),
     require('./commands/resume'), require('./commands/ps'), require('./commands/update'), require('./commands/events'),
     require('./commands/features'), require('./commands/spec'),
+    require('./commands/bundle'), require('./commands/volume'),
     (require('./commands/checkpoint') as typeof import('./commands/checkpoint')).checkpoint,
     (require('./commands/checkpoint') as typeof import('./commands/checkpoint')).restore,
   ];

@@ -80,6 +80,15 @@ export interface Addon {
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   /** umount2(2); false when nothing is mounted at target. */
   unmount(target: string, flags: number): boolean;
+  // layer_fs.cc: image layers (src/layers/) and volume seeds (src/volumes/)
+  /** mknod(2); mode carries the type (S_IFCHR, S_IFBLK, S_IFIFO). */
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  /** lsetxattr(2): never through a symlink at path. */
+  lsetxattr(path: string, name: string, value: Buffer): void;
+  /** lgetxattr(2); null when the attribute is not set. */
+  lgetxattr(path: string, name: string): Buffer | null;
+  /** llistxattr(2). */
+  llistxattr(path: string): string[];
 }
 
 export const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');

@@ -1,11 +1,8 @@
 // The shim binary's command line (containerd runtime/v2/README.md): `start` launches the serving
-// shim (or finds the one already serving the container's group) and prints its address; `delete`
+// shim (or finds the one already serving the container's group) and prints its address (the
+// native launcher, native/shim/launcher.cc, which parses these flags alike); `delete`
 // cleans up after a shim that died; without a subcommand it is the serving shim itself, started by
 // `start`. containerd runs each with the bundle as cwd and flags in Go's style (-flag value).
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
 export interface ShimFlags {
   namespace: string;
   address: string;
@@ -18,15 +15,17 @@ export interface ShimFlags {
   action: string;
   /** Serving shim: the socket to listen on (set by `start`). */
   socket: string;
+  /** Serving shim: what it serves, namespace or pod (set by `start`). */
+  group: string;
 }
 
 const VALUE_FLAGS: Record<string, keyof ShimFlags> = {
-  namespace: 'namespace', address: 'address', 'publish-binary': 'publishBinary', id: 'id', bundle: 'bundle', socket: 'socket',
+  namespace: 'namespace', address: 'address', 'publish-binary': 'publishBinary', id: 'id', bundle: 'bundle', socket: 'socket', group: 'group',
 };
 
 /** Go's flag syntax: -name value, -name=value, --name value; booleans -debug, -v. */
 export function parseFlags(argv: string[]): ShimFlags {
-  const flags: ShimFlags = { namespace: '', address: '', publishBinary: '', id: '', bundle: '', debug: false, version: false, action: '', socket: '' };
+  const flags: ShimFlags = { namespace: '', address: '', publishBinary: '', id: '', bundle: '', debug: false, version: false, action: '', socket: '', group: '' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('-')) {
@@ -50,22 +49,3 @@ export function parseFlags(argv: string[]): ShimFlags {
 
 /** Where the containers' state lives unless the runc options name a Root: <this>/<namespace>. */
 export const DEFAULT_STATE_ROOT = '/run/containerd/tsrunc';
-
-/** The annotation that groups a pod's containers into one shim, as the runc shim groups them. */
-export const SANDBOX_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
-
-/** The id a container's shim is known by: its pod's sandbox id, else its own. */
-export function groupId(bundle: string, id: string): string {
-  try {
-    const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) as { annotations?: Record<string, string> };
-    return config.annotations?.[SANDBOX_ANNOTATION] || id;
-  } catch {
-    return id;
-  }
-}
-
-/** The runc shim's socket name: /run/containerd/s/sha256(<containerd address>/<namespace>/<group>). */
-export function socketPath(containerdAddress: string, namespace: string, group: string): string {
-  const hash = createHash('sha256').update(path.join(containerdAddress, namespace, group)).digest('hex');
-  return path.join('/run/containerd/s', hash);
-}

@@ -1,11 +1,7 @@
-// containerd-shim-tsrunc-v2: the entry of each of its three roles (bootstrap.ts says which).
-// Each role loads only its modules: `start` (run for every container) needs no protobuf runtime,
-// no Runtime and no addon; `delete` no ttrpc.
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as path from 'node:path';
-
-import { groupId, parseFlags, socketPath, type ShimFlags } from './bootstrap';
+// containerd-shim-tsrunc-v2's TypeScript roles (bootstrap.ts says which): the serving shim and
+// `delete`, each loading only its modules (`delete` no ttrpc). `start`, run for every container,
+// is native/shim/launcher.cc, the binary containerd runs, which execs this for the other roles.
+import { parseFlags } from './bootstrap';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const lazy = {
@@ -14,56 +10,6 @@ const lazy = {
   version: () => require('../version') as typeof import('../version'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
-
-function canConnect(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = net.connect(socket);
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
-
-/** `start`: the address of the shim serving this container's group, started if there is none. */
-async function start(flags: ShimFlags): Promise<number> {
-  const bundle = process.cwd();
-  const socket = socketPath(flags.address, flags.namespace, groupId(bundle, flags.id));
-  const address = `unix://${socket}`;
-  if (fs.existsSync(socket)) {
-    if (await canConnect(socket)) {
-      fs.writeFileSync(path.join(bundle, 'address'), address);
-      process.stdout.write(address);
-      return 0;
-    }
-    fs.rmSync(socket, { force: true }); // a dead shim's
-  }
-  fs.mkdirSync(path.dirname(socket), { recursive: true, mode: 0o711 });
-  // The serving shim: this binary again without a subcommand, in a session of its own (containerd
-  // may exit, the shim stays), reporting on fd 3 once it listens.
-  const { spawn } = require('node:child_process') as typeof import('node:child_process'); // eslint-disable-line @typescript-eslint/no-require-imports
-  const args = [...process.execArgv, process.argv[1], '-namespace', flags.namespace, '-id', flags.id, '-address', flags.address, '-publish-binary', flags.publishBinary, '-socket', socket];
-  if (flags.debug) args.push('-debug');
-  const child = spawn(process.execPath, args, { cwd: bundle, detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-  const ready = await new Promise<string>((resolve) => {
-    let said = '';
-    child.stdio[3]!.on('data', (b: Buffer) => (said += b.toString()));
-    child.stdio[3]!.on('end', () => resolve(said));
-    child.once('exit', (code) => resolve(said || `exited with status ${code}`));
-    child.once('error', (e) => resolve(e.message));
-  });
-  if (ready.trim() !== 'ready') {
-    process.stderr.write(`containerd-shim-tsrunc-v2: the shim did not start: ${ready.trim()}\n`);
-    return 1;
-  }
-  child.unref();
-  (child.stdio[3] as net.Socket).destroy();
-  fs.writeFileSync(path.join(bundle, 'address'), address);
-  fs.writeFileSync(path.join(bundle, 'shim.pid'), String(child.pid));
-  process.stdout.write(address);
-  return 0;
-}
 
 export async function shimMain(argv: string[]): Promise<number> {
   const flags = parseFlags(argv);
@@ -78,7 +24,8 @@ export async function shimMain(argv: string[]): Promise<number> {
   }
   switch (flags.action) {
     case 'start':
-      return start(flags);
+      process.stderr.write('containerd-shim-tsrunc-v2: `start` is the native launcher\'s (bin/containerd-shim-tsrunc-v2), not this script\'s\n');
+      return 1;
     case 'delete':
       return lazy.cleanup().cleanup(flags);
     case '':

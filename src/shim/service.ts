@@ -1,9 +1,10 @@
 // containerd.task.v2.Task, served with tsrunc's Runtime in this process: no runtime CLI is
-// started for any operation. One shim serves every task of a group (a pod's containers, grouped
-// by the io.kubernetes.cri.sandbox-id annotation); each task is a container plus its exec'd
+// started for any operation. One shim serves every task of a group (by default a containerd
+// namespace's containers, or a pod's: native/shim/launcher.cc); each task is a container plus its exec'd
 // processes. Events go out in the order containerd requires (publisher.ts): create, start,
 // exec-added, exec-started, exit (after the process's terminal output is copied), delete.
 import * as fs from 'node:fs';
+import type * as net from 'node:net';
 import * as path from 'node:path';
 
 import { create, fromBinary, toBinary, type MessageShape } from '@bufbuild/protobuf';
@@ -45,8 +46,14 @@ export interface ServiceOptions {
   namespace: string;
   publisher: Publisher;
   log: (msg: string) => void;
-  /** Called when the shim has nothing left to serve (Shutdown). */
+  /** Shutdown with `now`: exit at once. */
   onShutdown: () => void;
+  /** A container was created from this bundle (the shim logs to its FIFO from now on). */
+  onCreated: (bundle: string) => void;
+  /** A task went: the shim may be idle (lifetime.ts decides). */
+  onIdle: () => void;
+  /** Shutdown came on this connection: its client is done with the shim (lifetime.ts). */
+  onRetire: (connection: net.Socket) => void;
 }
 
 const notFound = (what: string) => new RpcError(Code.NOT_FOUND, `${what}: not found`);
@@ -83,6 +90,11 @@ export class TaskService {
   private readonly runtimes = new Map<string, Runtime>();
 
   constructor(private readonly o: ServiceOptions) {}
+
+  /** Tasks served (deleted ones excluded). */
+  taskCount(): number {
+    return this.tasks.size;
+  }
 
   /** The pids the shim waits for itself (inits and exec'd processes not yet exited). */
   watchedPids(): Set<number> {
@@ -123,7 +135,6 @@ export class TaskService {
     if (this.tasks.has(r.id)) throw new RpcError(Code.ALREADY_EXISTS, `container ${r.id}: already exists`);
     if (r.checkpoint) throw new RpcError(Code.UNIMPLEMENTED, 'restoring from a checkpoint is not supported by tsrunc');
     const options = runcOptions(r.options);
-    if (options?.systemdCgroup) this.o.log('SystemdCgroup: the cgroup driver follows config.json linux.cgroupsPath');
     const root = options?.root || DEFAULT_STATE_ROOT;
     const runtime = this.runtimeFor(path.join(root, this.o.namespace));
     // For the `delete` subcommand after a crash: where this container's state is (as the runc shim's options.json).
@@ -141,6 +152,9 @@ export class TaskService {
           stdio: io.slots,
           consoleFd: r.terminal ? io.consoleTheirs : undefined,
           noPivot: options?.noPivotRoot ?? false,
+          // runc's shim passes --systemd-cgroup: linux.cgroupsPath is "slice:prefix:name" and a
+          // transient unit owns the cgroup; where systemd cannot serve, create says why.
+          systemdCgroup: options?.systemdCgroup ?? false,
         }));
       } finally {
         io.closeGiven();
@@ -155,6 +169,7 @@ export class TaskService {
     init.pid = pid;
     const t: Task = { id: r.id, bundle: r.bundle, runtime, init, execs: new Map(), ownPidNamespace, stopEvents: new AbortController(), oomWatch: Promise.resolve(), deleted: false };
     this.tasks.set(r.id, t);
+    this.o.onCreated(r.bundle);
     void this.o.publisher.publish('/tasks/create', ev.TaskCreateSchema, create(ev.TaskCreateSchema, {
       containerId: r.id, bundle: r.bundle, rootfs: r.rootfs, pid,
       io: { stdin: r.stdin, stdout: r.stdout, stderr: r.stderr, terminal: r.terminal },
@@ -273,6 +288,7 @@ export class TaskService {
     p.io.close();
     unmountRootfs(t.bundle);
     this.tasks.delete(r.id);
+    this.o.onIdle();
     const exit = p.exit!;
     void this.o.publisher.publish('/tasks/delete', ev.TaskDeleteSchema, create(ev.TaskDeleteSchema, {
       containerId: r.id, id: r.id, pid: p.pid, exitStatus: exit.status, exitedAt: timestampFromDate(exit.at),
@@ -391,10 +407,10 @@ export class TaskService {
     return create(task.ConnectResponseSchema, { shimPid: process.pid, taskPid: t?.init.pid ?? 0, version: TSRUNC_VERSION });
   }
 
-  async shutdown(r: task.ShutdownRequest): Promise<MessageShape<typeof EmptySchema>> {
-    // A grouped shim stays while any task of its group remains.
-    if (!r.now && this.tasks.size > 0) return create(EmptySchema);
-    setImmediate(() => this.o.onShutdown());
+  async shutdown(r: task.ShutdownRequest, _metadata: unknown, connection: net.Socket): Promise<MessageShape<typeof EmptySchema>> {
+    // The shim serves a group: it stays while any task or client of it remains (lifetime.ts),
+    // unless containerd says now. The answer goes out first.
+    setImmediate(() => (r.now ? this.o.onShutdown() : this.o.onRetire(connection)));
     return create(EmptySchema);
   }
 }

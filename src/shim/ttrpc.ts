@@ -109,7 +109,8 @@ export class FrameReader {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Handler = (request: any, metadata: Request['metadata']) => unknown;
+/** `connection`: the socket the call came on (Shutdown retires it, lifetime.ts). */
+type Handler = (request: any, metadata: Request['metadata'], connection: net.Socket) => unknown;
 
 interface Route {
   input: DescMessage;
@@ -126,6 +127,26 @@ export class TtrpcServer {
   onError: (method: string, e: unknown) => void = () => {};
   /** Called for every call as it arrives (debug logging). */
   onCall: (method: string) => void = () => {};
+  /** Called when a connection opens or closes (the shim's lifetime). */
+  onConnections: () => void = () => {};
+
+  private readonly retired = new WeakSet<net.Socket>();
+
+  /** Marks a connection as done with (its client said Shutdown): it no longer keeps the shim. */
+  retire(socket: net.Socket): void {
+    this.retired.add(socket);
+    this.onConnections();
+  }
+
+  /** Open connections not retired. */
+  get liveConnections(): number {
+    let n = 0;
+    for (const s of this.sockets) if (!this.retired.has(s)) n++;
+    return n;
+  }
+
+  /** Connections accepted so far. */
+  accepted = 0;
 
   /** Registers `implementation[localName]` for each method of `service` it has. */
   register(service: DescService, implementation: Record<string, Handler>): void {
@@ -157,12 +178,17 @@ export class TtrpcServer {
   /** Serves one connected socket (also usable without listen()). */
   serve(socket: net.Socket): void {
     this.sockets.add(socket);
+    this.accepted++;
+    this.onConnections();
     const reader = new FrameReader();
     socket.on('data', (chunk: Buffer) => {
       for (const frame of reader.push(chunk)) void this.dispatch(socket, frame);
     });
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.onConnections();
+    });
   }
 
   private async dispatch(socket: net.Socket, frame: Frame): Promise<void> {
@@ -177,7 +203,7 @@ export class TtrpcServer {
       this.onCall(name);
       const route = this.routes.get(name);
       if (!route) throw new RpcError(Code.UNIMPLEMENTED, `${request.service}.${request.method} is not implemented`);
-      const result = await route.handler(fromBinary(route.input, request.payload), request.metadata);
+      const result = await route.handler(fromBinary(route.input, request.payload), request.metadata, socket);
       payload = toBinary(route.output, (result ?? create(route.output)) as MessageShape<DescMessage>);
     } catch (e) {
       this.onError(name, e);

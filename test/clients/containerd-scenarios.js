@@ -90,6 +90,27 @@ function containerdSuite(test, { via }) {
     h.run(w, [...ctr, 'container', 'delete', 'c-missing']);
   });
 
+  test.serial('run --log-uri file://: stdout and stderr appended to the file', (t) => {
+    const file = path.join(w.dir, 'logs', 'c-logfile.log');
+    const r = ctrRun(['--rm', '--log-uri', `file://${file}`, h.IMAGE, 'c-logfile', ...SH('echo to-stdout; echo to-stderr >&2; exit 2')]);
+    t.is(r.code, 2, r.out);
+    t.deepEqual(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).sort(), ['to-stderr', 'to-stdout']);
+    t.notRegex(r.out, /to-std/, 'nothing reaches ctr itself');
+  });
+
+  test.serial('run --log-uri binary://: the logging program gets stdout on fd 3, stderr on fd 4, the container id and its arguments', async (t) => {
+    const logger = path.join(w.dir, 'logger.sh');
+    const dir = path.join(w.dir, 'binlog');
+    fs.mkdirSync(dir);
+    // containerd's logging-binary protocol: URI query pairs as arguments, ready once fd 5 is closed.
+    fs.writeFileSync(logger, '#!/bin/sh\n[ "$1" = dir ] || exit 1\necho "$CONTAINER_ID $CONTAINER_NAMESPACE" > "$2/env"\nexec 5>&-\ncat <&3 > "$2/out" & cat <&4 > "$2/err"\nwait\n', { mode: 0o755 });
+    const r = ctrRun(['--rm', '--log-uri', `binary://${logger}?dir=${encodeURIComponent(dir)}`, h.IMAGE, 'c-binlog', ...SH('echo bin-out; echo bin-err >&2; exit 3')]);
+    t.is(r.code, 3, r.out);
+    await h.waitFor(() => fs.existsSync(path.join(dir, 'err')) && fs.readFileSync(path.join(dir, 'err'), 'utf8') === 'bin-err\n', { what: "the logger's stderr file" });
+    t.is(fs.readFileSync(path.join(dir, 'out'), 'utf8'), 'bin-out\n');
+    t.is(fs.readFileSync(path.join(dir, 'env'), 'utf8'), `c-binlog ${ns}\n`);
+  });
+
   test.serial('run -d, exec, exec -t, ps, pause and resume, stop with a trapped SIGTERM', async (t) => {
     const id = 'c-det';
     t.teardown(() => cleanup(id));
@@ -179,6 +200,13 @@ function containerdSuite(test, { via }) {
   if (shim) {
     // The shim is the parent of the container's init (its subreaper), with either shim.
     const shimOf = (pid) => Number(/^PPid:\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+    const alive = (pid) => {
+      try {
+        return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
 
     test.serial('a killed shim: containerd cleans up after it (the shim\'s delete), nothing is left', async (t) => {
       const id = 'c-shimkill';
@@ -211,6 +239,65 @@ function containerdSuite(test, { via }) {
       const orphan = await h.waitFor(() => children().find((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep\u00004')), { what: 'the orphan reparented to the shim' });
       await h.waitFor(() => state(orphan) === 'gone', { timeout: 10000, what: 'the orphan reaped (no zombie left in the shim)' });
       t.pass();
+    });
+
+    test.serial("grouping: containers of a namespace share one shim; org.tsrunc.shim.group=pod gives a container its own; a bad value is refused; each shim goes with its last container", async (t) => {
+      const ids = ['c-g1', 'c-g2', 'c-gpod'];
+      for (const id of ids) t.teardown(() => cleanup(id));
+      t.is(ctrRun(['-d', h.IMAGE, 'c-g1', 'sleep', '300']).code, 0);
+      t.is(ctrRun(['-d', h.IMAGE, 'c-g2', 'sleep', '300']).code, 0);
+      t.is(ctrRun(['-d', '--annotation', 'org.tsrunc.shim.group=pod', h.IMAGE, 'c-gpod', 'sleep', '300']).code, 0);
+      for (const id of ids) await statusIs(id, 'RUNNING');
+      const [s1, s2, sPod] = ids.map((id) => shimOf(task(id).pid));
+      t.is(s1, s2, 'one shim serves both containers of the namespace');
+      t.not(sPod, s1, 'the pod-grouped container has a shim of its own (runc shim\'s rule: no sandbox id, its own)');
+      const bad = ctrRun(['--rm', '--annotation', 'org.tsrunc.shim.group=everything', h.IMAGE, 'c-gbad', 'true']);
+      t.not(bad.code, 0);
+      t.regex(bad.out, /org\.tsrunc\.shim\.group: "everything" is not a shim grouping/);
+      t.is(task('c-gbad').status, 'absent');
+      h.run(w, [...ctr, 'container', 'delete', 'c-gbad']);
+      // The namespace's shim stays while a container of it remains, then goes.
+      for (const id of ['c-g1', 'c-gpod']) cleanup(id);
+      await h.waitFor(() => !alive(sPod), { what: 'the pod shim gone with its container' });
+      t.true(alive(s1), 'the namespace shim serves c-g2 still');
+      t.is(h.run(w, [...ctr, 'task', 'exec', '--exec-id', 'still', 'c-g2', 'echo', 'served']).out.trim(), 'served');
+      cleanup('c-g2');
+      await h.waitFor(() => !alive(s1), { what: 'the namespace shim gone with its last container' });
+    });
+
+    test.serial("the runc options' SystemdCgroup reaches the runtime: the systemd driver is used, and refused clearly where it cannot serve", async (t) => {
+      // ctr sends runc options only to io.containerd.runc.v2: Tasks.Create over containerd's gRPC API instead.
+      const grpc = require('@grpc/grpc-js');
+      const protoLoader = require('@grpc/proto-loader');
+      const protobuf = require('protobufjs');
+      const file = path.join(__dirname, 'containerd', 'tasks-subset.proto');
+      const { Tasks } = grpc.loadPackageDefinition(protoLoader.loadSync(file, { keepCase: true })).containerd.services.tasks.v1;
+      const tasks = new Tasks(`unix://${path.join(w.dir, 'containerd.sock')}`, grpc.credentials.createInsecure());
+      t.teardown(() => tasks.close());
+      const RuncOptions = protobuf.loadSync(file).lookupType('containerd.services.tasks.v1.RuncOptions');
+      const md = new grpc.Metadata();
+      md.set('containerd-namespace', ns);
+      const createTask = (id, systemd) => {
+        // The container's snapshot, mounted by the shim as for ctr run.
+        const m = /mount -t (\S+) (\S+) \S+ -o (\S+)/.exec(h.run(w, [...ctr, 'snapshots', 'mounts', '/unused', id]).out);
+        const rootfs = m ? [{ type: m[1], source: m[2], options: m[3].split(',') }] : [];
+        const options = { type_url: 'containerd.runc.v1.Options', value: RuncOptions.encode({ systemdCgroup: systemd }).finish() };
+        return new Promise((resolve) => tasks.Create({ container_id: id, rootfs, options }, md, (e, r) => resolve(e ?? r)));
+      };
+      for (const [id, systemd] of [['c-sd', true], ['c-nosd', false]]) {
+        t.teardown(() => cleanup(id));
+        const c = h.run(w, [...ctr, 'container', 'create', '--runtime', h.SHIM, h.IMAGE, id, 'true']);
+        t.is(c.code, 0, c.out);
+      }
+      const withSystemd = await createTask('c-sd', true);
+      const without = await createTask('c-nosd', false);
+      t.false(without instanceof Error, `without SystemdCgroup the task is created: ${without.message ?? ''}`);
+      // linux.cgroupsPath "/<ns>/<id>" is not the driver's "slice:prefix:name": a clear refusal
+      // either way where systemd runs, and on a host without it (this one) the driver says why.
+      t.true(withSystemd instanceof Error, 'with SystemdCgroup the systemd driver is asked and refuses');
+      t.regex(withSystemd.details ?? withSystemd.message, /systemd/i);
+      t.is(task('c-sd').status, 'absent');
+      t.deepEqual(h.cgroupDirs(`/${ns}/c-sd`), [], 'no cgroup left by the refused create');
     });
 
     test.serial('a restarted containerd reconnects to the live shim: exec, kill, the exit status', async (t) => {

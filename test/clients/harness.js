@@ -308,6 +308,14 @@ function iptablesRules() {
 }
 
 /** Processes whose environment carries the suite's marker (shims, conmon, runtime calls). */
+function cmdlineOf(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
 function markedProcesses(work) {
   const found = [];
   for (const name of fs.readdirSync('/proc')) {
@@ -336,6 +344,8 @@ async function teardown(work, cgroupParents) {
   const left = [];
   for (const d of work.daemons.reverse()) await stopPid(d.pid, d.exited);
   await new Promise((r) => setTimeout(r, 500));
+  // containerd-shim-tsrunc-v2 serving a namespace may stay idle a while (TSRUNC_SHIM_IDLE_MS, src/shim/lifetime.ts).
+  for (let i = 0; i < 70 && markedProcesses(work).some((pid) => /containerd-shim-tsrunc-v2/.test(cmdlineOf(pid))); i++) await new Promise((r) => setTimeout(r, 500));
   for (const pid of markedProcesses(work)) {
     let cmd = '';
     try {

@@ -1,0 +1,145 @@
+// tsrunc bundle (issue 27): containers from bundles of one image - isolation, sharing, removal.
+// - Two containers of one image write to the same path: each sees its own file, the layer store is
+//   unchanged (checksummed), the second bundle's disk is only its upper dir.
+// - The seed scenario: a container writes into an anonymous volume and a bind-mounted host
+//   directory, is killed, deleted, its bundle removed: both data sets intact, no mount left.
+// - `bundle rm` refuses while a container of the bundle exists, and a removal killed at each of its
+//   steps is finished by running it again.
+// The overlay is mounted by `bundle create` on the host: `delete` leaves it (and the upper dir's
+// data) alone; `bundle rm` unmounts it. The container runs under RUNTIME (runc side by side).
+const test = require('ava');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const { useRuntime, hostMounts, waitFor, sleep } = require('./helpers/runtime');
+const { podmanImage, treeDigest } = require('./helpers/images');
+const { tool, createScenarioBundle } = require('./helpers/bundle-scenario');
+
+let images;
+let imageDir;
+test.before(() => {
+  imageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-images-'));
+  images = podmanImage(imageDir);
+});
+test.after.always(() => {
+  if (imageDir) execFileSync('rm', ['-rf', '--one-file-system', imageDir]);
+});
+
+const storeOf = (rt) => path.join(rt.base, 'store');
+const duKiB = (dir) => Number(execFileSync('du', ['-skx', dir], { encoding: 'utf8' }).split('\t')[0]);
+const mountsUnder = (dir) => hostMounts().map((m) => m.mountPoint).filter((p) => p === dir || p.startsWith(dir + '/'));
+
+test('two containers of one image write the same path: each sees its own, the layers never change, the second bundle costs its upper dir', async (t) => {
+  const rt = useRuntime(t);
+  const store = storeOf(rt);
+  const image = `oci-archive:${images.ociArchive}`;
+  const make = (name, word) => {
+    const dir = path.join(rt.base, name);
+    const r = tool(rt, ['bundle', 'create', '--store', store, '--image', image, dir, '--', `echo ${word} > /etc/five; rm /etc/link; cat /etc/five /etc/hl2`]);
+    t.is(r.code, 0, r.stderr);
+    t.teardown(() => tool(rt, ['bundle', 'rm', dir]));
+    return dir;
+  };
+  const a = make('a', 'one');
+  const layers = path.join(store, 'layers');
+  const before = treeDigest(layers);
+  const sizeBefore = duKiB(layers);
+  const b = make('b', 'two');
+  t.is(duKiB(layers), sizeBefore, 'the second bundle unpacked nothing');
+  const ra = await rt.runtime(['run', '--bundle', a, rt.id('a')]);
+  const rb = await rt.runtime(['run', '--bundle', b, rt.id('b')]);
+  t.is(ra.code, 0, ra.stderr);
+  t.is(rb.code, 0, rb.stderr);
+  t.is(ra.stdout, 'one\nhl\n');
+  t.is(rb.stdout, 'two\nhl\n');
+  t.is(fs.readFileSync(path.join(a, 'rootfs/etc/five'), 'utf8'), 'one\n');
+  t.is(fs.readFileSync(path.join(b, 'rootfs/etc/five'), 'utf8'), 'two\n');
+  t.false(fs.existsSync(path.join(a, 'rootfs/etc/link')));
+  t.is(treeDigest(layers), before, 'the layer store is unchanged');
+  // The bundle's own disk: config, record and the upper dir (-x: the rootfs overlay is not counted).
+  const upper = duKiB(path.join(b, 'overlay/upper'));
+  const bundle = duKiB(b);
+  t.log(`image layers ${duKiB(layers)} KiB; second bundle ${bundle} KiB, of which upper ${upper} KiB`);
+  t.true(bundle - upper <= 24, `bundle ${bundle} KiB beyond its upper ${upper} KiB`);
+  t.true(upper < 64, `upper ${upper} KiB`);
+  t.true(duKiB(layers) > 1500);
+});
+
+test('seed scenario: volume and bind data survive kill, delete and bundle rm; no mount left; the volume stays', async (t) => {
+  const rt = useRuntime(t);
+  const store = storeOf(rt);
+  const host = rt.hostDir('host');
+  const { dir, volume, volumePath } = createScenarioBundle(t, rt, `oci-archive:${images.ociArchive}`, store, host);
+  t.deepEqual(fs.readdirSync(volumePath).sort(), ['seed', 'sub'], 'seeded from the image');
+  const id = rt.id('seed');
+  const started = await rt.runtime(['run', '-d', '--bundle', dir, id], { timeout: 30000 });
+  t.is(started.code, 0, started.stderr);
+  await waitFor(() => fs.existsSync(path.join(host, 'big')) && fs.statSync(path.join(host, 'big')).size === 262144, { what: 'the writer', timeout: 20000 });
+  await sleep(100);
+  t.is((await rt.runtime(['kill', id, 'KILL'])).code, 0);
+  await rt.waitForStatus(id, 'stopped');
+  const volumeDigest = treeDigest(volumePath);
+  const hostDigest = treeDigest(host);
+  t.is(fs.readFileSync(path.join(volumePath, 'w5'), 'utf8'), 'vol 5\n');
+  // Refused while the container exists.
+  let r = tool(rt, ['bundle', 'rm', dir]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, new RegExp(`container ${id} of the bundle .* exists \\(stopped\\): delete it first`));
+  t.deepEqual(mountsUnder(dir), [path.join(dir, 'rootfs')]);
+  t.is((await rt.runtime(['delete', id])).code, 0);
+  // delete leaves the bundle's overlay (mounted by the bundle tool) and the upper dir's data alone.
+  t.deepEqual(mountsUnder(dir), [path.join(dir, 'rootfs')]);
+  r = tool(rt, ['bundle', 'rm', dir]);
+  t.is(r.code, 0, r.stderr);
+  t.false(fs.existsSync(dir));
+  t.deepEqual(mountsUnder(rt.base), []);
+  t.is(treeDigest(volumePath), volumeDigest, 'volume data intact');
+  t.is(treeDigest(host), hostDigest, 'bind data intact');
+  t.deepEqual(JSON.parse(tool(rt, ['volume', 'ls', '--store', store, '--format', 'json']).stdout).map((v) => [v.name, v.usedBy]), [[volume, []]]);
+  t.is(tool(rt, ['volume', 'rm', '--store', store, volume]).code, 0);
+});
+
+test('bundle rm never removes through a mount under the bundle, and refuses a directory that is no bundle', async (t) => {
+  const rt = useRuntime(t);
+  const store = storeOf(rt);
+  const host = rt.hostDir('precious');
+  fs.writeFileSync(path.join(host, 'keep'), 'data');
+  const { dir } = createScenarioBundle(t, rt, `oci-archive:${images.ociArchive}`, store, rt.hostDir('h2'));
+  // Someone bound a host directory into the bundle (inside the rootfs, and next to it).
+  fs.mkdirSync(path.join(dir, 'extra'));
+  execFileSync('mount', ['--bind', host, path.join(dir, 'extra')]);
+  execFileSync('mount', ['--bind', host, path.join(dir, 'rootfs/etc/opq')]);
+  const r = tool(rt, ['bundle', 'rm', dir]);
+  t.is(r.code, 0, r.stderr);
+  t.is(fs.readFileSync(path.join(host, 'keep'), 'utf8'), 'data');
+  t.deepEqual(mountsUnder(rt.base), []);
+  const plain = rt.hostDir('plain');
+  fs.writeFileSync(path.join(plain, 'f'), 'x');
+  const r2 = tool(rt, ['bundle', 'rm', plain]);
+  t.is(r2.code, 1);
+  t.regex(r2.stderr, /is not a bundle made by `tsrunc bundle create`/);
+  t.true(fs.existsSync(path.join(plain, 'f')));
+});
+
+for (const step of ['bundle-rm:marked', 'bundle-rm:unmounted', 'bundle-rm:upper', 'bundle-rm:contents', 'bundle-rm:volumes']) {
+  test(`bundle rm killed at ${step} is finished by running it again, losing nothing`, async (t) => {
+    const rt = useRuntime(t);
+    const store = storeOf(rt);
+    const host = rt.hostDir('host');
+    const { dir, volumePath } = createScenarioBundle(t, rt, `oci-archive:${images.ociArchive}`, store, host);
+    fs.writeFileSync(path.join(volumePath, 'mine'), 'volume data');
+    fs.writeFileSync(path.join(host, 'mine'), 'host data');
+    const before = [treeDigest(volumePath), treeDigest(host), treeDigest(path.join(store, 'layers'))];
+    const killed = tool(rt, ['bundle', 'rm', dir], { env: { TSRUNC_TEST_STOP_AT: step } });
+    t.is(killed.signal, 'SIGKILL');
+    t.true(fs.existsSync(dir), 'the record is still there to finish from');
+    const r = tool(rt, ['bundle', 'rm', dir]);
+    t.is(r.code, 0, r.stderr);
+    t.false(fs.existsSync(dir));
+    t.deepEqual(mountsUnder(rt.base), []);
+    t.deepEqual([treeDigest(volumePath), treeDigest(host), treeDigest(path.join(store, 'layers'))], before);
+    t.is(JSON.parse(tool(rt, ['volume', 'ls', '--store', store, '--format', 'json']).stdout)[0].usedBy.length, 0);
+  });
+}
