@@ -9,7 +9,12 @@
 //   create / start / delete   one /bin/true container, each command timed alone; `cycle` is
 //              create + start + wait + delete: what a client does for a short job (the wait is
 //              the harness watching the init's pid go, the same for every runtime)
-//   state / exec / kill       on a running `sleep` container (exec: of /bin/true, in the foreground)
+//   state / exec / kill       on a running `sleep` container (exec: of /bin/true, in the foreground;
+//              kill: signal 0), then `delete --force` of it (running)
+//   cpu        every command runs under bench/prototypes/measure/rtime (fork, exec, wait4): its
+//              wall time, and the CPU (user + sys) and peak RSS of it and every descendant it reaped
+//   tsrunc     the native front-end setup puts on PATH (build/native/Release/tsrunc); tsrunc-node,
+//              the Node entry (bin/tsrunc) alone, with --runtimes tsrunc,tsrunc-node,runc,crun
 //   run        `run` of /bin/true (create + start + wait + delete in one command)
 //   rss        the largest max-RSS of any process in the runtime's tree during `run`
 //              (wait4's rusage covers every reaped descendant; GNU time -f %M)
