@@ -9,7 +9,12 @@
 //   create / start / delete   one /bin/true container, each command timed alone; `cycle` is
 //              create + start + wait + delete: what a client does for a short job (the wait is
 //              the harness watching the init's pid go, the same for every runtime)
-//   state / exec / kill       on a running `sleep` container (exec: of /bin/true, in the foreground)
+//   state / exec / kill       on a running `sleep` container (exec: of /bin/true, in the foreground;
+//              kill: signal 0), then `delete --force` of it (running)
+//   cpu        every command runs under bench/prototypes/measure/rtime (fork, exec, wait4): its
+//              wall time, and the CPU (user + sys) and peak RSS of it and every descendant it reaped
+//   tsrunc     the native front-end setup puts on PATH (build/native/Release/tsrunc); tsrunc-node,
+//              the Node entry (bin/tsrunc) alone, with --runtimes tsrunc,tsrunc-node,runc,crun
 //   run        `run` of /bin/true (create + start + wait + delete in one command)
 //   rss        the largest max-RSS of any process in the runtime's tree during `run`
 //              (wait4's rusage covers every reaped descendant; GNU time -f %M)
@@ -54,14 +59,19 @@ const WANTED = String(option('runtimes', 'tsrunc,runc,crun')).split(',');
 const noCa = { ...process.env };
 delete noCa.NODE_EXTRA_CA_CERTS;
 
+// tsrunc: the native front-end setup puts on PATH (build/native/Release/tsrunc), which answers
+// state, start, kill and delete itself and hands everything else to Node; tsrunc-node: the Node
+// entry alone (bin/tsrunc), for comparison (--runtimes tsrunc,tsrunc-node,runc,crun).
+const FRONTEND = path.join(repo, 'build', 'native', 'Release', 'tsrunc');
 const RUNTIMES = {
-  tsrunc: { argv: [path.join(repo, 'bin', 'tsrunc')] },
+  tsrunc: { argv: [fs.existsSync(FRONTEND) ? FRONTEND : path.join(repo, 'bin', 'tsrunc')] },
+  'tsrunc-node': { argv: [path.join(repo, 'bin', 'tsrunc')] },
   runc: { argv: ['runc'] },
   crun: { argv: [path.join(__dirname, 'hide-cgroup2.sh'), 'crun'] },
 };
 
 // The cases every round times, per runtime, and the targets of issue 12 they are held to.
-const VERB_CASES = ['state', 'start', 'kill', 'exec', 'delete', 'create'];
+const VERB_CASES = ['state', 'start', 'kill', 'exec', 'delete', 'delete --force', 'create'];
 const CASES = [...VERB_CASES, 'cycle', 'run'];
 
 function which(cmd) {
@@ -72,16 +82,23 @@ let work;
 let errFd;
 const lastStderr = () => fs.readFileSync(path.join(work, 'stderr'), 'utf8').trim();
 
-/** Runs argv once; returns milliseconds, or throws with stderr when it fails. */
+let rtime;
+/** The CPU time (user + sys, ms) and peak RSS (KiB) of the last timed() command and its reaped descendants. */
+let lastUsage = { cpu: 0, rssKiB: 0 };
+
+/**
+ * Runs argv once through bench/prototypes/measure/rtime (fork, exec, wait4: the wall time of the
+ * command alone, and its rusage); returns milliseconds, or throws with stderr when it fails.
+ */
 function timed(argv, env = process.env) {
   // stderr goes to a file, never a pipe: a created container inherits it, and a pipe would keep
-  // spawnSync waiting until the container exits.
+  // spawnSync waiting until the container exits. rtime reports on fd 3, a pipe it closes at exit.
   fs.ftruncateSync(errFd, 0);
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', errFd], env, cwd: work });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status ?? r.signal}: ${lastStderr()}`);
-  return ms;
+  const r = spawnSync(rtime, argv, { stdio: ['ignore', 'ignore', errFd, 'pipe'], env, cwd: work, encoding: 'utf8' });
+  const [wallUs, userUs, sysUs, rssKiB, status] = String(r.output[3] ?? '').trim().split(' ').map(Number);
+  if (r.status !== 0 || status !== 0) throw new Error(`${argv.join(' ')}: exit ${status ?? r.status ?? r.signal}: ${lastStderr()}`);
+  lastUsage = { cpu: (userUs + sysUs) / 1000, rssKiB };
+  return wallUs / 1000;
 }
 
 function quiet(argv) {
@@ -150,6 +167,8 @@ function roundFor(name, round, bundles, failed) {
       const ms = timed(argv);
       if (then) then();
       t[cse] = ms;
+      t[`cpu ${cse}`] = lastUsage.cpu;
+      t[`rss ${cse}`] = lastUsage.rssKiB;
       return true;
     } catch (e) {
       failed[cse] = String(e.message);
@@ -173,7 +192,8 @@ function roundFor(name, round, bundles, failed) {
   quiet(cmd('start', `${id}-b`));
   step('state', cmd('state', `${id}-b`));
   step('exec', cmd('exec', `${id}-b`, '/bin/true'));
-  step('kill', cmd('kill', `${id}-b`, 'KILL'));
+  step('kill', cmd('kill', `${id}-b`, '0')); // "is it alive?": the container stays for delete --force
+  step('delete --force', cmd('delete', '--force', `${id}-b`));
   quiet(cmd('delete', '--force', `${id}-b`));
   step('run', cmd('run', '--bundle', bundles.true, `${id}-c`));
   quiet(cmd('delete', '--force', `${id}-c`));
@@ -182,6 +202,8 @@ function roundFor(name, round, bundles, failed) {
 
 async function measure() {
   work = fs.mkdtempSync('/var/tmp/tsrunc-bench-');
+  rtime = path.join(work, 'rtime');
+  execFileSync('cc', ['-O2', '-o', rtime, path.join(__dirname, 'prototypes', 'measure', 'rtime.c')]);
   errFd = fs.openSync(path.join(work, 'stderr'), 'a+'); // O_APPEND: after a truncate, writes start at 0 again
   const started = Date.now();
   const bundles = { true: makeBundle('true', ['/bin/true']), sleep: makeBundle('sleep', ['sleep', '1000']) };
@@ -196,6 +218,8 @@ async function measure() {
     n: N,
     reps: REPS,
     times: {},
+    cpu: {},
+    verbRssKiB: {},
     rss: {},
     throughput: {},
   };
@@ -204,8 +228,8 @@ async function measure() {
   const active = [];
   for (const name of WANTED) {
     const rt = RUNTIMES[name];
-    if (!rt) throw new Error(`unknown runtime ${name} (tsrunc, runc, crun)`);
-    if (name !== 'tsrunc' && !which(name)) {
+    if (!rt) throw new Error(`unknown runtime ${name} (${Object.keys(RUNTIMES).join(', ')})`);
+    if (!name.startsWith('tsrunc') && !which(name)) {
       result.skipped[name] = 'not installed';
       continue;
     }
@@ -237,6 +261,7 @@ async function measure() {
     for (const [name, [argv, env]] of Object.entries(floors)) {
       const ms = timed(argv, env);
       if (keep) add(`floor\t${name}`, ms);
+      if (keep) add(`cpu floor\t${name}`, lastUsage.cpu);
     }
     for (const name of active.map((_, i) => active[(i + round) % active.length])) {
       const t = roundFor(name, round, bundles, failed[name]);
@@ -247,7 +272,9 @@ async function measure() {
   process.stderr.write('\n');
   for (const [key, xs] of Object.entries(samples)) {
     const [cse, name] = key.split('\t');
-    (result.times[cse] ??= {})[name] = stats(xs);
+    if (cse.startsWith('cpu ')) (result.cpu[cse.slice(4)] ??= {})[name] = stats(xs);
+    else if (cse.startsWith('rss ')) (result.verbRssKiB[cse.slice(4)] ??= {})[name] = Math.max(...xs);
+    else (result.times[cse] ??= {})[name] = stats(xs);
   }
   for (const [name, cases] of Object.entries(failed)) if (Object.keys(cases).length > 0) result.failed[name] = cases;
 
@@ -352,6 +379,58 @@ function targets(r) {
   return rows;
 }
 
+/**
+ * Issue 25's table (medians, side by side in this run) and its targets: the front-end's verbs at
+ * runc's wall time and CPU or below, `create` beyond Node's floor at half of runc's, `run` and its
+ * CPU within 1.5x runc, CLI throughput at P=8 >= 0.6x runc, RSS.
+ */
+function issue25(r) {
+  const med = (cse, n) => r.times[cse]?.[n]?.median;
+  const cpu = (cse, n) => r.cpu?.[cse]?.[n]?.median;
+  const f = (x) => (x === undefined ? '-' : x.toFixed(1));
+  const ratio = (a, b) => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}x`);
+  const wrap = r.times.floor?.['crun wrapper running true']?.median ?? 0;
+  const harnessFloor = r.times.floor?.['spawn /bin/true (harness)']?.median ?? 0;
+  const crunNet = (x) => (x === undefined ? undefined : x - wrap + harnessFloor);
+  const rows = [];
+  for (const cse of ['state', 'start', 'kill', 'delete', 'delete --force', 'create', 'run']) {
+    rows.push([`\`${cse}\``, f(med(cse, 'runc')), `${f(med(cse, 'crun'))} (${f(crunNet(med(cse, 'crun')))})`, f(med(cse, 'tsrunc')), ratio(med(cse, 'tsrunc'), med(cse, 'runc'))]);
+  }
+  for (const cse of ['state', 'start', 'kill', 'delete', 'delete --force', 'create', 'run']) {
+    rows.push([`CPU (user+sys) per \`${cse}\``, f(cpu(cse, 'runc')), f(cpu(cse, 'crun')), f(cpu(cse, 'tsrunc')), ratio(cpu(cse, 'tsrunc'), cpu(cse, 'runc'))]);
+  }
+  const p8 = (n) => tp(r, `${n} P=8`);
+  rows.push(['CLI throughput, P=8 (/s)', `${p8('runc') ?? '-'}`, `${p8('crun') ?? '-'}`, `${p8('tsrunc') ?? '-'}`, ratio(p8('tsrunc'), p8('runc'))]);
+  const rss = (n) => r.rss[n]?.peakKiB;
+  rows.push(['peak RSS of `run` (MiB)', rss('runc') ? mib(rss('runc')) : '-', rss('crun') ? mib(rss('crun')) : '-', rss('tsrunc') ? mib(rss('tsrunc')) : '-', '']);
+  const vr = (n) => Math.max(...['state', 'start', 'kill', 'delete'].map((c) => r.verbRssKiB?.[c]?.[n] ?? 0));
+  rows.push(['peak RSS of state/start/kill/delete (MiB)', mib(vr('runc')), mib(vr('crun')), mib(vr('tsrunc')), '']);
+  rows.push(['`node -e 0`', '', '', f(r.times.floor?.['node -e 0']?.median), '']);
+  const out = [table(['command (median ms)', 'runc', 'crun raw (net of wrapper)', 'tsrunc', 'tsrunc / runc'], rows)];
+
+  const targets = [];
+  for (const cse of ['state', 'start', 'kill', 'delete', 'delete --force']) {
+    const [w, c, rw, rc, cw, cc] = [med(cse, 'tsrunc'), cpu(cse, 'tsrunc'), med(cse, 'runc'), cpu(cse, 'runc'), crunNet(med(cse, 'crun')), cpu(cse, 'crun')];
+    if (w === undefined || rw === undefined) continue;
+    targets.push([`\`${cse}\`: wall and CPU <= runc`, `${f(w)} / ${f(c)} vs ${f(rw)} / ${f(rc)}`, verdict(w <= rw && c <= rc)]);
+    if (cw !== undefined) targets.push([`\`${cse}\`: wall and CPU <= crun (moonshot; crun net of its wrapper)`, `${f(w)} / ${f(c)} vs ${f(cw)} / ${f(cc)}`, verdict(w <= cw && c <= cc)]);
+  }
+  const floor = r.times.floor?.['node -e 0']?.median;
+  if (med('create', 'tsrunc') !== undefined && med('create', 'runc') !== undefined && floor !== undefined) {
+    const own = med('create', 'tsrunc') - floor;
+    targets.push(['`create` - `node -e 0` <= runc `create` / 2', `${f(own)} vs ${f(med('create', 'runc') / 2)}`, verdict(own <= med('create', 'runc') / 2)]);
+  }
+  if (med('run', 'tsrunc') !== undefined && med('run', 'runc') !== undefined) {
+    targets.push(['`run` <= 1.5x runc', ratio(med('run', 'tsrunc'), med('run', 'runc')), verdict(med('run', 'tsrunc') <= 1.5 * med('run', 'runc'))]);
+    targets.push(['CPU per `run` <= 1.5x runc', ratio(cpu('run', 'tsrunc'), cpu('run', 'runc')), verdict(cpu('run', 'tsrunc') <= 1.5 * cpu('run', 'runc'))]);
+  }
+  if (p8('tsrunc') !== undefined && p8('runc') !== undefined) targets.push(['CLI throughput at P=8 >= 0.6x runc', ratio(p8('tsrunc'), p8('runc')), verdict(p8('tsrunc') >= 0.6 * p8('runc'))]);
+  if (rss('tsrunc')) targets.push(['peak RSS of `run` <= 40 MiB', `${mib(rss('tsrunc'))} MiB`, verdict(rss('tsrunc') <= 40 * 1024)]);
+  if (vr('runc') > 0) targets.push(['the front-end verbs\' RSS <= runc\'s', `${mib(vr('tsrunc'))} vs ${mib(vr('runc'))} MiB`, verdict(vr('tsrunc') <= vr('runc'))]);
+  out.push('', '### Targets of issue 25', '', table(['target', 'this run (tsrunc vs other: wall / CPU, ms)', 'reached?'], targets));
+  return out.join('\n');
+}
+
 function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
@@ -395,6 +474,7 @@ function renderMarkdown(r) {
   if (r.apiCpuMsPerContainer) {
     out.push('', `The API's own process (main thread + libuv pool) spent ${Object.entries(r.apiCpuMsPerContainer).map(([k, v]) => `${v} ms CPU per container at ${k.split(' ').pop()}`).join(', ')}.`);
   }
+  if (r.cpu) out.push('', '### Issue 25: the CLI side by side (medians; wall time and CPU of each command from wait4)', '', issue25(r));
   out.push('', '### Targets of issue 12', '');
   out.push(table(['target', 'this run', 'reached?'], targets(r)));
   return out.join('\n');

@@ -1,10 +1,10 @@
 // Bundles the CLI (after tsc) into the files bin/tsrunc loads, each with esbuild:
 //   dist/cli/tsrunc.js          the whole CLI (src/cli/main.ts)
 //   dist/cli/tsrunc-<verb>.js   one verb (bin/tsrunc's VERB_BUNDLES) and --version
-//                               (src/cli/verb-main.ts), holding only that verb's modules, so the
+//                               (src/cli/fast-path.ts verbMain), holding only that verb's modules, so the
 //                               verbs clients call read, deserialise and evaluate far less
 // Modules load lazily in two tables: runtime.ts's `lazy` (one entry per verb's implementation) and
-// the fast-path rows (hot-verbs.ts, fast-verbs.ts: one command module per verb). Bundling follows
+// fast-path.ts's COMMANDS (one command module per verb). Bundling follows
 // those require()s too, which would pull every verb back into every bundle; in a verb's bundle the
 // entries its verb does not use resolve to a module that throws if it is ever evaluated (a build
 // mistake the verb's tests would show), never silently.
@@ -35,8 +35,7 @@ function lazyTable(file, name) {
 
 const LAZY_TABLES = [
   { importer: path.join(dist, 'runtime', 'runtime.js'), table: 'lazy' },
-  { importer: path.join(dist, 'cli', 'hot-verbs.js'), table: 'HOT_VERBS' },
-  { importer: path.join(dist, 'cli', 'fast-verbs.js'), table: 'FAST_VERBS' },
+  { importer: path.join(dist, 'cli', 'fast-path.js'), table: 'COMMANDS' },
 ];
 
 // What each verb's bundle keeps of the lazy tables (everything else is a throwing stub).
@@ -100,7 +99,7 @@ async function main() {
   checkNoRelativeRequire(full);
   for (const verb of Object.keys(KEEP)) {
     const outfile = path.join(dist, 'cli', `tsrunc-${verb}.js`);
-    await esbuild.build({ ...COMMON, entryPoints: [path.join(dist, 'cli', 'verb-main.js')], outfile, plugins: [onlyVerb(KEEP[verb]), plainBuiltins] });
+    await esbuild.build({ ...COMMON, entryPoints: [path.join(dist, 'cli', 'fast-path.js')], outfile, plugins: [onlyVerb(KEEP[verb]), plainBuiltins] });
     checkNoRelativeRequire(outfile);
   }
 }

@@ -46,12 +46,17 @@ bash scripts/make-default-bundle.sh
 # so a rebuild is picked up; replaced only if it is a link already (never someone's own binary).
 # containerd-shim-tsrunc-v2 likewise: containerd finds a shim by its binary name on PATH
 # (`ctr run --runtime io.containerd.tsrunc.v2`, a CRI runtime_type "io.containerd.tsrunc.v2").
+# `tsrunc` is the native front-end (build/native/Release/tsrunc: state, start, kill and delete
+# without starting Node, everything else handed to bin/tsrunc), or bin/tsrunc itself where the
+# build made none.
 for name in tsrunc containerd-shim-tsrunc-v2; do
   link=/usr/local/bin/$name
+  target=$repo/bin/$name
+  if [ "$name" = tsrunc ] && [ -x "$repo/build/native/Release/tsrunc" ]; then target=$repo/build/native/Release/tsrunc; fi
   if [ -e "$link" ] && [ ! -L "$link" ]; then
-    echo "setup: $link exists and is not a link; leaving it alone (use $repo/bin/$name)" >&2
+    echo "setup: $link exists and is not a link; leaving it alone (use $target)" >&2
   else
-    ln -sfn "$repo/bin/$name" "$link"
+    ln -sfn "$target" "$link"
   fi
 done
 echo "setup: done. Try: tsrunc run --bundle bundles/default demo"

@@ -1,26 +1,35 @@
 'use strict';
-// The argv fast path (src/cli/fast-path.ts) must be invisible: for the shapes clients send, and for
-// the near-misses it leaves to yargs, stdout, stderr and the exit code are the same with it as
-// through yargs alone (TSRUNC_FAST_PATH=0). Real containers.
+// The argv fast paths must be invisible: for the shapes clients send, and for the near-misses they
+// leave to yargs, stdout, stderr and the exit code are the same through the native front-end
+// (build/native/Release/tsrunc: native/core answers state, start, kill and delete), through the
+// Node entry's fast path (bin/tsrunc, src/cli/fast-path.ts) and through yargs alone
+// (TSRUNC_FAST_PATH=0). Real containers.
 const fs = require('node:fs');
 const path = require('node:path');
 const test = require('ava');
-const { useRuntime, isTsrunc } = require('./helpers/runtime');
+const { useRuntime, isTsrunc, RUNTIME, FRONTEND, NODE_ENTRY } = require('./helpers/runtime');
 
 const tsruncOnly = isTsrunc ? test : test.skip;
 const YARGS = { TSRUNC_FAST_PATH: '0' };
 // Log lines carry a timestamp; everything else must match byte for byte.
 const untimed = (s) => s.replace(/time="[^"]*"|"time":"[^"]*"/g, 'time');
 
+const frontEnd = RUNTIME === FRONTEND;
+const view = (r) => ({ code: r.code, stdout: r.stdout, stderr: untimed(r.stderr) });
+
 async function same(t, rt, args, opts = {}) {
   const fast = await rt.runtime(args, opts);
   const slow = await rt.runtime(args, { ...opts, env: { ...opts.env, ...YARGS } });
-  t.deepEqual(
-    { code: fast.code, stdout: fast.stdout, stderr: untimed(fast.stderr) },
-    { code: slow.code, stdout: slow.stdout, stderr: untimed(slow.stderr) },
-    args.join(' '),
-  );
+  t.deepEqual(view(fast), view(slow), args.join(' '));
+  if (frontEnd) t.deepEqual(view(await rt.runtime(args, { ...opts, binary: NODE_ENTRY })), view(slow), `node: ${args.join(' ')}`);
   return fast;
+}
+
+/** The front-end answered alone: without node on PATH a hand-off would fail (exit 127). */
+async function native(t, rt, args) {
+  const r = await rt.runtime(args, { env: { PATH: '/nonexistent' } });
+  t.not(r.code, 127, `${args.join(' ')}: handed to Node (${r.stderr})`);
+  return r;
 }
 
 tsruncOnly('state, kill and delete: the same output and exit codes with and without the fast path', async (t) => {
@@ -54,10 +63,56 @@ tsruncOnly('state, kill and delete: the same output and exit codes with and with
   await same(t, rt, ['run', '-b', '/nonexistent', '-d', 'c-nope']);
   await same(t, rt, ['create', '--preserve-fds', 'x', '--bundle', bundle.dir, 'c-nope']);
 
+  // flag forms and signal spellings
+  await same(t, rt, ['--log-format=text', 'state', id]);
+  await same(t, rt, ['state', id, '--log-format', 'json']);
+  await same(t, rt, ['--systemd-cgroup', 'state', id]);
+  await same(t, rt, ['state', '--root', '/x', id]); // --root twice: yargs
+  await same(t, rt, ['--log-format', 'json', 'kill', id, '65']);
+  await same(t, rt, ['kill', id, ' 0']);
+  await same(t, rt, ['kill', '-a', id, '000']);
+  await same(t, rt, ['kill', '--all', id, 'sigcont']);
+  await same(t, rt, ['kill', '--all=true', id, '0']);
+  await same(t, rt, ['kill', id, 'cont', 'extra']);
+  await same(t, rt, ['kill', id, 'SIGRTMIN']);
+  await same(t, rt, ['kill', '-x', id]);
+  await same(t, rt, ['state', '..']); // an invalid id
+  await same(t, rt, ['delete', '--force', '.hidden']);
+  await same(t, rt, ['delete', '-f', '-f', 'missing']); // repeated: yargs
+  await same(t, rt, ['start', id, '--log', '-']);
+  await same(t, rt, ['-v', 'state', id]);
+
   t.is((await rt.runtime(['kill', id, 'KILL'])).code, 0);
   await rt.waitForStatus(id, 'stopped');
   await same(t, rt, ['state', id]);
+  await same(t, rt, ['kill', id, '0']); // stopped: "container not running"
+  await same(t, rt, ['start', id]); // stopped: refused
   t.is((await rt.runtime(['delete', id])).code, 0);
+});
+
+(frontEnd ? test : test.skip)('the front-end answers state, start, kill and delete in the shapes clients send without Node', async (t) => {
+  const rt = useRuntime(t);
+  const bundle = rt.makeBundle({ process: { args: ['sleep', '1000'] } });
+  const id = rt.id('fe');
+  t.is((await rt.runtime(['create', '--bundle', bundle.dir, id])).code, 0);
+  const log = path.join(rt.hostDir('log'), 'log.json');
+  const g = ['--log', log, '--log-format', 'json'];
+  t.is(JSON.parse((await native(t, rt, [...g, 'state', id])).stdout).status, 'created');
+  t.is((await native(t, rt, [...g, 'start', id])).code, 0);
+  t.is(JSON.parse((await native(t, rt, ['state', id])).stdout).status, 'running');
+  t.is((await native(t, rt, [...g, 'kill', id, '0'])).code, 0);
+  t.is((await native(t, rt, [...g, 'kill', '--all', id, 'CONT'])).code, 0);
+  // an error: runc's JSON log line in --log, the bare message on stderr, exit 1
+  const refused = await native(t, rt, [...g, 'delete', id]);
+  t.deepEqual([refused.code, refused.stderr], [1, `cannot delete container ${id} that is not stopped: running\n`]);
+  const line = JSON.parse(fs.readFileSync(log, 'utf8').trim().split('\n').pop());
+  t.like(line, { level: 'error', msg: `cannot delete container ${id} that is not stopped: running` });
+  t.regex(line.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  t.is((await native(t, rt, [...g, 'delete', '--force', id])).code, 0);
+  t.is((await native(t, rt, ['state', id])).code, 1);
+  t.is((await native(t, rt, ['delete', '--force', id])).code, 0); // nothing there: success
+  // and what it does not know it hands to Node: without node that fails
+  t.is((await rt.runtime(['--debug', 'state', id], { env: { PATH: '/nonexistent' } })).code, 127);
 });
 
 tsruncOnly('run exits with the container status either way', async (t) => {
@@ -118,9 +173,8 @@ tsruncOnly('exec: the same output and exit codes with and without the fast path'
 // The shapes clients send must take the fast path (the test above shows it answers as yargs
 // would); the table itself, from the built CLI.
 test('the fast path parses the argv shapes containerd, podman and Docker send', (t) => {
-  const { parseFast } = require('../dist/cli/fast-path');
-  const { FAST_VERBS } = require('../dist/cli/fast-verbs');
-  const { HOT_VERBS } = require('../dist/cli/hot-verbs');
+  const { parseFast, FAST_VERBS } = require('../dist/cli/fast-path');
+  const HOT_VERBS = Object.fromEntries(['state', 'start', 'kill', 'delete'].map((v) => [v, FAST_VERBS[v]]));
   const g = ['--root', '/run/x', '--log', '/l.json', '--log-format', 'json'];
   const shapes = [
     [...g, 'create', '--bundle', '/b', '--pid-file', '/p', 'ID'],

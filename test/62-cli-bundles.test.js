@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const test = require('ava');
-const { useRuntime, isTsrunc } = require('./helpers/runtime');
+const { useRuntime, isTsrunc, NODE_ENTRY } = require('./helpers/runtime');
 
 const tsruncOnly = isTsrunc ? test : test.skip;
 const REPO = path.join(__dirname, '..');
@@ -46,7 +46,8 @@ tsruncOnly('state, start, kill and delete load none of child_process, net, strea
   fs.writeFileSync(preload, "process.on('exit', () => require('fs').writeFileSync(process.env.MODULE_LIST, process.moduleLoadList.join('\\n')));");
   const loaded = async (args) => {
     const list = path.join(rt.base, 'modules');
-    const r = await rt.runtime(args, { env: { NODE_OPTIONS: `--require ${preload}`, MODULE_LIST: list } });
+    // The Node entry itself (the front-end would answer these without Node): what a hand-off runs.
+    const r = await rt.runtime(args, { binary: NODE_ENTRY, env: { NODE_OPTIONS: `--require ${preload}`, MODULE_LIST: list } });
     t.is(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     return fs.readFileSync(list, 'utf8').split('\n').filter((m) => /^NativeModule (child_process|net|stream|os|dgram)$/.test(m));
   };
@@ -71,7 +72,7 @@ tsruncOnly('no verb of a cgroupfs container loads the systemd D-Bus client (libs
   fs.writeFileSync(preload, "process.on('exit', () => require('fs').writeFileSync(process.env.MAPS_OUT, require('fs').readFileSync('/proc/self/maps', 'utf8')));");
   const mapped = async (args) => {
     const out = path.join(rt.base, 'maps');
-    const r = await rt.runtime(args, { env: { NODE_OPTIONS: `--require ${preload}`, MAPS_OUT: out } });
+    const r = await rt.runtime(args, { binary: NODE_ENTRY, env: { NODE_OPTIONS: `--require ${preload}`, MAPS_OUT: out } });
     t.is(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     const maps = fs.readFileSync(out, 'utf8');
     t.true(maps.includes('node'), 'the maps were written');

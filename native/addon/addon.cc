@@ -130,6 +130,7 @@ Napi::Value UserName(const Napi::CallbackInfo& info) {
 
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info);  // device_filter.cc
 Napi::Value Eventfd(const Napi::CallbackInfo& info);  // eventfd.cc
+void InitCore(Napi::Env env, Napi::Object exports);  // core.cc: the native core's decisions
 // fdpass.cc
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info);
 Napi::Value SocketPair(const Napi::CallbackInfo& info);
@@ -195,6 +196,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));
   exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr));
   exports.Set("llistxattr", Napi::Function::New(env, Llistxattr));
+  InitCore(env, exports);
   return exports;
 }
 

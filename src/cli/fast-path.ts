@@ -1,21 +1,26 @@
-// The argv shapes container managers actually send, parsed without yargs.
+// The argv shapes container managers actually send, parsed without yargs, and the entry of the
+// per-verb bundles. One module: the table (src/cli/flags.json, generated into
+// src/generated/cli-flags.ts by scripts/build-cli-flags.js, which also generates the native
+// front-end's parser from it), the parser, and the lazily loaded command of each verb.
 //
 // containerd, podman and Docker call the runtime with a handful of fixed shapes, e.g.
 //   --root R --log F --log-format json create --bundle B --pid-file P ID
 //   --root R --log F --log-format json start ID
 // Loading and running yargs costs more than `state` or `start` themselves, so argv that matches
-// a row of the verb tables, exactly and unambiguously, goes straight to the command's handler
-// with the same argv object yargs would have built. Anything else - --help, an unknown or
-// repeated flag, a missing or extra positional, `--flag=value` on a boolean, a "-" value, a
-// bad --log-format - returns undefined and main() hands the whole argv to yargs, which owns
-// every error message and every rare form. So outputs and exit codes cannot differ: the fast
-// path only ever accepts what yargs would accept and builds what yargs would build.
+// a verb's row, exactly and unambiguously, goes straight to the command's handler with the same
+// argv object yargs would have built. Anything else - --help, an unknown or repeated flag, a
+// missing or extra positional, `--flag=value` on a boolean, a "-" value, a bad --log-format -
+// returns undefined and main() hands the whole argv to yargs, which owns every error message and
+// every rare form. So outputs and exit codes cannot differ: the fast path only ever accepts what
+// yargs would accept and builds what yargs would build. (The native front-end accepts the same
+// forms of state, start, kill and delete, and hands everything else to this file's caller.)
 //
-// The rows live in two tables: hot-verbs.ts (state, start, kill, delete) and fast-verbs.ts (those
-// plus create, run and exec), used by verb-main.ts (the per-verb bundles) and main.ts. This file
-// is only the parser, so a verb's bundle holds no other verb's code.
+// The per-verb bundles (dist/cli/tsrunc-<verb>.js, scripts/build-bundle.js) have verbMain() as
+// their entry: each holds only its own verb's entry of COMMANDS (the others are throwing stubs).
+import { CLI_FLAGS } from '../generated/cli-flags';
 import { defaultRoot } from '../rootless';
 import { reportError, type GlobalArgs } from './context';
+import { printVersionIfAsked } from './version-flag';
 
 type FlagType = 'string' | 'boolean' | 'number';
 interface Flag {
@@ -23,38 +28,49 @@ interface Flag {
   alias?: string;
   default?: string | boolean | number;
 }
-export type Flags = Record<string, Flag>;
+type Flags = Record<string, Flag>;
 type Handler = (argv: never) => number | Promise<number>;
-export type FastVerbs = Record<string, FastVerb>;
 
+/** A verb's row of the table. */
 export interface FastVerb {
   flags: Flags;
   /** Positional names in order; a trailing '?' marks an optional one (with `defaults`). */
-  positionals: string[];
+  positionals: readonly string[];
   defaults?: Record<string, string>;
-  /** Loads the command module (src/cli/commands/*), only for the verb being run. */
-  load: () => { handler: Handler };
-  /**
-   * For exec: everything after the container id is the process's command, not tsrunc's to parse.
-   * Given the arguments and the verb's index, returns the arguments left to parse (the same cut
-   * main.ts makes before yargs).
-   */
-  cut?: (args: string[], verbIndex: number) => string[];
+  /** exec: everything after the container id is the process's command, not tsrunc's to parse. */
+  commandAfterId?: boolean;
+}
+export type FastVerbs = Record<string, FastVerb>;
+
+/** Every verb of the table (flags.json). */
+export const FAST_VERBS: FastVerbs = CLI_FLAGS.verbs as unknown as FastVerbs;
+
+/** The global flags (main.ts declares the same ones to yargs); "$defaultRoot" is defaultRoot(). */
+const GLOBAL_FLAGS: Flags = Object.fromEntries(Object.entries(CLI_FLAGS.global as Record<string, Flag>).map(([name, f]) =>
+  [name, f.default === '$defaultRoot' ? { ...f, default: defaultRoot() } : f]));
+const LOG_FORMATS: readonly string[] = CLI_FLAGS.global['log-format'].choices;
+
+// Each verb's command module, loaded only for the verb being run: the lazy table build-bundle.js
+// stubs in each verb's bundle but its own.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: Record<string, () => { handler: Handler }> = {
+  state: () => require('./commands/state'),
+  start: () => require('./commands/start'),
+  kill: () => require('./commands/kill'),
+  delete: () => require('./commands/delete'),
+  create: () => require('./commands/create'),
+  run: () => require('./commands/run'),
+  exec: () => require('./commands/exec'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** exec's cut of the process's command, by the very function main.ts uses for yargs. */
+function cutCommand(args: string[], verbIndex: number): string[] {
+  return (COMMANDS.exec() as unknown as typeof import('./commands/exec')).takeCommand(args, verbIndex);
 }
 
-/** The global flags (main.ts declares the same ones to yargs). */
-const GLOBAL_FLAGS: Flags = {
-  root: { type: 'string', default: defaultRoot() },
-  log: { type: 'string' },
-  'log-format': { type: 'string', default: 'text' },
-  debug: { type: 'boolean', default: false },
-  'systemd-cgroup': { type: 'boolean', default: false },
-};
-const LOG_FORMATS = ['text', 'json'];
-
-
 export interface FastCall {
-  verb: FastVerb;
+  verb: string;
   argv: GlobalArgs & Record<string, unknown>;
 }
 
@@ -71,8 +87,8 @@ function lookup(flags: Flags, word: string): [string, Flag] | undefined {
   return undefined;
 }
 
-/** argv as yargs would parse it, when it has one of the plain shapes; otherwise undefined. */
-export function parseFast(argv0: string[], verbs: FastVerbs): FastCall | undefined {
+/** argv as yargs would parse it, when it has one of the plain shapes of `verbs`; otherwise undefined. */
+export function parseFast(argv0: string[], verbs: FastVerbs = FAST_VERBS): FastCall | undefined {
   let args = argv0;
   const set = new Map<string, string | boolean | number>();
   const positionals: string[] = [];
@@ -83,8 +99,7 @@ export function parseFast(argv0: string[], verbs: FastVerbs): FastCall | undefin
       if (verbName === undefined) {
         if (!Object.hasOwn(verbs, arg)) return undefined;
         verbName = arg;
-        const cut = verbs[arg].cut;
-        if (cut) args = cut(args, i);
+        if (verbs[arg].commandAfterId) args = cutCommand(args, i);
       } else {
         positionals.push(arg);
       }
@@ -126,14 +141,27 @@ export function parseFast(argv0: string[], verbs: FastVerbs): FastCall | undefin
     const name = p.replace(/\?$/, '');
     argv[name] = positionals[i] ?? verb.defaults?.[name];
   });
-  return { verb, argv };
+  return { verb: verbName, argv };
 }
 
 /** Runs a parsed call: the handler's exit status, or a failure reported as main.ts reports it. */
 export async function runFast(fast: FastCall): Promise<number> {
   try {
-    return await fast.verb.load().handler(fast.argv as never);
+    return await COMMANDS[fast.verb]().handler(fast.argv as never);
   } catch (e) {
     return reportError(e, fast.argv);
   }
+}
+
+/**
+ * The entry of a per-verb bundle: answers `verb` in a plain shape, or declines (undefined) before
+ * doing anything at all, and bin/tsrunc hands the same argv to the full CLI's main().
+ */
+export async function verbMain(args: string[], verb: string | undefined): Promise<number | undefined> {
+  if (printVersionIfAsked(args)) return 0;
+  // TSRUNC_FAST_PATH=0 sends everything through yargs (main.ts): test/61 compares the paths.
+  if (verb === undefined || !Object.hasOwn(FAST_VERBS, verb) || process.env.TSRUNC_FAST_PATH === '0') return undefined;
+  // Only this bundle's verb: another verb's command module is not in it (see build-bundle.js).
+  const fast = parseFast(args, { [verb]: FAST_VERBS[verb] });
+  return fast && runFast(fast);
 }

@@ -6,8 +6,7 @@ import type { Argv } from 'yargs';
 import { TsruncError } from '../errors';
 import { defaultRoot } from '../rootless';
 import { loggerFrom, reportError, type GlobalArgs } from './context';
-import { parseFast, runFast } from './fast-path';
-import { FAST_VERBS } from './fast-verbs';
+import { FAST_VERBS, parseFast, runFast } from './fast-path';
 import { printVersionIfAsked } from './version-flag';
 
 type Handler = (argv: never) => number | Promise<number>;

@@ -64,6 +64,15 @@ export interface Addon {
    * reports POLLPRI (cgroup.events changed); false at the deadline.
    */
   waitReadableSync(fds: number[], timeoutMs: number, priority?: boolean): boolean;
+  // core.cc: the decisions of native/core, which the native front-end runs too (one implementation)
+  /** The recorded process (pid and /proc start time), alive and not a zombie. */
+  isSameLiveProcess(pid: number, startTime: string): boolean;
+  /** A signal's number from its name ("TERM", "SIGTERM", "sigterm") or number; -1 for neither. */
+  parseSignal(text: string): number;
+  /** A container's status from its init, its exec.fifo and its cgroup record (JSON). */
+  containerStatus(pid: number, startTime: string, fifo: string, cgroup?: string): 'created' | 'running' | 'paused' | 'stopped';
+  /** Whether the cgroup of a record (JSON) is frozen. */
+  cgroupFrozen(cgroup: string): boolean;
   // shim.cc: containerd-shim-tsrunc-v2 (src/shim/)
   /** prctl(PR_SET_CHILD_SUBREAPER, 1). */
   setChildSubreaper(): void;

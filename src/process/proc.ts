@@ -3,6 +3,8 @@
 // (/proc/<pid>/stat field 22, in clock ticks since boot).
 import * as fs from 'node:fs';
 
+import { addon } from '../native/addon';
+
 interface ProcStat {
   state: string;      // R, S, D, Z, X, ...
   startTime: string;  // field 22
@@ -24,11 +26,12 @@ export function processStartTime(pid: number): string | null {
   return readProcStat(pid)?.startTime ?? null;
 }
 
-/** True when `pid` is the same, still running (not zombie) process that was recorded. */
+/**
+ * True when `pid` is the same, still running (not zombie) process that was recorded. Decided by
+ * the native core (native/core/status.cc), which the native front-end runs too.
+ */
 export function isSameLiveProcess(pid: number, startTime: string): boolean {
-  if (pid <= 0) return false;
-  const stat = readProcStat(pid);
-  return stat !== null && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
+  return addon().isSameLiveProcess(pid, startTime);
 }
 
 /** Host pids of every process in the pid namespace of `pid` (including it). */

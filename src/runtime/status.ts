@@ -1,10 +1,7 @@
 // A container's status is derived, never stored (a stored status goes stale the moment the
 // process exits): alive + exec FIFO present = created; alive + cgroup frozen = paused;
 // alive = running; otherwise stopped.
-import * as fs from 'node:fs';
-
-import { isFrozen } from '../cgroups/frozen';
-import { isSameLiveProcess } from '../process/proc';
+import { addon } from '../native/addon';
 import type { ContainerDir, StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
 
@@ -23,10 +20,9 @@ export interface ContainerState {
   annotations?: Record<string, string>;
 }
 
+/** Decided by the native core (native/core/status.cc), which the native front-end runs too. */
 export function deriveStatus(dir: ContainerDir, stored: StoredState): Status {
-  if (!isSameLiveProcess(stored.pid, stored.pidStartTime)) return 'stopped';
-  if (fs.existsSync(dir.fifoPath)) return 'created';
-  return stored.cgroup && isFrozen(stored.cgroup) ? 'paused' : 'running';
+  return addon().containerStatus(stored.pid, stored.pidStartTime, dir.fifoPath, stored.cgroup && JSON.stringify(stored.cgroup));
 }
 
 export function describe(dir: ContainerDir, stored: StoredState): ContainerState {

@@ -27,7 +27,8 @@ const IMAGE = 'localhost/tsrunc-busybox:latest';
 
 /** The runtime under test, as an absolute path (the clients exec it from their own cwd). */
 function runtimePath(name = process.env.RUNTIME) {
-  if (!name) return path.join(REPO, 'bin/tsrunc');
+  // The native front-end (what setup puts on PATH) when the build made one, else the Node entry.
+  if (!name) return [path.join(REPO, 'build/native/Release/tsrunc'), path.join(REPO, 'bin/tsrunc')].find((p) => fs.existsSync(p));
   if (name.includes('/')) return path.resolve(name);
   const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' }).stdout.trim();
   if (!found) throw new Error(`RUNTIME=${name}: not found in PATH`);

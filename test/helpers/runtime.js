@@ -7,7 +7,9 @@
 //     const r = await rt.run({ process: { args: ['true'] } });
 //   });
 //
-// RUNTIME selects the binary: `runc`, `crun`, or a path. Default: the repo's bin/tsrunc.
+// RUNTIME selects the binary: `runc`, `crun`, or a path. Default: the repo's native front-end
+// (build/native/Release/tsrunc, the `tsrunc` setup puts on PATH), or bin/tsrunc (the Node entry)
+// where the build made none; RUNTIME=bin/tsrunc runs the Node entry alone.
 // Everything a test creates lives under one temp dir (os.tmpdir()/tsrunc-test-XXXXXX):
 // the runtime's --root, the bundles, host dirs for bind mounts, captured output.
 // The teardown force-deletes every container id the test asked for, kills leftover
@@ -22,8 +24,10 @@ const { defaultCgroupDirs } = require('./cgroup-dirs');
 
 const REPO = path.resolve(__dirname, '../..');
 const DEFAULT_BUNDLE = path.join(REPO, 'bundles/default');
+const NODE_ENTRY = path.join(REPO, 'bin/tsrunc');
+const FRONTEND = path.join(REPO, 'build/native/Release/tsrunc');
 function runtimeBinary(name = process.env.RUNTIME) {
-  if (!name) return path.join(REPO, 'bin/tsrunc');
+  if (!name) return fs.existsSync(FRONTEND) ? FRONTEND : NODE_ENTRY;
   // A bare name (`runc`) is looked up in PATH; a path is made absolute (runs use another cwd).
   return name.includes('/') ? path.resolve(name) : name;
 }
@@ -200,12 +204,12 @@ function createContext(t) {
      * runtime exited. `input`: text for its stdin (otherwise stdin is /dev/null). `detached`: in a
      * session of its own, so without a controlling terminal whoever runs the tests.
      */
-    spawnRuntime(args, { timeout = 20000, cwd = base, env, input, detached = false } = {}) {
+    spawnRuntime(args, { timeout = 20000, cwd = base, env, input, detached = false, binary = RUNTIME } = {}) {
       const n = ++seq;
       const out = path.join(base, `io-${n}.stdout`);
       const err = path.join(base, `io-${n}.stderr`);
       const fds = [fs.openSync(out, 'w'), fs.openSync(err, 'w')];
-      const child = spawn(RUNTIME, ['--root', root, ...args], {
+      const child = spawn(binary, ['--root', root, ...args], {
         cwd,
         stdio: [input === undefined ? 'ignore' : 'pipe', ...fds],
         detached, // a session of its own: no controlling terminal
@@ -227,7 +231,7 @@ function createContext(t) {
           resolve({
             code, signal, timedOut,
             stdout: fs.readFileSync(out, 'utf8'),
-            stderr: spawnError ? `cannot run ${RUNTIME}: ${spawnError.message} (set RUNTIME=runc?)\n${stderr}` : stderr,
+            stderr: spawnError ? `cannot run ${binary}: ${spawnError.message} (set RUNTIME=runc?)\n${stderr}` : stderr,
           });
         };
         child.once('error', (e) => finish(null, null, e));
@@ -339,6 +343,8 @@ const output = (t, patch) => useRuntime(t).output(patch);
 
 module.exports = {
   RUNTIME,
+  NODE_ENTRY,
+  FRONTEND,
   isTsrunc,
   REPO,
   useRuntime,

@@ -1,13 +1,12 @@
 import type { Argv } from 'yargs';
 
+import { withTableFlags } from '../flag-options';
+
 import { runtimeFrom, type GlobalArgs } from '../context';
 
 export const command = 'delete <container-id>';
 export const describe = 'delete a container (--force: kill it first if it runs)';
-export const builder = (y: Argv<GlobalArgs>) =>
-  y
-    .positional('container-id', { type: 'string', demandOption: true })
-    .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'kill a running container first' });
+export const builder = (y: Argv<GlobalArgs>) => withTableFlags(y, 'delete');
 
 export async function handler(argv: GlobalArgs & { 'container-id': string; force: boolean }): Promise<number> {
   await runtimeFrom(argv).delete(argv['container-id'], { force: argv.force });

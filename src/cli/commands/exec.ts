@@ -1,5 +1,7 @@
 import type { Argv } from 'yargs';
 
+import { valueFlagWords, withTableFlags } from '../flag-options';
+
 import { TsruncError } from '../../errors';
 import { listenFdsFromEnv, loggerFrom, runtimeFrom, type GlobalArgs } from '../context';
 import { debugError } from '../log';
@@ -7,26 +9,7 @@ import { debugError } from '../log';
 export const command = 'exec <container-id>';
 export const describe = 'run a new process inside a running container (tsrunc exec ID COMMAND [ARGS...] | -p process.json ID)';
 
-export const builder = (y: Argv<GlobalArgs>) =>
-  y
-    .positional('container-id', { type: 'string', demandOption: true })
-    .option('console-socket', { type: 'string', describe: 'unix socket that receives the pty master' })
-    .option('pidfd-socket', { type: 'string', describe: 'unix socket that receives a pidfd of the process (SCM_RIGHTS)' })
-    .option('cwd', { type: 'string', describe: 'working directory in the container' })
-    .option('env', { alias: 'e', type: 'string', describe: 'set an environment variable K=V (repeatable)' })
-    .option('tty', { alias: 't', type: 'boolean', describe: 'allocate a pseudo-TTY' })
-    .option('user', { alias: 'u', type: 'string', describe: 'UID[:GID]' })
-    .option('additional-gids', { alias: 'g', type: 'string', describe: 'additional gid (repeatable)' })
-    .option('process', { alias: 'p', type: 'string', describe: 'path to a runtime-spec process object (process.json)' })
-    .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'return once the process runs' })
-    .option('pid-file', { type: 'string', describe: 'file to write the process id to' })
-    .option('process-label', { type: 'string', describe: 'SELinux label of the process' })
-    .option('apparmor', { type: 'string', describe: 'AppArmor profile of the process' })
-    .option('no-new-privs', { type: 'boolean', default: false, describe: 'set no_new_privs for the process' })
-    .option('cap', { alias: 'c', type: 'string', describe: 'add a capability (repeatable)' })
-    .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional fds (3 .. 3+N-1) to the process' })
-    .option('cgroup', { type: 'string', describe: 'run in an existing sub-cgroup: [<controller>[,...]:]<path>' })
-    .option('ignore-paused', { type: 'boolean', default: false, describe: 'allow exec in a paused container' });
+export const builder = (y: Argv<GlobalArgs>) => withTableFlags(y, 'exec');
 
 type Many = string | string[] | undefined;
 type Args = GlobalArgs & {
@@ -38,8 +21,7 @@ type Args = GlobalArgs & {
 const many = (v: Many): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 // Flags of exec that take a value: needed to find where the container id, and so the command, is.
-const VALUE_FLAGS = new Set(['--console-socket', '--pidfd-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g',
-  '--process', '-p', '--pid-file', '--process-label', '--apparmor', '--cap', '-c', '--preserve-fds', '--cgroup']);
+const VALUE_FLAGS = valueFlagWords('exec');
 
 let commandArgs: string[] = [];
 

@@ -1,14 +1,12 @@
 import type { Argv } from 'yargs';
 
+import { withTableFlags } from '../flag-options';
+
 import { runtimeFrom, type GlobalArgs } from '../context';
 
 export const command = 'kill <container-id> [signal]';
 export const describe = 'send a signal (name or number, default SIGTERM) to the container';
-export const builder = (y: Argv<GlobalArgs>) =>
-  y
-    .positional('container-id', { type: 'string', demandOption: true })
-    .positional('signal', { type: 'string', default: 'SIGTERM' })
-    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'signal every process of the container' });
+export const builder = (y: Argv<GlobalArgs>) => withTableFlags(y, 'kill');
 
 export function handler(argv: GlobalArgs & { 'container-id': string; signal: string; all: boolean }): number {
   runtimeFrom(argv).kill(argv['container-id'], String(argv.signal), { all: argv.all });

@@ -1,18 +1,15 @@
 import type { Argv } from 'yargs';
 
+import { withTableFlags } from '../flag-options';
+
 import { listenFdsFromEnv, runtimeFrom, type GlobalArgs } from '../context';
-import { builder as createBuilder } from './create';
 
 export const command = 'run <container-id>';
 export const describe = 'create and start a container; in the foreground, exit with its status';
 
-export const builder = (y: Argv<GlobalArgs>) =>
-  createBuilder(y)
-    .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'return once the container has started' })
-    .option('keep', { type: 'boolean', default: false, describe: 'do not delete the container after it exits' })
-    // runc makes itself a child subreaper unless told not to; tsrunc never needs one (the init is
-    // the child of tsrunc-init's helper, which is this process's child): accepted, nothing to do.
-    .option('no-subreaper', { type: 'boolean', default: false, describe: 'accepted for runc compatibility (tsrunc is never a subreaper)' });
+// runc makes itself a child subreaper unless told not to; tsrunc never needs one (the init is the
+// child of tsrunc-init's helper, which is this process's child): --no-subreaper is accepted, nothing to do.
+export const builder = (y: Argv<GlobalArgs>) => withTableFlags(y, 'run');
 
 type Args = GlobalArgs & {
   'container-id': string; bundle: string; 'pid-file'?: string; 'no-pivot': boolean; 'preserve-fds': number;

@@ -1,10 +1,12 @@
 import type { Argv } from 'yargs';
 
+import { withTableFlags } from '../flag-options';
+
 import { runtimeFrom, type GlobalArgs } from '../context';
 
 export const command = 'start <container-id>';
 export const describe = 'start the process of a created container';
-export const builder = (y: Argv<GlobalArgs>) => y.positional('container-id', { type: 'string', demandOption: true });
+export const builder = (y: Argv<GlobalArgs>) => withTableFlags(y, 'start');
 
 export async function handler(argv: GlobalArgs & { 'container-id': string }): Promise<number> {
   await runtimeFrom(argv).start(argv['container-id']);

@@ -1,11 +1,13 @@
 import type { Argv } from 'yargs';
 
+import { withTableFlags } from '../flag-options';
+
 import { runtimeFrom, type GlobalArgs } from '../context';
 import { print } from '../output';
 
 export const command = 'state <container-id>';
 export const describe = "print a container's state as JSON";
-export const builder = (y: Argv<GlobalArgs>) => y.positional('container-id', { type: 'string', demandOption: true });
+export const builder = (y: Argv<GlobalArgs>) => withTableFlags(y, 'state');
 
 export function handler(argv: GlobalArgs & { 'container-id': string }): number {
   print(JSON.stringify(runtimeFrom(argv).state(argv['container-id']), null, 2));

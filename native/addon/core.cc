@@ -1,0 +1,42 @@
+// The native core's decisions (native/core/core.h) for the TypeScript side: the same code the
+// front-end runs, so that a container's status, a signal's name and a pid's identity are decided
+// once, whichever process asks.
+//   isSameLiveProcess(pid, startTime) -> boolean   the recorded process, alive (src/process/proc.ts)
+//   parseSignal(text) -> number                    -1: not a signal (src/process/signals.ts)
+//   containerStatus(pid, startTime, fifo, cgroupJson?) -> 'created'|'running'|'paused'|'stopped'
+//   cgroupFrozen(cgroupJson) -> boolean            (src/cgroups/frozen.ts)
+#include <napi.h>
+
+#include "core.h"
+
+namespace {
+
+Napi::Value IsSameLiveProcess(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), tsrunc::isSameLiveProcess(info[0].As<Napi::Number>().Int64Value(), info[1].As<Napi::String>()));
+}
+
+Napi::Value ParseSignal(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), tsrunc::parseSignal(info[0].As<Napi::String>()));
+}
+
+Napi::Value ContainerStatus(const Napi::CallbackInfo& info) {
+  tsrunc::json cgroup;
+  const bool hasCgroup = info.Length() > 3 && info[3].IsString();
+  if (hasCgroup) cgroup = tsrunc::json::parse(info[3].As<Napi::String>().Utf8Value());
+  std::string status = tsrunc::containerStatus(info[0].As<Napi::Number>().Int64Value(), info[1].As<Napi::String>(),
+                                               info[2].As<Napi::String>(), hasCgroup ? &cgroup : nullptr);
+  return Napi::String::New(info.Env(), status);
+}
+
+Napi::Value CgroupFrozen(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), tsrunc::cgroupFrozen(tsrunc::json::parse(info[0].As<Napi::String>().Utf8Value())));
+}
+
+}  // namespace
+
+void InitCore(Napi::Env env, Napi::Object exports) {
+  exports.Set("isSameLiveProcess", Napi::Function::New(env, IsSameLiveProcess));
+  exports.Set("parseSignal", Napi::Function::New(env, ParseSignal));
+  exports.Set("containerStatus", Napi::Function::New(env, ContainerStatus));
+  exports.Set("cgroupFrozen", Napi::Function::New(env, CgroupFrozen));
+}
