@@ -11,20 +11,11 @@ const { execFileSync } = require('node:child_process');
 const { Readable } = require('node:stream');
 
 const { useRuntime } = require('./helpers/runtime');
-const { podmanImage, layerTar, ociLayout, busyboxLayer, treeDigest, getXattr } = require('./helpers/images');
+const { useTestImages, layerTar, ociLayout, busyboxLayer, treeDigest, getXattr } = require('./helpers/images');
 const { unpackLayer } = require('tsrunc/internal');
 const { tool } = require('./helpers/bundle-scenario');
 
-let images;
-let imageDir;
-
-test.before(() => {
-  imageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-images-'));
-  images = podmanImage(imageDir);
-});
-test.after.always(() => {
-  if (imageDir) execFileSync('rm', ['-rf', '--one-file-system', imageDir]);
-});
+const images = useTestImages(test);
 
 const storeOf = (rt) => path.join(rt.base, 'store');
 

@@ -9,23 +9,14 @@
 // data) alone; `bundle rm` unmounts it. The container runs under RUNTIME (runc side by side).
 const test = require('ava');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
 const { useRuntime, hostMounts, waitFor, sleep } = require('./helpers/runtime');
-const { podmanImage, treeDigest } = require('./helpers/images');
+const { useTestImages, treeDigest } = require('./helpers/images');
 const { tool, createScenarioBundle } = require('./helpers/bundle-scenario');
 
-let images;
-let imageDir;
-test.before(() => {
-  imageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-images-'));
-  images = podmanImage(imageDir);
-});
-test.after.always(() => {
-  if (imageDir) execFileSync('rm', ['-rf', '--one-file-system', imageDir]);
-});
+const images = useTestImages(test);
 
 const storeOf = (rt) => path.join(rt.base, 'store');
 const duKiB = (dir) => Number(execFileSync('du', ['-skx', dir], { encoding: 'utf8' }).split('\t')[0]);

@@ -7,7 +7,7 @@ const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const test = require('ava');
-const { useRuntime, isTsrunc } = require('./helpers/runtime');
+const { useRuntime, isTsrunc, waitFor } = require('./helpers/runtime');
 
 // runc 1.1.5 predates netDevices (runc 1.3 has it).
 const tsruncOnly = isTsrunc ? test.serial : test.skip;
@@ -44,6 +44,9 @@ tsruncOnly('a device (a veth end) moves in under its new name, keeping its globa
   t.truthy(pid);
   t.is((await rt.runtime(['delete', '--force', id])).code, 0);
   t.false(hostHas(name), 'a virtual device is deleted with the namespace, not returned');
+  // The kernel tears a network namespace down on a workqueue after its last process is gone
+  // (cleanup_net), so the host-side peer goes soon after delete returns, not necessarily before.
+  await waitFor(() => !hostHas(`${name}o`), { what: 'the veth peer to go with the namespace' });
   t.false(hostHas(`${name}o`), 'and so is its veth peer');
   t.false(hostHas('ctr0'));
 });

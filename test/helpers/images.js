@@ -7,6 +7,7 @@
 //   for hostile layers no builder would make.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { execFileSync } = require('node:child_process');
@@ -140,4 +141,22 @@ function getXattr(file, name) {
   }
 }
 
-module.exports = { podmanImage, layerTar, ociLayout, busyboxLayer, treeDigest, getXattr, sha256 };
+/**
+ * The podman-built test image for a test file: built once before its tests (in a temporary
+ * directory removed after them, even when they fail). Returns an object that holds podmanImage()'s
+ * paths (ociArchive, ociDir, dockerArchive) once the file's before hook has run.
+ */
+function useTestImages(test) {
+  const images = {};
+  let imageDir;
+  test.before(() => {
+    imageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-images-'));
+    Object.assign(images, podmanImage(imageDir));
+  });
+  test.after.always(() => {
+    if (imageDir) execFileSync('rm', ['-rf', '--one-file-system', imageDir]);
+  });
+  return images;
+}
+
+module.exports = { podmanImage, useTestImages, layerTar, ociLayout, busyboxLayer, treeDigest, getXattr, sha256 };

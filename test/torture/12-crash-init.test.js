@@ -18,9 +18,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // verb: the one that fails (create, or start for what runs at start); error: what it must say.
 const CASES = {
-  'prestart hook fails': { patch: (c) => { c.hooks = { prestart: [{ path: '/bin/false' }] }; }, error: /prestart hook \/bin\/false \(config.json \/hooks\/prestart\/0\) exited with status 1/ },
-  'createRuntime hook fails': { patch: (c) => { c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] }; }, error: /createRuntime hook \/bin\/sh .* exited with status 3/ },
-  'createContainer hook fails (in the init)': { patch: (c) => { c.hooks = { createContainer: [{ path: '/bin/false' }] }; }, error: /container init failed: hook \/bin\/false exited with status 1 \(config.json \/hooks\/createContainer\/0\)/ },
+  'prestart hook fails': { patch: (c) => { c.hooks = { prestart: [{ path: '/bin/false' }] }; }, error: /prestart hook \/bin\/false exited with status 1 \(config.json \/hooks\/prestart\/0\)/ },
+  'createRuntime hook fails': { patch: (c) => { c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] }; }, error: /createRuntime hook \/bin\/sh exited with status 3 \(config.json \/hooks\/createRuntime\/0\)/ },
+  'createContainer hook fails (in the init)': { patch: (c) => { c.hooks = { createContainer: [{ path: '/bin/false' }] }; }, error: /container init failed: createContainer hook \/bin\/false exited with status 1 \(config.json \/hooks\/createContainer\/0\)/ },
   'startContainer hook fails (at start)': { verb: 'start', patch: (c) => { c.hooks = { startContainer: [{ path: '/bin/false' }] }; }, error: /hook \/bin\/false exited with status 1 \(config.json \/hooks\/startContainer\/0\)/ },
   // Onto a directory the image has: a missing destination would be made first (as runc makes it),
   // and the rootfs check below would rightly see that directory added.

@@ -8,12 +8,11 @@
 // Figures: "bundle rm: trials", "bundle rm: killed mid-way", "bundle rm: files lost",
 // "bundle rm: mounts left".
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
 const test = require('ava');
 const { useRuntime, waitFor, sleep } = require('../helpers/runtime');
-const { podmanImage } = require('../helpers/images');
+const { useTestImages } = require('../helpers/images');
 const { tool, TSRUNC, createScenarioBundle } = require('../helpers/bundle-scenario');
 const { findLeaks, countLeaks, treeDigest, treeDiff } = require('./lib/leaks');
 const { trials, figure } = require('./lib/figures');
@@ -22,15 +21,7 @@ const { prng } = require('./lib/prng');
 const TRIALS = trials(16, 150);
 const STEPS = ['bundle-rm:marked', 'bundle-rm:unmounted', 'bundle-rm:upper', 'bundle-rm:contents', 'bundle-rm:volumes'];
 
-let images;
-let imageDir;
-test.before(() => {
-  imageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-images-'));
-  images = podmanImage(imageDir);
-});
-test.after.always(() => {
-  if (imageDir) execFileSync('rm', ['-rf', '--one-file-system', imageDir]);
-});
+const images = useTestImages(test);
 
 /** `bundle rm` SIGKILLed after `ms` (it may finish first); resolves with its exit. */
 function rmKilledAfter(rt, dir, ms) {
