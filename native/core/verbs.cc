@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
 #include "cgroups.h"
 #include "core.h"
@@ -116,17 +117,23 @@ Opened openAndRead(ContainerDir& dir, json& stored, bool acts = true) {
 }
 
 std::string notFound(const std::string& id) { return "container " + id + " does not exist"; }
+
+/** How state, kill and start end when the container is not plainly there (delete has its own rule). */
+std::optional<Result> unlessOpened(Opened opened, const std::string& id) {
+  switch (opened) {
+    case Opened::NotFound: return Result::failed(notFound(id));
+    case Opened::Handoff: return Result::handoff();
+    case Opened::Ok: break;
+  }
+  return std::nullopt;
+}
 }  // namespace
 
 Result stateVerb(const std::string& root, const std::string& id) {
   if (!validId(id)) return Result::handoff();
   ContainerDir dir(root, id);
   json stored;
-  switch (openAndRead(dir, stored, false)) {
-    case Opened::NotFound: return Result::failed(notFound(id));
-    case Opened::Handoff: return Result::handoff();
-    case Opened::Ok: break;
-  }
+  if (auto ended = unlessOpened(openAndRead(dir, stored, false), id)) return *ended;
   return Result::done(describeState(dir, stored));
 }
 
@@ -136,11 +143,7 @@ Result killVerb(const std::string& root, const std::string& id, const std::strin
   if (signal < 0) return Result::handoff();
   ContainerDir dir(root, id);
   json stored;
-  switch (openAndRead(dir, stored)) {
-    case Opened::NotFound: return Result::failed(notFound(id));
-    case Opened::Handoff: return Result::handoff();
-    case Opened::Ok: break;
-  }
+  if (auto ended = unlessOpened(openAndRead(dir, stored), id)) return *ended;
   if (deriveStatus(dir, stored) == "stopped") return Result::failed("container not running");
   crashPoint("kill:locked");
   if (all) {
@@ -165,11 +168,7 @@ Result startVerb(const std::string& root, const std::string& id) {
   if (!validId(id)) return Result::handoff();
   ContainerDir dir(root, id);
   json stored;
-  switch (openAndRead(dir, stored)) {
-    case Opened::NotFound: return Result::failed(notFound(id));
-    case Opened::Handoff: return Result::handoff();
-    case Opened::Ok: break;
-  }
+  if (auto ended = unlessOpened(openAndRead(dir, stored), id)) return *ended;
   const std::string status = deriveStatus(dir, stored);
   if (status == "stopped") return Result::failed("cannot start a container that has stopped");
   if (status != "created") return Result::failed("cannot start an already running container");
