@@ -73,6 +73,13 @@ export interface Addon {
   containerStatus(pid: number, startTime: string, fifo: string, cgroup?: string): 'created' | 'running' | 'paused' | 'stopped';
   /** Whether the cgroup of a record (JSON) is frozen. */
   cgroupFrozen(cgroup: string): boolean;
+  /** /proc/<pid>/stat field 22 (its start time in clock ticks); null when there is no such process. */
+  processStartTime(pid: number): string | null;
+  /**
+   * Signals every process of a cgroup2 directory (SIGKILL through cgroup.kill, else one by one).
+   * Throws (with its errno) only a cgroup.kill failure that is not the kernel lacking it.
+   */
+  cgroupSignalAll(dir: string, signal: number): void;
   // shim.cc: containerd-shim-tsrunc-v2 (src/shim/)
   /** prctl(PR_SET_CHILD_SUBREAPER, 1). */
   setChildSubreaper(): void;
