@@ -8,12 +8,13 @@ import * as path from 'node:path';
 import { TsruncError } from '../../errors';
 import { addon } from '../../native/addon';
 import type { DeviceFilter } from '../devices';
-import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, removeCgroupDirAsync, procsOf, readCgroupFile, removeCgroupDir, sleepMs, writeCgroupFile, writeExisting } from '../cgroupfs';
+import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, procsOf, readCgroupFile, removeCgroupDirs, sleepMs, writeCgroupFile, writeExisting } from '../cgroupfs';
 import type { CgroupManager, OomWatch } from '../cgroup-manager';
 import type { CompiledResources } from '../resources';
 import type { CgroupRecord } from '../record';
 import { cgroupStats, oomKills } from '../stats';
 import type { CgroupWrite } from '../types';
+import { runBlocking, type Steps } from '../../process/waits';
 
 /** Writing subtree_control can meet EBUSY while processes move (runc#2298): retry briefly. */
 function writeRetrying(file: string, value: string): void {
@@ -102,7 +103,7 @@ export function setUpCgroup(s: CgroupSetup): CgroupRecord {
     if (s.devices) attachDevices(s.dir, s.devices);
     return record;
   } catch (e) {
-    removeCgroup(record);
+    runBlocking(removeCgroup(record));
     throw e;
   }
 }
@@ -151,8 +152,8 @@ export function setFrozen(dir: string, frozen: boolean, timeoutMs = 5000): void 
 }
 
 /** Removes a cgroup tsrunc created, once its last process is gone (EBUSY until then). */
-export function removeCgroup(record: CgroupRecord, timeoutMs = 2000): void {
-  if (record.created) removeCgroupDir(record.dir, timeoutMs);
+export function* removeCgroup(record: CgroupRecord, timeoutMs = 2000): Steps<void> {
+  if (record.created) yield* removeCgroupDirs([record.dir], timeoutMs);
 }
 
 /** The cgroup v2 driver behind the one interface (also the systemd driver's file layer). */
@@ -214,11 +215,7 @@ export class V2Manager implements CgroupManager {
     if (compiled.devices) attachDevices(this.record.dir, compiled.devices);
   }
 
-  remove(): void {
-    removeCgroup(this.record);
-  }
-
-  async removeAsync(): Promise<void> {
-    if (this.record.created) await removeCgroupDirAsync(this.record.dir);
+  removal(): Steps<void> {
+    return removeCgroup(this.record);
   }
 }
