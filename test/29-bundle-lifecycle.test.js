@@ -3,6 +3,8 @@
 //   unchanged (checksummed), the second bundle's disk is only its upper dir.
 // - The seed scenario: a container writes into an anonymous volume and a bind-mounted host
 //   directory, is killed, deleted, its bundle removed: both data sets intact, no mount left.
+// - After a reboot (the overlay gone, the store kept) `bundle mount` puts the rootfs back from the
+//   store alone: no layer unpacked or touched, the image not needed, the upper dir's writes kept.
 // - `bundle rm` refuses while a container of the bundle exists, and a removal killed at each of its
 //   steps is finished by running it again.
 // The overlay is mounted by `bundle create` on the host: `delete` leaves it (and the upper dir's
@@ -56,6 +58,50 @@ test('two containers of one image write the same path: each sees its own, the la
   t.true(bundle - upper <= 24, `bundle ${bundle} KiB beyond its upper ${upper} KiB`);
   t.true(upper < 64, `upper ${upper} KiB`);
   t.true(duKiB(layers) > 1500);
+});
+
+test('after a reboot (mounts gone, store kept) bundle mount puts the rootfs back from the store: nothing unpacked, the image not read, the writes kept', async (t) => {
+  const rt = useRuntime(t);
+  const store = storeOf(rt);
+  // A private copy of the image, deleted before the re-mount: the layer store is all it needs.
+  const archive = path.join(rt.base, 'img.tar');
+  fs.copyFileSync(images.ociArchive, archive);
+  const dir = path.join(rt.base, 'rb');
+  const rootfs = path.join(dir, 'rootfs');
+  let r = tool(rt, ['bundle', 'create', '--store', store, '--image', `oci-archive:${archive}`, dir, '--', 'cat /etc/mine 2>/dev/null || echo none; echo kept > /etc/mine; cat /etc/five']);
+  t.is(r.code, 0, r.stderr);
+  t.teardown(() => tool(rt, ['bundle', 'rm', dir]));
+  let run = await rt.runtime(['run', '--bundle', dir, rt.id('r1')]);
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stdout, 'none\nfive\n');
+  const layers = path.join(store, 'layers');
+  const layerDirs = fs.readdirSync(path.join(layers, 'sha256')).map((h) => path.join(layers, 'sha256', h));
+  const stamp = () => layerDirs.map((d) => { const st = fs.statSync(d); return [d, st.ino, st.ctimeMs]; });
+  const before = [treeDigest(layers), stamp()];
+  // The reboot: the overlay goes (as at power-off); the bundle's directories and the store stay.
+  execFileSync('umount', ['-R', rootfs]);
+  t.deepEqual(mountsUnder(dir), []);
+  t.deepEqual(fs.readdirSync(rootfs), [], 'the rootfs is a bare directory now');
+  fs.rmSync(archive);
+  r = tool(rt, ['bundle', 'mount', dir]);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(mountsUnder(dir), [rootfs]);
+  t.is(hostMounts().find((m) => m.mountPoint === rootfs).fsType, 'overlay');
+  r = tool(rt, ['bundle', 'mount', dir]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /already mounted/);
+  t.deepEqual(mountsUnder(dir), [rootfs], 'a second mount stacks nothing');
+  run = await rt.runtime(['run', '--bundle', dir, rt.id('r2')]);
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stdout, 'kept\nfive\n', 'the container sees the image and its earlier write');
+  t.deepEqual([treeDigest(layers), stamp()], before, 'no layer unpacked or touched');
+  t.deepEqual(fs.readdirSync(path.join(store, 'tmp')), [], 'nothing extracted');
+  // What is not a bundle, or has lost a layer, is refused naming why.
+  const plain = rt.hostDir('plain');
+  r = tool(rt, ['bundle', 'mount', plain]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /is not a bundle made by `tsrunc bundle create`/);
+  t.deepEqual(mountsUnder(plain), []);
 });
 
 test('seed scenario: volume and bind data survive kill, delete and bundle rm; no mount left; the volume stays', async (t) => {

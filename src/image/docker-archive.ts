@@ -9,6 +9,8 @@ import { entryComponents } from '../layers/entry-path';
 import { parseJson } from './blobs';
 import type { Image } from './image';
 import { parseImageConfig } from './image-config';
+import { sniffCompression } from './layer-media-type';
+import type { Compression } from '../layers/decompress';
 
 interface Entry { Config: string; RepoTags?: string[] | null; Layers: string[] }
 
@@ -43,18 +45,19 @@ export function readDockerArchive(dir: string, name: string | undefined, shown: 
     const p = file(rel, 'layer');
     return {
       digest: null, diffId: config.rootfs.diff_ids[i], file: p,
-      get compression() { return isGzip(p) ? ('gzip' as const) : ('none' as const); },
+      get compression() { return sniff(p); },
       open: () => fs.createReadStream(p),
     };
   });
   return { name: name ?? tags(chosen)[0] ?? chosen.Config, config, layers };
 }
 
-function isGzip(p: string): boolean {
+/** docker save's layers carry no media type: the first bytes say (gzip or zstd from newer Docker). */
+function sniff(p: string): Compression {
   const fd = fs.openSync(p, 'r');
   try {
-    const b = Buffer.alloc(2);
-    return fs.readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+    const b = Buffer.alloc(4);
+    return sniffCompression(b.subarray(0, fs.readSync(fd, b, 0, 4, 0)));
   } finally {
     fs.closeSync(fd);
   }

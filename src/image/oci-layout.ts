@@ -8,6 +8,7 @@ import { TsruncError } from '../errors';
 import type { Image } from './image';
 import { parseImageConfig } from './image-config';
 import { blobPath, openBlob, parseJson, readBlob } from './blobs';
+import { layerCompression } from './layer-media-type';
 import { hostPlatform, platformMatches } from './platform';
 
 interface Descriptor {
@@ -42,9 +43,8 @@ export function readOciLayout(layout: string, name: string | undefined, shown: s
   }
   const layers = manifest.layers.map((d, i) => {
     const type = d.mediaType ?? '';
-    if (/zstd/.test(type)) throw new TsruncError('NOT_SUPPORTED', `${shown}: layer ${d.digest}: zstd layers are not supported (${type})`);
-    const compression: 'gzip' | 'none' = /gzip/.test(type) ? 'gzip' : 'none';
-    if (compression === 'none' && !/tar$|rootfs\.diff\.tar$/.test(type)) throw new TsruncError('IMAGE_INVALID', `${shown}: layer ${d.digest}: media type ${JSON.stringify(type)} is no layer tar`);
+    const compression = layerCompression(type);
+    if (compression === null) throw new TsruncError('IMAGE_INVALID', `${shown}: layer ${d.digest}: media type ${JSON.stringify(type)} is no layer tar`);
     return { digest: d.digest, diffId: diffIds[i], compression, file: blobPath(layout, d.digest, 'layer'), open: () => openBlob(layout, d.digest, 'layer') };
   });
   return { name: chosen.annotations?.[REF_NAME] ?? chosen.digest, config, layers };
