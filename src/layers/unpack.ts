@@ -207,8 +207,8 @@ function xattrsOf(header: tarStream.Header, fail: (why: string) => never): [Buff
   for (const [name, value] of rawXattrsOf(header)) {
     // Only the prefix is compared as text: the rest of a name is bytes the kernel takes as they are.
     const prefix = name.toString('latin1');
-    if (prefix.startsWith(OVERLAY_XATTR_PREFIX)) fail(`the xattr ${JSON.stringify(name.toString('utf8'))}: overlayfs's own attributes may not come from an image`);
-    if (name.includes(0)) fail(`the xattr ${JSON.stringify(name.toString('utf8'))}: a NUL byte in its name`);
+    if (prefix.startsWith(OVERLAY_XATTR_PREFIX)) fail(`the xattr ${name.toString('utf8')}: overlayfs's own attributes may not come from an image`);
+    if (name.includes(0)) fail(`the xattr ${name.toString('utf8')}: a NUL byte in its name`);
     if (!prefix.startsWith('user.') && prefix !== 'security.capability') continue; // selinux labels, ACLs: the host's business
     out.push([name, value]);
   }
