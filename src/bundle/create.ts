@@ -49,13 +49,9 @@ export async function createBundle(opts: CreateBundleOptions): Promise<CreatedBu
   if (existed && fs.readdirSync(bundle).length) throw new TsruncError('INVALID_ARGUMENT', `${bundle} exists and is not empty`);
 
   const layerStore = new LayerStore(opts.store);
-  const { image, close } = await openImage(ref, `${opts.store}/tmp`, (d) => layerStore.has(d));
+  const image = openImage(ref);
   const layers: string[] = [];
-  try {
-    for (const layer of image.layers) layers.push(await layerStore.ensure(layer));
-  } finally {
-    close();
-  }
+  for (const layer of image.layers) layers.push(await layerStore.ensure(layer));
 
   fs.mkdirSync(bundle, { recursive: true, mode: 0o711 });
   const record: BundleRecord = { version: 1, image: `${ref.transport}:${ref.path}${ref.name ? ':' + ref.name : ''}`, store: opts.store, layers, volumes: [] };

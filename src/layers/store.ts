@@ -22,8 +22,6 @@ export interface LayerSource {
   diffId: string;
   /** How the blob is compressed. */
   compression: Compression;
-  /** The blob's file. */
-  file: string;
   /** The blob's bytes. */
   open(): Readable;
 }
