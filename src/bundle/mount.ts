@@ -11,14 +11,15 @@ import { mountsUnder } from '../state/mounts-under';
 import { mountOverlay, overlayDirs } from './overlay';
 import { RECORD_FILE, readRecord } from './record';
 
-/** Mounts the rootfs; false when it was mounted already. */
-export function mountBundle(dir: string): boolean {
+/** Mounts the rootfs: `mounted`, `already` (it was), or `runtime` (a rootless bundle: its containers' runtime mounts it, nothing to do here). */
+export function mountBundle(dir: string): 'mounted' | 'already' | 'runtime' {
   const bundle = path.resolve(dir);
   const record = readRecord(bundle);
   if (!record) throw new TsruncError('BUNDLE_INVALID', `${bundle} is not a bundle made by \`tsrunc bundle create\` (no ${RECORD_FILE})`);
   if (record.removing) throw new TsruncError('INVALID_STATE', `${bundle} is being removed: finish it with \`tsrunc bundle rm\``);
   const dirs = overlayDirs(bundle);
-  if (mountsUnder(dirs.rootfs).includes(dirs.rootfs)) return false;
+  if (record.overlay === 'container') return 'runtime';
+  if (mountsUnder(dirs.rootfs).includes(dirs.rootfs)) return 'already';
   for (const layer of record.layers) {
     if (!fs.statSync(layer, { throwIfNoEntry: false })?.isDirectory()) {
       throw new TsruncError('BUNDLE_INVALID', `${bundle}: its layer ${layer} is gone from the store ${record.store}: make the bundle again (\`tsrunc bundle rm\`, \`bundle create\`)`);
@@ -28,5 +29,5 @@ export function mountBundle(dir: string): boolean {
     if (!fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw new TsruncError('BUNDLE_INVALID', `${bundle}: ${d} is missing`);
   }
   mountOverlay(record.layers, dirs);
-  return true;
+  return 'mounted';
 }

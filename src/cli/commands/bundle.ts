@@ -38,7 +38,9 @@ export const builder = (y: Argv<GlobalArgs>) =>
       (c: Argv<GlobalArgs>) => c.positional('dir', { type: 'string', demandOption: true }),
       untyped(async (argv: GlobalArgs & { dir: string }) => {
         const { mountBundle } = await import('../../bundle/mount');
-        if (!mountBundle(argv.dir)) print(`${argv.dir}: already mounted`);
+        const done = mountBundle(argv.dir);
+        if (done === 'already') print(`${argv.dir}: already mounted`);
+        if (done === 'runtime') print(`${argv.dir}: a rootless bundle: the runtime mounts its rootfs in each container`);
       }),
     )
     .command(
