@@ -145,7 +145,12 @@ async function compileAll(t) {
   t.teardown(() => agent.close());
   const configs = structuredClone(CONFIGS);
   configs.everything.linux.seccomp.listenerPath = socket;
-  return Object.entries(configs).map(([name, config]) => ({ name, plan: compilePlan(config, dir, { id: `contract-${name}`, lsm: LSM, ...OPTIONS[name] }) }));
+  // `everything` is a rootless `tsrunc bundle` (its record says the runtime mounts the overlay: rootfsOverlay).
+  const rootless = bundle(t);
+  const layers = ['l1', 'l2'].map((l) => path.join(rootless, 'store', l));
+  for (const d of [...layers, path.join(rootless, 'overlay/upper'), path.join(rootless, 'overlay/work')]) fs.mkdirSync(d, { recursive: true });
+  fs.writeFileSync(path.join(rootless, 'tsrunc-bundle.json'), JSON.stringify({ version: 1, image: 'oci:x', store: path.join(rootless, 'store'), layers, volumes: [], overlay: 'container' }));
+  return Object.entries(configs).map(([name, config]) => ({ name, plan: compilePlan(config, name === 'everything' ? rootless : dir, { id: `contract-${name}`, lsm: LSM, ...OPTIONS[name] }) }));
 }
 
 /**

@@ -91,11 +91,11 @@ export interface Addon {
   /** mknod(2); mode carries the type (S_IFCHR, S_IFBLK, S_IFIFO). */
   mknod(path: string, mode: number, major: number, minor: number): void;
   /** lsetxattr(2): never through a symlink at path. */
-  lsetxattr(path: string, name: string, value: Buffer): void;
+  lsetxattr(path: string, name: string | Buffer, value: Buffer): void;
   /** lgetxattr(2); null when the attribute is not set. */
-  lgetxattr(path: string, name: string): Buffer | null;
-  /** llistxattr(2). */
-  llistxattr(path: string): string[];
+  lgetxattr(path: string, name: string | Buffer): Buffer | null;
+  /** llistxattr(2): the names' bytes (an image's names need not be UTF-8). */
+  llistxattr(path: string): Buffer[];
 }
 
 export const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');
