@@ -18,6 +18,7 @@ import { resourcesOfVersion } from './pids';
 import { compileResources, type CompiledResources } from './resources';
 import { resolveV1Paths, unifiedParents, type V1Location } from './v1/paths';
 import { compileResourcesV1 } from './v1/resources';
+import { warmPlacement as warmPlacementV1 } from './v1/manager';
 import { annotationProperties } from './systemd/properties';
 import type { SystemdSetup } from './systemd/manager';
 import { resolveSystemdPath } from './systemd/unit-name';
@@ -128,6 +129,18 @@ function systemdV1Locations(unitPath: string, host: CgroupHost, problems: Config
 function ancestors(cgPath: string): string[] {
   const parts = cgPath.split('/').filter(Boolean);
   return parts.map((_, i) => '/' + parts.slice(0, i).join('/'));
+}
+
+/**
+ * v1 warmPlacement started before the container's cgroup is even planned, on the thread pool: the
+ * kernel's grace period (5-20 ms of wall time, no CPU) then passes while this process validates
+ * the config and compiles the plan, and the writes that follow soon after (warmPlacement,
+ * placeInit) find the lock ready. For a caller that places one container (the CLI's create and
+ * run); the systemd driver places through systemd and is left out.
+ */
+export function warmPlacementEarly(): void {
+  const host = detectHostCached();
+  if (chooseDriver(host).driver === 'v1') warmPlacementV1({ ownDir: ownV1Dir(host) }, false);
 }
 
 /** This process's cgroup in the first v1 hierarchy that lists one (for warmPlacement). */

@@ -149,7 +149,7 @@ function procsFilesV1(record: V1Record): string[] {
  * only means placeV1 waits as it would have. `blocking`: on this thread (the CLI has nothing else
  * to do meanwhile), else on the thread pool.
  */
-export function warmPlacement(s: V1Setup, blocking: boolean): void {
+export function warmPlacement(s: Pick<V1Setup, 'ownDir'>, blocking: boolean): void {
   if (s.ownDir === undefined) return;
   const file = path.join(s.ownDir, 'cgroup.procs');
   if (!blocking) {
