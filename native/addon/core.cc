@@ -5,6 +5,7 @@
 //   parseSignal(text) -> number                    -1: not a signal (src/process/signals.ts)
 //   containerStatus(pid, startTime, fifo, cgroupJson?) -> 'created'|'running'|'paused'|'stopped'
 //   cgroupFrozen(cgroupJson) -> boolean            (src/cgroups/frozen.ts)
+//   writeLogLine(level, msg, format, logPath)      runc's log line, to --log or stderr (src/cli/log.ts)
 #include <napi.h>
 
 #include "core.h"
@@ -32,6 +33,11 @@ Napi::Value CgroupFrozen(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), tsrunc::cgroupFrozen(tsrunc::json::parse(info[0].As<Napi::String>().Utf8Value())));
 }
 
+Napi::Value WriteLogLine(const Napi::CallbackInfo& info) {
+  tsrunc::writeLogLine(info[0].As<Napi::String>(), info[1].As<Napi::String>(), info[2].As<Napi::String>(), info[3].As<Napi::String>());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void InitCore(Napi::Env env, Napi::Object exports) {
@@ -39,4 +45,5 @@ void InitCore(Napi::Env env, Napi::Object exports) {
   exports.Set("parseSignal", Napi::Function::New(env, ParseSignal));
   exports.Set("containerStatus", Napi::Function::New(env, ContainerStatus));
   exports.Set("cgroupFrozen", Napi::Function::New(env, CgroupFrozen));
+  exports.Set("writeLogLine", Napi::Function::New(env, WriteLogLine));
 }
