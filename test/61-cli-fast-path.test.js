@@ -65,6 +65,9 @@ tsruncOnly('state, kill and delete: the same output and exit codes with and with
   await same(t, rt, ['state']); // yargs: missing id
   await same(t, rt, ['state', '--bogus', id]);
   await same(t, rt, ['--log-format', 'xml', 'state', id]);
+  // runc's hidden globals: yargs accepts and ignores them (flags.json fastPath: false), the fast paths hand them over
+  await same(t, rt, ['--rootless', 'false', 'state', id]);
+  await same(t, rt, ['--criu', '/usr/sbin/criu', 'kill', id, '0']);
   await same(t, rt, ['kill', id, 'NOSUCHSIG']);
   await same(t, rt, ['kill', id, '0']); // "is it alive?"
   await same(t, rt, ['--debug', 'kill', '--all', id, '0']);
