@@ -139,7 +139,12 @@ function ancestors(cgPath: string): string[] {
  * run); the systemd driver places through systemd and is left out.
  */
 export function warmPlacementEarly(): void {
-  const host = detectHostCached();
+  let host: CgroupHost;
+  try {
+    host = detectHostCached();
+  } catch {
+    return; // planCgroup reports it, after the config's own errors
+  }
   if (chooseDriver(host).driver === 'v1') warmPlacementV1({ ownDir: ownV1Dir(host) }, false);
 }
 
