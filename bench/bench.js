@@ -267,9 +267,10 @@ async function measure() {
       const t = roundFor(name, round, bundles, failed[name]);
       if (keep) for (const [k, ms] of Object.entries(t)) add(`${k}\t${name}`, ms);
     }
-    process.stderr.write(`\rbench: round ${round + 1}/${WARMUP + ROUNDS}`);
+    // Progress only on a terminal: a log of the run gets the summary alone.
+    if (process.stderr.isTTY) process.stderr.write(`\rbench: round ${round + 1}/${WARMUP + ROUNDS}`);
   }
-  process.stderr.write('\n');
+  if (process.stderr.isTTY) process.stderr.write('\n');
   for (const [key, xs] of Object.entries(samples)) {
     const [cse, name] = key.split('\t');
     if (cse.startsWith('cpu ')) (result.cpu[cse.slice(4)] ??= {})[name] = stats(xs);
@@ -379,6 +380,40 @@ function targets(r) {
   return rows;
 }
 
+/** Issue 25's targets: [target, this run's figures, reached?] rows. */
+function issue25Targets(r) {
+  const med = (cse, n) => r.times[cse]?.[n]?.median;
+  const cpu = (cse, n) => r.cpu?.[cse]?.[n]?.median;
+  const f = (x) => (x === undefined ? '-' : x.toFixed(1));
+  const ratio = (a, b) => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}x`);
+  const wrap = r.times.floor?.['crun wrapper running true']?.median ?? 0;
+  const harnessFloor = r.times.floor?.['spawn /bin/true (harness)']?.median ?? 0;
+  const crunNet = (x) => (x === undefined ? undefined : x - wrap + harnessFloor);
+  const p8 = (n) => tp(r, `${n} P=8`);
+  const rss = (n) => r.rss[n]?.peakKiB;
+  const vr = (n) => Math.max(...['state', 'start', 'kill', 'delete'].map((c) => r.verbRssKiB?.[c]?.[n] ?? 0));
+  const targets = [];
+  for (const cse of ['state', 'start', 'kill', 'delete', 'delete --force']) {
+    const [w, c, rw, rc, cw, cc] = [med(cse, 'tsrunc'), cpu(cse, 'tsrunc'), med(cse, 'runc'), cpu(cse, 'runc'), crunNet(med(cse, 'crun')), cpu(cse, 'crun')];
+    if (w === undefined || rw === undefined) continue;
+    targets.push([`\`${cse}\`: wall and CPU <= runc`, `${f(w)} / ${f(c)} vs ${f(rw)} / ${f(rc)}`, verdict(w <= rw && c <= rc)]);
+    if (cw !== undefined) targets.push([`\`${cse}\`: wall and CPU <= crun (moonshot; crun net of its wrapper)`, `${f(w)} / ${f(c)} vs ${f(cw)} / ${f(cc)}`, verdict(w <= cw && c <= cc)]);
+  }
+  const floor = r.times.floor?.['node -e 0']?.median;
+  if (med('create', 'tsrunc') !== undefined && med('create', 'runc') !== undefined && floor !== undefined) {
+    const own = med('create', 'tsrunc') - floor;
+    targets.push(['`create` - `node -e 0` <= runc `create` / 2', `${f(own)} vs ${f(med('create', 'runc') / 2)}`, verdict(own <= med('create', 'runc') / 2)]);
+  }
+  if (med('run', 'tsrunc') !== undefined && med('run', 'runc') !== undefined) {
+    targets.push(['`run` <= 1.5x runc', ratio(med('run', 'tsrunc'), med('run', 'runc')), verdict(med('run', 'tsrunc') <= 1.5 * med('run', 'runc'))]);
+    targets.push(['CPU per `run` <= 1.5x runc', ratio(cpu('run', 'tsrunc'), cpu('run', 'runc')), verdict(cpu('run', 'tsrunc') <= 1.5 * cpu('run', 'runc'))]);
+  }
+  if (p8('tsrunc') !== undefined && p8('runc') !== undefined) targets.push(['CLI throughput at P=8 >= 0.6x runc', ratio(p8('tsrunc'), p8('runc')), verdict(p8('tsrunc') >= 0.6 * p8('runc'))]);
+  if (rss('tsrunc')) targets.push(['peak RSS of `run` <= 40 MiB', `${mib(rss('tsrunc'))} MiB`, verdict(rss('tsrunc') <= 40 * 1024)]);
+  if (vr('runc') > 0) targets.push(['the front-end verbs\' RSS <= runc\'s', `${mib(vr('tsrunc'))} vs ${mib(vr('runc'))} MiB`, verdict(vr('tsrunc') <= vr('runc'))]);
+  return targets;
+}
+
 /**
  * Issue 25's table (medians, side by side in this run) and its targets: the front-end's verbs at
  * runc's wall time and CPU or below, `create` beyond Node's floor at half of runc's, `run` and its
@@ -408,26 +443,7 @@ function issue25(r) {
   rows.push(['`node -e 0`', '', '', f(r.times.floor?.['node -e 0']?.median), '']);
   const out = [table(['command (median ms)', 'runc', 'crun raw (net of wrapper)', 'tsrunc', 'tsrunc / runc'], rows)];
 
-  const targets = [];
-  for (const cse of ['state', 'start', 'kill', 'delete', 'delete --force']) {
-    const [w, c, rw, rc, cw, cc] = [med(cse, 'tsrunc'), cpu(cse, 'tsrunc'), med(cse, 'runc'), cpu(cse, 'runc'), crunNet(med(cse, 'crun')), cpu(cse, 'crun')];
-    if (w === undefined || rw === undefined) continue;
-    targets.push([`\`${cse}\`: wall and CPU <= runc`, `${f(w)} / ${f(c)} vs ${f(rw)} / ${f(rc)}`, verdict(w <= rw && c <= rc)]);
-    if (cw !== undefined) targets.push([`\`${cse}\`: wall and CPU <= crun (moonshot; crun net of its wrapper)`, `${f(w)} / ${f(c)} vs ${f(cw)} / ${f(cc)}`, verdict(w <= cw && c <= cc)]);
-  }
-  const floor = r.times.floor?.['node -e 0']?.median;
-  if (med('create', 'tsrunc') !== undefined && med('create', 'runc') !== undefined && floor !== undefined) {
-    const own = med('create', 'tsrunc') - floor;
-    targets.push(['`create` - `node -e 0` <= runc `create` / 2', `${f(own)} vs ${f(med('create', 'runc') / 2)}`, verdict(own <= med('create', 'runc') / 2)]);
-  }
-  if (med('run', 'tsrunc') !== undefined && med('run', 'runc') !== undefined) {
-    targets.push(['`run` <= 1.5x runc', ratio(med('run', 'tsrunc'), med('run', 'runc')), verdict(med('run', 'tsrunc') <= 1.5 * med('run', 'runc'))]);
-    targets.push(['CPU per `run` <= 1.5x runc', ratio(cpu('run', 'tsrunc'), cpu('run', 'runc')), verdict(cpu('run', 'tsrunc') <= 1.5 * cpu('run', 'runc'))]);
-  }
-  if (p8('tsrunc') !== undefined && p8('runc') !== undefined) targets.push(['CLI throughput at P=8 >= 0.6x runc', ratio(p8('tsrunc'), p8('runc')), verdict(p8('tsrunc') >= 0.6 * p8('runc'))]);
-  if (rss('tsrunc')) targets.push(['peak RSS of `run` <= 40 MiB', `${mib(rss('tsrunc'))} MiB`, verdict(rss('tsrunc') <= 40 * 1024)]);
-  if (vr('runc') > 0) targets.push(['the front-end verbs\' RSS <= runc\'s', `${mib(vr('tsrunc'))} vs ${mib(vr('runc'))} MiB`, verdict(vr('tsrunc') <= vr('runc'))]);
-  out.push('', '### Targets of issue 25', '', table(['target', 'this run (tsrunc vs other: wall / CPU, ms)', 'reached?'], targets));
+  out.push('', '### Targets of issue 25', '', table(['target', 'this run (tsrunc vs other: wall / CPU, ms)', 'reached?'], issue25Targets(r)));
   return out.join('\n');
 }
 
@@ -491,8 +507,11 @@ function writeResultsMd(r) {
   fs.writeFileSync(RESULTS_MD, text);
 }
 
+/** Quiet: what was written, and each of issue 25's targets with this run's figures (the tables are in RESULTS.md). */
 function summarise(r) {
-  console.log(renderMarkdown(r));
+  const load = (l) => l.map((x) => x.toFixed(1)).join(' ');
+  console.log(`bench: load average ${load(r.machine.loadavgAtStart)} at the start, ${load(r.machine.loadavgAtEnd)} at the end; wrote bench/results.json and the tables of bench/RESULTS.md`);
+  for (const [target, figures, reached] of issue25Targets(r)) console.log(`  ${reached === 'yes' ? 'reached' : 'NOT reached'}: ${target.replace(/`/g, '')}: ${figures}`);
 }
 
 function chart(r) {
@@ -554,6 +573,7 @@ async function main() {
     const r = JSON.parse(fs.readFileSync(RESULTS_JSON, 'utf8'));
     writeResultsMd(r);
     chart(r);
+    summarise(r);
     return;
   }
   let r;

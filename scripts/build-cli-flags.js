@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 // Generates both languages' view of the CLI's flag table, src/cli/flags.json:
-//   src/generated/cli-flags.ts        the table as TypeScript data: src/cli/fast-path.ts parses with it
+//   src/generated/cli-flags.ts        the table as TypeScript data (src/cli/fast-path.ts parses with it,
+//                                     src/cli/flag-options.ts makes the yargs options of it) and the
+//                                     argv types it gives: GlobalArgs, and VerbArgs per verb
 //   build/generated/cli-flags.gen.h   the global flags and the native verbs' flags as C++ arrays:
 //                                     native/frontend/main.cc parses with it
 // Run by `npm run build` (build:plan) before the native and TypeScript builds, as build-plan.js.
@@ -34,6 +36,9 @@ function check(table) {
 
 const cstr = (s) => JSON.stringify(s);
 
+/** The global flags the fast paths parse: not runc's hidden ones that yargs alone accepts (and ignores). */
+const fastGlobals = (table) => Object.fromEntries(Object.entries(table.global).filter(([, f]) => f.fastPath !== false));
+
 function cpp(table) {
   const flagRows = (flags) =>
     Object.entries(flags).map(([name, f]) => `    {${cstr(name)}, ${f.alias ? `'${f.alias}'` : "'\\0'"}, FlagType::${f.type[0].toUpperCase() + f.type.slice(1)}},`);
@@ -49,7 +54,7 @@ function cpp(table) {
     '  size_t total;',
     '  const char* defaults[2];  // of the optional positionals, else nullptr',
     '};', '',
-    'inline constexpr Flag kGlobalFlags[] = {', ...flagRows(table.global), '};',
+    'inline constexpr Flag kGlobalFlags[] = {', ...flagRows(fastGlobals(table)), '};',
     `inline constexpr const char* kLogFormats[] = {${table.global['log-format'].choices.map(cstr).join(', ')}};`, ''];
   const verbs = Object.entries(table.verbs).filter(([, v]) => v.native);
   for (const [name, v] of verbs) {
@@ -69,8 +74,34 @@ function cpp(table) {
   return out.join('\n');
 }
 
+/** A flag's TypeScript type as yargs (and the fast path) give it; `optional` when it may be absent. */
+function flagType(f) {
+  const base = f.choices ? f.choices.map(cstr).join(' | ') : f.type;
+  return { type: f.repeatable ? `${base} | ${base}[]` : base, optional: f.default === undefined };
+}
+
+function fields(flags, indent) {
+  return Object.entries(flags).map(([name, f]) => {
+    const { type, optional } = flagType(f);
+    return `${indent}${cstr(name)}${optional ? '?' : ''}: ${type};${f.describe ? ` // ${f.describe}` : ''}`;
+  });
+}
+
 function ts(table) {
-  return [`// ${BANNER}`, `export const CLI_FLAGS = ${JSON.stringify(table, null, 2)} as const;`, ''].join('\n');
+  const out = [`// ${BANNER}`, `export const CLI_FLAGS = ${JSON.stringify(table, null, 2)} as const;`, ''];
+  // Every global is optional: a command may be handed the globals alone (an error's report).
+  out.push('/** The global flags, as a command gets them. */', 'export interface GlobalArgs {',
+    ...fields(table.global, '  ').map((l) => l.replace(/^( {2}"[^"]+")(\??):/, '$1?:')), '}', '');
+  out.push('/** Each verb\'s argv (its positionals, flags and the globals), as yargs and the fast path give it. */', 'export interface VerbArgs {');
+  for (const [verb, v] of Object.entries(table.verbs)) {
+    const pos = v.positionals.map((p) => {
+      const name = p.replace(/\?$/, '');
+      return `    ${cstr(name)}${p.endsWith('?') && v.defaults?.[name] === undefined ? '?' : ''}: string;`;
+    });
+    out.push(`  ${cstr(verb)}: GlobalArgs & {`, ...pos, ...fields(v.flags, '    '), '  };');
+  }
+  out.push('}', '');
+  return out.join('\n');
 }
 
 function main() {

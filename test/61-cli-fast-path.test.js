@@ -25,6 +25,22 @@ async function same(t, rt, args, opts = {}) {
   return fast;
 }
 
+/** same(), with --log: the log file's lines are the same too (one writer of runc's line: native/core writeLogLine). */
+async function sameLog(t, rt, format, args) {
+  const logs = ['fast', 'slow', 'node'].map((k) => path.join(rt.hostDir('logs'), `${k}-${format}.log`));
+  const run = (log, opts) => rt.runtime(['--log', log, '--log-format', format, ...args], opts);
+  const fast = await run(logs[0], {});
+  const slow = await run(logs[1], { env: YARGS });
+  t.deepEqual(view(fast), view(slow), args.join(' '));
+  const read = (f) => untimed(fs.readFileSync(f, 'utf8'));
+  t.is(read(logs[0]), read(logs[1]), `log: ${args.join(' ')}`);
+  if (frontEnd) {
+    await run(logs[2], { binary: NODE_ENTRY });
+    t.is(read(logs[2]), read(logs[1]), `node log: ${args.join(' ')}`);
+  }
+  return read(logs[1]);
+}
+
 /** The front-end answered alone: without node on PATH a hand-off would fail (exit 127). */
 async function native(t, rt, args) {
   const r = await rt.runtime(args, { env: { PATH: '/nonexistent' } });
@@ -49,6 +65,9 @@ tsruncOnly('state, kill and delete: the same output and exit codes with and with
   await same(t, rt, ['state']); // yargs: missing id
   await same(t, rt, ['state', '--bogus', id]);
   await same(t, rt, ['--log-format', 'xml', 'state', id]);
+  // runc's hidden globals: yargs accepts and ignores them (flags.json fastPath: false), the fast paths hand them over
+  await same(t, rt, ['--rootless', 'false', 'state', id]);
+  await same(t, rt, ['--criu', '/usr/sbin/criu', 'kill', id, '0']);
   await same(t, rt, ['kill', id, 'NOSUCHSIG']);
   await same(t, rt, ['kill', id, '0']); // "is it alive?"
   await same(t, rt, ['--debug', 'kill', '--all', id, '0']);
@@ -58,6 +77,12 @@ tsruncOnly('state, kill and delete: the same output and exit codes with and with
   await same(t, rt, ['start', 'missing']);
   await same(t, rt, ['kill', '--all', 'missing', '9']);
   await same(t, rt, ['delete', '-f', 'missing']);
+  // runc's log line in both formats, with a message that needs escaping
+  for (const format of ['json', 'text']) {
+    const text = await sameLog(t, rt, format, ['kill', id, 'NO"SUCH\\SIG\tÜ']);
+    t.true(text.includes(format === 'json' ? '"level":"error"' : 'level=error'), text);
+    await sameLog(t, rt, format, ['delete', id]); // running: refused
+  }
   await same(t, rt, ['--debug', '--systemd-cgroup', 'delete', '--force', 'missing']);
   await same(t, rt, ['create', '--bundle', '/nonexistent', '--pid-file', '/tmp/x.pid', 'c-nope']);
   await same(t, rt, ['run', '-b', '/nonexistent', '-d', 'c-nope']);

@@ -7,6 +7,7 @@
 //   cgroupFrozen(cgroupJson) -> boolean            (src/cgroups/frozen.ts)
 //   processStartTime(pid) -> string | null         /proc/<pid>/stat field 22 (src/process/proc.ts)
 //   cgroupSignalAll(dir, signal)                   v2 signalAll; throws the errno of cgroup.kill (src/cgroups/v2/manager.ts)
+//   writeLogLine(level, msg, format, logPath)      runc's log line, to --log or stderr (src/cli/log.ts)
 #include <napi.h>
 
 #include "cgroups.h"
@@ -49,6 +50,11 @@ void CgroupSignalAll(const Napi::CallbackInfo& info) {
   if (err != 0) ThrowErrno(info.Env(), err, "write", dir + "/cgroup.kill");
 }
 
+Napi::Value WriteLogLine(const Napi::CallbackInfo& info) {
+  tsrunc::writeLogLine(info[0].As<Napi::String>(), info[1].As<Napi::String>(), info[2].As<Napi::String>(), info[3].As<Napi::String>());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void InitCore(Napi::Env env, Napi::Object exports) {
@@ -58,4 +64,5 @@ void InitCore(Napi::Env env, Napi::Object exports) {
   exports.Set("cgroupFrozen", Napi::Function::New(env, CgroupFrozen));
   exports.Set("processStartTime", Napi::Function::New(env, ProcessStartTime));
   exports.Set("cgroupSignalAll", Napi::Function::New(env, CgroupSignalAll));
+  exports.Set("writeLogLine", Napi::Function::New(env, WriteLogLine));
 }

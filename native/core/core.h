@@ -39,6 +39,14 @@ int parseSignal(const std::string& input);
 std::string jsonString(const std::string& s);
 /** utcTimestamp(now, {millis: false}): "YYYY-MM-DDTHH:MM:SSZ". */
 std::string utcNow();
+/**
+ * runc's log contract (--log FILE --log-format text|json), the one implementation both the
+ * front-end and the Node CLI (src/cli/log.ts, through the addon) use: the line is
+ * `{"level","msg","time"}` in JSON or `time="..." level=... msg="..."` in text; it is appended to
+ * `logPath` (never through a symlink at its own name) or, without one, written to stderr; an error
+ * with a log also goes to stderr as the bare message, which is what a user at a terminal reads.
+ */
+void writeLogLine(const std::string& level, const std::string& msg, const std::string& format, const std::string& logPath);
 
 /**
  * TEST ONLY (src/crash-point.ts): SIGKILLs this process if TSRUNC_TEST_STOP_AT names `step`, at the

@@ -1,9 +1,11 @@
 // Ids, signal names, JSON strings and the UTC time of log lines: each as the TypeScript side
 // decides it (src/state/id.ts, src/process/signals.ts, JSON.stringify, src/utc-time.ts).
+#include <fcntl.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -96,6 +98,38 @@ std::string utcNow() {
   char buf[32];
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+namespace {
+void writeAll(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // best effort: the exit code still tells the story
+    done += static_cast<size_t>(n);
+  }
+}
+}  // namespace
+
+void writeLogLine(const std::string& level, const std::string& msg, const std::string& format, const std::string& logPath) {
+  const std::string time = utcNow();
+  const std::string line = format == "json"
+      ? "{\"level\":" + jsonString(level) + ",\"msg\":" + jsonString(msg) + ",\"time\":\"" + time + "\"}\n"
+      : "time=\"" + time + "\" level=" + level + " msg=" + jsonString(msg) + "\n";
+  if (logPath.empty()) {
+    writeAll(2, line);
+    return;
+  }
+  // Appended (never truncated), and not through a symlink at the log's own name: the log's
+  // directory is the caller's, and a planted link would have tsrunc append lines to whatever file
+  // it names (runc follows it).
+  int fd = open(logPath.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    writeAll(fd, line);
+    close(fd);
+  }
+  if (level == "error") writeAll(2, msg + "\n");
 }
 
 }  // namespace tsrunc

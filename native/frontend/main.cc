@@ -146,29 +146,10 @@ std::string repoDir() {
   _exit(127);
 }
 
-/** CliLogger.error (src/cli/log.ts) without --debug: the line to --log (and the message to stderr), else to stderr. */
+/** CliLogger.error (src/cli/log.ts) without --debug: the core's log line, to --log or stderr. */
 void reportError(const Call& call, const std::string& msg) {
   auto get = [&](const char* k) { auto it = call.values.find(k); return it == call.values.end() ? std::string() : it->second; };
-  const std::string format = get("log-format").empty() ? "text" : get("log-format");
-  const std::string time = tsrunc::utcNow();
-  const std::string line = format == "json"
-      ? "{\"level\":\"error\",\"msg\":" + tsrunc::jsonString(msg) + ",\"time\":\"" + time + "\"}\n"
-      : "time=\"" + time + "\" level=error msg=" + tsrunc::jsonString(msg) + "\n";
-  const std::string log = get("log");
-  if (!log.empty()) {
-    // Appended, and never through a symlink at the log's own name (log.ts says why).
-    int fd = open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-      if (write(fd, line.data(), line.size()) < 0) {
-        // the log is best effort; the exit code still tells the story
-      }
-      close(fd);
-    }
-    const std::string bare = msg + "\n";
-    if (write(2, bare.data(), bare.size()) < 0) {
-    }
-  } else if (write(2, line.data(), line.size()) < 0) {
-  }
+  tsrunc::writeLogLine("error", msg, get("log-format").empty() ? "text" : get("log-format"), get("log"));
 }
 
 /** The state root: --root, else rootless.ts defaultRoot() where it is /run/tsrunc; "" = Node's to decide. */

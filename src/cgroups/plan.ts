@@ -18,6 +18,8 @@ import { resourcesOfVersion } from './pids';
 import { compileResources, type CompiledResources } from './resources';
 import { resolveV1Paths, unifiedParents, type V1Location } from './v1/paths';
 import { compileResourcesV1 } from './v1/resources';
+import { warmPlacement as warmPlacementV1 } from './v1/manager';
+import { eventLoopWaits } from '../process/waits';
 import { annotationProperties } from './systemd/properties';
 import type { SystemdSetup } from './systemd/manager';
 import { resolveSystemdPath } from './systemd/unit-name';
@@ -128,6 +130,26 @@ function systemdV1Locations(unitPath: string, host: CgroupHost, problems: Config
 function ancestors(cgPath: string): string[] {
   const parts = cgPath.split('/').filter(Boolean);
   return parts.map((_, i) => '/' + parts.slice(0, i).join('/'));
+}
+
+/**
+ * v1 warmPlacement started before the container's cgroup is even planned, on the thread pool: the
+ * kernel's grace period (5-20 ms of wall time, no CPU) then passes while this process validates
+ * the config and compiles the plan, and the writes that follow soon after (warmPlacement,
+ * placeInit) find the lock ready. For a caller that places one container (the CLI's create and
+ * run); the systemd driver places through systemd and is left out.
+ */
+export function warmPlacementEarly(): void {
+  let host: CgroupHost;
+  try {
+    host = detectHostCached();
+  } catch {
+    return; // planCgroup reports it, after the config's own errors
+  }
+  if (chooseDriver(host).driver !== 'v1') return;
+  // On the thread pool even for the blocking CLI: the point is that the wait passes meanwhile.
+  const steps = warmPlacementV1({ ownDir: ownV1Dir(host) });
+  if (steps) eventLoopWaits.run(steps).catch(() => {}); // best effort
 }
 
 /** This process's cgroup in the first v1 hierarchy that lists one (for warmPlacement). */

@@ -6,17 +6,12 @@ import { defaultRoot } from '../rootless';
 import { CliLogger, debugError, type LogFormat } from './log';
 import { TsruncError } from '../errors';
 
-export interface GlobalArgs {
-  root?: string;
-  log?: string;
-  'log-format'?: string;
-  debug?: boolean;
-  /** runc --systemd-cgroup: containers created by this call use the systemd cgroup driver. */
-  'systemd-cgroup'?: boolean;
-}
+// The global flags' types come from the flag table (src/cli/flags.json), as the flags do.
+import type { GlobalArgs } from '../generated/cli-flags';
+export type { GlobalArgs, VerbArgs } from '../generated/cli-flags';
 
 export function loggerFrom(argv: GlobalArgs): CliLogger {
-  return new CliLogger({ log: argv.log, logFormat: argv['log-format'] as LogFormat, debug: argv.debug });
+  return new CliLogger({ log: argv.log, logFormat: argv['log-format'] satisfies LogFormat | undefined, debug: argv.debug });
 }
 
 export function runtimeFrom(argv: GlobalArgs): Runtime {

@@ -45,9 +45,13 @@ export type FastVerbs = Record<string, FastVerb>;
 /** Every verb of the table (flags.json). */
 export const FAST_VERBS: FastVerbs = CLI_FLAGS.verbs as unknown as FastVerbs;
 
-/** The global flags (main.ts declares the same ones to yargs); "$defaultRoot" is defaultRoot(). */
-const GLOBAL_FLAGS: Flags = Object.fromEntries(Object.entries(CLI_FLAGS.global as Record<string, Flag>).map(([name, f]) =>
-  [name, f.default === '$defaultRoot' ? { ...f, default: defaultRoot() } : f]));
+/**
+ * The global flags (flag-options.ts declares the same ones to yargs), but runc's hidden ones yargs
+ * alone accepts: an argv with one goes to yargs. "$defaultRoot" is defaultRoot().
+ */
+const GLOBAL_FLAGS: Flags = Object.fromEntries(Object.entries(CLI_FLAGS.global as Record<string, Flag & { fastPath?: boolean }>)
+  .filter(([, f]) => f.fastPath !== false)
+  .map(([name, f]) => [name, f.default === '$defaultRoot' ? { ...f, default: defaultRoot() } : f]));
 const LOG_FORMATS: readonly string[] = CLI_FLAGS.global['log-format'].choices;
 
 // Each verb's command module, loaded only for the verb being run: the lazy table build-bundle.js

@@ -4,6 +4,7 @@
 import type { Argv, Options } from 'yargs';
 
 import { CLI_FLAGS } from '../generated/cli-flags';
+import { defaultRoot } from '../rootless';
 
 interface Row {
   positionals: readonly string[];
@@ -12,6 +13,21 @@ interface Row {
 }
 export type TableVerb = keyof typeof CLI_FLAGS.verbs;
 const row = (verb: TableVerb): Row => CLI_FLAGS.verbs[verb] as unknown as Row;
+
+type GlobalFlag = { type: 'string' | 'boolean'; default?: unknown; describe?: string; choices?: readonly string[]; hidden?: boolean };
+
+/** The global options of every command, as the table declares them; "$defaultRoot" is defaultRoot(). */
+export function withGlobalFlags<T>(y: Argv<T>): Argv<T> {
+  for (const [name, f] of Object.entries(CLI_FLAGS.global as Record<string, GlobalFlag>)) {
+    // A flag with choices is declared by them alone, as runc's help shows it.
+    const options: Options = f.choices ? { choices: [...f.choices] } : { type: f.type };
+    if (f.default !== undefined) options.default = f.default === '$defaultRoot' ? defaultRoot() : f.default;
+    if (f.describe !== undefined) options.describe = f.describe;
+    if (f.hidden) options.hidden = true;
+    y = y.option(name, { ...options, global: true });
+  }
+  return y;
+}
 
 /** Adds `verb`'s positionals and flags, as the table declares them, to a yargs command. */
 export function withTableFlags<T>(y: Argv<T>, verb: TableVerb): Argv<T> {

@@ -1,10 +1,8 @@
 // runc's logging contract: `--log FILE --log-format text|json`. Clients (containerd) read the
 // JSON lines ({"level","msg","time"}) and show `msg` to their user, so every error lands there.
 // Without --log the same lines go to stderr; with --log stderr still gets the bare message.
-import * as fs from 'node:fs';
-
 import type { Logger } from '../index';
-import { utcTimestamp } from '../utc-time';
+import { addon } from '../native/addon';
 
 export type LogFormat = 'text' | 'json';
 type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -15,40 +13,12 @@ export interface CliLogOptions {
   debug?: boolean;
 }
 
-function timestamp(): string {
-  return utcTimestamp(Date.now(), { millis: false });
-}
-
-function format(level: Level, msg: string, fmt: LogFormat): string {
-  if (fmt === 'json') return JSON.stringify({ level, msg, time: timestamp() }) + '\n';
-  return `time="${timestamp()}" level=${level} msg=${JSON.stringify(msg)}\n`;
-}
-
 export class CliLogger implements Logger {
   constructor(private readonly options: CliLogOptions) {}
 
+  /** The line's format and where it goes are the native core's (writeLogLine), which the front-end shares. */
   private write(level: Level, msg: string): void {
-    const line = format(level, msg, this.options.logFormat ?? 'text');
-    if (this.options.log) {
-      try {
-        // Appended (never truncated), and not through a symlink at the log's own name: the log's
-        // directory is the caller's, and a planted link would have tsrunc append JSON lines to
-        // whatever file it names (runc follows it).
-        const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
-        const fd = fs.openSync(this.options.log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o644);
-        try {
-          fs.writeSync(fd, line);
-        } finally {
-          fs.closeSync(fd);
-        }
-      } catch {
-        // the log is best effort; the exit code still tells the story
-      }
-    } else {
-      // Synchronous write to fd 2: Node's process.stderr may flip the (shared) pipe to
-      // non-blocking mode, which the container inherits.
-      fs.writeSync(2, line);
-    }
+    addon().writeLogLine(level, msg, this.options.logFormat ?? 'text', this.options.log ?? '');
   }
 
   debug(msg: string): void {
@@ -61,7 +31,6 @@ export class CliLogger implements Logger {
 
   error(msg: string): void {
     this.write('error', msg);
-    if (this.options.log) fs.writeSync(2, msg + '\n');
   }
 }
 

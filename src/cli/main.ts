@@ -4,9 +4,9 @@
 import type { Argv } from 'yargs';
 
 import { TsruncError } from '../errors';
-import { defaultRoot } from '../rootless';
 import { loggerFrom, reportError, type GlobalArgs } from './context';
 import { FAST_VERBS, parseFast, runFast } from './fast-path';
+import { withGlobalFlags } from './flag-options';
 import { printVersionIfAsked } from './version-flag';
 
 type Handler = (argv: never) => number | Promise<number>;
@@ -42,16 +42,9 @@ export async function main(args: string[]): Promise<number> {
     loggerFrom(parseGlobalsLoosely(args)).error(`No help topic for '${help}'`);
     return 3;
   }
-  const parser = yargs(stdinValues(execCommandCut(help)))
+  const parser = withGlobalFlags(yargs(stdinValues(execCommandCut(help)))
     .scriptName('tsrunc')
-    .usage('tsrunc [global options] <command> [options]\n\nAn OCI container runtime (runc-compatible) in TypeScript.')
-    .option('root', { type: 'string', default: defaultRoot(), describe: 'directory for container state', global: true })
-    .option('log', { type: 'string', describe: 'log file (default: stderr)', global: true })
-    .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log line format', global: true })
-    .option('debug', { type: 'boolean', default: false, describe: 'debug logging', global: true })
-    .option('systemd-cgroup', { type: 'boolean', default: false, hidden: true, global: true })
-    .option('rootless', { type: 'string', hidden: true, global: true })
-    .option('criu', { type: 'string', hidden: true, global: true })
+    .usage('tsrunc [global options] <command> [options]\n\nAn OCI container runtime (runc-compatible) in TypeScript.'))
     // runc's flags include --no-pivot and --no-new-keyring: names, not negations of --pivot.
     .parserConfiguration({ 'boolean-negation': false })
     .version(false)
@@ -139,7 +132,8 @@ function parseGlobalsLoosely(args: string[]): GlobalArgs {
     if (i >= 0) return args[i + 1];
     return args.find((a) => a.startsWith(name + '='))?.slice(name.length + 1);
   };
-  return { log: get('--log'), 'log-format': get('--log-format') };
+  // Any other format is written as text, as the logger does.
+  return { log: get('--log'), 'log-format': get('--log-format') === 'json' ? 'json' : 'text' };
 }
 
 if (require.main === module) {

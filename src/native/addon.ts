@@ -69,6 +69,8 @@ export interface Addon {
   isSameLiveProcess(pid: number, startTime: string): boolean;
   /** A signal's number from its name ("TERM", "SIGTERM", "sigterm") or number; -1 for neither. */
   parseSignal(text: string): number;
+  /** runc's log line (native/core writeLogLine): appended to logPath ('' = stderr); an error with a log also goes to stderr bare. */
+  writeLogLine(level: string, msg: string, format: string, logPath: string): void;
   /** A container's status from its init, its exec.fifo and its cgroup record (JSON). */
   containerStatus(pid: number, startTime: string, fifo: string, cgroup?: string): 'created' | 'running' | 'paused' | 'stopped';
   /** Whether the cgroup of a record (JSON) is frozen. */

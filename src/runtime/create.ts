@@ -19,7 +19,7 @@ import { validateId } from '../state/id';
 import { ContainerDir, writeFileAtomic, type StoredState } from '../state/store';
 import { OCI_VERSION } from '../version';
 import { managerFor, placeInit, plannedRecord, setUpCgroup, warmPlacement, type AnySetup, type CgroupRecord } from '../cgroups/cgroup-manager';
-import { planCgroup } from '../cgroups/plan';
+import { planCgroup, warmPlacementEarly } from '../cgroups/plan';
 import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
 import { callerCgroups, skipRootlessCgroup } from '../cgroups/rootless';
 import { checkPreexistingCgroup } from '../cgroups/preexisting';
@@ -176,6 +176,8 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
  * `wait`: the helper stays the init's parent and exits with its status (foreground run, spawn).
  */
 export async function create(root: string, id: string, options: CreateOptions, logger: Logger, waits: Waits, wait = false): Promise<Created> {
+  // One container for this process (the CLI): the kernel's wait before placing it passes meanwhile.
+  if (waits.blocking && !options.systemdCgroup) warmPlacementEarly();
   const { plan, cgroup, stored, configMounts } = prepare(id, options, logger);
   logger.debug(`create ${id}: config of ${stored.bundle} is valid; plan: ${plan.mounts.length} mounts, rootfs ${plan.rootfs}`);
   // Before anything exists, as runc: a frozen cgroup is refused (the init would never get ready).

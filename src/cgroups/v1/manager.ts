@@ -150,7 +150,7 @@ function procsFilesV1(record: V1Record): string[] {
  * only means placeV1 waits as it would have. The event-loop driver leaves it running on the
  * thread pool; the blocking driver writes it now (the CLI has nothing else to do meanwhile).
  */
-export function warmPlacement(s: V1Setup): Steps<void> | undefined {
+export function warmPlacement(s: Pick<V1Setup, 'ownDir'>): Steps<void> | undefined {
   if (s.ownDir === undefined) return undefined;
   return (function* () {
     yield { op: 'write-detached', files: [path.join(s.ownDir!, 'cgroup.procs')], value: String(process.pid) };

@@ -2,14 +2,14 @@ import type { Argv } from 'yargs';
 
 import { withTableFlags } from '../flag-options';
 
-import { listenFdsFromEnv, runtimeFrom, type GlobalArgs } from '../context';
+import { listenFdsFromEnv, runtimeFrom, type GlobalArgs, type VerbArgs } from '../context';
 
 export const command = 'create <container-id>';
 export const describe = 'create a container: set it up and leave its process waiting for `start`';
 
 export const builder = (y: Argv<GlobalArgs>) => withTableFlags(y, 'create');
 
-type Args = GlobalArgs & { 'container-id': string; bundle: string; 'pid-file'?: string; 'no-pivot': boolean; 'preserve-fds': number; 'console-socket'?: string; 'pidfd-socket'?: string };
+type Args = VerbArgs['create'];
 
 export async function handler(argv: Args): Promise<number> {
   await runtimeFrom(argv).create(argv['container-id'], {

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { valueFlagWords, withTableFlags } from '../flag-options';
 
 import { TsruncError } from '../../errors';
-import { listenFdsFromEnv, loggerFrom, runtimeFrom, type GlobalArgs } from '../context';
+import { listenFdsFromEnv, loggerFrom, runtimeFrom, type GlobalArgs, type VerbArgs } from '../context';
 import { debugError } from '../log';
 
 export const command = 'exec <container-id>';
@@ -12,11 +12,7 @@ export const describe = 'run a new process inside a running container (tsrunc ex
 export const builder = (y: Argv<GlobalArgs>) => withTableFlags(y, 'exec');
 
 type Many = string | string[] | undefined;
-type Args = GlobalArgs & {
-  'container-id': string; 'console-socket'?: string; 'pidfd-socket'?: string; cwd?: string; env: Many; tty?: boolean; user?: string;
-  'additional-gids': Many; process?: string; detach: boolean; 'pid-file'?: string; 'process-label'?: string;
-  apparmor?: string; 'no-new-privs': boolean; cap: Many; 'preserve-fds': number; cgroup?: string; 'ignore-paused': boolean;
-};
+type Args = VerbArgs['exec'];
 
 const many = (v: Many): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 

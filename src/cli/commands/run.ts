@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 
 import { withTableFlags } from '../flag-options';
 
-import { listenFdsFromEnv, runtimeFrom, type GlobalArgs } from '../context';
+import { listenFdsFromEnv, runtimeFrom, type GlobalArgs, type VerbArgs } from '../context';
 
 export const command = 'run <container-id>';
 export const describe = 'create and start a container; in the foreground, exit with its status';
@@ -11,10 +11,7 @@ export const describe = 'create and start a container; in the foreground, exit w
 // child of tsrunc-init's helper, which is this process's child): --no-subreaper is accepted, nothing to do.
 export const builder = (y: Argv<GlobalArgs>) => withTableFlags(y, 'run');
 
-type Args = GlobalArgs & {
-  'container-id': string; bundle: string; 'pid-file'?: string; 'no-pivot': boolean; 'preserve-fds': number;
-  detach: boolean; keep: boolean; 'console-socket'?: string; 'pidfd-socket'?: string;
-};
+type Args = VerbArgs['run'];
 
 export function handler(argv: Args): Promise<number> {
   return runtimeFrom(argv).run(argv['container-id'], {

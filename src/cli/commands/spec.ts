@@ -10,10 +10,10 @@ export const builder = (y: Argv<GlobalArgs>) =>
     .option('bind', { type: 'string', array: true, default: [] as string[], describe: 'add a bind mount HOST:CTR[:ro] (repeatable)' })
     .option('rootless', { type: 'string', describe: 'a config for a non-root caller: a user namespace mapping the caller to root, no network namespace, /sys bound, no uid=/gid= mount options, no resources (as runc spec --rootless)' });
 
-export function handler(argv: GlobalArgs & { bundle: string; bind: string[]; rootless: boolean | string }): number {
+export function handler(argv: GlobalArgs & { bundle: string; bind: string[] }): number {
   // A string, as the global --rootless (runc's cgroup mode) that shares its name: a bare
   // `spec --rootless` arrives as "".
-  const rootless = argv.rootless === true || argv.rootless === '' || argv.rootless === 'true';
+  const rootless = argv.rootless === '' || argv.rootless === 'true';
   runtimeFrom(argv).spec({ bundle: argv.bundle, binds: argv.bind, rootless });
   return 0;
 }
