@@ -11,6 +11,8 @@ import { addon } from '../native/addon';
 import { SignalForwarder } from '../process/forward-signals';
 import { managerFor } from '../cgroups/cgroup-manager';
 import { cgroupDirsOf } from '../cgroups/process-cgroups';
+import { cgroupsRootlessMayEnter } from '../cgroups/rootless';
+import { isRootless } from '../rootless';
 import { compileExec, type ExecPlan } from '../plan/exec';
 import { writeFileAtomic } from '../state/store';
 import { withContainer } from './container';
@@ -88,8 +90,9 @@ function closeHelperSide(c: ConsoleChannel): void {
  * needless cgroup.procs write costs a v1 migration (milliseconds).
  */
 function cgroupsToEnter(initPid: number, sub: string | undefined, own: string[]): string[] {
-  const ours = new Set(cgroupDirsOf(process.pid));
-  return cgroupDirsOf(initPid, sub, own).filter((dir) => !ours.has(dir));
+  const ours = cgroupDirsOf(process.pid);
+  const missing = cgroupDirsOf(initPid, sub, own).filter((dir) => !ours.includes(dir));
+  return isRootless() ? cgroupsRootlessMayEnter(missing, ours) : missing;
 }
 
 function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {
