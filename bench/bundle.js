@@ -4,7 +4,10 @@
 // interleaved round by round, wall time, median of ROUNDS:
 //   - tsrunc bundle create, cold (empty layer store: every layer verified and unpacked);
 //   - tsrunc bundle create, warm (a second bundle of the same image: only the overlay mount,
-//     the image config and the volume);
+//     the image config and the volume), beside its floor: `tsrunc --version` (the tool's own start)
+//     and a bare `mount -t overlay` of the same layers (mount(8)); and the bytes it reads from the
+//     archive (strace, once: only headers and metadata);
+//   - tsrunc bundle create, cold, from the same image with zstd layers (skopeo --dest-compress-format zstd);
 //   - tsrunc create from that bundle;
 //   - umoci unpack (a full rootfs copy per bundle, what runc users do without an engine) and
 //     runc create from its bundle;
@@ -52,10 +55,14 @@ fs.writeFileSync(path.join(ctx, 'Containerfile'), ['FROM scratch', 'ADD r1/ /', 
 run(podman('build', '--network', 'none', '-q', '-t', 'localhost/bench:latest', ctx));
 const archive = path.join(work, 'img.oci.tar');
 run(podman('save', '--format', 'oci-archive', '-o', archive, 'localhost/bench:latest'));
+const archiveSize = fs.statSync(archive).size;
 const layout = path.join(work, 'layout');
 run(['skopeo', 'copy', `oci-archive:${archive}`, `oci:${layout}:bench`]);
+const zstdLayout = path.join(work, 'zstd');
+run(['skopeo', 'copy', '--dest-compress-format', 'zstd', `oci-archive:${archive}`, `oci:${zstdLayout}:bench`]);
 
-const results = { 'bundle create (cold store)': [], 'bundle create (warm: 2nd bundle)': [], 'tsrunc create': [], 'umoci unpack': [], 'runc create': [], 'podman create': [] };
+const results = { 'bundle create (cold store)': [], 'bundle create (cold, zstd layers)': [], 'bundle create (warm: 2nd bundle)': [], 'floor: tsrunc --version': [], 'floor: mount -t overlay': [], 'tsrunc create': [], 'umoci unpack': [], 'runc create': [], 'podman create': [] };
+let warmBytes = null;
 const cleanup = [];
 try {
   for (let round = 0; round < ROUNDS + 1; round++) {
@@ -65,12 +72,32 @@ try {
     const b2 = path.join(work, `b2-${round}`);
     const cold = timed([TSRUNC, 'bundle', 'create', '--store', store, '--image', `oci-archive:${archive}`, b1]);
     const warm = timed([TSRUNC, 'bundle', 'create', '--store', store, '--image', `oci-archive:${archive}`, b2]);
+    const version = timed([TSRUNC, '--version']);
+    const layerDirs = JSON.parse(fs.readFileSync(path.join(b2, 'tsrunc-bundle.json'), 'utf8')).layers;
+    const bare = path.join(work, `bare-${round}`);
+    for (const d of ['m', 'u', 'w']) fs.mkdirSync(path.join(bare, d), { recursive: true });
+    const mount = timed(['mount', '-t', 'overlay', '-o', `lowerdir=${[...layerDirs].reverse().join(':')},upperdir=${bare}/u,workdir=${bare}/w`, 'overlay', `${bare}/m`]);
+    run(['umount', `${bare}/m`]);
+    fs.rmSync(bare, { recursive: true, force: true });
+    if (round === 1) {
+      // Once: what the warm bundle reads from the archive (-y: each fd's path).
+      const b3 = path.join(work, 'b3');
+      const trace = path.join(work, 'trace');
+      run(['strace', '-f', '-qq', '-y', '-o', trace, '-e', 'trace=read,pread64', TSRUNC, 'bundle', 'create', '--store', store, '--image', `oci-archive:${archive}`, b3]);
+      warmBytes = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes(`<${archive}>`)).reduce((n, l) => n + Math.max(0, Number(/= (-?\d+)/.exec(l)?.[1] ?? 0)), 0);
+      run([TSRUNC, '--root', state, 'bundle', 'rm', b3]);
+    }
     const id = `bench-${process.pid}-${round}`;
     const create = timed([TSRUNC, '--root', state, 'create', '--bundle', b2, id], true);
     run([TSRUNC, '--root', state, 'delete', '--force', id]);
     for (const b of [b1, b2]) run([TSRUNC, '--root', state, 'bundle', 'rm', b]);
     run([TSRUNC, 'volume', 'prune', '--store', store]);
     fs.rmSync(store, { recursive: true, force: true });
+    const zb = path.join(work, `zb-${round}`);
+    const zstore = path.join(work, `zstore${round}`);
+    const coldZstd = timed([TSRUNC, 'bundle', 'create', '--store', zstore, '--image', `oci:${zstdLayout}:bench`, zb]);
+    run([TSRUNC, '--root', state, 'bundle', 'rm', zb]);
+    fs.rmSync(zstore, { recursive: true, force: true });
 
     const ub = path.join(work, `umoci-${round}`);
     const umoci = timed(['umoci', 'unpack', '--image', `${layout}:bench`, ub]);
@@ -88,7 +115,10 @@ try {
     run(podman('rm', name));
     if (keep) {
       results['bundle create (cold store)'].push(cold);
+      results['bundle create (cold, zstd layers)'].push(coldZstd);
       results['bundle create (warm: 2nd bundle)'].push(warm);
+      results['floor: tsrunc --version'].push(version);
+      results['floor: mount -t overlay'].push(mount);
       results['tsrunc create'].push(create);
       results['umoci unpack'].push(umoci);
       results['runc create'].push(runc);
@@ -117,6 +147,7 @@ ${rows.join('\n')}
 
 From image to a created container:
 - tsrunc, first bundle of the image: ${(m['bundle create (cold store)'] + m['tsrunc create']).toFixed(0)} ms; any later bundle: ${(m['bundle create (warm: 2nd bundle)'] + m['tsrunc create']).toFixed(0)} ms (layers shared, only the overlay mount, config and volume).
+- The second bundle: ${m['bundle create (warm: 2nd bundle)'].toFixed(0)} ms against a floor of ${(m['floor: tsrunc --version'] + m['floor: mount -t overlay']).toFixed(0)} ms (the tool's start, \`tsrunc --version\`, ${m['floor: tsrunc --version'].toFixed(0)} ms + a bare overlay mount ${m['floor: mount -t overlay'].toFixed(0)} ms); it read ${warmBytes} bytes of the ${archiveSize}-byte archive (headers, index, manifest, config: no layer).
 - umoci unpack + runc create: ${(m['umoci unpack'] + m['runc create']).toFixed(0)} ms every time (a full copy of the rootfs per bundle).
 - podman create: ${m['podman create'].toFixed(0)} ms (image already in podman's store; the runtime is not called until start).
 `;

@@ -83,3 +83,12 @@ export function statFailureReason(e: unknown): string {
 export function pointer(...segments: (string | number)[]): string {
   return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
+
+/** errno 2 -> 'ENOENT' (the name TsruncError.errno carries); undefined for 0 or an unknown one. */
+export function errnoName(errno: number): string | undefined {
+  if (errno <= 0) return undefined;
+  // Loaded only for a failure: start, kill, state and delete never load node:os (test/62).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { constants } = require('node:os') as typeof import('node:os');
+  return Object.entries(constants.errno).find(([, n]) => n === errno)?.[0];
+}

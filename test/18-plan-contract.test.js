@@ -145,7 +145,12 @@ async function compileAll(t) {
   t.teardown(() => agent.close());
   const configs = structuredClone(CONFIGS);
   configs.everything.linux.seccomp.listenerPath = socket;
-  return Object.entries(configs).map(([name, config]) => ({ name, plan: compilePlan(config, dir, { id: `contract-${name}`, lsm: LSM, ...OPTIONS[name] }) }));
+  // `everything` is a rootless `tsrunc bundle` (its record says the runtime mounts the overlay: rootfsOverlay).
+  const rootless = bundle(t);
+  const layers = ['l1', 'l2'].map((l) => path.join(rootless, 'store', l));
+  for (const d of [...layers, path.join(rootless, 'overlay/upper'), path.join(rootless, 'overlay/work')]) fs.mkdirSync(d, { recursive: true });
+  fs.writeFileSync(path.join(rootless, 'tsrunc-bundle.json'), JSON.stringify({ version: 1, image: 'oci:x', store: path.join(rootless, 'store'), layers, volumes: [], overlay: 'container' }));
+  return Object.entries(configs).map(([name, config]) => ({ name, plan: compilePlan(config, name === 'everything' ? rootless : dir, { id: `contract-${name}`, lsm: LSM, ...OPTIONS[name] }) }));
 }
 
 /**
@@ -177,6 +182,7 @@ const MESSAGE_DEFS = new Set([
   ...Object.values(withoutComments(CONTRACT_SOURCE.messages.toInit)),
   ...Object.values(withoutComments(CONTRACT_SOURCE.messages.fromInit)),
   'GoStates',
+  'RuntimeHooks',
 ]);
 
 /** One message of each type, with every field set (the plans are compiled ones). */
@@ -338,4 +344,30 @@ test('every sync message reads back the same in tsrunc-init, validates against i
   t.regex(CONTRACT.checkFromInit({ type: 'pid' }), /pid is not an integer/);
   t.regex(CONTRACT.checkFromInit({ type: 'pid', pid: 0 }), /pid is below 1/);
   t.regex(CONTRACT.checkFromInit({ type: 'error', message: 'x', pointer: '' }), /errno is not an integer/);
+});
+
+test('the runtime hooks request (RuntimeHooks) is read by tsrunc-init\'s generated parser, and every field of it is used', (t) => {
+  const ajv = new Ajv({ allErrors: true, strict: true });
+  ajv.addKeyword({ keyword: 'x-cpp', schemaType: 'string' });
+  ajv.addSchema(SCHEMA, 'plan');
+  const validate = ajv.getSchema('plan#/definitions/RuntimeHooks');
+  const hook = (code) => ({ path: '/bin/sh', args: ['sh', '-c', `cat; echo " $FOO"; exit ${code}`], env: ['FOO=bar'], timeout: 0, pointer: `/hooks/prestart/${code}` });
+  const run = (request) => {
+    t.true(validate(request), ajv.errorsText(validate.errors));
+    const r = spawnSync(INIT, [], { env: { [CONTRACT.INIT_ENV.runHooks]: '1' }, input: JSON.stringify(request), encoding: 'utf8' });
+    return { status: r.status, stderr: r.stderr, failures: r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  };
+  // hooks, state (each hook's stdin) and env reach the hook; keepGoing decides whether the second runs.
+  const going = run({ hooks: [hook(3), hook(4)], state: '{"id":"x"}', keepGoing: true });
+  t.is(going.status, 1);
+  t.deepEqual(going.failures, [
+    { type: 'error', message: 'prestart hook /bin/sh exited with status 3: {"id":"x"} bar', errno: 0, pointer: '/hooks/prestart/3' },
+    { type: 'error', message: 'prestart hook /bin/sh exited with status 4: {"id":"x"} bar', errno: 0, pointer: '/hooks/prestart/4' },
+  ]);
+  t.is(run({ hooks: [hook(3), hook(4)], state: '{}', keepGoing: false }).failures.length, 1);
+  t.deepEqual(run({ hooks: [hook(0)], state: '{}', keepGoing: false }), { status: 0, stderr: '', failures: [] });
+  // Not a RuntimeHooks: refused, naming the field.
+  const r = spawnSync(INIT, [], { env: { [CONTRACT.INIT_ENV.runHooks]: '1' }, input: JSON.stringify({ hooks: [], state: '', keepGoing: true, surprise: 1 }), encoding: 'utf8' });
+  t.is(r.status, 2);
+  t.regex(r.stderr, /unknown field "surprise"/);
 });

@@ -11,7 +11,7 @@ const { execFileSync } = require('node:child_process');
 const { Readable } = require('node:stream');
 
 const { useRuntime } = require('./helpers/runtime');
-const { useTestImages, layerTar, ociLayout, busyboxLayer, treeDigest, getXattr } = require('./helpers/images');
+const { useTestImages, layerTar, ociLayout, busyboxLayer, treeDigest, getXattr, xattrsHex } = require('./helpers/images');
 const { unpackLayer } = require('tsrunc/internal');
 const { tool } = require('./helpers/bundle-scenario');
 
@@ -88,6 +88,71 @@ test('layers are unpacked once: oci-archive, oci-dir and docker-archive share th
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout.trim(), 'hi');
   t.is(treeDigest(path.join(a, 'rootfs')), treeDigest(path.join(b, 'rootfs')));
+});
+
+test('zstd layers (image-spec tar+zstd, as skopeo writes them) unpack to the very trees the gzip layers do', async (t) => {
+  const rt = useRuntime(t);
+  const zst = path.join(rt.base, 'zst.oci');
+  execFileSync('skopeo', ['copy', '-q', '--dest-compress-format', 'zstd', `oci-archive:${images.ociArchive}`, `oci:${zst}:zst`], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120000 });
+  const index = JSON.parse(fs.readFileSync(path.join(zst, 'index.json'), 'utf8'));
+  const manifest = JSON.parse(fs.readFileSync(path.join(zst, 'blobs', index.manifests[0].digest.replace(':', '/')), 'utf8'));
+  t.is(manifest.layers.length, 5);
+  t.true(manifest.layers.every((l) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+zstd'), JSON.stringify(manifest.layers.map((l) => l.mediaType)));
+  // The zstd image into its own store, the gzip image into another: the same layers, byte for byte.
+  const zstStore = path.join(rt.base, 'zst-store');
+  const bundle = path.join(rt.base, 'zb');
+  let r = tool(rt, ['bundle', 'create', '--store', zstStore, '--image', `oci:${zst}:zst`, bundle, '--', PROBE]);
+  t.is(r.code, 0, r.stderr);
+  t.teardown(() => { if (fs.existsSync(bundle)) tool(rt, ['bundle', 'rm', bundle]); });
+  bundleCreate(t, rt, `oci-archive:${images.ociArchive}`);
+  t.is(treeDigest(path.join(zstStore, 'layers')), treeDigest(path.join(storeOf(rt), 'layers')));
+  r = await runIn(rt, bundle);
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.deepEqual([lines[0], lines[1], lines[2], lines[5], lines[7]], ['new', 'b', 'gone-absent', '4755 0', 'seed']);
+});
+
+test('hostile layer: a zstd blob that is not valid zstd is refused naming the layer', async (t) => {
+  // The digest matches (taken after the damage): only the decompressor can tell.
+  await refused(t, [await layerTar([{ name: 'f', content: 'good' }])], /layer sha256:[0-9a-f]{64}: not a valid zstd stream/, {
+    compress: 'zstd',
+    compressed: (blob, i) => (i === 1 ? Buffer.concat([blob.subarray(0, 8), Buffer.alloc(200, 0x55)]) : blob),
+  });
+});
+
+test('xattrs whose names and values are not UTF-8 survive: a file capability works in the container, every byte is the host\'s', async (t) => {
+  const rt = useRuntime(t);
+  // The layer is GNU tar's (--xattrs writes SCHILY.xattr records with the raw bytes): a busybox with
+  // the binary security.capability of cap_net_bind_service+ep, and a user.* xattr whose name and
+  // value are not UTF-8, on that file and on a file under the image's VOLUME.
+  const src = path.join(rt.base, 'xsrc');
+  fs.mkdirSync(path.join(src, 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(src, 'data'));
+  fs.copyFileSync('/bin/busybox', path.join(src, 'bin/busybox-cap'));
+  fs.chmodSync(path.join(src, 'bin/busybox-cap'), 0o755);
+  fs.writeFileSync(path.join(src, 'data/tagged'), 'seeded\n');
+  execFileSync('setcap', ['cap_net_bind_service+ep', path.join(src, 'bin/busybox-cap')]);
+  execFileSync('python3', ['-c', "import os,sys\nfor f in sys.argv[1:]: os.setxattr(f, b'user.\\xff\\xfe\\x80name', b'\\x00\\x01\\xfe\\xff\\xc3')", path.join(src, 'bin/busybox-cap'), path.join(src, 'data/tagged')]);
+  const want = xattrsHex(path.join(src, 'bin/busybox-cap'));
+  t.is(want.length, 2);
+  t.is(want.find(([n]) => n === Buffer.from('security.capability').toString('hex'))[1].slice(0, 8), '01000002', 'a binary VFS_CAP_REVISION_2 value');
+  const tar = execFileSync('tar', ['--xattrs', '--xattrs-include=*', '--numeric-owner', '-C', src, '-cf', '-', 'bin', 'data'], { maxBuffer: 1 << 26 });
+  const { ref } = ociLayout(path.join(rt.base, 'layout'), [await busyboxLayer(), tar], { config: { Volumes: { '/data': {} } } });
+  const bundle = bundleCreate(t, rt, ref, [], ['/bin/sh', '-c', '/bin/busybox-cap grep CapEff /proc/self/status; /bin/busybox grep CapEff /proc/self/status; cat /data/tagged']);
+  const record = JSON.parse(fs.readFileSync(path.join(bundle, 'tsrunc-bundle.json'), 'utf8'));
+  t.deepEqual(xattrsHex(path.join(record.layers[1], 'bin/busybox-cap')), want, 'the layer store has the bytes');
+  t.deepEqual(xattrsHex(path.join(bundle, 'rootfs/bin/busybox-cap')), want, 'the overlay rootfs shows them');
+  const volume = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')).mounts.find((m) => m.destination === '/data').source;
+  t.deepEqual(xattrsHex(path.join(volume, 'tagged')), xattrsHex(path.join(src, 'data/tagged')), 'the seeded volume keeps them');
+  // The process inside: a non-root user whose exec of the capability file gains CAP_NET_BIND_SERVICE (bit 10).
+  const configFile = path.join(bundle, 'config.json');
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  config.process.user = { uid: 1000, gid: 1000 };
+  config.process.noNewPrivileges = false;
+  fs.writeFileSync(configFile, JSON.stringify(config));
+  const r = await runIn(rt, bundle);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split('\n').map((l) => l.replace(/\s+/g, ' ')), ['CapEff: 0000000000000400', 'CapEff: 0000000000000000', 'seeded']);
 });
 
 test('bad references and names are refused before anything is made', (t) => {

@@ -249,3 +249,24 @@ specOrder('both hook runners: a name given twice in env keeps its last value; a 
     t.regex(r.stderr, new RegExp(`${kind} hook /bin/sh killed by signal 9 \\(config.json /hooks/${kind}/0\\)`), kind);
   }
 });
+
+// One hook runner (issue 26): the runtime's hooks are run by tsrunc-init too, so a timeout is
+// decided in one place - the same clock, the same SIGKILL of the hook, the same words - whether
+// the hook runs in the runtime's namespaces (prestart, createRuntime) or the container's.
+test('one timeout rule wherever hooks run: a hook over its timeout is SIGKILLed and "timed out after 1s", for every kind create runs', async (t) => {
+  const rt = useRuntime(t);
+  for (const kind of ['prestart', 'createRuntime', 'createContainer']) {
+    const bundle = rt.makeBundle((c) => {
+      c.process.args = ['sleep', '30'];
+      // The test's marker in its environment: leftovers() finds the hook if it is left running.
+      c.hooks = { [kind]: [{ path: '/bin/sleep', args: ['sleep', '30'], env: [rt.marker], timeout: 1 }] };
+    });
+    const id = rt.id('hooktimeout');
+    const r = await rt.runtime(['create', '--bundle', bundle.dir, id]);
+    t.not(r.code, 0, kind);
+    if (isTsrunc) t.regex(r.stderr, new RegExp(`${kind} hook /bin/sleep timed out after 1s \\(config.json /hooks/${kind}/0\\)`), kind);
+    const left = await rt.leftovers(id);
+    t.deepEqual(left.processes, [], `${kind}: the hook was killed, not left running`);
+    t.false(left.stateDir, kind);
+  }
+});

@@ -5,10 +5,15 @@
 //   parseSignal(text) -> number                    -1: not a signal (src/process/signals.ts)
 //   containerStatus(pid, startTime, fifo, cgroupJson?) -> 'created'|'running'|'paused'|'stopped'
 //   cgroupFrozen(cgroupJson) -> boolean            (src/cgroups/frozen.ts)
+//   processStartTime(pid) -> string | null         /proc/<pid>/stat field 22 (src/process/proc.ts)
+//   cgroupSignalAll(dir, signal)                   v2 signalAll; throws the errno of cgroup.kill (src/cgroups/v2/manager.ts)
 //   writeLogLine(level, msg, format, logPath)      runc's log line, to --log or stderr (src/cli/log.ts)
 #include <napi.h>
 
+#include "cgroups.h"
 #include "core.h"
+#include "errors.h"
+#include "proc_stat.h"
 
 namespace {
 
@@ -33,6 +38,18 @@ Napi::Value CgroupFrozen(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), tsrunc::cgroupFrozen(tsrunc::json::parse(info[0].As<Napi::String>().Utf8Value())));
 }
 
+Napi::Value ProcessStartTime(const Napi::CallbackInfo& info) {
+  tsrunc::ProcStat st;
+  if (!tsrunc::readProcStat(info[0].As<Napi::Number>().Int64Value(), st)) return info.Env().Null();
+  return Napi::String::New(info.Env(), st.startTime);
+}
+
+void CgroupSignalAll(const Napi::CallbackInfo& info) {
+  const std::string dir = info[0].As<Napi::String>();
+  const int err = tsrunc::cgroups::signalAllV2(dir, info[1].As<Napi::Number>().Int32Value());
+  if (err != 0) ThrowErrno(info.Env(), err, "write", dir + "/cgroup.kill");
+}
+
 Napi::Value WriteLogLine(const Napi::CallbackInfo& info) {
   tsrunc::writeLogLine(info[0].As<Napi::String>(), info[1].As<Napi::String>(), info[2].As<Napi::String>(), info[3].As<Napi::String>());
   return info.Env().Undefined();
@@ -45,5 +62,7 @@ void InitCore(Napi::Env env, Napi::Object exports) {
   exports.Set("parseSignal", Napi::Function::New(env, ParseSignal));
   exports.Set("containerStatus", Napi::Function::New(env, ContainerStatus));
   exports.Set("cgroupFrozen", Napi::Function::New(env, CgroupFrozen));
+  exports.Set("processStartTime", Napi::Function::New(env, ProcessStartTime));
+  exports.Set("cgroupSignalAll", Napi::Function::New(env, CgroupSignalAll));
   exports.Set("writeLogLine", Napi::Function::New(env, WriteLogLine));
 }

@@ -12,6 +12,18 @@
 
 #include "errors.h"
 
+namespace {
+// An xattr name as the caller gives it: a string, or a Buffer for a name that is not UTF-8 (an
+// image may carry any bytes there; a JS string would replace them).
+std::string XattrName(const Napi::Value& v) {
+  if (v.IsBuffer()) {
+    Napi::Buffer<char> b = v.As<Napi::Buffer<char>>();
+    return std::string(b.Data(), b.Length());
+  }
+  return v.As<Napi::String>();
+}
+}  // namespace
+
 // mknod(path, mode, major, minor): mode carries the file type (S_IFCHR, S_IFBLK, S_IFIFO).
 Napi::Value Mknod(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -27,7 +39,7 @@ Napi::Value Mknod(const Napi::CallbackInfo& info) {
 Napi::Value Lsetxattr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
-  std::string name = info[1].As<Napi::String>();
+  std::string name = XattrName(info[1]);
   Napi::Buffer<char> value = info[2].As<Napi::Buffer<char>>();
   if (lsetxattr(path.c_str(), name.c_str(), value.Data(), value.Length(), 0) < 0) ThrowErrno(env, errno, "lsetxattr", path);
   return env.Undefined();
@@ -37,7 +49,7 @@ Napi::Value Lsetxattr(const Napi::CallbackInfo& info) {
 Napi::Value Lgetxattr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
-  std::string name = info[1].As<Napi::String>();
+  std::string name = XattrName(info[1]);
   char buf[65536];
   ssize_t n = lgetxattr(path.c_str(), name.c_str(), buf, sizeof buf);
   if (n < 0) {
@@ -47,7 +59,8 @@ Napi::Value Lgetxattr(const Napi::CallbackInfo& info) {
   return Napi::Buffer<char>::Copy(env, buf, static_cast<size_t>(n));
 }
 
-// llistxattr(path): the attribute names (copying a volume's seed keeps them).
+// llistxattr(path): the attribute names as Buffers, byte for byte (copying a volume's seed keeps
+// them, UTF-8 or not).
 Napi::Value Llistxattr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
@@ -61,7 +74,7 @@ Napi::Value Llistxattr(const Napi::CallbackInfo& info) {
   uint32_t i = 0;
   for (ssize_t start = 0; start < n;) {
     std::string name(buf + start);
-    names.Set(i++, Napi::String::New(env, name));
+    names.Set(i++, Napi::Buffer<char>::Copy(env, name.data(), name.size()));
     start += static_cast<ssize_t>(name.size()) + 1;
   }
   return names;

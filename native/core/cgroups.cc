@@ -166,9 +166,26 @@ std::string signalAll(const json& record, int signal) {
   }
   const std::string dir = record["dir"].get<std::string>();
   if (!exists(dir)) return "";
-  if (signal == SIGKILL && writeExisting(dir + "/cgroup.kill", "1") == 0) return "";
-  signalPids(procsOf(dir), signal);
-  return "";
+  const int err = signalAllV2(dir, signal);
+  return err == 0 ? "" : cgroupMessage("kill every process of", dir, errnoText(err));
+}
+
+int signalAllV2(const std::string& dir, int signal) {
+  if (signal == SIGKILL) {
+    const int err = writeExisting(dir + "/cgroup.kill", "1");
+    // Done; or the cgroup was removed while the file was open (ENODEV): nobody is left to kill.
+    if (err == 0 || err == ENODEV) return 0;
+    // One by one below only where cgroup.kill is not there (kernel < 5.14, or the cgroup itself
+    // is gone: ENOENT) or not for this cgroup (a threaded one: EOPNOTSUPP). Anything else is an
+    // error of its own, not an old kernel: the caller reports it with this errno.
+    if (err != ENOENT && err != EOPNOTSUPP) return err;
+  }
+  // A threaded cgroup has no readable cgroup.procs (EOPNOTSUPP): its threads' ids, each of which
+  // kill(2) takes for its whole process, are in cgroup.threads.
+  std::vector<long> tasks = procsOf(dir);
+  if (tasks.empty()) tasks = procsOf(dir, "cgroup.threads");
+  signalPids(tasks, signal);
+  return 0;
 }
 
 std::string letKillLand(const json& record, int signal) {

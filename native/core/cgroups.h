@@ -20,6 +20,12 @@ std::vector<std::string> dirs(const json& record);
 std::vector<long> pids(const json& record);
 /** CgroupManager.signalAll: v2 SIGKILL through cgroup.kill; v1 freeze, signal, thaw. "" or an error. */
 std::string signalAll(const json& record, int signal);
+/**
+ * Signals every process of the cgroup2 directory `dir` (v2 signalAll, src/cgroups/v2/manager.ts
+ * calls this through the addon): SIGKILL through cgroup.kill where the kernel has it, else one by
+ * one. 0, or the errno of a cgroup.kill write that failed for another reason than its absence.
+ */
+int signalAllV2(const std::string& dir, int signal);
 /** letKillLand: thaws a v1-frozen cgroup after a SIGKILL (frozen tasks die only once thawed). */
 std::string letKillLand(const json& record, int signal);
 /** CgroupManager.remove: what tsrunc made, each once empty. "" or an error. */

@@ -5,27 +5,14 @@
 
 #include "cgroups.h"
 #include "core.h"
+#include "proc_stat.h"
 #include "util.h"
 
 namespace tsrunc {
 
 bool isSameLiveProcess(long pid, const std::string& startTime) {
-  if (pid <= 0) return false;
-  std::string text;
-  if (!readFile("/proc/" + std::to_string(pid) + "/stat", text)) return false;
-  // The command name (field 2) is in parentheses and may itself hold spaces and ')'.
-  size_t close = text.rfind(')');
-  if (close == std::string::npos || close + 2 > text.size()) return false;
-  std::vector<std::string> fields;
-  size_t start = close + 2;
-  while (fields.size() < 20) {
-    size_t sp = text.find(' ', start);
-    fields.push_back(text.substr(start, sp == std::string::npos ? std::string::npos : sp - start));
-    if (sp == std::string::npos) break;
-    start = sp + 1;
-  }
-  if (fields.size() < 20) return false;
-  return fields[19] == startTime && fields[0] != "Z" && fields[0] != "X";
+  ProcStat st;
+  return readProcStat(pid, st) && st.startTime == startTime && st.state != 'Z' && st.state != 'X';
 }
 
 std::string containerStatus(long pid, const std::string& startTime, const std::string& fifo, const json* cgroup) {

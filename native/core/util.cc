@@ -72,10 +72,10 @@ int removeTree(const std::string& dir) {
   return rmdir(dir.c_str()) == 0 || errno == ENOENT ? 0 : errno;
 }
 
-std::vector<long> procsOf(const std::string& dir) {
+std::vector<long> procsOf(const std::string& dir, const char* file) {
   std::vector<long> pids;
   std::string text;
-  if (!readFile(dir + "/cgroup.procs", text)) return pids;
+  if (!readFile(dir + "/" + file, text)) return pids;
   size_t start = 0;
   while (start < text.size()) {
     size_t nl = text.find('\n', start);

@@ -14,8 +14,8 @@ bool writeAll(int fd, const std::string& text);
 int writeExisting(const std::string& file, const std::string& value);
 /** removeTree (src/state/remove-tree.ts): 0, or the errno of what failed; a missing tree is no error. */
 int removeTree(const std::string& dir);
-/** The pids in <dir>/cgroup.procs (none when it cannot be read). */
-std::vector<long> procsOf(const std::string& dir);
+/** The pids in <dir>/cgroup.procs, or another list of that form (none when it cannot be read). */
+std::vector<long> procsOf(const std::string& dir, const char* file = "cgroup.procs");
 /** Node's text of an errno ("ENOENT: no such file or directory"). */
 std::string errnoText(int err);
 /** systemError (src/errors.ts): "<what>: <errno text>". */

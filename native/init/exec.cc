@@ -8,10 +8,8 @@
 
 #include <cerrno>
 #include <csignal>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <vector>
 
 #include "clone_into_cgroup.h"
@@ -22,6 +20,7 @@
 #include "plan.h"
 #include "process.h"
 #include "procfs.h"
+#include "proc_stat.h"
 #include "reap.h"
 #include "sched.h"
 #include "seccomp.h"
@@ -38,25 +37,14 @@ SyncExec parse_exec(const json& l) {
   return parse_message<SyncExec>(l, SyncStep::Exec);
 }
 
-std::string start_time_of(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return "";
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string f;
-  for (int i = 3; i <= 22 && fields >> f; i++) {
-  }
-  return f;
-}
-
 // A pidfd of the init, checked to be the process tsrunc recorded: from here on a pid reused by
 // another process cannot redirect the exec into someone else's namespaces.
 int open_init(const ExecPlan& x) {
   int fd = static_cast<int>(syscall(SYS_pidfd_open, x.pid, 0));
   if (fd < 0 && errno == ESRCH) throw SetupError("container " + x.id + " is not running", ESRCH);
   if (fd < 0) fail_errno("pidfd_open");
-  if (start_time_of(x.pid) != x.pidStartTime) {
+  tsrunc::ProcStat st;
+  if (!tsrunc::readProcStat(x.pid, st) || st.startTime != x.pidStartTime) {
     close(fd);
     throw SetupError("container " + x.id + " is not running", ESRCH);
   }

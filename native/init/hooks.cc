@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "error.h"
 #include "fd.h"
 
@@ -122,8 +124,8 @@ void run_hook(const HookPlan& h, const std::string& state, mode_t mask) {
   const int status = child.reap();
   while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
   const std::string tail = said.empty() ? "" : ": " + said;
-  // The words of src/plan/hooks.ts hookFailureMessage, which tsrunc's own hooks use: "<kind> hook
-  // <path> <how>"; the pointer (/hooks/<kind>/<i>) is appended by tsrunc.
+  // The one wording of a hook failure, wherever it ran (the runtime's hooks come here too, see
+  // serve_runtime_hooks): "<kind> hook <path> <how>"; tsrunc appends the pointer (/hooks/<kind>/<i>).
   const size_t kindEnd = h.pointer.rfind('/');
   const std::string kind = h.pointer.size() > 7 && kindEnd > 7 ? h.pointer.substr(7, kindEnd - 7) : "";
   const std::string what = kind + " hook " + h.path + " ";
@@ -138,4 +140,37 @@ void run_hook(const HookPlan& h, const std::string& state, mode_t mask) {
 
 void run_hooks(const std::vector<HookPlan>& hooks, const std::string& state, mode_t mask) {
   for (const HookPlan& h : hooks) run_hook(h, state, mask);
+}
+
+int serve_runtime_hooks() {
+  std::string input;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(0, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    input.append(buf, static_cast<size_t>(n));
+  }
+  RuntimeHooks request;
+  try {
+    request = nlohmann::json::parse(input).get<RuntimeHooks>();
+  } catch (const std::exception& e) {
+    dprintf(2, "tsrunc-init: cannot read the hooks to run: %s\n", e.what());
+    return 2;
+  }
+  const mode_t mask = umask(0);  // tsrunc's, inherited: the hooks get it back
+  umask(mask);
+  int status = 0;
+  for (const HookPlan& h : request.hooks) {
+    try {
+      run_hook(h, request.state, mask);
+    } catch (const SetupError& e) {
+      status = 1;
+      const nlohmann::json j = SyncError{"error", e.what(), e.err, e.pointer};
+      const std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+      if (write(1, line.data(), line.size()) < 0) return 1;
+      if (!request.keepGoing) break;
+    }
+  }
+  return status;
 }

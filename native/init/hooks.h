@@ -15,3 +15,9 @@
 // (the runtime's, not the init's umask(0)). Throws SetupError naming the hook's pointer when one
 // fails, times out or cannot be started; the message includes what the hook printed.
 void run_hooks(const std::vector<HookPlan>& hooks, const std::string& state, mode_t mask);
+
+// tsrunc-init started with TSRUNC_RUN_HOOKS (src/runtime/hooks.ts): the runner of the runtime's
+// hooks too, in tsrunc's namespaces and with its umask. Reads a RuntimeHooks from stdin, runs it
+// with run_hooks' rules, and writes a SyncError line to stdout for each hook that failed. Returns
+// the exit status: 0 when every hook succeeded, 1 otherwise, 2 for input it cannot read.
+int serve_runtime_hooks();

@@ -243,6 +243,8 @@ int main() {
   if (const char* zygote = getenv(contract::kZygoteFdEnv)) zygote_serve(atoi(zygote));
   // Hidden diagnostics mode for test/18-plan-contract.test.js: echo a plan as this side reads it.
   if (const char* echo = getenv(contract::kPlanEchoEnv)) return echo_plan(echo);
+  // The runner of the runtime's hooks (hooks.h): one hook policy wherever hooks run.
+  if (getenv(contract::kRunHooksEnv)) return serve_runtime_hooks();
   prctl(PR_SET_NAME, "tsrunc:[0:PARENT]", 0, 0, 0);
   const int syncFd = fd_from_env(contract::kSyncFdEnv);
   if (syncFd < 0) {

@@ -23,15 +23,11 @@ Plan read_plan(const json& j) {
 json contract_json() {
   json steps = json::object();
   for (SyncStep s : kSyncSteps) steps[step_name(s)] = static_cast<int>(s);
+  json env = json::object();
+  for (const contract::EnvName& e : contract::kEnvNames) env[e.key] = e.name;
   return {{"planVersion", contract::kPlanVersion},
           {"syncSteps", steps},
-          {"env",
-           {{"syncFd", contract::kSyncFdEnv},
-            {"fifoFd", contract::kFifoFdEnv},
-            {"cgroupFd", contract::kCgroupFdEnv},
-            {"consoleFd", contract::kConsoleFdEnv},
-            {"zygoteFd", contract::kZygoteFdEnv},
-            {"planEcho", contract::kPlanEchoEnv}}},
+          {"env", env},
           {"forkServer",
            {{"fd", contract::kForkServerFd}, {"maxFds", contract::kForkServerMaxFds}, {"maxPayload", contract::kForkServerMaxPayload}}}};
 }

@@ -350,6 +350,18 @@ void hide_host_proc_and_sys(const std::string& rootfs) {
   }
 }
 
+// A rootless tsrunc bundle's rootfs (src/bundle/runtime-overlay.ts): the overlay of its layers
+// with the bundle's upper and work directories, mounted here because an unprivileged user may mount
+// overlayfs only in a mount namespace its own user namespace owns. userxattr: the layer store of an
+// unprivileged user marks opaque directories with user.overlay.opaque (trusted.* is root's).
+void mount_rootfs_overlay(const Plan& plan) {
+  const RootfsOverlay& o = *plan.rootfsOverlay;
+  std::string lower;
+  for (const std::string& dir : o.lowerDirs) lower += (lower.empty() ? "" : ":") + dir;
+  const std::string options = "userxattr,lowerdir=" + lower + ",upperdir=" + o.upperDir + ",workdir=" + o.workDir;
+  do_mount("overlay", plan.rootfs, "overlay", 0, options, "mount the bundle's overlay rootfs", "/root/path");
+}
+
 }  // namespace
 
 void build_rootfs(const Plan& plan) {
@@ -365,6 +377,7 @@ void build_rootfs(const Plan& plan) {
   } else {
     do_mount("", "/", nullptr, plan.rootPropagation, "", "set propagation of / in the new mount namespace",
              "/linux/rootfsPropagation");
+    if (plan.rootfsOverlay) mount_rootfs_overlay(plan);
     do_mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, "", "bind the rootfs onto itself", "/root/path");
     // pivot_root refuses a new root whose parent mount is shared (runc#1148).
     const std::string parent = mount_point_of(plan.rootfs.substr(0, plan.rootfs.rfind('/')));

@@ -349,7 +349,28 @@ Napi::Value SetUnitProperties(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// managerControlGroup(address, busClient): the manager's own cgroup ("/user.slice/user-1000.slice/
+// user@1000.service" for a user instance; "/" for the system one): where its units' cgroups live.
+Napi::Value ManagerControlGroup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Connection& c = Connect(env, info[0].As<Napi::String>(), info[1].ToBoolean());
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  char* value = nullptr;
+  int r = sd_bus_get_property_string(c.bus, c.busClient ? kService : nullptr, kPath, kManager, "ControlGroup", &e, &value);
+  if (r < 0) {
+    struct Free {
+      sd_bus_error* e;
+      ~Free() { sd_bus_error_free(e); }
+    } guard{&e};
+    Throw(env, "get the manager's ControlGroup", r, &e);
+  }
+  Napi::String out = Napi::String::New(env, value);
+  free(value);
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("managerControlGroup", Napi::Function::New(env, ManagerControlGroup));
   exports.Set("startTransientUnit", Napi::Function::New(env, StartTransientUnit));
   exports.Set("stopUnit", Napi::Function::New(env, StopUnit));
   exports.Set("resetFailedUnit", Napi::Function::New(env, ResetFailedUnit));

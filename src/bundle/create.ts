@@ -10,11 +10,13 @@ import { TsruncError } from '../errors';
 import { openImage } from '../image/open';
 import { parseImageRef } from '../image/reference';
 import { LayerStore } from '../layers/store';
+import { toRootless } from '../spec/default-spec';
 import { writeConfig } from '../spec/write-config';
 import { seedVolume } from '../volumes/seed';
 import { checkVolumeName, VolumeStore } from '../volumes/store';
 import { resolveInRoot } from './in-root';
 import { specFromImage } from './image-spec';
+import { withMergedView } from './merged-view';
 import { mountOverlay, overlayDirs } from './overlay';
 import { writeRecord, type BundleRecord } from './record';
 import { removeBundle } from './remove';
@@ -43,45 +45,46 @@ export interface CreatedBundle {
 export async function createBundle(opts: CreateBundleOptions): Promise<CreatedBundle> {
   const ref = parseImageRef(opts.image);
   const requested = (opts.volumes ?? []).map(parseVolume);
-  if (process.geteuid?.() !== 0) throw new TsruncError('NOT_SUPPORTED', 'bundle create needs root: rootless bundles (overlayfs in a user namespace) are not implemented');
+  // Root mounts the overlay here, on the host; an unprivileged user cannot, so its containers'
+  // runtime mounts it in their own mount namespaces (runtime-overlay.ts).
+  const rootless = process.geteuid?.() !== 0;
   const bundle = path.resolve(opts.bundle);
   const existed = fs.existsSync(bundle);
   if (existed && fs.readdirSync(bundle).length) throw new TsruncError('INVALID_ARGUMENT', `${bundle} exists and is not empty`);
 
   const layerStore = new LayerStore(opts.store);
-  const { image, close } = await openImage(ref, `${opts.store}/tmp`, (d) => layerStore.has(d));
+  const image = openImage(ref);
   const layers: string[] = [];
-  try {
-    for (const layer of image.layers) layers.push(await layerStore.ensure(layer));
-  } finally {
-    close();
-  }
+  for (const layer of image.layers) layers.push(await layerStore.ensure(layer));
 
   fs.mkdirSync(bundle, { recursive: true, mode: 0o711 });
-  const record: BundleRecord = { version: 1, image: `${ref.transport}:${ref.path}${ref.name ? ':' + ref.name : ''}`, store: opts.store, layers, volumes: [] };
+  const record: BundleRecord = { version: 1, image: `${ref.transport}:${ref.path}${ref.name ? ':' + ref.name : ''}`, store: opts.store, layers, volumes: [], overlay: rootless ? 'container' : 'host' };
   try {
     const dirs = overlayDirs(bundle);
     writeRecord(bundle, record);
     for (const d of [dirs.rootfs, dirs.upper, dirs.work]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
     fs.chmodSync(`${bundle}/overlay`, 0o700);
-    mountOverlay(layers, dirs);
+    if (!rootless) mountOverlay(layers, dirs);
 
     const volumes = planVolumes(image.config.config?.Volumes ?? {}, requested, opts.binds ?? []);
     // Named first in the record, then acquired: a removal after a crash here releases what was taken.
     record.volumes = volumes.map((v) => ({ name: v.name ?? crypto.randomBytes(32).toString('hex'), destination: v.destination, anonymous: v.name === undefined }));
     writeRecord(bundle, record);
     const store = new VolumeStore(opts.store, isVolumeUser);
-    const acquired = store.locked(() =>
-      record.volumes.map((v) => {
-        const got = store.acquire(v.name, v.anonymous, bundle);
-        if (got.created) {
-          const seed = resolveInRoot(dirs.rootfs, v.destination);
-          if (seed) seedVolume(seed, got.path);
-        }
-        return { name: v.name, destination: v.destination, path: got.path };
-      }),
-    );
-    const spec = specFromImage({ image: image.config, rootfs: dirs.rootfs, args: opts.args ?? [], binds: opts.binds ?? [], volumes: acquired.map((v) => ({ destination: v.destination, source: v.path })) });
+    const { acquired, spec } = await withMergedView(layers, dirs, rootless, (tree) => {
+      const acquired = store.locked(() =>
+        record.volumes.map((v) => {
+          const got = store.acquire(v.name, v.anonymous, bundle);
+          if (got.created) {
+            const seed = resolveInRoot(tree, v.destination);
+            if (seed) seedVolume(seed, got.path);
+          }
+          return { name: v.name, destination: v.destination, path: got.path };
+        }),
+      );
+      const spec = specFromImage({ image: image.config, rootfs: tree, args: opts.args ?? [], binds: opts.binds ?? [], volumes: acquired.map((v) => ({ destination: v.destination, source: v.path })) });
+      return { acquired, spec: rootless ? toRootless(spec) : spec };
+    });
     writeConfig(bundle, spec);
     return { bundle, layers, volumes: acquired };
   } catch (e) {

@@ -15,6 +15,11 @@ export interface BundleRecord {
   /** Layer directories, bottom first. */
   layers: string[];
   volumes: { name: string; destination: string; anonymous: boolean }[];
+  /**
+   * Who mounts the overlay rootfs: `host` (the bundle tool, on the host; absent in older records)
+   * or `container` (the runtime, in each container's mount namespace: a rootless bundle).
+   */
+  overlay?: 'host' | 'container';
   /** Set once `bundle rm` started: nothing may use the bundle any more. */
   removing?: boolean;
 }

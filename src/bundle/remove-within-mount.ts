@@ -21,6 +21,10 @@ export function removeWithinMount(dir: string, dev?: number): void {
   }
   const device = dev ?? st.dev;
   if (st.dev !== device) throw new TsruncError('INVALID_STATE', `refusing to remove ${dir}: it is on another filesystem (a mount point)`);
+  // A directory without search or write permission for its owner (overlayfs's work/work is mode 0,
+  // and an image may ship a 0555 one in the upper dir): root passes anyway, the rootless owner of a
+  // bundle opens it up first - it is the owner's own file.
+  if ((st.mode & 0o700) !== 0o700 && st.uid === process.geteuid?.() && process.geteuid?.() !== 0) fs.chmodSync(dir, (st.mode & 0o7777) | 0o700);
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = `${dir}/${entry.name}`;
     if (entry.isDirectory()) removeWithinMount(p, device);

@@ -5,6 +5,7 @@
 // the cgroup), neither the cgroup v2 driver (also every state file written before the others existed).
 import * as fs from 'node:fs';
 
+import type { Steps } from '../process/waits';
 import { killWaitsForThaw } from './frozen';
 import type { CompiledResources } from './resources';
 import type { CgroupRecord } from './record';
@@ -47,10 +48,8 @@ export interface CgroupManager {
   watchOoms(): OomWatch;
   /** update: the new limits (compiled by plan.ts for this driver) put in force. */
   applyResources(compiled: CompiledResources, enable: (controllers: string[]) => void): void;
-  /** Removes what tsrunc made, once empty (a joined cgroup stays). */
-  remove(): void;
-  /** remove() without blocking this thread (in-process callers run other containers meanwhile). */
-  removeAsync(): Promise<void>;
+  /** Removes what tsrunc made, once empty (a joined cgroup stays): steps for a Waits driver. */
+  removal(): Steps<void>;
 }
 
 /** The manager of the driver that placed the container. */
@@ -88,18 +87,17 @@ export function plannedRecord(s: AnySetup): CgroupRecord | undefined {
 /**
  * Puts the init into its cgroups before it runs container code: v1 writes it into every
  * hierarchy; systemd starts the unit around it and then writes the limits; v2 has nothing to do
- * (the init was cloned into its cgroup: create passes cloneIntoDir's fd). `blocking`: on this
- * thread (the CLI, which runs one container: the thread pool's start would cost it more).
+ * (the init was cloned into its cgroup: create passes cloneIntoDir's fd).
  */
-export async function placeInit(s: AnySetup, record: CgroupRecord, pid: number, blocking = false): Promise<void> {
+export function* placeInit(s: AnySetup, record: CgroupRecord, pid: number): Steps<void> {
   if (s.driver === 'systemd') systemd().SystemdManager.start(s, record, pid);
-  else if (s.driver === 'v1' && blocking) v1.placeV1Sync(record as v1.V1Record, pid);
-  else if (s.driver === 'v1') await v1.placeV1(record as v1.V1Record, pid);
+  else if (s.driver === 'v1') yield* v1.placeV1(record as v1.V1Record, pid);
 }
 
 /** v1: the kernel's wait before the first cgroup.procs write, got over early (v1 warmPlacement). */
-export function warmPlacement(s: AnySetup, blocking: boolean): void {
-  if (s.driver === 'v1') v1.warmPlacement(s, blocking);
+export function* warmPlacement(s: AnySetup): Steps<void> {
+  const steps = s.driver === 'v1' ? v1.warmPlacement(s) : undefined;
+  if (steps) yield* steps;
 }
 
 export { isFrozen } from './frozen';

@@ -19,9 +19,11 @@ import { compileResources, type CompiledResources } from './resources';
 import { resolveV1Paths, unifiedParents, type V1Location } from './v1/paths';
 import { compileResourcesV1 } from './v1/resources';
 import { warmPlacement as warmPlacementV1 } from './v1/manager';
+import { eventLoopWaits } from '../process/waits';
 import { annotationProperties } from './systemd/properties';
 import type { SystemdSetup } from './systemd/manager';
 import { resolveSystemdPath } from './systemd/unit-name';
+import { isRootless } from '../rootless';
 
 export type CgroupDriverName = 'v1' | 'v2';
 
@@ -37,9 +39,16 @@ export function chooseDriver(host: CgroupHost): { driver: CgroupDriverName; why:
   }
 }
 
-/** linux.resources compiled for the given driver. */
+/**
+ * linux.resources compiled for the given driver (create and update). A rootless caller gets no
+ * device filter: no unprivileged process may load a cgroup device program (BPF_PROG_TYPE_CGROUP_DEVICE
+ * needs CAP_SYS_ADMIN over the host) nor write a v1 devices cgroup. runc ignores the device
+ * controller's errors when rootless for the same reason; such a container reaches only the device
+ * nodes bound from the host, which its user could open anyway.
+ */
 export function compileFor(driver: CgroupDriverName, resources: LinuxResources | undefined, host: CgroupHost, linuxDevices?: readonly { path: string }[]): CompiledResources {
-  return driver === 'v1' ? compileResourcesV1(resources, host, { linuxDevices }) : compileResources(resources, host, { linuxDevices });
+  const compiled = driver === 'v1' ? compileResourcesV1(resources, host, { linuxDevices }) : compileResources(resources, host, { linuxDevices });
+  return isRootless() && compiled.devices ? { ...compiled, devices: undefined } : compiled;
 }
 
 /** The cgroup set-up for a container; throws ConfigError naming every field that cannot be had. */
@@ -82,27 +91,45 @@ function planSystemd(spec: Spec, id: string, warnings: ConfigProblem[], host: Cg
   const { driver } = chooseDriver(host);
   const resources = compileFor(driver, resourcesOfVersion(linux.resources, spec.ociVersion), host, linux.devices);
   warnings.push(...resources.warnings);
-  const { placement, problems } = resolveSystemdPath(linux.cgroupsPath, id);
+  // A rootless caller's units go to its own systemd instance (user@UID.service, which delegates
+  // a cgroup2 subtree to it), in user.slice by default: runc's rootless systemd driver.
+  const bus = isRootless() ? 'user' : 'system';
+  if (bus === 'user' && driver === 'v1') {
+    throw new TsruncError('NOT_SUPPORTED', '--systemd-cgroup as a rootless caller needs cgroup v2: a systemd user instance is delegated a cgroup2 subtree only (runc: "cannot use rootless systemd cgroups manager on cgroup v1")');
+  }
+  const { placement, problems } = resolveSystemdPath(linux.cgroupsPath, id, bus === 'user' ? 'user.slice' : 'system.slice');
   const annotations = annotationProperties(spec.annotations as Record<string, string> | undefined);
   const all = [...problems, ...resources.problems, ...annotations.problems];
   const v1 = driver === 'v1' && placement ? systemdV1Locations(placement.path, host, all) : undefined;
   if (all.length > 0 || !placement) throw new ConfigError(all);
   const main = v1 ? (v1.find((l) => l.key === '') ?? v1.find((l) => l.key.split(',').includes('freezer')) ?? v1[0]) : undefined;
+  // The unit's cgroup is below its manager's: the root for the system instance, user@UID.service
+  // for a user's. Only from there down are the ancestors the driver's to enable controllers in.
+  const managerDir = v1 ? '/' : systemdManagerDir(bus);
+  const unitPath = (managerDir === '/' ? '' : managerDir) + placement.path;
   return {
     driver: 'systemd',
     unit: placement.unit,
     slice: placement.slice,
-    bus: 'system',
-    dir: main ? main.dir : host.unifiedRoot!.replace(/\/+$/, '') + placement.path,
+    bus,
+    dir: main ? main.dir : host.unifiedRoot!.replace(/\/+$/, '') + unitPath,
     ...(v1 ? { v1 } : {}),
     unifiedRoot: host.unifiedRoot ?? '',
-    parents: ancestors(placement.path),
+    parents: ancestors(unitPath).filter((p) => managerDir === '/' || p === managerDir || p.startsWith(managerDir + '/')),
     controllers: resources.controllers,
     writes: resources.writes,
     devices: resources.devices,
     extraProperties: annotations.props,
     description: `tsrunc container ${id}`,
   };
+}
+
+/** The systemd instance's own cgroup (the addon loads only here: a --systemd-cgroup create). */
+function systemdManagerDir(bus: 'system' | 'user'): string {
+  if (bus === 'system') return '/';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dir = (require('./systemd/dbus') as typeof import('./systemd/dbus')).managerControlGroup(bus);
+  return dir.replace(/\/+$/, '') || '/';
 }
 
 /**
@@ -145,7 +172,10 @@ export function warmPlacementEarly(): void {
   } catch {
     return; // planCgroup reports it, after the config's own errors
   }
-  if (chooseDriver(host).driver === 'v1') warmPlacementV1({ ownDir: ownV1Dir(host) }, false);
+  if (chooseDriver(host).driver !== 'v1') return;
+  // On the thread pool even for the blocking CLI: the point is that the wait passes meanwhile.
+  const steps = warmPlacementV1({ ownDir: ownV1Dir(host) });
+  if (steps) eventLoopWaits.run(steps).catch(() => {}); // best effort
 }
 
 /** This process's cgroup in the first v1 hierarchy that lists one (for warmPlacement). */

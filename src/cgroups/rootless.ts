@@ -6,6 +6,7 @@
 //   - on a cgroup2-only host, an explicit cgroupsPath (runc's "rootless needs no limits + no
 //     cgrouppath when no permission is granted for cgroups").
 // One decision, kept here so that a cgroup manager can take it over whole.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { TsruncError } from '../errors';
@@ -60,4 +61,35 @@ export function callerCgroups(host: CgroupHost): CgroupRecord | undefined {
   if (unified) dirs[''] = unified;
   const main = unified ?? Object.values(dirs)[0];
   return main ? { dir: main, created: false, v1: { dirs, made: [] } } : undefined;
+}
+
+/**
+ * The cgroups among `targets` a rootless caller may move a process into, seen from its own
+ * cgroups `ours`: the kernel asks for write access to the target's cgroup.procs and to that of the
+ * closest common ancestor. Where it has not (a user whose shell is in a root-owned session scope,
+ * exec'ing into a unit of its systemd user instance), the exec'd process stays in the caller's
+ * cgroup: runc ignores that failure when rootless (its setnsProcess, rootlessCgroups).
+ */
+export function cgroupsRootlessMayEnter(targets: readonly string[], ours: readonly string[]): string[] {
+  const writable = (dir: string) => {
+    try {
+      fs.accessSync(path.join(dir, 'cgroup.procs'), fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return targets.filter((target) => {
+    const common = ours.map((own) => commonAncestor(target, own)).sort((a, b) => b.length - a.length)[0];
+    return writable(target) && (common === undefined || writable(common));
+  });
+}
+
+/** "/a/b/c", "/a/b/d/e" -> "/a/b". */
+function commonAncestor(a: string, b: string): string {
+  const x = a.split('/');
+  const y = b.split('/');
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return x.slice(0, i).join('/') || '/';
 }

@@ -1,31 +1,32 @@
-// Blobs of an OCI image layout (image-spec image-layout.md): blobs/<algorithm>/<hex>. A digest is
-// checked before it becomes a path (parseDigest), and a blob read whole is verified against it.
-import * as fs from 'node:fs';
+// Blobs of an OCI image layout (image-spec image-layout.md): blobs/<algorithm>/<hex>, in a
+// directory or an archive (image-files.ts). A digest is checked before it becomes a path
+// (parseDigest), and a blob read whole is verified against it.
 import type { Readable } from 'node:stream';
 
 import { TsruncError } from '../errors';
 import { digestOf, parseDigest } from '../layers/digest';
+import type { ImageFiles } from './image-files';
 
 /** Manifests, indexes and configs are small; a larger "manifest" is refused rather than read. */
 const MAX_METADATA_BLOB = 4 << 20;
 
-export function blobPath(layout: string, digest: string, what: string): string {
+export function blobPath(digest: string, what: string): string {
   const { algorithm, hex } = parseDigest(digest, what);
-  return `${layout}/blobs/${algorithm}/${hex}`;
+  return `blobs/${algorithm}/${hex}`;
 }
 
 /** A metadata blob, read whole and verified against its digest (and its descriptor's size). */
-export function readBlob(layout: string, digest: string, what: string, size?: number): Buffer {
-  const file = blobPath(layout, digest, what);
+export function readBlob(files: ImageFiles, digest: string, what: string, size?: number): Buffer {
+  const rel = blobPath(digest, what);
   let data: Buffer;
   try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw new TsruncError('IMAGE_INVALID', `${what} ${digest}: ${file} is not a regular file`);
-    if (st.size > MAX_METADATA_BLOB) throw new TsruncError('IMAGE_INVALID', `${what} ${digest}: ${st.size} bytes, more than a ${what} may have`);
-    data = fs.readFileSync(file);
+    const actualSize = files.size(rel);
+    if (actualSize === undefined) throw new TsruncError('IMAGE_INVALID', `${what} ${digest}: ${rel} is missing`);
+    if (actualSize > MAX_METADATA_BLOB) throw new TsruncError('IMAGE_INVALID', `${what} ${digest}: ${actualSize} bytes, more than a ${what} may have`);
+    data = files.read(rel);
   } catch (e) {
     if (e instanceof TsruncError) throw e;
-    throw new TsruncError('IMAGE_INVALID', `${what} ${digest}: cannot read ${file}: ${(e as Error).message}`, { cause: e });
+    throw new TsruncError('IMAGE_INVALID', `${what} ${digest}: cannot read ${rel}: ${(e as Error).message}`, { cause: e });
   }
   if (size !== undefined && data.length !== size) throw new TsruncError('IMAGE_INVALID', `${what} ${digest}: ${data.length} bytes, its descriptor says ${size}`);
   const actual = digestOf(data, parseDigest(digest, what).algorithm);
@@ -34,10 +35,10 @@ export function readBlob(layout: string, digest: string, what: string, size?: nu
 }
 
 /** A layer blob as a stream (verified by the layer store while it unpacks). */
-export function openBlob(layout: string, digest: string, what: string): Readable {
-  const file = blobPath(layout, digest, what);
-  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new TsruncError('IMAGE_INVALID', `${what} ${digest}: ${file} is missing`);
-  return fs.createReadStream(file);
+export function openBlob(files: ImageFiles, digest: string, what: string): Readable {
+  const rel = blobPath(digest, what);
+  if (files.size(rel) === undefined) throw new TsruncError('IMAGE_INVALID', `${what} ${digest}: ${rel} is missing`);
+  return files.open(rel);
 }
 
 export function parseJson<T>(data: Buffer, what: string): T {

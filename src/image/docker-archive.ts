@@ -1,27 +1,25 @@
-// A `docker save` archive (unpacked by archive.ts): manifest.json lists each image's config file,
+// A `docker save` archive (read in place: image-files.ts): manifest.json lists each image's config file,
 // tags and layer tars, bottom first. Layers are verified by their diff ids (the config's
 // rootfs.diff_ids); the config by its name where that is its digest (`<sha256>.json`).
-import * as fs from 'node:fs';
-
 import { TsruncError } from '../errors';
 import { digestOf } from '../layers/digest';
 import { entryComponents } from '../layers/entry-path';
 import { parseJson } from './blobs';
 import type { Image } from './image';
 import { parseImageConfig } from './image-config';
+import { sniffCompression } from './layer-media-type';
+import type { ImageFiles } from './image-files';
 
 interface Entry { Config: string; RepoTags?: string[] | null; Layers: string[] }
 
-/** `partial`: layer files may be missing (not unpacked from the archive: the store has them). */
-export function readDockerArchive(dir: string, name: string | undefined, shown: string, partial = false): Image {
+export function readDockerArchive(files: ImageFiles, name: string | undefined, shown: string): Image {
   const file = (rel: unknown, what: string): string => {
     if (typeof rel !== 'string') throw new TsruncError('IMAGE_INVALID', `${shown}: manifest.json: ${what} is not a file name`);
-    const p = [dir, ...entryComponents(shown, rel)].join('/');
-    if (partial && what === 'layer') return p;
-    if (!fs.statSync(p, { throwIfNoEntry: false })?.isFile()) throw new TsruncError('IMAGE_INVALID', `${shown}: ${what} ${rel} is not in the archive`);
+    const p = entryComponents(shown, rel).join('/');
+    if (files.size(p) === undefined) throw new TsruncError('IMAGE_INVALID', `${shown}: ${what} ${rel} is not in the archive`);
     return p;
   };
-  const manifest = parseJson<Entry[]>(fs.readFileSync(file('manifest.json', 'manifest')), `${shown}: manifest.json`);
+  const manifest = parseJson<Entry[]>(files.read(file('manifest.json', 'manifest')), `${shown}: manifest.json`);
   if (!Array.isArray(manifest) || manifest.length === 0) throw new TsruncError('IMAGE_INVALID', `${shown}: manifest.json lists no image`);
   const tags = (e: Entry) => (Array.isArray(e.RepoTags) ? e.RepoTags : []);
   let chosen: Entry | undefined;
@@ -32,7 +30,7 @@ export function readDockerArchive(dir: string, name: string | undefined, shown: 
     chosen = manifest.find((e) => tags(e).includes(name) || e.Config === `${name.replace(/^sha256:/, '')}.json`);
     if (!chosen) throw new TsruncError('IMAGE_INVALID', `${shown}: no image named ${JSON.stringify(name)} (it holds ${manifest.flatMap(tags).join(', ') || 'untagged images'})`);
   }
-  const configData = fs.readFileSync(file(chosen.Config, 'config'));
+  const configData = files.read(file(chosen.Config, 'config'));
   const id = /^([a-f0-9]{64})\.json$/.exec(chosen.Config)?.[1];
   if (id && digestOf(configData) !== `sha256:${id}`) throw new TsruncError('IMAGE_INVALID', `${shown}: config ${chosen.Config}: digest mismatch: it hashes to ${digestOf(configData)}`);
   const config = parseImageConfig(configData, `${shown}: config ${chosen.Config}`);
@@ -42,20 +40,11 @@ export function readDockerArchive(dir: string, name: string | undefined, shown: 
   const layers = chosen.Layers.map((rel, i) => {
     const p = file(rel, 'layer');
     return {
-      digest: null, diffId: config.rootfs.diff_ids[i], file: p,
-      get compression() { return isGzip(p) ? ('gzip' as const) : ('none' as const); },
-      open: () => fs.createReadStream(p),
+      digest: null, diffId: config.rootfs.diff_ids[i],
+      // docker save's layers carry no media type: the first bytes say (gzip or zstd from newer Docker).
+      get compression() { return sniffCompression(files.head(p, 4)); },
+      open: () => files.open(p),
     };
   });
   return { name: name ?? tags(chosen)[0] ?? chosen.Config, config, layers };
-}
-
-function isGzip(p: string): boolean {
-  const fd = fs.openSync(p, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    return fs.readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -2,12 +2,12 @@
 // an unpacked oci-archive hold): index.json -> (an index for several platforms ->) the manifest ->
 // config + layers. The image is chosen by name (the org.opencontainers.image.ref.name annotation,
 // exactly, or its tag after the last ':') or manifest digest when the index holds several.
-import * as fs from 'node:fs';
-
 import { TsruncError } from '../errors';
 import type { Image } from './image';
 import { parseImageConfig } from './image-config';
-import { blobPath, openBlob, parseJson, readBlob } from './blobs';
+import { openBlob, parseJson, readBlob } from './blobs';
+import type { ImageFiles } from './image-files';
+import { layerCompression } from './layer-media-type';
 import { hostPlatform, platformMatches } from './platform';
 
 interface Descriptor {
@@ -23,10 +23,11 @@ interface Manifest { mediaType?: string; config?: Descriptor; layers?: Descripto
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
-export function readOciLayout(layout: string, name: string | undefined, shown: string): Image {
+export function readOciLayout(layout: ImageFiles, name: string | undefined, shown: string): Image {
   let indexData: Buffer;
   try {
-    indexData = fs.readFileSync(`${layout}/index.json`);
+    if (layout.size('index.json') === undefined) throw new Error('no index.json');
+    indexData = layout.read('index.json');
   } catch (e) {
     throw new TsruncError('IMAGE_INVALID', `${shown}: no OCI image layout here (cannot read index.json: ${(e as Error).message})`, { cause: e });
   }
@@ -42,10 +43,9 @@ export function readOciLayout(layout: string, name: string | undefined, shown: s
   }
   const layers = manifest.layers.map((d, i) => {
     const type = d.mediaType ?? '';
-    if (/zstd/.test(type)) throw new TsruncError('NOT_SUPPORTED', `${shown}: layer ${d.digest}: zstd layers are not supported (${type})`);
-    const compression: 'gzip' | 'none' = /gzip/.test(type) ? 'gzip' : 'none';
-    if (compression === 'none' && !/tar$|rootfs\.diff\.tar$/.test(type)) throw new TsruncError('IMAGE_INVALID', `${shown}: layer ${d.digest}: media type ${JSON.stringify(type)} is no layer tar`);
-    return { digest: d.digest, diffId: diffIds[i], compression, file: blobPath(layout, d.digest, 'layer'), open: () => openBlob(layout, d.digest, 'layer') };
+    const compression = layerCompression(type);
+    if (compression === null) throw new TsruncError('IMAGE_INVALID', `${shown}: layer ${d.digest}: media type ${JSON.stringify(type)} is no layer tar`);
+    return { digest: d.digest, diffId: diffIds[i], compression, open: () => openBlob(layout, d.digest, 'layer') };
   });
   return { name: chosen.annotations?.[REF_NAME] ?? chosen.digest, config, layers };
 }
@@ -63,7 +63,7 @@ function choose(entries: Descriptor[], name: string | undefined, shown: string):
 }
 
 /** A manifest, through indexes (several platforms: this machine's). */
-function resolveManifest(layout: string, d: Descriptor, shown: string, depth: number): Manifest {
+function resolveManifest(layout: ImageFiles, d: Descriptor, shown: string, depth: number): Manifest {
   if (depth > 4) throw new TsruncError('IMAGE_INVALID', `${shown}: indexes nested too deep`);
   const doc = parseJson<Manifest>(readBlob(layout, d.digest, 'manifest', d.size), `${shown}: manifest ${d.digest}`);
   if (INDEX_TYPES.has(d.mediaType ?? '') || INDEX_TYPES.has(doc.mediaType ?? '') || Array.isArray(doc.manifests)) {

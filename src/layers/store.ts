@@ -8,9 +8,9 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import * as zlib from 'node:zlib';
 
 import { TsruncError } from '../errors';
+import { decompressor, type Compression } from './decompress';
 import { hashingStream, parseDigest } from './digest';
 import { unpackLayer } from './unpack';
 
@@ -21,9 +21,7 @@ export interface LayerSource {
   /** The uncompressed tar's digest (the image config's rootfs.diff_ids). */
   diffId: string;
   /** How the blob is compressed. */
-  compression: 'none' | 'gzip';
-  /** The blob's file. */
-  file: string;
+  compression: Compression;
   /** The blob's bytes. */
   open(): Readable;
 }
@@ -77,10 +75,10 @@ export class LayerStore {
     const fail = (e: unknown) => tarHash.destroy(e as Error);
     raw.on('error', fail);
     if (blobHash) stream = stream.pipe(blobHash);
-    if (layer.compression === 'gzip') {
-      const gunzip = zlib.createGunzip();
-      gunzip.on('error', (e) => tarHash.destroy(new TsruncError('IMAGE_INVALID', `layer ${name}: not a valid gzip stream: ${e.message}`)));
-      stream = stream.pipe(gunzip);
+    if (layer.compression !== 'none') {
+      const decompress = decompressor(layer.compression, name);
+      decompress.on('error', fail);
+      stream = stream.pipe(decompress);
     }
     stream = stream.pipe(tarHash);
     try {

@@ -5,7 +5,8 @@
 //   a hard link names an earlier file of the same layer the same way;
 // - device nodes only for root (mknod needs it; a non-root unpack of one would be a lie); ownership,
 //   modes (setuid included: chmod after chown, which clears it), times and the xattrs an image may
-//   carry (user.*, security.capability) are applied; trusted.overlay.* is overlayfs's and refused;
+//   carry (user.*, security.capability; names and values as bytes, UTF-8 or not: pax-xattrs.ts) are
+//   applied; trusted.overlay.* is overlayfs's and refused;
 // - whiteouts become overlayfs's: `.wh.NAME` a 0/0 character device NAME, `.wh..wh..opq` the
 //   directory's trusted.overlay.opaque=y (whiteout.ts).
 // The directory is private to this unpack (store.ts renames it into place only once the digests
@@ -14,16 +15,16 @@ import * as fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 
-import * as tarStream from 'tar-stream';
+import type * as tarStream from 'tar-stream';
 
 import { addon } from '../native/addon';
 import { entryComponents, entryError } from './entry-path';
-import { OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, whiteoutOf } from './whiteout';
+import { extractKeepingXattrBytes, rawXattrsOf } from './pax-xattrs';
+import { OPAQUE_XATTR, OVERLAY_XATTR_PREFIXES, USER_OPAQUE_XATTR, whiteoutOf } from './whiteout';
 
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
-const XATTR_PAX = 'SCHILY.xattr.';
 
 export interface UnpackOptions {
   /** The layer's name in errors (its digest). */
@@ -32,11 +33,11 @@ export interface UnpackOptions {
   privileged: boolean;
 }
 
-interface DirTimes { path: string; mtime: Date }
+interface DirTimes { path: string; mtime: Date; mode: number }
 
 /** Reads the tar stream to its end, building the layer's tree in `dir` (an existing empty directory). */
 export async function unpackLayer(tar: Readable, dir: string, opts: UnpackOptions): Promise<void> {
-  const extract = tarStream.extract();
+  const extract = extractKeepingXattrBytes();
   // tar-stream's streams are streamx's: fed by pipe(), an input error ends the iteration below.
   tar.on('error', (e) => extract.destroy(e));
   tar.pipe(extract as unknown as NodeJS.WritableStream);
@@ -51,7 +52,11 @@ export async function unpackLayer(tar: Readable, dir: string, opts: UnpackOption
     tar.destroy();
     throw e;
   }
-  for (let i = dirTimes.length - 1; i >= 0; i--) fs.utimesSync(dirTimes[i].path, dirTimes[i].mtime, dirTimes[i].mtime);
+  for (let i = dirTimes.length - 1; i >= 0; i--) {
+    // Unprivileged, a directory stays writable to its owner (the unpack) until its last entry is in.
+    if (!opts.privileged) fs.chmodSync(dirTimes[i].path, dirTimes[i].mode);
+    fs.utimesSync(dirTimes[i].path, dirTimes[i].mtime, dirTimes[i].mtime);
+  }
 }
 
 async function applyEntry(header: tarStream.Header, body: Readable, dir: string, opts: UnpackOptions, dirTimes: DirTimes[]): Promise<void> {
@@ -74,19 +79,20 @@ async function applyEntry(header: tarStream.Header, body: Readable, dir: string,
   if (whiteout) {
     drain();
     if (whiteout.kind === 'meta') return;
-    if (!opts.privileged) fail('whiteouts need root: overlayfs whiteouts are device nodes and trusted.* xattrs');
     if (whiteout.kind === 'opaque') {
-      addon().lsetxattr(parent, OPAQUE_XATTR, Buffer.from('y'));
+      if (opts.privileged) addon().lsetxattr(parent, OPAQUE_XATTR, Buffer.from('y'));
+      addon().lsetxattr(parent, USER_OPAQUE_XATTR, Buffer.from('y'));
       return;
     }
     if (whiteout.name === '.' || whiteout.name === '..' || whiteout.name === '') fail('a whiteout of "." or ".."');
     const hidden = `${parent}/${whiteout.name}`;
     removeExisting(hidden, false);
+    // A 0/0 character device: the one device node anyone may make (Linux 5.8, for overlayfs).
     addon().mknod(hidden, S_IFCHR | 0o000, 0, 0);
     return;
   }
 
-  const xattrs = xattrsOf(header, fail);
+  const xattrs = xattrsOf(header, opts.privileged, fail);
   switch (header.type) {
     case 'file':
     case 'contiguous-file': {
@@ -100,7 +106,7 @@ async function applyEntry(header: tarStream.Header, body: Readable, dir: string,
       const existing = lstatOrNull(target);
       if (existing && !existing.isDirectory()) removeExisting(target, false);
       if (!existing || !existing.isDirectory()) fs.mkdirSync(target, { mode: 0o700 });
-      dirTimes.push({ path: target, mtime: header.mtime ?? new Date(0) });
+      dirTimes.push({ path: target, mtime: header.mtime ?? new Date(0), mode: (header.mode ?? 0o755) & 0o7777 });
       break;
     }
     case 'symlink': {
@@ -150,7 +156,7 @@ async function applyEntry(header: tarStream.Header, body: Readable, dir: string,
   if (opts.privileged) fs.lchownSync(target, header.uid ?? 0, header.gid ?? 0);
   for (const [key, value] of xattrs) addon().lsetxattr(target, key, value);
   if (header.type !== 'symlink') {
-    fs.chmodSync(target, mode);
+    fs.chmodSync(target, header.type === 'directory' && !opts.privileged ? mode | 0o700 : mode);
     if (header.type !== 'directory') fs.utimesSync(target, header.mtime ?? new Date(0), header.mtime ?? new Date(0));
   } else {
     fs.lutimesSync(target, header.mtime ?? new Date(0), header.mtime ?? new Date(0));
@@ -200,19 +206,18 @@ function lstatOrNull(p: string): fs.Stats | null {
   }
 }
 
-/** The entry's xattrs (PAX SCHILY.xattr.*) an image may set. */
-function xattrsOf(header: tarStream.Header, fail: (why: string) => never): [string, Buffer][] {
-  const pax = (header as { pax?: Record<string, string> }).pax;
-  if (!pax) return [];
-  const out: [string, Buffer][] = [];
-  for (const [key, value] of Object.entries(pax)) {
-    if (!key.startsWith(XATTR_PAX)) continue;
-    const name = key.slice(XATTR_PAX.length);
-    if (name.startsWith(OVERLAY_XATTR_PREFIX)) fail(`the xattr ${name}: overlayfs's own attributes may not come from an image`);
-    if (!name.startsWith('user.') && name !== 'security.capability') continue; // selinux labels, ACLs: the host's business
-    // tar-stream decodes PAX values as UTF-8: a value that was not valid UTF-8 cannot be restored exactly.
-    if (value.includes('\uFFFD')) fail(`the xattr ${name}: a binary value tsrunc cannot restore exactly`);
-    out.push([name, Buffer.from(value, 'utf8')]);
+/** The entry's xattrs (PAX SCHILY.xattr.*, as bytes: pax-xattrs.ts) an image may set. */
+function xattrsOf(header: tarStream.Header, privileged: boolean, fail: (why: string) => never): [Buffer, Buffer][] {
+  const out: [Buffer, Buffer][] = [];
+  for (const [name, value] of rawXattrsOf(header)) {
+    // Only the prefix is compared as text: the rest of a name is bytes the kernel takes as they are.
+    const prefix = name.toString('latin1');
+    if (OVERLAY_XATTR_PREFIXES.some((p) => prefix.startsWith(p))) fail(`the xattr ${name.toString('utf8')}: overlayfs's own attributes may not come from an image`);
+    if (name.includes(0)) fail(`the xattr ${name.toString('utf8')}: a NUL byte in its name`);
+    if (!prefix.startsWith('user.') && prefix !== 'security.capability') continue; // selinux labels, ACLs: the host's business
+    // A file capability needs CAP_SETFCAP: an unprivileged user's layer goes without it (as umoci --rootless).
+    if (prefix === 'security.capability' && !privileged) continue;
+    out.push([name, value]);
   }
   return out;
 }

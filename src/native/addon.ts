@@ -75,6 +75,13 @@ export interface Addon {
   containerStatus(pid: number, startTime: string, fifo: string, cgroup?: string): 'created' | 'running' | 'paused' | 'stopped';
   /** Whether the cgroup of a record (JSON) is frozen. */
   cgroupFrozen(cgroup: string): boolean;
+  /** /proc/<pid>/stat field 22 (its start time in clock ticks); null when there is no such process. */
+  processStartTime(pid: number): string | null;
+  /**
+   * Signals every process of a cgroup2 directory (SIGKILL through cgroup.kill, else one by one).
+   * Throws (with its errno) only a cgroup.kill failure that is not the kernel lacking it.
+   */
+  cgroupSignalAll(dir: string, signal: number): void;
   // shim.cc: containerd-shim-tsrunc-v2 (src/shim/)
   /** prctl(PR_SET_CHILD_SUBREAPER, 1). */
   setChildSubreaper(): void;
@@ -86,11 +93,11 @@ export interface Addon {
   /** mknod(2); mode carries the type (S_IFCHR, S_IFBLK, S_IFIFO). */
   mknod(path: string, mode: number, major: number, minor: number): void;
   /** lsetxattr(2): never through a symlink at path. */
-  lsetxattr(path: string, name: string, value: Buffer): void;
+  lsetxattr(path: string, name: string | Buffer, value: Buffer): void;
   /** lgetxattr(2); null when the attribute is not set. */
-  lgetxattr(path: string, name: string): Buffer | null;
-  /** llistxattr(2). */
-  llistxattr(path: string): string[];
+  lgetxattr(path: string, name: string | Buffer): Buffer | null;
+  /** llistxattr(2): the names' bytes (an image's names need not be UTF-8). */
+  llistxattr(path: string): Buffer[];
 }
 
 export const BUILD_DIR = path.join(__dirname, '..', '..', 'build', 'native', 'Release');

@@ -63,7 +63,13 @@ function expand(m: MountOp, view: CgroupMountView): MountOp[] {
   const own = m.flags & ~(MS.BIND | MS.REC);
   if (view.unified) {
     const tree = view.hierarchies[0];
-    if (view.namespace || !tree) return [{ ...m, fstype: 'cgroup2', source: 'cgroup2' }];
+    // A user namespace over a host /sys bind (a rootless config) may be refused a fresh cgroup2
+    // there (EPERM, EBUSY): the container's own cgroup is bound instead, which is what its namespace
+    // would show (runc's fallback, opencontainers/runc#2158).
+    if (view.namespace || !tree) {
+      const fallback = tree ? { source: tree.dir, flags: MS.BIND | MS.REC, remountFlags: bindRemount(own) } : m.fallback;
+      return [{ ...m, fstype: 'cgroup2', source: 'cgroup2', fallback }];
+    }
     return [op(m, { source: tree.dir, flags: MS.BIND | MS.REC, remountFlags: bindRemount(own), propagation: m.propagation })];
   }
   const dest = m.destination.replace(/\/+$/, '');

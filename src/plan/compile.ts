@@ -22,6 +22,7 @@ import { compileSeccomp } from './seccomp';
 import { compileSysctl, ownNamespaces } from './sysctl';
 import { compileTimeOffsets, type TimeOffsetsSpec } from './time';
 import { runningInUserNamespace } from '../rootless';
+import { rootfsOverlayOf } from '../bundle/runtime-overlay';
 import { PLAN_VERSION, type Plan, type ProcessPlan, type Rlimit } from './types';
 
 export interface CompileOptions {
@@ -137,6 +138,8 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
   const own = ownNamespaces(ns.fresh, ns.joins);
   checkJoinedNamespaces(ns.joins, own, Boolean(spec.hostname || spec.domainname), problems);
   if (ns.hostMountNamespace) checkHostMountNamespace(linux.maskedPaths, linux.readonlyPaths, problems);
+  const rootfsOverlay = rootfsOverlayOf(bundle, rootfs);
+  if (rootfsOverlay && ns.hostMountNamespace) problems.push({ pointer: '/linux/namespaces', message: 'a rootless tsrunc bundle\'s overlay rootfs is mounted in the container\'s own mount namespace: add a "mount" namespace' });
   const sysctl = compileSysctl(linux.sysctl, own, problems);
   const timeOffsets = compileTimeOffsets(linux.timeOffsets as TimeOffsetsSpec | undefined, ns.fresh.has('time'), problems);
   const seccomp = compileSeccomp(linux.seccomp, problems, options.warnings);
@@ -154,6 +157,7 @@ export function compilePlan(spec: Spec, bundle: string, options: CompileOptions)
     rootfsPropagation,
     noPivot: options.noPivot ?? false,
     hostMountNamespace: ns.hostMountNamespace,
+    rootfsOverlay,
     cloneFlags: ns.cloneFlags,
     joins: ns.joins,
     userNamespace,

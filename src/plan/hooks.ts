@@ -1,6 +1,7 @@
-// config.json `hooks` -> the hooks tsrunc-init runs inside the container's namespaces
-// (createContainer, startContainer). prestart/createRuntime/poststart/poststop run in tsrunc
-// itself (src/runtime/hooks.ts) straight from the stored config.
+// config.json `hooks` -> what the one hook runner (tsrunc-init's native/init/hooks.cc) takes:
+// the init runs createContainer and startContainer inside the container's namespaces (from the
+// plan); prestart/createRuntime/poststart/poststop run in tsrunc's, by tsrunc-init started as
+// their runner (src/runtime/hooks.ts), compiled here from the stored config the same way.
 import { pointer } from '../errors';
 import type { Hook, Spec } from '../generated/config';
 import type { HookPlan, HooksPlan } from './types';
@@ -31,16 +32,8 @@ export function hookEnv(env: string[] = []): string[] {
   return out.reverse();
 }
 
-/**
- * How a hook failed, in the words both runners use (tsrunc-init's hooks.cc says the same): the
- * hook's kind, path and then "timed out after Ns", "killed by signal N" or "exited with status N",
- * and what it printed.
- */
-export function hookFailureMessage(kind: string, path: string, failure: string): string {
-  return `${kind} hook ${path} ${failure}`;
-}
-
-function toPlan(spec: Spec, kind: HookKind): HookPlan[] {
+/** The hooks of `kind` as the one runner (native/init/hooks.cc) takes them, wherever they run. */
+export function hookPlans(spec: Spec, kind: HookKind): HookPlan[] {
   return hookList(spec, kind).map(({ hook, pointer: ptr }) => ({
     path: hook.path,
     args: hook.args ?? [],
@@ -52,8 +45,8 @@ function toPlan(spec: Spec, kind: HookKind): HookPlan[] {
 
 export function compileHooks(spec: Spec): HooksPlan {
   return {
-    createContainer: toPlan(spec, 'createContainer'),
-    startContainer: toPlan(spec, 'startContainer'),
+    createContainer: hookPlans(spec, 'createContainer'),
+    startContainer: hookPlans(spec, 'startContainer'),
     runtimeHooks: hookList(spec, 'prestart').length + hookList(spec, 'createRuntime').length > 0,
   };
 }

@@ -27,6 +27,7 @@ export type {
   NamespaceType,
   Plan,
   ProcessPlan,
+  RootfsOverlay,
   Rlimit,
   SchedulerPlan,
   SeccompAction,

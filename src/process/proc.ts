@@ -5,25 +5,9 @@ import * as fs from 'node:fs';
 
 import { addon } from '../native/addon';
 
-interface ProcStat {
-  state: string;      // R, S, D, Z, X, ...
-  startTime: string;  // field 22
-}
-
-export function readProcStat(pid: number): ProcStat | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return null;
-  }
-  // The command name (field 2) is in parentheses and may itself contain spaces and ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0], startTime: fields[19] };
-}
-
+/** /proc/<pid>/stat field 22; null when there is no such process. Read by the native core (native/core/proc_stat.cc), the one parser of that file, which tsrunc-init's exec uses too. */
 export function processStartTime(pid: number): string | null {
-  return readProcStat(pid)?.startTime ?? null;
+  return addon().processStartTime(pid);
 }
 
 /**

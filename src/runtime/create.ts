@@ -12,6 +12,7 @@ import { compilePlan } from '../plan/compile';
 import type { Spec } from '../generated/config';
 import type { Plan } from '../plan/types';
 import { processStartTime } from '../process/proc';
+import type { Waits } from '../process/waits';
 import { signalRecorded, waitGone } from '../process/wait';
 import { loadBundle, loadSpec, type LoadedBundle } from '../spec/load';
 import { validateId } from '../state/id';
@@ -167,10 +168,16 @@ function consoleChannel(plan: Plan, options: CreateOptions): number {
   return route === 'socket' ? connectConsoleSocket(options.consoleSocket!) : options.consoleFd!;
 }
 
-/** `offThread`: the cgroup set-up runs on a worker thread (in-process callers, cgroup-worker.ts). */
-export async function create(root: string, id: string, options: CreateOptions, logger: Logger, wait = false, offThread = false): Promise<Created> {
+/**
+ * `waits` (process/waits.ts): how create waits, and where its heavy kernel work runs. The blocking
+ * driver (the CLI) does everything on this thread; with the event-loop driver (in-process callers)
+ * the cgroup set-up runs on a worker thread (cgroup-worker.ts), the helper is forked by the fork
+ * server (zygote.ts), and the v1 placement writes go to the thread pool.
+ * `wait`: the helper stays the init's parent and exits with its status (foreground run, spawn).
+ */
+export async function create(root: string, id: string, options: CreateOptions, logger: Logger, waits: Waits, wait = false): Promise<Created> {
   // One container for this process (the CLI): the kernel's wait before placing it passes meanwhile.
-  if (!offThread && !options.systemdCgroup) warmPlacementEarly();
+  if (waits.blocking && !options.systemdCgroup) warmPlacementEarly();
   const { plan, cgroup, stored, configMounts } = prepare(id, options, logger);
   logger.debug(`create ${id}: config of ${stored.bundle} is valid; plan: ${plan.mounts.length} mounts, rootfs ${plan.rootfs}`);
   // Before anything exists, as runc: a frozen cgroup is refused (the init would never get ready).
@@ -211,7 +218,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // container ever runs outside its limits.
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      cgroupRecord = offThread ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
+      cgroupRecord = !waits.blocking ? await (require('./cgroup-worker') as typeof import('./cgroup-worker')).setUpCgroupOffThread(cgroup) : setUpCgroup(cgroup);
     } catch (e) {
       // A rootless caller without a delegated cgroup: the container runs without one where runc's rules allow.
       if (!skipRootlessCgroup(e, stored.config, cgroup.driver !== 'v1')) throw e;
@@ -227,10 +234,10 @@ export async function create(root: string, id: string, options: CreateOptions, l
     if (cgroupOwnerUid !== null) delegateCgroup(intoDir!, cgroupOwnerUid);
     const listenFds = options.listenFds ?? 0;
     if (listenFds > 0) plan.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-    launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, forked: offThread });
+    launched = await launchInit(plan, { fifoFd, cgroupFd, consoleFd, wait, preserveFds: listenFds + (options.preserveFds ?? 0), stdio: options.stdio, forked: !waits.blocking });
     crashPoint('create:launched');
     // While the helper starts and sends the init's pid, not while the init waits to be placed.
-    if (cgroupRecord) warmPlacement(cgroup, !offThread);
+    if (cgroupRecord) waits.run(warmPlacement(cgroup)).catch(() => {}); // best effort
     pid = (await launched.sync.expect('pid')).pid; // sync step 2
     logger.debug(`create ${id}: tsrunc-init cloned the container init into its namespaces: pid ${pid}`);
     crashPoint('create:pid');
@@ -244,7 +251,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     // The init waits for "go" before it needs them (it becomes the namespace's root then).
     const idMaps = configIdMaps(stored.config.linux);
     if (idMaps) writeIdMaps(pid, idMaps);
-    if (cgroupRecord) await placeInit(cgroup, cgroupRecord, pid, !offThread);
+    if (cgroupRecord) await waits.run(placeInit(cgroup, cgroupRecord, pid));
     crashPoint('create:placed');
     // Its network namespace exists: the devices go there before the init goes on (and runs hooks).
     const netDevices = stored.config.linux?.netDevices;
@@ -290,7 +297,7 @@ export async function create(root: string, id: string, options: CreateOptions, l
     }
     // A failed create continues the lifecycle at delete, which runs the poststop hooks.
     if (record) await runHooks(stored.config, 'poststop', hookState(record, 'stopped'), logger, false);
-    if (cgroupRecord) managerFor(cgroupRecord).remove();
+    if (cgroupRecord) await waits.run(managerFor(cgroupRecord).removal());
     if (stored.hostMounts) detachHostMounts(stored.hostMounts);
     dir.remove();
     throw e;

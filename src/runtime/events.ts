@@ -3,8 +3,7 @@
 import { TsruncError } from '../errors';
 import { managerFor } from '../cgroups/cgroup-manager';
 import { sleep } from '../process/wait';
-import { ContainerDir, type StoredState } from '../state/store';
-import { deriveStatus } from './status';
+import { withContainer, type Container } from './container';
 
 export interface ContainerEvent {
   type: 'stats' | 'oom';
@@ -12,13 +11,12 @@ export interface ContainerEvent {
   data?: Record<string, unknown>;
 }
 
-function load(root: string, id: string): { stored: StoredState; dir: ContainerDir } {
-  const dir = ContainerDir.open(root, id);
-  try {
-    return { stored: dir.read(), dir };
-  } finally {
-    dir.unlock();
-  }
+/** The container as it is now; the lock is not held while events stream (runc's events takes none either). */
+function load(root: string, id: string): Container {
+  return withContainer(root, id, {}, (c) => {
+    void c.stored; // read under the lock
+    return c;
+  });
 }
 
 export function statsEvent(root: string, id: string): ContainerEvent {
@@ -29,14 +27,15 @@ export function statsEvent(root: string, id: string): ContainerEvent {
 
 /** Emits events until the container stops (or `signal` aborts). */
 export async function watchEvents(root: string, id: string, intervalMs: number, emit: (e: ContainerEvent) => void, signal?: AbortSignal): Promise<void> {
-  const { stored, dir } = load(root, id);
+  const container = load(root, id);
+  const stored = container.stored;
   if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to watch`);
   const cgroup = stored.cgroup;
   const manager = managerFor(cgroup);
   const ooms = manager.watchOoms();
   try {
     let nextStats = 0;
-    while (!signal?.aborted && deriveStatus(dir, stored) !== 'stopped') {
+    while (!signal?.aborted && container.status() !== 'stopped') {
       if (ooms.take() > 0) emit({ type: 'oom', id });
       if (Date.now() >= nextStats) {
         emit({ type: 'stats', id, data: manager.stats() });

@@ -11,12 +11,14 @@ import { addon } from '../native/addon';
 import { SignalForwarder } from '../process/forward-signals';
 import { managerFor } from '../cgroups/cgroup-manager';
 import { cgroupDirsOf } from '../cgroups/process-cgroups';
+import { cgroupsRootlessMayEnter } from '../cgroups/rootless';
+import { isRootless } from '../rootless';
 import { compileExec, type ExecPlan } from '../plan/exec';
-import { ContainerDir, writeFileAtomic } from '../state/store';
+import { writeFileAtomic } from '../state/store';
+import { withContainer } from './container';
 import { execProcess, type ExecProcessFlags } from './exec-process';
 import { hookState } from './hooks';
 import { helperExitStatus, launchExec } from './launch';
-import { deriveStatus } from './status';
 import { consoleRoute, OwnConsole, proxyTerminal, type TerminalProxy } from './terminal';
 import type { SyncChannel } from './sync-channel';
 
@@ -49,10 +51,9 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
  * container's state JSON, which a seccomp agent gets with the exec'd process's notify fd.
  */
 function planExec(root: string, id: string, options: ExecOptions, logger: Logger): { plan: ExecPlan; state: string } {
-  const dir = ContainerDir.open(root, id);
-  try {
-    const stored = dir.read();
-    const status = deriveStatus(dir, stored);
+  return withContainer(root, id, {}, (c) => {
+    const stored = c.stored;
+    const status = c.status();
     if (status === 'stopped') throw new TsruncError('INVALID_STATE', 'cannot exec in a stopped container');
     if (status === 'created') throw new TsruncError('INVALID_STATE', `cannot exec in a created container: container ${id} is not running (start it first)`);
     if (status === 'paused' && !options.ignorePaused) {
@@ -66,9 +67,7 @@ function planExec(root: string, id: string, options: ExecOptions, logger: Logger
     // What the init's create already warned about (e.g. ambient capabilities without inheritable).
     warnings.forEach((w) => logger.debug(`exec: ${w.pointer}: ${w.message}`));
     return { plan, state: hookState(stored, status) };
-  } finally {
-    dir.unlock();
-  }
+  });
 }
 
 /** Where the pty master goes: the --console-socket connection, or tsrunc's own socket pair. */
@@ -91,8 +90,9 @@ function closeHelperSide(c: ConsoleChannel): void {
  * needless cgroup.procs write costs a v1 migration (milliseconds).
  */
 function cgroupsToEnter(initPid: number, sub: string | undefined, own: string[]): string[] {
-  const ours = new Set(cgroupDirsOf(process.pid));
-  return cgroupDirsOf(initPid, sub, own).filter((dir) => !ours.has(dir));
+  const ours = cgroupDirsOf(process.pid);
+  const missing = cgroupDirsOf(initPid, sub, own).filter((dir) => !ours.includes(dir));
+  return isRootless() ? cgroupsRootlessMayEnter(missing, ours) : missing;
 }
 
 function consoleFor(plan: ExecPlan, options: ExecOptions): ConsoleChannel {

@@ -71,7 +71,7 @@ export function features(): Features {
       namespaces: (Object.keys(CLONE_NEW) as (keyof typeof CLONE_NEW)[]).sort(),
       capabilities: [...CAPABILITIES],
       // runc's meaning: which cgroup drivers this build has (both), not which one this host uses.
-      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: true, rdma: true },
       seccomp: {
         enabled: true,
         actions: [...ACTIONS].sort(),

@@ -2,20 +2,16 @@
 import { crashPoint } from '../crash-point';
 import { managerFor } from '../cgroups/cgroup-manager';
 import { TsruncError } from '../errors';
-import { ContainerDir } from '../state/store';
-import { deriveStatus } from './status';
+import { withContainer } from './container';
 
 export function setPaused(root: string, id: string, paused: boolean): void {
-  const dir = ContainerDir.open(root, id);
-  try {
-    const stored = dir.read();
-    const status = deriveStatus(dir, stored);
+  withContainer(root, id, {}, (c) => {
+    const stored = c.stored;
+    const status = c.status();
     if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to freeze`);
     if (paused && status !== 'running') throw new TsruncError('INVALID_STATE', `container ${id} is not running (${status})`);
     if (!paused && status !== 'paused') throw new TsruncError('INVALID_STATE', `container ${id} is not paused (${status})`);
     crashPoint('pause:locked');
     managerFor(stored.cgroup).setFrozen(paused);
-  } finally {
-    dir.unlock();
-  }
+  });
 }

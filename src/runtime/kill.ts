@@ -5,8 +5,8 @@ import { TsruncError } from '../errors';
 import { pidsInNamespaceOf } from '../process/proc';
 import { parseSignal } from '../process/signals';
 import { signalRecorded } from '../process/wait';
-import { ContainerDir, type StoredState } from '../state/store';
-import { deriveStatus } from './status';
+import type { StoredState } from '../state/store';
+import { withContainer } from './container';
 import { silentLogger, type Logger } from '../logger';
 
 // The cgroup drivers load only where a cgroup is signalled as a whole or thawed: a kill of the
@@ -45,10 +45,9 @@ export function signalContainer(stored: StoredState, signal: number): void {
 export function kill(root: string, id: string, signalName: string, all = false, logger: Logger = silentLogger): void {
   const signal = parseSignal(signalName);
   logger.debug(`kill ${id}: signal ${signal} to ${all ? 'every process of the container' : 'its init'}`);
-  const dir = ContainerDir.open(root, id, { reader: true });
-  try {
-    const stored = dir.read();
-    if (deriveStatus(dir, stored) === 'stopped') throw new TsruncError('INVALID_STATE', 'container not running');
+  withContainer(root, id, { reader: true }, (c) => {
+    const stored = c.stored;
+    if (c.status() === 'stopped') throw new TsruncError('INVALID_STATE', 'container not running');
     crashPoint('kill:locked');
     if (all) {
       // Signal 0 ("is it alive?") delivers nothing, and the status just read answered it: no
@@ -59,7 +58,5 @@ export function kill(root: string, id: string, signalName: string, all = false, 
     } else if (stored.cgroup && killWaitsForThaw(stored.cgroup, signal)) {
       driver().managerFor(stored.cgroup).setFrozen(false);
     }
-  } finally {
-    dir.unlock();
-  }
+  });
 }

@@ -5,6 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 
 import type { Logger } from '../logger';
+import type { Waits } from '../process/waits';
 import { SignalForwarder } from '../process/forward-signals';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
@@ -43,18 +44,18 @@ export interface ContainerProcess {
  * create + start; resolves once the process runs, with its pid, stdio and exit status. Unlike
  * run, nothing of this process (signals, terminal) is forwarded: the caller holds the process.
  */
-export async function spawnContainer(root: string, id: string, options: SpawnOptions, logger: Logger, blocking = false): Promise<ContainerProcess> {
-  const { pid, helper } = await create(root, id, options, logger, true, !blocking);
+export async function spawnContainer(root: string, id: string, options: SpawnOptions, logger: Logger, waits: Waits): Promise<ContainerProcess> {
+  const { pid, helper } = await create(root, id, options, logger, waits, true);
   // The helper (tsrunc-init's first process) stays the init's parent and exits with its status.
   const status = helperExitStatus(helper);
   try {
-    await start(root, id, logger, blocking);
+    await start(root, id, logger, waits);
   } catch (e) {
-    await deleteContainer(root, id, true, logger, blocking);
+    await deleteContainer(root, id, true, logger, waits);
     throw e;
   }
   const exited = status.then(async (code) => {
-    if (!options.keep) await deleteContainer(root, id, true, logger, blocking);
+    if (!options.keep) await deleteContainer(root, id, true, logger, waits);
     return code;
   });
   exited.catch(() => {}); // a caller that never awaits it must not crash the process
@@ -65,9 +66,9 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 
 /**
  * Resolves with the container's exit status (0-255, 128+N for a signal); 0 when detached.
- * `blocking`: how start waits (start.ts), and create and delete stay off the thread pool (create.ts, delete.ts).
+ * `waits`: how create, start and delete wait (process/waits.ts).
  */
-export async function run(root: string, id: string, options: RunOptions, logger: Logger, blocking = false): Promise<number> {
+export async function run(root: string, id: string, options: RunOptions, logger: Logger, waits: Waits): Promise<number> {
   const wait = !options.detach;
   // A terminal in the foreground without a console socket: tsrunc holds the master itself
   // (unused, and closed, when the process has no terminal).
@@ -75,7 +76,7 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   const signals = wait ? new SignalForwarder(FORWARDED) : undefined;
   let created: Awaited<ReturnType<typeof create>>;
   try {
-    created = await create(root, id, { ...options, consoleFd: own?.theirs, ownTerminal: own !== undefined }, logger, wait, !blocking);
+    created = await create(root, id, { ...options, consoleFd: own?.theirs, ownTerminal: own !== undefined }, logger, waits, wait);
   } catch (e) {
     signals?.stop();
     own?.close();
@@ -90,10 +91,10 @@ export async function run(root: string, id: string, options: RunOptions, logger:
     : Promise.resolve(0);
   signals?.target(pid);
   try {
-    await start(root, id, logger, blocking);
+    await start(root, id, logger, waits);
   } catch (e) {
     signals?.stop();
-    await deleteContainer(root, id, true, logger, blocking);
+    await deleteContainer(root, id, true, logger, waits);
     await terminal?.finish();
     throw e;
   }
@@ -102,6 +103,6 @@ export async function run(root: string, id: string, options: RunOptions, logger:
   logger.debug(`run ${id}: the container process exited with status ${status}`);
   signals?.stop();
   await terminal?.finish();
-  if (!options.keep) await deleteContainer(root, id, true, logger, blocking);
+  if (!options.keep) await deleteContainer(root, id, true, logger, waits);
   return status;
 }

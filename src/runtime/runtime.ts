@@ -5,13 +5,15 @@ import { defaultRoot } from '../rootless';
 import type { LinuxResources, Spec } from '../generated/config';
 import { silentLogger, type Logger } from '../logger';
 import { validateId } from '../state/id';
-import { ContainerDir, listEntries } from '../state/store';
+import { listEntries } from '../state/store';
+import { waitsFor, type Waits } from '../process/waits';
+import { withContainer } from './container';
 import type { CreateOptions } from './create';
 import type { ContainerEvent } from './events';
 import type { Features } from './features';
 import type { ExecOptions } from './exec';
 import type { ContainerProcess, RunOptions, SpawnOptions } from './run';
-import { deriveStatus, describe, unreadableState, type ContainerState } from './status';
+import { unreadableState, type ContainerState } from './status';
 import type { VersionInfo } from '../version';
 
 // Only what a verb needs is loaded: a CLI process runs one verb, and state/start/kill/delete
@@ -71,19 +73,20 @@ export interface SpecOptions {
 export class Runtime {
   readonly root: string;
   private readonly logger: Logger;
-  private readonly blocking: boolean;
+  /** How every verb waits (process/waits.ts): the one choice blockingWaits makes. */
+  private readonly waits: Waits;
   private readonly systemdCgroup: boolean;
 
   constructor(options: RuntimeOptions = {}) {
     this.root = options.root ?? defaultRoot();
     this.logger = options.logger ?? silentLogger;
-    this.blocking = options.blockingWaits ?? false;
+    this.waits = waitsFor(options.blockingWaits ?? false);
     this.systemdCgroup = options.systemdCgroup ?? false;
   }
 
   /** Builds the container and leaves its process waiting for start(). Resolves with its pid. */
   async create(id: string, options: CreateOptions): Promise<number> {
-    return (await lazy.create().create(this.root, id, this.withDriver(options), this.logger, false, !this.blocking)).pid;
+    return (await lazy.create().create(this.root, id, this.withDriver(options), this.logger, this.waits)).pid;
   }
 
   private withDriver<T extends CreateOptions>(options: T): T {
@@ -92,17 +95,11 @@ export class Runtime {
 
   start(id: string): Promise<void> {
     validateId(id);
-    return lazy.start().start(this.root, id, this.logger, this.blocking);
+    return lazy.start().start(this.root, id, this.logger, this.waits);
   }
 
   state(id: string): ContainerState {
-    validateId(id);
-    const dir = ContainerDir.open(this.root, id, { reader: true });
-    try {
-      return describe(dir, dir.read());
-    } finally {
-      dir.unlock();
-    }
+    return withContainer(this.root, id, { reader: true }, (c) => c.describe());
   }
 
   /** `signal`: a name ("TERM", "SIGKILL") or a number as a string. */
@@ -112,12 +109,12 @@ export class Runtime {
   }
 
   delete(id: string, options: { force?: boolean } = {}): Promise<void> {
-    return lazy.delete().deleteContainer(this.root, id, options.force ?? false, this.logger, this.blocking);
+    return lazy.delete().deleteContainer(this.root, id, options.force ?? false, this.logger, this.waits);
   }
 
   /** create + start; unless detached, waits and resolves with the exit status. */
   run(id: string, options: RunOptions): Promise<number> {
-    return lazy.run().run(this.root, id, this.withDriver(options), this.logger, this.blocking);
+    return lazy.run().run(this.root, id, this.withDriver(options), this.logger, this.waits);
   }
 
   /**
@@ -126,7 +123,7 @@ export class Runtime {
    * exits unless `keep`. Nothing is forwarded from this process's signals (run does that).
    */
   spawn(id: string, options: SpawnOptions): Promise<ContainerProcess> {
-    return lazy.run().spawnContainer(this.root, id, this.withDriver(options), this.logger, this.blocking);
+    return lazy.run().spawnContainer(this.root, id, this.withDriver(options), this.logger, this.waits);
   }
 
   /**
@@ -151,14 +148,8 @@ export class Runtime {
 
   /** Host pids of every process in the container. */
   pids(id: string): number[] {
-    validateId(id);
-    const dir = ContainerDir.open(this.root, id, { reader: true });
-    try {
-      const stored = dir.read();
-      return deriveStatus(dir, stored) === 'stopped' && !stored.cgroup ? [] : lazy.kill().containerPids(stored);
-    } finally {
-      dir.unlock();
-    }
+    return withContainer(this.root, id, { reader: true }, (c) =>
+      c.status() === 'stopped' && !c.stored.cgroup ? [] : lazy.kill().containerPids(c.stored));
   }
 
   /** Changes the resource limits of a running container (merged over its config). */

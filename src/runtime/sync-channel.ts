@@ -3,7 +3,7 @@
 // `// sync step N` where create.ts and start.ts send or await it.
 import * as fs from 'node:fs';
 
-import { TsruncError } from '../errors';
+import { errnoName, TsruncError } from '../errors';
 import { addon } from '../native/addon';
 import { checkFromInit, SYNC_STEPS, type FromInit, type ToInit } from '../generated/contract';
 import type { SyncError, SyncHooks, SyncPid, SyncReady } from '../generated/plan';
@@ -29,14 +29,6 @@ export class InitExitedError extends TsruncError {
   }
 }
 
-/** errno 2 -> 'ENOENT' (the name TsruncError.errno carries); undefined for 0 or an unknown one. */
-function errnoName(errno: number): string | undefined {
-  if (errno <= 0) return undefined;
-  // Loaded only for a failure: start, kill, state and delete never load node:os (test/62).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { constants } = require('node:os') as typeof import('node:os');
-  return Object.entries(constants.errno).find(([, n]) => n === errno)?.[0];
-}
 
 function describeStep(type: keyof typeof SYNC_STEPS): string {
   return `step ${SYNC_STEPS[type]} (${type})`;

@@ -8,8 +8,7 @@ import type { LinuxResources, Spec } from '../generated/config';
 import { checkNumbers } from '../spec/load';
 import { nulProblems } from '../spec/semantics';
 import { validateConfig } from '../spec/validate';
-import { ContainerDir } from '../state/store';
-import { deriveStatus } from './status';
+import { withContainer } from './container';
 
 /** blockIO's per-device lists: a device given in a patch replaces that device's entry only (runc 1.5). */
 const PER_DEVICE = ['weightDevice', 'throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice'];
@@ -83,10 +82,9 @@ function unlimitedSwapWithMemory(merged: LinuxResources, patch: LinuxResources):
 }
 
 export function update(root: string, id: string, patch: LinuxResources): void {
-  const dir = ContainerDir.open(root, id);
-  try {
-    const stored = dir.read();
-    if (deriveStatus(dir, stored) === 'stopped') throw new TsruncError('INVALID_STATE', `container ${id} is not running`);
+  withContainer(root, id, {}, (c) => {
+    const stored = c.stored;
+    if (c.status() === 'stopped') throw new TsruncError('INVALID_STATE', `container ${id} is not running`);
     if (!stored.cgroup) throw new TsruncError('NOT_SUPPORTED', `container ${id} has no cgroup to update`);
     const linux = (stored.config.linux ??= {});
     const valid = patch !== null && typeof patch === 'object' && !Array.isArray(patch);
@@ -96,8 +94,6 @@ export function update(root: string, id: string, patch: LinuxResources): void {
     updateCgroup(stored.cgroup, merged, stored.config, id);
     crashPoint('update:written');
     linux.resources = merged;
-    dir.write(stored);
-  } finally {
-    dir.unlock();
-  }
+    c.dir.write(stored);
+  });
 }

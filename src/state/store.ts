@@ -23,6 +23,7 @@ import { addon } from '../native/addon';
 import type { HostMountRecord } from './host-mounts';
 import { detachMountsUnder } from './mounts-under';
 import { removeFile, removeTree } from './remove-tree';
+import { runBlocking, type Steps } from '../process/waits';
 
 export interface StoredState {
   ociVersion: string;
@@ -293,31 +294,15 @@ export class ContainerDir {
   }
 
   /**
-   * remove(), then the lock's fd closed on the thread pool: the lock file is unlinked by then, and
-   * its last close frees the inode in the file system's journal (~0.7 ms on ext4 here), which an
-   * in-process caller's other containers need not wait for.
-   */
-  async removeAsync(): Promise<void> {
-    const fd = this.lockFd;
-    this.lockFd = -1; // remove() leaves it open
-    try {
-      this.remove();
-    } finally {
-      if (fd >= 0) {
-        await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
-        ContainerDir.heldHere.delete(this.dir);
-      }
-    }
-  }
-
-  /**
-   * Removes the state directory. It only ever holds tsrunc's own files, but a mount another tool
+   * Removes the state directory (steps for a Waits driver; remove() runs them here). It only ever holds tsrunc's own files, but a mount another tool
    * put under it is detached first: a recursive remove never goes through a live mount.
    * The state file goes first: whoever gets the lock after us finds no container (see lock()), and
    * a crash half-way leaves a directory without one, which `delete --force` (removeStale) clears
    * and `list` reports as stopped.
    */
-  remove(): void {
+  *removal(): Steps<void> {
+    const fd = this.lockFd;
+    this.lockFd = -1; // closed last, below
     try {
       removeFile(this.stateFile);
       crashPoint('delete:state');
@@ -335,8 +320,21 @@ export class ContainerDir {
     } catch (e) {
       throw systemError(`cannot remove state directory ${this.dir}`, e);
     } finally {
-      this.unlock();
+      // The lock file is unlinked by now: its last close frees the inode in the file system's
+      // journal (~0.7 ms on ext4 here), which the event-loop driver does on the thread pool.
+      if (fd >= 0) {
+        try {
+          yield { op: 'close', fd };
+        } finally {
+          ContainerDir.heldHere.delete(this.dir);
+        }
+      }
     }
+  }
+
+  /** removal() on this thread, for synchronous callers. */
+  remove(): void {
+    runBlocking(this.removal());
   }
 }
 

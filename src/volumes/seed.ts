@@ -38,7 +38,7 @@ function copyChildren(from: string, to: string, dev: number): void {
 function copyMeta(src: string, dst: string, st: fs.Stats): void {
   fs.lchownSync(dst, st.uid, st.gid);
   for (const name of addon().llistxattr(src)) {
-    if (name.startsWith('trusted.overlay.')) continue;
+    if (name.toString('latin1').startsWith('trusted.overlay.')) continue;
     const value = addon().lgetxattr(src, name);
     if (value) addon().lsetxattr(dst, name, value);
   }

@@ -76,16 +76,18 @@ async function layerTar(entries) {
 
 /**
  * Writes an OCI layout at `dir` holding one image of `layers` (tar buffers, bottom first); `gzip`
- * compresses the blobs; `tamper(blobs)` may change a blob's bytes after its digest is taken.
- * Returns the `oci:DIR` reference.
+ * compresses the blobs (`compress: 'zstd'` uses the system's zstd instead; `compressed(blob, index)` may
+ * replace the compressed bytes); `tamper(blobs)` may change a blob's bytes after its digest is
+ * taken. Returns the `oci:DIR` reference.
  */
-function ociLayout(dir, layers, { config = {}, gzip = true, diffIds, tamper } = {}) {
+function ociLayout(dir, layers, { config = {}, gzip = true, compress = gzip ? 'gzip' : 'none', compressed, diffIds, tamper } = {}) {
   const blobs = path.join(dir, 'blobs/sha256');
   fs.mkdirSync(blobs, { recursive: true });
   const put = (buf) => { const d = sha256(buf); fs.writeFileSync(path.join(blobs, d.slice(7)), buf); return d; };
-  const layerDescs = layers.map((tar) => {
-    const blob = gzip ? zlib.gzipSync(tar) : tar;
-    return { mediaType: `application/vnd.oci.image.layer.v1.tar${gzip ? '+gzip' : ''}`, digest: put(blob), size: blob.length };
+  const layerDescs = layers.map((tar, i) => {
+    let blob = { gzip: () => zlib.gzipSync(tar), zstd: () => execFileSync('zstd', ['-q', '-c'], { input: tar, maxBuffer: 1 << 28 }), none: () => tar }[compress]();
+    if (compressed) blob = compressed(blob, i);
+    return { mediaType: `application/vnd.oci.image.layer.v1.tar${compress === 'none' ? '' : '+' + compress}`, digest: put(blob), size: blob.length };
   });
   const cfg = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'], ...config }, rootfs: { type: 'layers', diff_ids: diffIds ?? layers.map(sha256) } }));
   const cfgDesc = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(cfg), size: cfg.length };
@@ -132,6 +134,15 @@ print(h.hexdigest())
   return out.trim();
 }
 
+/** Every xattr of a file as [name hex, value hex] pairs, sorted (names and values as bytes: no UTF-8 needed). */
+function xattrsHex(file) {
+  return JSON.parse(execFileSync('python3', ['-c', `
+import os, sys, json
+p = os.fsencode(sys.argv[1])
+print(json.dumps(sorted([n.encode('utf-8', 'surrogateescape').hex(), os.getxattr(p, n, follow_symlinks=False).hex()] for n in os.listxattr(p, follow_symlinks=False))))
+`, file], { encoding: 'utf8' }));
+}
+
 /** An xattr of a file (python's os.getxattr; no attr package needed); null when unset. */
 function getXattr(file, name) {
   try {
@@ -159,4 +170,4 @@ function useTestImages(test) {
   return images;
 }
 
-module.exports = { podmanImage, useTestImages, layerTar, ociLayout, busyboxLayer, treeDigest, getXattr, sha256 };
+module.exports = { podmanImage, useTestImages, layerTar, ociLayout, busyboxLayer, treeDigest, getXattr, xattrsHex, sha256 };

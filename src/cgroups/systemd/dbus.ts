@@ -17,6 +17,7 @@ interface SystemdAddon {
   stopUnit(address: string, busClient: boolean, unit: string, timeoutMs: number): string | null;
   resetFailedUnit(address: string, busClient: boolean, unit: string): boolean;
   setUnitProperties(address: string, busClient: boolean, unit: string, props: UnitProperty[]): void;
+  managerControlGroup(address: string, busClient: boolean): string;
 }
 
 export type SystemdInstance = 'system' | 'user';
@@ -78,6 +79,15 @@ export function startTransientUnit(instance: SystemdInstance, unit: string, prop
 
 export function setUnitProperties(instance: SystemdInstance, unit: string, props: UnitProperty[]): void {
   call(`set the properties of ${unit}`, instance, (c, address) => c.setUnitProperties(address, false, unit, props));
+}
+
+/**
+ * The manager's own cgroup, below which its slices and units live: "/" for the system manager,
+ * "/user.slice/user-1000.slice/user@1000.service" for a user's (runc asks for the same property).
+ */
+export function managerControlGroup(instance: SystemdInstance): string {
+  if (instance === 'system') return '/';
+  return call('read the manager\'s ControlGroup', instance, (c, address) => c.managerControlGroup(address, false));
 }
 
 /** Stops the unit, waits for it, and clears a failed state: nothing is left in `systemctl list-units`. */

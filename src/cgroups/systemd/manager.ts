@@ -19,6 +19,7 @@ import type { DeviceFilter } from '../devices';
 import type { CgroupRecord, SystemdUnitRecord } from '../record';
 import type { CompiledResources } from '../resources';
 import type { CgroupWrite } from '../types';
+import { runBlocking, type Steps } from '../../process/waits';
 import { attachDevices, enableControllers, makeCgroupDir, removeCgroup, V2Manager, writeLimits } from '../v2/manager';
 import { applyDevices, fillCpusets, removeV1, V1Manager, writeLimitsV1, type V1Record } from '../v1/manager';
 import { unifiedParents, type V1Location } from '../v1/paths';
@@ -108,7 +109,7 @@ export class SystemdManager implements CgroupManager {
       }
     } catch (e) {
       try {
-        new SystemdManager(record).remove();
+        runBlocking(new SystemdManager(record).removal());
       } catch {
         // the first error is the one to report
       }
@@ -181,16 +182,12 @@ export class SystemdManager implements CgroupManager {
   }
 
   /** Stops the unit (systemd kills what is left and removes the cgroup) and resets its failed state. */
-  remove(): void {
+  *removal(): Steps<void> {
+    // systemd does the removal; this process only waits for its job (on this thread: D-Bus).
     stopAndResetUnit(this.unit.bus, this.unit.unit);
     // systemd removes the cgroup of a unit it stops (on v1, in the hierarchies it manages); what
     // is left is removed once empty.
-    if (this.record.v1) removeV1(this.record as V1Record);
-    else if (fs.existsSync(this.record.dir)) removeCgroup({ dir: this.record.dir, created: true });
-  }
-
-  /** The same as remove(): systemd does the removal, this process only waits for its job. */
-  async removeAsync(): Promise<void> {
-    this.remove();
+    if (this.record.v1) yield* removeV1(this.record as V1Record);
+    else if (fs.existsSync(this.record.dir)) yield* removeCgroup({ dir: this.record.dir, created: true });
   }
 }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { DeviceFilter } from '../devices';
-import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDir, removeCgroupDirsAsync, sleepMs, writeCgroupFile, writeCgroupFilesAsync, writeExisting } from '../cgroupfs';
+import { CGROUPS_PATH_POINTER, cgroupFsError, procsOf, readCgroupFile, readOptional, removeCgroupDirs, sleepMs, writeCgroupFile, writeCgroupFiles } from '../cgroupfs';
 import { applyWrite, attachDevices, enableControllers, makeCgroupDir, signalPids } from '../v2/manager';
 import { controllerOf } from '../availability';
 import type { CgroupWrite } from '../types';
@@ -22,6 +22,7 @@ import type { CgroupManager, OomWatch } from '../cgroup-manager';
 import type { CompiledResources } from '../resources';
 import { cgroupStatsV1 } from './stats';
 import { OomNotifier } from './oom';
+import { runBlocking, type Steps } from '../../process/waits';
 
 export { v1DirOf, type V1Record };
 
@@ -63,7 +64,7 @@ export function setUpV1(s: V1Setup): V1Record {
     if (s.devices) applyDevices(record, s.devices);
     return record;
   } catch (e) {
-    removeV1(record);
+    runBlocking(removeV1(record));
     throw e;
   }
 }
@@ -125,13 +126,13 @@ export function applyDevices(record: V1Record, filter: DeviceFilter): void {
 /**
  * Puts the init into every v1 hierarchy's cgroup, before it runs any container code. The cgroup2
  * one of a hybrid host is not written: the init was cloned into it (driver.ts cgroupFdDir), and
- * each cgroup.procs write is a migration the kernel serialises across the whole host. The writes go
- * to the thread pool at once (one native batch): each may sleep in the kernel (see writeCgroupFileAsync), and
- * meanwhile this process goes on with other containers.
+ * each cgroup.procs write is a migration the kernel serialises across the whole host. Each write
+ * may sleep in the kernel (an RCU grace period): the event-loop driver does them on the thread
+ * pool at once, and every write settles before a failure is reported (none is left running
+ * behind a clean-up).
  */
-export async function placeV1(record: V1Record, pid: number): Promise<void> {
-  // Every write settles before a failure is reported: none is left running behind a clean-up.
-  await writeCgroupFilesAsync(procsFilesV1(record), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+export function placeV1(record: V1Record, pid: number): Steps<void> {
+  return writeCgroupFiles(procsFilesV1(record), String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
 }
 
 /** The cgroup.procs of every v1 hierarchy's cgroup (not the cgroup2 one: see placeV1). */
@@ -146,28 +147,14 @@ function procsFilesV1(record: V1Record): string[] {
  * grace period before it gets it (5-20 ms of wall time on this host, no CPU); writes that follow
  * soon after do not wait. Done while the init's helper starts up (an idle wait for its pid), the
  * grace period passes then instead of in placeV1, while the init waits. Best effort: a failure
- * only means placeV1 waits as it would have. `blocking`: on this thread (the CLI has nothing else
- * to do meanwhile), else on the thread pool.
+ * only means placeV1 waits as it would have. The event-loop driver leaves it running on the
+ * thread pool; the blocking driver writes it now (the CLI has nothing else to do meanwhile).
  */
-export function warmPlacement(s: Pick<V1Setup, 'ownDir'>, blocking: boolean): void {
-  if (s.ownDir === undefined) return;
-  const file = path.join(s.ownDir, 'cgroup.procs');
-  if (!blocking) {
-    fs.open(file, fs.constants.O_WRONLY, (e, fd) => {
-      if (!e) fs.write(fd, String(process.pid), () => fs.close(fd, () => {}));
-    });
-    return;
-  }
-  try {
-    writeExisting(file, String(process.pid));
-  } catch {
-    // see above
-  }
-}
-
-/** placeV1 on this thread, for a caller with one container to run (the CLI): no thread pool to start. */
-export function placeV1Sync(record: V1Record, pid: number): void {
-  for (const file of procsFilesV1(record)) writeCgroupFile(file, String(pid), CGROUPS_PATH_POINTER, 'SETUP_FAILED');
+export function warmPlacement(s: Pick<V1Setup, 'ownDir'>): Steps<void> | undefined {
+  if (s.ownDir === undefined) return undefined;
+  return (function* () {
+    yield { op: 'write-detached', files: [path.join(s.ownDir!, 'cgroup.procs')], value: String(process.pid) };
+  })();
 }
 
 /** Every process of the container, from the freezer hierarchy (else the first one). */
@@ -220,15 +207,10 @@ export function signalAllV1(record: V1Record, signal: number): void {
  * cgroup.events says when the last (even exited, unreaped) task is gone, and a task leaves every
  * hierarchy at once, so the v1 ones are empty by then.
  */
-export function removeV1(record: V1Record, timeoutMs = 2000): void {
+export function removeV1(record: V1Record, timeoutMs = 2000): Steps<void> {
   const unified = record.v1.dirs[''];
   const made = [...record.v1.made].sort((a, b) => Number(b === unified) - Number(a === unified));
-  for (const dir of made) removeCgroupDir(dir, timeoutMs);
-}
-
-/** removeV1 on the thread pool, every hierarchy at once. */
-export function removeV1Async(record: V1Record, timeoutMs = 2000): Promise<void> {
-  return removeCgroupDirsAsync(record.v1.made, timeoutMs);
+  return removeCgroupDirs(made, timeoutMs);
 }
 
 /** The cgroup v1 driver behind the one interface. */
@@ -283,11 +265,7 @@ export class V1Manager implements CgroupManager {
     if (compiled.devices) applyDevices(this.record, compiled.devices);
   }
 
-  remove(): void {
-    removeV1(this.record);
-  }
-
-  removeAsync(): Promise<void> {
-    return removeV1Async(this.record);
+  removal(): Steps<void> {
+    return removeV1(this.record);
   }
 }

@@ -5,14 +5,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { TsruncError } from '../../errors';
 import { addon } from '../../native/addon';
 import type { DeviceFilter } from '../devices';
-import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, removeCgroupDirAsync, procsOf, readCgroupFile, removeCgroupDir, sleepMs, writeCgroupFile, writeExisting } from '../cgroupfs';
+import { CGROUPS_PATH_POINTER, cgroupFsError, onCgroup, procsOf, readCgroupFile, removeCgroupDirs, sleepMs, writeCgroupFile, writeExisting } from '../cgroupfs';
 import type { CgroupManager, OomWatch } from '../cgroup-manager';
 import type { CompiledResources } from '../resources';
 import type { CgroupRecord } from '../record';
 import { cgroupStats, oomKills } from '../stats';
 import type { CgroupWrite } from '../types';
+import { runBlocking, type Steps } from '../../process/waits';
 
 /** Writing subtree_control can meet EBUSY while processes move (runc#2298): retry briefly. */
 function writeRetrying(file: string, value: string): void {
@@ -101,7 +103,7 @@ export function setUpCgroup(s: CgroupSetup): CgroupRecord {
     if (s.devices) attachDevices(s.dir, s.devices);
     return record;
   } catch (e) {
-    removeCgroup(record);
+    runBlocking(removeCgroup(record));
     throw e;
   }
 }
@@ -121,22 +123,21 @@ export function signalPids(pids: readonly number[], signal: number): void {
   }
 }
 
-/** Signals every process in the cgroup; SIGKILL through cgroup.kill where the kernel has it. */
+/**
+ * Signals every process in the cgroup; SIGKILL through cgroup.kill where the kernel has it. Decided
+ * by the native core (native/core/cgroups.cc signalAllV2), which the native front-end's kill and
+ * delete run too: which cgroup.kill failures mean "do it one by one" (no such file: kernel < 5.14;
+ * EOPNOTSUPP: a threaded cgroup, whose tasks are then read from cgroup.threads) and which are
+ * errors of their own, reported here with their errno.
+ */
 export function signalAll(dir: string, signal: number): void {
-  if (signal === 9) {
-    try {
-      writeExisting(path.join(dir, 'cgroup.kill'), '1');
-      return;
-    } catch (e) {
-      // One by one below only where cgroup.kill is not there (kernel < 5.14, or the cgroup itself is
-      // gone: ENOENT) or not for this cgroup (a threaded one: EOPNOTSUPP). A cgroup removed while
-      // open (ENODEV) has nobody left to kill. Anything else is an error of its own, not an old kernel.
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENODEV') return;
-      if (code !== 'ENOENT' && code !== 'EOPNOTSUPP') throw cgroupFsError('kill every process of', dir, e);
-    }
+  try {
+    addon().cgroupSignalAll(dir, signal);
+  } catch (e) {
+    // The addon's error carries the errno and the file ("Is a directory, write '<dir>/cgroup.kill'").
+    const { errno, message } = e as TsruncError;
+    throw new TsruncError('SYSTEM', `cgroup: cannot kill every process of ${dir}: ${errno}: ${message}`, { cause: e, errno, syscall: 'write' });
   }
-  signalPids(cgroupPids(dir), signal);
 }
 
 /** Freezes or thaws, and waits until cgroup.events says it is done. */
@@ -151,8 +152,8 @@ export function setFrozen(dir: string, frozen: boolean, timeoutMs = 5000): void 
 }
 
 /** Removes a cgroup tsrunc created, once its last process is gone (EBUSY until then). */
-export function removeCgroup(record: CgroupRecord, timeoutMs = 2000): void {
-  if (record.created) removeCgroupDir(record.dir, timeoutMs);
+export function* removeCgroup(record: CgroupRecord, timeoutMs = 2000): Steps<void> {
+  if (record.created) yield* removeCgroupDirs([record.dir], timeoutMs);
 }
 
 /** The cgroup v2 driver behind the one interface (also the systemd driver's file layer). */
@@ -214,11 +215,7 @@ export class V2Manager implements CgroupManager {
     if (compiled.devices) attachDevices(this.record.dir, compiled.devices);
   }
 
-  remove(): void {
-    removeCgroup(this.record);
-  }
-
-  async removeAsync(): Promise<void> {
-    if (this.record.created) await removeCgroupDirAsync(this.record.dir);
+  removal(): Steps<void> {
+    return removeCgroup(this.record);
   }
 }

@@ -7,7 +7,7 @@ import { defaultRoot } from '../../rootless';
 import { print } from '../output';
 
 export const command = 'bundle <action>';
-export const describe = 'make an OCI bundle from an image (create), or remove one (rm)';
+export const describe = 'make an OCI bundle from an image (create), mount its rootfs again (mount), or remove it (rm)';
 
 // Repeated flags, not yargs arrays: an array option would swallow DIR after it.
 interface CreateArgs extends GlobalArgs { dir: string; image: string; volume?: string | string[]; bind?: string | string[]; store?: string; '--'?: string[]; _: (string | number)[] }
@@ -33,6 +33,17 @@ export const builder = (y: Argv<GlobalArgs>) =>
       }),
     )
     .command(
+      'mount <dir>',
+      'mount the bundle\'s overlay rootfs again (after a reboot) from the layer store, reading no image',
+      (c: Argv<GlobalArgs>) => c.positional('dir', { type: 'string', demandOption: true }),
+      untyped(async (argv: GlobalArgs & { dir: string }) => {
+        const { mountBundle } = await import('../../bundle/mount');
+        const done = mountBundle(argv.dir);
+        if (done === 'already') print(`${argv.dir}: already mounted`);
+        if (done === 'runtime') print(`${argv.dir}: a rootless bundle: the runtime mounts its rootfs in each container`);
+      }),
+    )
+    .command(
       'rm <dir>',
       'unmount and remove a bundle made by `bundle create` (its volumes stay)',
       (c: Argv<GlobalArgs>) => c.positional('dir', { type: 'string', demandOption: true }),
@@ -41,7 +52,7 @@ export const builder = (y: Argv<GlobalArgs>) =>
         removeBundle(argv.dir, { stateRoot: argv.root ?? defaultRoot() });
       }),
     )
-    .demandCommand(1, 'bundle: create or rm');
+    .demandCommand(1, 'bundle: create, mount or rm');
 
 // yargs cannot type a subcommand's argv through a builder function; each handler says what it reads.
 function untyped<T>(fn: (argv: T) => Promise<void>): (argv: unknown) => Promise<void> {
