@@ -3,7 +3,8 @@
 # the build (schemas -> validators/types, the Plan schema -> TS + C++ types, the C++ addon and init
 # helper, TypeScript) and the default bundle's rootfs. Safe to run again.
 #   scripts/setup.sh          what tsrunc needs to build and run
-#   scripts/setup.sh --dev    plus what the tests and benchmarks compare against (runc, crun, hyperfine)
+#   scripts/setup.sh --dev    plus what the tests and benchmarks compare against (runc, crun, hyperfine;
+#                             gnuplot-nox draws bench/chart.svg)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -18,7 +19,7 @@ packages=(build-essential cmake nlohmann-json3-dev busybox-static
           libseccomp-dev libsystemd-dev iproute2 ca-certificates)
 # --dev: the references the side-by-side tests and the benchmark compare against, newuidmap/newgidmap
 # for the rootless tests, and systemd + dbus, which the systemd lane's VM boots from this host's /.
-[ "${1:-}" = "--dev" ] && packages+=(runc crun hyperfine jq uidmap systemd dbus)
+[ "${1:-}" = "--dev" ] && packages+=(runc crun hyperfine gnuplot-nox jq uidmap systemd dbus)
 command -v node >/dev/null || packages+=(nodejs npm)
 
 missing=()
