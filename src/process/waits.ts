@@ -36,7 +36,7 @@ export type Op =
   /** Opens `file` O_RDONLY|O_NONBLOCK: result the fd; throws the open's error. */
   | { op: 'open-fifo'; file: string }
   /**
-   * Reads the FIFO `fd` to end-of-file and closes it: result the text. `pid`/`startTime`: the
+   * Reads the FIFO `fd` to end-of-file, leaving it open (the caller closes it): result the text. `pid`/`startTime`: the
    * writer-to-be, whose death ends the read when the FIFO cannot tell (eventLoop).
    */
   | { op: 'read-fifo'; fd: number; pid: number; startTime: string }
@@ -87,17 +87,13 @@ export const sleepMs = (ms: number): void => {
  * close-on-exec) or dies - no timer, no thread pool.
  */
 function readToEndBlocking(fd: number): string {
-  try {
-    addon().setBlocking(fd);
-    const chunk = Buffer.alloc(4096);
-    let got = '';
-    for (;;) {
-      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) return got;
-      got += chunk.toString('utf8', 0, n);
-    }
-  } finally {
-    fs.closeSync(fd);
+  addon().setBlocking(fd);
+  const chunk = Buffer.alloc(4096);
+  let got = '';
+  for (;;) {
+    const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) return got;
+    got += chunk.toString('utf8', 0, n);
   }
 }
 
@@ -182,7 +178,6 @@ function readToEndOnLoop(fd: number, pid: number, startTime: string): Promise<st
       done = true;
       clearInterval(timer);
       watch?.close();
-      fs.closeSync(fd);
       if (error) reject(error);
       else resolve(got);
     };

@@ -28,30 +28,37 @@ const START_TIMEOUT_MS = 10_000;
  * meanwhile: another verb of this process on it gets a "busy" error (store.ts), not a hang. The
  * one case a timer remains for is rare: end-of-file before anything was written while the init
  * lives means it has not reached its open of the FIFO yet (create returns after sync step 6, an
- * instant before); the FIFO is then read again after a short pause, bounded overall.
+ * instant before), or our open woke it but its open has not returned yet; the same fd is then read
+ * again after a short pause, bounded overall. The read side stays open all along: closed between
+ * tries, the init's open (woken by ours) could return into a FIFO without a reader, and its write
+ * of "0" would kill it with SIGPIPE, a start that fails as "exited before it could be started".
  */
 function* readUntilExec(fifo: string, stored: StoredState): Steps<string> {
   const deadline = Date.now() + START_TIMEOUT_MS;
-  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-    let fd: number;
-    try {
-      fd = (yield { op: 'open-fifo', file: fifo }) as number; // sync step 7
-    } catch (e) {
-      throw systemError(`cannot open ${fifo}`, e);
-    }
+  let fd: number;
+  try {
+    fd = (yield { op: 'open-fifo', file: fifo }) as number; // sync step 7
+  } catch (e) {
+    throw systemError(`cannot open ${fifo}`, e);
+  }
+  try {
     crashPoint('start:opened');
-    let got: string;
-    try {
-      got = (yield { op: 'read-fifo', fd, pid: stored.pid, startTime: stored.pidStartTime }) as string;
-    } catch (e) {
-      throw systemError(`cannot read ${fifo}`, e);
+    for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+      let got: string;
+      try {
+        got = (yield { op: 'read-fifo', fd, pid: stored.pid, startTime: stored.pidStartTime }) as string;
+      } catch (e) {
+        throw systemError(`cannot read ${fifo}`, e);
+      }
+      if (got.length > 0) return got;
+      if (!isSameLiveProcess(stored.pid, stored.pidStartTime)) {
+        throw new TsruncError('INVALID_STATE', 'container init exited before it could be started');
+      }
+      if (Date.now() > deadline) throw new TsruncError('SYSTEM', 'timed out waiting for the container init to start');
+      yield { op: 'pause', ms: delay };
     }
-    if (got.length > 0) return got;
-    if (!isSameLiveProcess(stored.pid, stored.pidStartTime)) {
-      throw new TsruncError('INVALID_STATE', 'container init exited before it could be started');
-    }
-    if (Date.now() > deadline) throw new TsruncError('SYSTEM', 'timed out waiting for the container init to start');
-    yield { op: 'pause', ms: delay };
+  } finally {
+    yield { op: 'close', fd };
   }
 }
 
