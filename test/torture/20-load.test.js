@@ -137,6 +137,8 @@ test(`${CONTAINERS} containers created, started and deleted, ${PARALLELISM} at a
   t.deepEqual(sampleProblems({ ...sample, stdout: JSON.stringify(doctored) }, [byId.get(entries[0].id), byId.get(entries[1].id)], byId), [
     `${entries[1].id}: not a valid state (${stateSchemaErrors(doctored[0])})`, // this schema's statuses have no "paused"
     `${entries[1].id}: listed paused, could only be ${[...legalStatuses(byId.get(entries[1].id), sample.begin, sample.end)].join('/')}`,
+    // A stopped entry was listed with pid 0, which a paused one cannot have: the judge says so too.
+    ...(entries[1].status === 'stopped' ? [`${entries[1].id}: listed paused with pid 0, not ${byId.get(entries[1].id).pid}`] : []),
     `${prefix}-never: listed, but the test never created it`,
     `${entries[0].id}: created and not being deleted, yet not listed`,
   ]);
