@@ -13,6 +13,18 @@ const { useRuntime, isTsrunc, waitFor } = require('./helpers/runtime');
 const tsruncOnly = isTsrunc ? test.serial : test.skip;
 const ip = (...args) => execFileSync('ip', args, { encoding: 'utf8' });
 const hostHas = (name) => fs.existsSync(`/sys/class/net/${name}`);
+/**
+ * Teardown: deletes a test link if it is still there. The kernel may delete it meanwhile (a veth
+ * goes with its peer's namespace, torn down after `delete` returns), so a link gone between the
+ * check and the `ip link del` is what teardown wanted, not a failure.
+ */
+const removeLink = (name) => {
+  try {
+    if (hostHas(name)) ip('link', 'del', name);
+  } catch (e) {
+    if (hostHas(name)) throw e;
+  }
+};
 
 /**
  * One end of a new veth pair on the host, with an address: the device to move (this kernel has
@@ -22,7 +34,7 @@ function device(t, address) {
   const name = `tsd${crypto.randomBytes(4).toString('hex')}`;
   const other = `${name}o`;
   ip('link', 'add', name, 'type', 'veth', 'peer', 'name', other);
-  t.teardown(() => { if (hostHas(other)) ip('link', 'del', other); });
+  t.teardown(() => removeLink(other));
   ip('addr', 'add', address, 'dev', name);
   ip('addr', 'add', '10.253.0.9/32', 'scope', 'host', 'dev', name); // not global: stays behind
   return name;
@@ -56,7 +68,7 @@ tsruncOnly('one end of a veth pair moves in; the other end on the host reaches i
   const host = `tsv${crypto.randomBytes(3).toString('hex')}h`;
   const peer = `tsv${crypto.randomBytes(3).toString('hex')}c`;
   ip('link', 'add', host, 'type', 'veth', 'peer', 'name', peer);
-  t.teardown(() => { if (hostHas(host)) ip('link', 'del', host); });
+  t.teardown(() => removeLink(host));
   ip('addr', 'add', '10.252.8.1/24', 'dev', host);
   ip('link', 'set', host, 'up');
   ip('addr', 'add', '10.252.8.2/24', 'dev', peer);
