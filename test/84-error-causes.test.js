@@ -103,9 +103,13 @@ function cgroup2Root() {
 function testCgroup(t, name) {
   const dir = `${cgroup2Root()}/tsrunc-test-kill-${process.pid}-${name}`;
   fs.mkdirSync(dir);
-  t.teardown(() => {
+  // A killed task leaves its cgroup only once it is reaped: rmdir says EBUSY until then.
+  t.teardown(async () => {
     for (const d of [`${dir}/threaded`, dir]) {
-      try { fs.rmdirSync(d); } catch { /* gone */ }
+      for (let tries = 0; fs.existsSync(d); tries++) {
+        try { fs.rmdirSync(d); } catch (e) { if (e.code !== 'EBUSY' || tries >= 100) throw e; }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     }
   });
   return dir;
